@@ -1,0 +1,37 @@
+namespace ResearchKit.Tensors.Kernels;
+
+/// <summary>
+/// Thread count used by every multi-threaded kernel. Work is split into a fixed number of
+/// chunks derived from this value (never from scheduling), so results are reproducible for a given thread count.
+/// </summary>
+public static class Parallelism
+{
+    private static int _threads = Environment.ProcessorCount;
+
+    /// <summary>Number of worker threads kernels may use (default: processor count). Like <c>torch.set_num_threads</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Value is less than 1.</exception>
+    public static int Threads
+    {
+        get => _threads;
+        set
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "Parallelism.Threads must be at least 1.");
+            _threads = value;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for chunk indices <c>0..chunks-1</c> on up to <see cref="Threads"/> threads.
+    /// Runs inline when there is one chunk or one thread, so small problems pay no scheduling cost.
+    /// </summary>
+    public static void For(int chunks, Action<int> body)
+    {
+        if (chunks <= 0) return;
+        if (chunks == 1 || _threads == 1)
+        {
+            for (int i = 0; i < chunks; i++) body(i);
+            return;
+        }
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = _threads }, body);
+    }
+}
