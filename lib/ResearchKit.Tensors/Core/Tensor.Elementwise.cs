@@ -1,0 +1,372 @@
+using System.Numerics.Tensors;
+using ResearchKit.Tensors.Kernels;
+
+namespace ResearchKit.Tensors;
+
+public sealed partial class Tensor
+{
+    // ───────────────────────────── broadcasting binary ops ─────────────────────────────
+
+    /// <summary>Computes op(a, b) with broadcasting, without recording autograd.</summary>
+    internal static Tensor BinaryRaw<TOp>(Tensor a, Tensor b, string op) where TOp : struct, IBinaryOp
+    {
+        a = a.Float(); b = b.Float();
+        int[] shape = ShapeUtil.SameShape(a._shape, b._shape) ? a._shape : ShapeUtil.Broadcast(a._shape, b._shape, op);
+        var r = Empty((int[])shape.Clone());
+        var dst = r._f!.AsSpan(0, r._numel);
+        if (a.IsContiguous && b.IsContiguous && a._numel == r._numel && b._numel == r._numel)
+            TOp.Invoke(a._f!.AsSpan(a._offset, a._numel), b._f!.AsSpan(b._offset, b._numel), dst);
+        else if (a.IsContiguous && a._numel == r._numel && b._numel == 1)
+            TOp.Invoke(a._f!.AsSpan(a._offset, a._numel), b._f![b._offset], dst);
+        else if (b.IsContiguous && b._numel == r._numel && a._numel == 1)
+            TOp.Invoke(a._f![a._offset], b._f!.AsSpan(b._offset, b._numel), dst);
+        else
+            BinaryDriver.Run<TOp>(shape, a._f!, a._offset, ShapeUtil.BroadcastStrides(a._shape, a._strides, shape),
+                b._f!, b._offset, ShapeUtil.BroadcastStrides(b._shape, b._strides, shape), dst);
+        return r;
+    }
+
+    /// <summary>Elementwise sum with broadcasting (<c>a + b</c>).</summary>
+    public static Tensor operator +(Tensor a, Tensor b) =>
+        Record(BinaryRaw<AddOp>(a, b, "add"), "add", a, b, g => (g.SumToShape(a._shape), g.SumToShape(b._shape)));
+
+    /// <summary>Elementwise difference with broadcasting (<c>a - b</c>).</summary>
+    public static Tensor operator -(Tensor a, Tensor b) =>
+        Record(BinaryRaw<SubOp>(a, b, "sub"), "sub", a, b, g => (g.SumToShape(a._shape), b.RequiresGrad ? (-g).SumToShape(b._shape) : null));
+
+    /// <summary>Elementwise product with broadcasting (<c>a * b</c>).</summary>
+    public static Tensor operator *(Tensor a, Tensor b) =>
+        Record(BinaryRaw<MulOp>(a, b, "mul"), "mul", a, b, g =>
+            (a.RequiresGrad ? (g * b).SumToShape(a._shape) : null, b.RequiresGrad ? (g * a).SumToShape(b._shape) : null));
+
+    /// <summary>Elementwise quotient with broadcasting (<c>a / b</c>).</summary>
+    public static Tensor operator /(Tensor a, Tensor b) =>
+        Record(BinaryRaw<DivOp>(a, b, "div"), "div", a, b, g =>
+            (a.RequiresGrad ? (g / b).SumToShape(a._shape) : null, b.RequiresGrad ? (-g * a / (b * b)).SumToShape(b._shape) : null));
+
+    /// <summary>Adds a scalar.</summary>
+    public static Tensor operator +(Tensor a, float b) => a + Scalar(b);
+    /// <summary>Adds a scalar.</summary>
+    public static Tensor operator +(float a, Tensor b) => Scalar(a) + b;
+    /// <summary>Subtracts a scalar.</summary>
+    public static Tensor operator -(Tensor a, float b) => a - Scalar(b);
+    /// <summary>Subtracts from a scalar.</summary>
+    public static Tensor operator -(float a, Tensor b) => Scalar(a) - b;
+    /// <summary>Multiplies by a scalar.</summary>
+    public static Tensor operator *(Tensor a, float b) => a * Scalar(b);
+    /// <summary>Multiplies by a scalar.</summary>
+    public static Tensor operator *(float a, Tensor b) => Scalar(a) * b;
+    /// <summary>Divides by a scalar.</summary>
+    public static Tensor operator /(Tensor a, float b) => a / Scalar(b);
+    /// <summary>Divides a scalar.</summary>
+    public static Tensor operator /(float a, Tensor b) => Scalar(a) / b;
+    /// <summary>Negation.</summary>
+    public static Tensor operator -(Tensor a) => a.Neg();
+
+    /// <summary><c>this + alpha · other</c> (<c>torch.add(x, y, alpha=...)</c>).</summary>
+    public Tensor Add(Tensor other, float alpha = 1f) => alpha == 1f ? this + other : this + other * alpha;
+
+    /// <summary>Elementwise power with broadcasting (<c>torch.pow(a, b)</c>).</summary>
+    public Tensor Pow(Tensor exponent)
+    {
+        var a = this; var b = exponent;
+        var y = BinaryRaw<PowOp>(a, b, "pow");
+        return Record(y, "pow", a, b, g =>
+            (a.RequiresGrad ? (g * b * a.Pow(b - 1f)).SumToShape(a._shape) : null,
+             b.RequiresGrad ? (g * y * a.Log()).SumToShape(b._shape) : null));
+    }
+
+    /// <summary>Elementwise maximum with broadcasting; ties split the gradient equally (<c>torch.maximum</c>).</summary>
+    public static Tensor Maximum(Tensor a, Tensor b) =>
+        Record(BinaryRaw<MaxOp>(a, b, "maximum"), "maximum", a, b, g => TieSplit(g, a, b, BinaryRaw<CompareOp<GtC>>(a, b, "maximum")));
+
+    /// <summary>Elementwise minimum with broadcasting; ties split the gradient equally (<c>torch.minimum</c>).</summary>
+    public static Tensor Minimum(Tensor a, Tensor b) =>
+        Record(BinaryRaw<MinOp>(a, b, "minimum"), "minimum", a, b, g => TieSplit(g, a, b, BinaryRaw<CompareOp<LtC>>(a, b, "minimum")));
+
+    private static (Tensor?, Tensor?) TieSplit(Tensor g, Tensor a, Tensor b, Tensor aWins)
+    {
+        var tie = BinaryRaw<CompareOp<EqC>>(a, b, "tie");
+        var wa = aWins + tie * 0.5f;
+        var wb = 1f - wa;
+        return (a.RequiresGrad ? (g * wa).SumToShape(a._shape) : null, b.RequiresGrad ? (g * wb).SumToShape(b._shape) : null);
+    }
+
+    // ───────────────────────────── comparisons (0/1 Float32 masks, no gradient) ─────────────────────────────
+
+    /// <summary>1 where equal, else 0 (<c>torch.eq</c>); Int64 inputs compare exactly up to 2^24.</summary>
+    public Tensor Eq(Tensor other) => BinaryRaw<CompareOp<EqC>>(this, other, "eq");
+    /// <summary>1 where different (<c>torch.ne</c>).</summary>
+    public Tensor Ne(Tensor other) => BinaryRaw<CompareOp<NeC>>(this, other, "ne");
+    /// <summary>1 where this &lt; other (<c>torch.lt</c>).</summary>
+    public Tensor Lt(Tensor other) => BinaryRaw<CompareOp<LtC>>(this, other, "lt");
+    /// <summary>1 where this ≤ other (<c>torch.le</c>).</summary>
+    public Tensor Le(Tensor other) => BinaryRaw<CompareOp<LeC>>(this, other, "le");
+    /// <summary>1 where this &gt; other (<c>torch.gt</c>).</summary>
+    public Tensor Gt(Tensor other) => BinaryRaw<CompareOp<GtC>>(this, other, "gt");
+    /// <summary>1 where this ≥ other (<c>torch.ge</c>).</summary>
+    public Tensor Ge(Tensor other) => BinaryRaw<CompareOp<GeC>>(this, other, "ge");
+    /// <summary>Comparison with a scalar.</summary>
+    public Tensor Eq(float v) => Eq(Scalar(v));
+    /// <summary>Comparison with a scalar.</summary>
+    public Tensor Ne(float v) => Ne(Scalar(v));
+    /// <summary>Comparison with a scalar.</summary>
+    public Tensor Lt(float v) => Lt(Scalar(v));
+    /// <summary>Comparison with a scalar.</summary>
+    public Tensor Le(float v) => Le(Scalar(v));
+    /// <summary>Comparison with a scalar.</summary>
+    public Tensor Gt(float v) => Gt(Scalar(v));
+    /// <summary>Comparison with a scalar.</summary>
+    public Tensor Ge(float v) => Ge(Scalar(v));
+
+    /// <summary>Picks <paramref name="a"/> where <paramref name="condition"/> is non-zero, else <paramref name="b"/>, with broadcasting (<c>torch.where</c>).</summary>
+    public static Tensor Where(Tensor condition, Tensor a, Tensor b)
+    {
+        var c = condition.Ne(0f);
+        var y = BinaryRaw<AddOp>(BinaryRaw<MulOp>(c, a, "where"), BinaryRaw<MulOp>(1f - c, b, "where"), "where");
+        // Multiplying by the mask would turn inf·0 into NaN; fix those lanes with an exact select.
+        if (HasNonFinite(a) || HasNonFinite(b)) y = SelectExact(c, a, b, y._shape);
+        return Record(y, "where", a, b, g =>
+            (a.RequiresGrad ? (g * c).SumToShape(a._shape) : null, b.RequiresGrad ? (g * (1f - c)).SumToShape(b._shape) : null));
+    }
+
+    private static bool HasNonFinite(Tensor t)
+    {
+        if (t._l is not null) return false;
+        foreach (float v in t.ReadSpan()) if (!float.IsFinite(v)) return true;
+        return false;
+    }
+
+    private static Tensor SelectExact(Tensor c, Tensor a, Tensor b, int[] shape)
+    {
+        var cc = c.Expand(shape).Contiguous().ReadSpan();
+        var aa = a.Float().Expand(shape).Contiguous().ReadSpan();
+        var bb = b.Float().Expand(shape).Contiguous().ReadSpan();
+        var r = Empty((int[])shape.Clone());
+        var d = r._f!;
+        for (int i = 0; i < d.Length; i++) d[i] = cc[i] != 0 ? aa[i] : bb[i];
+        return r;
+    }
+
+    /// <summary>Replaces elements where <paramref name="mask"/> is non-zero with <paramref name="value"/> (<c>masked_fill</c>).</summary>
+    public Tensor MaskedFill(Tensor mask, float value) => Where(mask, FullLike(this, value), this);
+
+    // ───────────────────────────── unary ops ─────────────────────────────
+
+    private delegate void SpanMap(ReadOnlySpan<float> x, Span<float> d);
+
+    private Tensor Map(SpanMap f)
+    {
+        var src = Float().ReadSpan();
+        var r = Empty((int[])_shape.Clone());
+        f(src, r._f!.AsSpan(0, r._numel));
+        return r;
+    }
+
+    /// <summary><c>-x</c>.</summary>
+    public Tensor Neg() => Record(Map(TensorPrimitives.Negate), "neg", this, g => -g);
+
+    /// <summary><c>eˣ</c>.</summary>
+    public Tensor Exp() { var y = Map(TensorPrimitives.Exp); return Record(y, "exp", this, g => g * y); }
+
+    /// <summary>Natural logarithm.</summary>
+    public Tensor Log() => Record(Map(TensorPrimitives.Log), "log", this, g => g / this);
+
+    /// <summary>Square root.</summary>
+    public Tensor Sqrt() { var y = Map(TensorPrimitives.Sqrt); return Record(y, "sqrt", this, g => g / (2f * y)); }
+
+    /// <summary>Reciprocal square root.</summary>
+    public Tensor Rsqrt() { var y = Map(static (x, d) => { TensorPrimitives.Sqrt(x, d); TensorPrimitives.Divide(1f, d, d); }); return Record(y, "rsqrt", this, g => -0.5f * g * y * y * y); }
+
+    /// <summary><c>1/x</c>.</summary>
+    public Tensor Reciprocal() { var y = Map((x, d) => TensorPrimitives.Divide(1f, x, d)); return Record(y, "reciprocal", this, g => -g * y * y); }
+
+    /// <summary><c>x²</c>.</summary>
+    public Tensor Square() => Record(Map((x, d) => TensorPrimitives.Multiply(x, x, d)), "square", this, g => 2f * g * this);
+
+    /// <summary><c>xᵖ</c> for a scalar exponent.</summary>
+    public Tensor Pow(float p)
+    {
+        var y = Map((x, d) => TensorPrimitives.Pow(x, p, d));
+        return Record(y, "pow", this, g => g * p * Pow(p - 1f));
+    }
+
+    /// <summary>|x|; the gradient at 0 is 0 (as <c>torch.abs</c>).</summary>
+    public Tensor Abs() => Record(Map(TensorPrimitives.Abs), "abs", this, g => g * Sign());
+
+    /// <summary>Sign: −1, 0 or 1 (zero gradient).</summary>
+    public Tensor Sign() => Map(static (x, d) => { for (int i = 0; i < d.Length; i++) d[i] = x[i] > 0 ? 1f : x[i] < 0 ? -1f : x[i]; });
+
+    /// <summary>Round down (zero gradient; wrap in a straight-through <see cref="Function"/> for QAT).</summary>
+    public Tensor Floor() => Map(TensorPrimitives.Floor);
+
+    /// <summary>Round up (zero gradient).</summary>
+    public Tensor Ceil() => Map(TensorPrimitives.Ceiling);
+
+    /// <summary>Round half to even, as <c>torch.round</c> (zero gradient).</summary>
+    public Tensor Round() => Map(TensorPrimitives.Round);
+
+    /// <summary>Round toward zero (zero gradient).</summary>
+    public Tensor Trunc() => Map(TensorPrimitives.Truncate);
+
+    /// <summary>Sine.</summary>
+    public Tensor Sin() => Record(Map(TensorPrimitives.Sin), "sin", this, g => g * Cos());
+
+    /// <summary>Cosine.</summary>
+    public Tensor Cos() => Record(Map(TensorPrimitives.Cos), "cos", this, g => -g * Sin());
+
+    /// <summary>Hyperbolic tangent.</summary>
+    public Tensor Tanh() { var y = Map(TensorPrimitives.Tanh); return Record(y, "tanh", this, g => g * (1f - y * y)); }
+
+    /// <summary>Logistic sigmoid <c>1/(1+e⁻ˣ)</c>.</summary>
+    public Tensor Sigmoid() { var y = Map(TensorPrimitives.Sigmoid); return Record(y, "sigmoid", this, g => g * y * (1f - y)); }
+
+    /// <summary><c>max(x, 0)</c>; gradient 0 at 0 as in PyTorch.</summary>
+    public Tensor Relu()
+    {
+        var y = Map(static (x, d) => TensorPrimitives.Max(x, 0f, d));
+        return Record(y, "relu", this, g => MaskedGrad(g, y, 0f));
+    }
+
+    /// <summary>g where <paramref name="reference"/> &gt; threshold, else 0 (shared by ReLU-like backward rules).</summary>
+    internal static Tensor MaskedGrad(Tensor g, Tensor reference, float threshold)
+    {
+        var gg = g.ReadSpan(); var rr = reference.ReadSpan();
+        var r = Empty((int[])g._shape.Clone());
+        var d = r._f!.AsSpan(0, r._numel);
+        for (int i = 0; i < d.Length; i++) d[i] = rr[i] > threshold ? gg[i] : 0f;
+        return r;
+    }
+
+    /// <summary>LeakyReLU: <c>x</c> if x &gt; 0 else <c>slope·x</c>.</summary>
+    public Tensor LeakyRelu(float negativeSlope = 0.01f)
+    {
+        var pos = Gt(0f);
+        var w = pos + (1f - pos) * negativeSlope;
+        return Record(BinaryRaw<MulOp>(this, w, "leaky_relu"), "leaky_relu", this, g => g * w);
+    }
+
+    /// <summary>ELU: <c>x</c> if x &gt; 0 else <c>α(eˣ−1)</c>.</summary>
+    public Tensor Elu(float alpha = 1f)
+    {
+        Tensor pos, em1;
+        using (Torch.NoGrad()) { pos = Gt(0f); em1 = Exp() - 1f; }
+        var y = BinaryRaw<AddOp>(BinaryRaw<MulOp>(pos, this, "elu"), BinaryRaw<MulOp>(1f - pos, em1 * alpha, "elu"), "elu");
+        return Record(y, "elu", this, g => g * (pos + (1f - pos) * (em1 + 1f) * alpha));
+    }
+
+    /// <summary>SiLU / swish: <c>x·σ(x)</c>.</summary>
+    public Tensor Silu()
+    {
+        Tensor s;
+        using (Torch.NoGrad()) s = Sigmoid();
+        var y = BinaryRaw<MulOp>(this, s, "silu");
+        return Record(y, "silu", this, g => g * s * (1f + this * (1f - s)));
+    }
+
+    /// <summary>GELU with the tanh approximation (<c>approximate='tanh'</c>).</summary>
+    public Tensor GeluTanh()
+    {
+        const float c = 0.7978845608f; // √(2/π)
+        var inner = (this + this.Pow(3f) * 0.044715f) * c;
+        return this * 0.5f * (inner.Tanh() + 1f);
+    }
+
+    /// <summary>Softplus <c>log(1+e^{βx})/β</c>, linear above <paramref name="threshold"/> as in PyTorch.</summary>
+    public Tensor Softplus(float beta = 1f, float threshold = 20f)
+    {
+        var src = ReadSpan();
+        var y = Empty((int[])_shape.Clone());
+        var d = y._f!;
+        for (int i = 0; i < d.Length; i++)
+        {
+            float bx = beta * src[i];
+            d[i] = bx > threshold ? src[i] : MathF.Log(1f + MathF.Exp(bx)) / beta;
+        }
+        return Record(y, "softplus", this, g =>
+        {
+            var bx = this * beta;
+            return g * Where(bx.Gt(threshold), OnesLike(this), bx.Sigmoid());
+        });
+    }
+
+    /// <summary>Clamps into [<paramref name="min"/>, <paramref name="max"/>] (<c>torch.clamp</c>); gradient passes where min ≤ x ≤ max.</summary>
+    public Tensor Clamp(float? min = null, float? max = null)
+    {
+        float lo = min ?? float.NegativeInfinity, hi = max ?? float.PositiveInfinity;
+        if (lo > hi) throw new ArgumentException($"Clamp: min ({lo}) must not exceed max ({hi}).");
+        var y = Map((x, d) => { TensorPrimitives.Max(x, lo, d); TensorPrimitives.Min(d, hi, d); });
+        return Record(y, "clamp", this, g =>
+        {
+            var gg = g.ReadSpan(); var xx = ReadSpan();
+            var r = Empty((int[])_shape.Clone());
+            var dd = r._f!;
+            for (int i = 0; i < dd.Length; i++) dd[i] = xx[i] >= lo && xx[i] <= hi ? gg[i] : 0f;
+            return r;
+        });
+    }
+
+    /// <summary>Clamps elementwise between tensors (broadcasting), like <c>torch.clamp(x, min=t1, max=t2)</c>.</summary>
+    public Tensor Clamp(Tensor min, Tensor max) => Minimum(Maximum(this, min), max);
+
+    // ───────────────────────────── in-place (no autograd; for optimizers and buffers) ─────────────────────────────
+
+    private Tensor InPlace(Tensor value, string op)
+    {
+        CheckInPlace(op);
+        if (IsContiguous && ShapeUtil.SameShape(value._shape, _shape) && value.IsContiguous)
+        {
+            value.ReadSpan().CopyTo(AsSpan());
+            return this;
+        }
+        return CopyFrom(value);
+    }
+
+    /// <summary><c>this += alpha · other</c> in place (<c>add_</c>).</summary>
+    public Tensor Add_(Tensor other, float alpha = 1f)
+    {
+        CheckInPlace("Add_");
+        if (IsContiguous && other.IsContiguous && other._f is not null && ShapeUtil.SameShape(other._shape, _shape))
+        {
+            var d = AsSpan();
+            if (alpha == 1f) TensorPrimitives.Add(d, other.ReadSpan(), d);
+            else TensorPrimitives.MultiplyAdd(other.ReadSpan(), alpha, d, d);
+            return this;
+        }
+        using (Torch.NoGrad()) return InPlace(this + (alpha == 1f ? other : other * alpha), "Add_");
+    }
+
+    /// <summary>Adds a scalar in place.</summary>
+    public Tensor Add_(float value) { using (Torch.NoGrad()) return InPlace(this + value, "Add_"); }
+
+    /// <summary>Multiplies by a scalar in place (<c>mul_</c>).</summary>
+    public Tensor Mul_(float value)
+    {
+        CheckInPlace("Mul_");
+        if (IsContiguous) { var d = AsSpan(); TensorPrimitives.Multiply(d, value, d); return this; }
+        using (Torch.NoGrad()) return InPlace(this * value, "Mul_");
+    }
+
+    /// <summary>Multiplies by a tensor in place (broadcasting the other).</summary>
+    public Tensor Mul_(Tensor other) { using (Torch.NoGrad()) return InPlace(this * other, "Mul_"); }
+
+    /// <summary>Subtracts in place.</summary>
+    public Tensor Sub_(Tensor other, float alpha = 1f) => Add_(other, -alpha);
+
+    /// <summary>Divides by a tensor in place.</summary>
+    public Tensor Div_(Tensor other) { using (Torch.NoGrad()) return InPlace(this / other, "Div_"); }
+
+    /// <summary>Clamps in place.</summary>
+    public Tensor Clamp_(float? min = null, float? max = null) { using (Torch.NoGrad()) return InPlace(Clamp(min, max), "Clamp_"); }
+
+    /// <summary>Accumulates a gradient (engine use): contiguous fast path, broadcasting never needed.</summary>
+    internal void AddInPlace(Tensor g)
+    {
+        if (IsContiguous && g.IsContiguous && ShapeUtil.SameShape(g._shape, _shape))
+        {
+            var d = AsSpan();
+            TensorPrimitives.Add(d, g.ReadSpan(), d);
+        }
+        else using (Torch.NoGrad()) InPlace(this + g, "grad accumulation");
+    }
+}

@@ -1,0 +1,76 @@
+namespace ResearchKit.Tensors;
+
+public sealed partial class Tensor
+{
+    // ───────────────────────────── joining ─────────────────────────────
+
+    /// <summary>Concatenates along an existing dimension (<c>torch.cat</c>). All tensors must share dtype and the other dims.</summary>
+    /// <exception cref="ArgumentException">The list is empty, or shapes/dtypes differ outside <paramref name="dim"/> (shapes are named).</exception>
+    public static Tensor Cat(IReadOnlyList<Tensor> tensors, int dim = 0)
+    {
+        if (tensors.Count == 0) throw new ArgumentException("Cat: expected a non-empty list of tensors.");
+        var first = tensors[0];
+        int rank = first.Dim;
+        int d = ShapeUtil.NormDim(dim, rank, "Cat");
+        int total = 0;
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            var t = tensors[i];
+            if (t.DType != first.DType)
+                throw new ArgumentException($"Cat: tensor {i} is {t.DType} but tensor 0 is {first.DType}; convert with .Float() or .Long().");
+            if (t.Dim != rank)
+                throw new ArgumentException($"Cat: tensor {i} has shape {t.Shape} but tensor 0 has shape {first.Shape}; all need rank {rank}.");
+            for (int k = 0; k < rank; k++)
+                if (k != d && t._shape[k] != first._shape[k])
+                    throw new ArgumentException($"Cat: sizes must match except in dimension {d}: tensor 0 has shape {first.Shape}, tensor {i} has shape {t.Shape}.");
+            total += t._shape[d];
+        }
+        var shape = (int[])first._shape.Clone();
+        shape[d] = total;
+        int outer = 1, inner = 1;
+        for (int k = 0; k < d; k++) outer *= shape[k];
+        for (int k = d + 1; k < rank; k++) inner *= shape[k];
+        Tensor r = first._f is not null ? Empty(shape) : ZerosInt64(shape);
+        int rowLen = total * inner, at = 0;
+        foreach (var t in tensors)
+        {
+            int chunk = t._shape[d] * inner;
+            if (t._f is not null)
+            {
+                var src = t.ReadSpan();
+                for (int o = 0; o < outer; o++) src.Slice(o * chunk, chunk).CopyTo(r._f.AsSpan(o * rowLen + at, chunk));
+            }
+            else
+            {
+                var src = t.ToInt64Array();
+                for (int o = 0; o < outer; o++) src.AsSpan(o * chunk, chunk).CopyTo(r._l.AsSpan(o * rowLen + at, chunk));
+            }
+            at += chunk;
+        }
+        if (first._f is null) return r;
+        var inputs = new Tensor[tensors.Count];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = tensors[i];
+        return Record(r, "cat", inputs, g =>
+        {
+            var grads = new Tensor?[inputs.Length];
+            for (int i = 0, start = 0; i < inputs.Length; start += inputs[i]._shape[d], i++)
+                if (inputs[i].RequiresGrad) grads[i] = g.Narrow(d, start, inputs[i]._shape[d]).Contiguous();
+            return grads;
+        });
+    }
+
+    /// <summary>Stacks equally shaped tensors along a new dimension (<c>torch.stack</c>).</summary>
+    /// <exception cref="ArgumentException">The list is empty or shapes differ.</exception>
+    public static Tensor Stack(IReadOnlyList<Tensor> tensors, int dim = 0)
+    {
+        if (tensors.Count == 0) throw new ArgumentException("Stack: expected a non-empty list of tensors.");
+        var u = new Tensor[tensors.Count];
+        for (int i = 0; i < u.Length; i++)
+        {
+            if (!ShapeUtil.SameShape(tensors[i]._shape, tensors[0]._shape))
+                throw new ArgumentException($"Stack: all tensors need the same shape; tensor 0 has {tensors[0].Shape}, tensor {i} has {tensors[i].Shape}.");
+            u[i] = tensors[i].Unsqueeze(dim);
+        }
+        return Cat(u, dim < 0 ? dim : dim);
+    }
+}

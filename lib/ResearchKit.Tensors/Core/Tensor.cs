@@ -1,0 +1,214 @@
+using System.Globalization;
+using System.Text;
+
+namespace ResearchKit.Tensors;
+
+/// <summary>
+/// An n-dimensional array of <see cref="DType.Float32"/> or <see cref="DType.Int64"/> elements with
+/// reverse-mode automatic differentiation, shaped like <c>torch.Tensor</c>.
+/// </summary>
+/// <remarks>
+/// A tensor is a strided view (shape, strides, offset) over a storage array that views share, as in PyTorch.
+/// Ops that produce new data return contiguous tensors. Operations are recorded for <see cref="Backward"/>
+/// when an input has <see cref="RequiresGrad"/> and grad mode is enabled (see <see cref="Torch.NoGrad"/>).
+/// </remarks>
+public sealed partial class Tensor
+{
+    internal readonly float[]? _f;
+    internal readonly long[]? _l;
+    internal readonly int[] _shape;
+    internal readonly int[] _strides;
+    internal readonly int _offset;
+    internal readonly int _numel;
+    private bool _requiresGrad;
+
+    internal Tensor(float[] data, int[] shape, int[] strides, int offset)
+    {
+        _f = data; _shape = shape; _strides = strides; _offset = offset; _numel = ShapeUtil.Numel(shape);
+    }
+
+    internal Tensor(long[] data, int[] shape, int[] strides, int offset)
+    {
+        _l = data; _shape = shape; _strides = strides; _offset = offset; _numel = ShapeUtil.Numel(shape);
+    }
+
+    /// <summary>Wraps a fresh contiguous float array (no copy).</summary>
+    internal Tensor(float[] data, int[] shape) : this(data, shape, ShapeUtil.ContiguousStrides(shape), 0)
+    {
+        if (data.Length < _numel) throw new ArgumentException($"Tensor: {data.Length} values cannot fill shape {ShapeUtil.Format(shape)} ({_numel} elements).");
+    }
+
+    /// <summary>Wraps a fresh contiguous int64 array (no copy).</summary>
+    internal Tensor(long[] data, int[] shape) : this(data, shape, ShapeUtil.ContiguousStrides(shape), 0)
+    {
+        if (data.Length < _numel) throw new ArgumentException($"Tensor: {data.Length} values cannot fill shape {ShapeUtil.Format(shape)} ({_numel} elements).");
+    }
+
+    /// <summary>Element type.</summary>
+    public DType DType => _f is not null ? DType.Float32 : DType.Int64;
+
+    /// <summary>Shape of the tensor (<c>tensor.shape</c>).</summary>
+    public Shape Shape => Shape.Wrap(_shape);
+
+    /// <summary>Strides in elements (<c>tensor.stride()</c>).</summary>
+    public int[] Strides => (int[])_strides.Clone();
+
+    /// <summary>Number of dimensions (<c>tensor.dim()</c>).</summary>
+    public int Dim => _shape.Length;
+
+    /// <summary>Number of elements (<c>tensor.numel()</c>).</summary>
+    public int Numel => _numel;
+
+    /// <summary>Size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
+    public int Size(int dim) => _shape[ShapeUtil.NormDim(dim, _shape.Length, "Size")];
+
+    /// <summary>True when elements are laid out densely in row-major order.</summary>
+    public bool IsContiguous
+    {
+        get
+        {
+            int acc = 1;
+            for (int i = _shape.Length - 1; i >= 0; i--)
+            {
+                if (_shape[i] != 1 && _strides[i] != acc) return false;
+                acc *= _shape[i];
+            }
+            return true;
+        }
+    }
+
+    /// <summary>Whether gradients are accumulated into <see cref="Grad"/> for this leaf, or recorded through it.</summary>
+    /// <exception cref="InvalidOperationException">Set on a non-leaf tensor, or on an Int64 tensor.</exception>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad;
+        set
+        {
+            if (value && _l is not null)
+                throw new InvalidOperationException("RequiresGrad: only Float32 tensors can require gradients; this tensor is Int64 (labels/indices).");
+            if (GradFn is not null && !value)
+                throw new InvalidOperationException($"RequiresGrad: cannot turn off gradients of a non-leaf tensor (produced by '{GradFn.Name}'); use Detach() instead.");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor, like <c>tensor.requires_grad_()</c>.</summary>
+    public Tensor RequiresGrad_(bool requiresGrad = true) { RequiresGrad = requiresGrad; return this; }
+
+    /// <summary>Accumulated gradient of a leaf after <see cref="Backward"/>; null until then.</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>The autograd node that produced this tensor, or null for leaves.</summary>
+    public Node? GradFn { get; internal set; }
+
+    /// <summary>Which output of <see cref="GradFn"/> this tensor is.</summary>
+    internal int OutputIndex { get; set; }
+
+    /// <summary>True for tensors created by the user (not by a recorded op).</summary>
+    public bool IsLeaf => GradFn is null;
+
+    /// <summary>Optional name shown in errors and summaries (parameters get their state-dict name).</summary>
+    public string? Name { get; set; }
+
+    internal float[] F => _f ?? throw new InvalidOperationException("This operation needs a Float32 tensor, but the tensor is Int64; call .Float() first.");
+    internal long[] L => _l ?? throw new InvalidOperationException("This operation needs an Int64 tensor (indices/labels), but the tensor is Float32; call .Long() first.");
+
+    /// <summary>Span over the elements of a contiguous Float32 tensor (writes go to the storage).</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not contiguous or not Float32.</exception>
+    public Span<float> AsSpan()
+    {
+        if (!IsContiguous) throw new InvalidOperationException($"AsSpan: tensor of shape {Shape} with strides {ShapeUtil.Format(_strides)} is not contiguous; call Contiguous() first.");
+        return F.AsSpan(_offset, _numel);
+    }
+
+    /// <summary>Span over the elements of a contiguous Int64 tensor.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not contiguous or not Int64.</exception>
+    public Span<long> AsInt64Span()
+    {
+        if (!IsContiguous) throw new InvalidOperationException($"AsInt64Span: tensor of shape {Shape} is not contiguous; call Contiguous() first.");
+        return L.AsSpan(_offset, _numel);
+    }
+
+    /// <summary>Read-only span over a Float32 tensor's elements, copying only when it is not contiguous.</summary>
+    internal ReadOnlySpan<float> ReadSpan() => IsContiguous ? F.AsSpan(_offset, _numel) : Contiguous().F.AsSpan(0, _numel);
+
+    /// <summary>Copies the elements, row-major, to a new array (Int64 values are converted).</summary>
+    public float[] ToArray()
+    {
+        if (_l is not null) { var src = ToInt64Array(); var r = new float[src.Length]; for (int i = 0; i < r.Length; i++) r[i] = src[i]; return r; }
+        return ReadSpan().ToArray();
+    }
+
+    /// <summary>Copies the elements of an Int64 tensor (Float32 values are truncated toward zero).</summary>
+    public long[] ToInt64Array()
+    {
+        if (_f is not null) { var src = ReadSpan(); var r = new long[src.Length]; for (int i = 0; i < r.Length; i++) r[i] = (long)src[i]; return r; }
+        return IsContiguous ? L.AsSpan(_offset, _numel).ToArray() : Contiguous().L.AsSpan(0, _numel).ToArray();
+    }
+
+    /// <summary>The value of a one-element tensor (<c>tensor.item()</c>).</summary>
+    /// <exception cref="InvalidOperationException">The tensor has more than one element.</exception>
+    public float Item()
+    {
+        if (_numel != 1) throw new InvalidOperationException($"Item: only one-element tensors can be converted to a scalar, this one has shape {Shape}.");
+        return _f is not null ? _f[_offset] : _l![_offset];
+    }
+
+    /// <summary>Element at a full index (negative indices count from the end); for inspection, not for loops.</summary>
+    [System.Runtime.CompilerServices.IndexerName("At")]
+    public float this[params int[] index]
+    {
+        get
+        {
+            int off = ElementOffset(index);
+            return _f is not null ? _f[off] : _l![off];
+        }
+    }
+
+    internal int ElementOffset(int[] index)
+    {
+        if (index.Length != _shape.Length)
+            throw new ArgumentException($"Indexer: got {index.Length} indices for a tensor of rank {_shape.Length} (shape {Shape}).");
+        int off = _offset;
+        for (int i = 0; i < index.Length; i++)
+        {
+            int ix = index[i] < 0 ? index[i] + _shape[i] : index[i];
+            if ((uint)ix >= (uint)_shape[i])
+                throw new IndexOutOfRangeException($"Indexer: index {index[i]} is out of range for dimension {i} of size {_shape[i]}.");
+            off += ix * _strides[i];
+        }
+        return off;
+    }
+
+    /// <summary>Short description: shape, dtype, grad state, and the values when small.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder("tensor(");
+        if (_numel <= 64) AppendValues(sb);
+        else sb.Append("...");
+        sb.Append(", shape=").Append(Shape);
+        if (_l is not null) sb.Append(", dtype=int64");
+        if (GradFn is not null) sb.Append(", grad_fn=<").Append(GradFn.Name).Append('>');
+        else if (_requiresGrad) sb.Append(", requires_grad=True");
+        return sb.Append(')').ToString();
+    }
+
+    private void AppendValues(StringBuilder sb)
+    {
+        var v = _l is not null ? null : ToArray();
+        var lv = _l is not null ? ToInt64Array() : null;
+        int n = _numel;
+        if (_shape.Length == 0) { sb.Append(Fmt(0)); return; }
+        var strides = ShapeUtil.ContiguousStrides(_shape);
+        for (int i = 0; i < n; i++)
+        {
+            for (int d = 0; d < _shape.Length; d++) if (i % (strides[d] * _shape[d]) == 0) sb.Append('[');
+            sb.Append(Fmt(i));
+            int closes = 0;
+            for (int d = 0; d < _shape.Length; d++) if ((i + 1) % (strides[d] * _shape[d]) == 0) closes++;
+            sb.Append(']', closes);
+            if (i < n - 1) sb.Append(", ");
+        }
+        string Fmt(int i) => v is not null ? v[i].ToString("G5", CultureInfo.InvariantCulture) : lv![i].ToString(CultureInfo.InvariantCulture);
+    }
+}
