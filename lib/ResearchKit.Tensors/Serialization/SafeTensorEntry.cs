@@ -117,7 +117,7 @@ public sealed class SafeTensorEntry
         if (!dtype.IsFloatingPoint())
             throw new ArgumentException($"SafeTensorEntry.FromFloat32 '{name}': target dtype must be F64, F32, F16 or BF16, got {dtype.ToHeaderString()}; use FromInt64 for integer data.", nameof(dtype));
         CheckSourceLength(name, data.Length, shape, "FromFloat32");
-        var bytes = new byte[(long)data.Length * dtype.ElementSize()];
+        byte[] bytes = AllocatePayload(name, data.Length, dtype, "FromFloat32");
         ElementConversions.FromSingle(dtype, data, bytes);
         return new SafeTensorEntry(name, dtype, shape, bytes);
     }
@@ -138,7 +138,7 @@ public sealed class SafeTensorEntry
         if (bad >= 0)
             throw new ArgumentOutOfRangeException(nameof(data), data[bad],
                 $"SafeTensorEntry.FromInt64 '{name}': element {bad} = {data[bad]} does not fit {dtype.ToHeaderString()} (range {min}..{max}); choose a wider dtype or clamp the values.");
-        var bytes = new byte[(long)data.Length * dtype.ElementSize()];
+        byte[] bytes = AllocatePayload(name, data.Length, dtype, "FromInt64");
         ElementConversions.FromInt64(dtype, data, bytes);
         return new SafeTensorEntry(name, dtype, shape, bytes);
     }
@@ -176,6 +176,15 @@ public sealed class SafeTensorEntry
             count *= dim;
         }
         return count;
+    }
+
+    /// <summary>Uninitialised payload array (the encoder overwrites every byte), or a clear error if it cannot exist.</summary>
+    private static byte[] AllocatePayload(string name, int count, SafeTensorDType dtype, string op)
+    {
+        long bytes = (long)count * dtype.ElementSize();
+        if (bytes > Array.MaxLength)
+            throw new ArgumentException($"SafeTensorEntry.{op} '{name}': {count} elements as {dtype.ToHeaderString()} need {bytes} bytes, more than one .NET array holds ({Array.MaxLength}); split the tensor or use a narrower dtype.", "data");
+        return GC.AllocateUninitializedArray<byte>((int)bytes);
     }
 
     private void CheckDestination(int length, string op)

@@ -56,13 +56,20 @@ internal static class SafeTensorsReader
         {
             SafeTensorsHeader.TensorInfo t = header.Tensors[index];
             if (t.ByteLength > Array.MaxLength)
+            {
+                // Without a length (non-seekable stream) a huge claim may just be a corrupt header: report truncation
+                // if the stream ends before Array.MaxLength more bytes, the size limitation otherwise.
+                long drained = available is null ? Drain(stream, Array.MaxLength + 1L) : t.ByteLength;
+                if (drained <= Array.MaxLength)
+                    throw DataTruncated(source, t.Name, (ulong)dataStart + (ulong)header.DataLength, position + drained, "the stream ended after");
                 throw new NotSupportedException(
                     $"SafeTensorsFile.Read '{source}': tensor '{t.Name}' has {t.ByteLength} bytes, more than a .NET array can hold ({Array.MaxLength}); split the tensor before saving.");
+            }
             byte[] buffer = t.ByteLength == 0 ? [] : GC.AllocateUninitializedArray<byte>((int)t.ByteLength);
             got = ReadAtMost(stream, buffer);
             position += got;
             if (got < buffer.Length)
-                throw DataTruncated(source, t.Name, dataStart + header.DataLength, position, "the stream ended after");
+                throw DataTruncated(source, t.Name, (ulong)dataStart + (ulong)header.DataLength, position, "the stream ended after");
             data[index] = buffer;
         }
         if (available is null && stream.ReadByte() >= 0)
@@ -95,20 +102,22 @@ internal static class SafeTensorsReader
     /// <summary>The data buffer must end exactly at the end of the file: no missing bytes, no trailing bytes.</summary>
     private static void CheckDataLength(SafeTensorsHeader header, long dataStart, long total, string source)
     {
-        long dataEnd = dataStart + header.DataLength;
-        if (total < dataEnd)
+        // Compare lengths, not end positions: dataStart + DataLength can exceed long.MaxValue for a hostile header.
+        long available = total - dataStart;
+        ulong dataEnd = (ulong)dataStart + (ulong)header.DataLength;
+        if (header.DataLength > available)
         {
             string cut = "";
             foreach (int index in header.OffsetOrder)
             {
-                if (dataStart + header.Tensors[index].End > total) { cut = header.Tensors[index].Name; break; }
+                if (header.Tensors[index].End > available) { cut = header.Tensors[index].Name; break; }
             }
             throw DataTruncated(source, cut, dataEnd, total, "the file has");
         }
-        if (total > dataEnd)
+        if (header.DataLength < available)
         {
             throw SafeTensorsHeader.Error(source, null,
-                $"the header says the data ends at byte {dataEnd} but the file has {total} bytes ({total - dataEnd} trailing bytes after the last tensor); " +
+                $"the header says the data ends at byte {dataEnd} but the file has {total} bytes ({available - header.DataLength} trailing bytes after the last tensor); " +
                 $"the tensors must cover the data buffer exactly — the file is corrupt or was appended to, {Redownload}.");
         }
     }
@@ -122,7 +131,7 @@ internal static class SafeTensorsReader
             $"the file is truncated: the header length prefix says the JSON header ends at byte {8 + n} but the file has {fileLength} bytes; " +
             $"{Sniff(prefix) ?? Redownload}.");
 
-    private static SafeTensorsFormatException DataTruncated(string source, string tensor, long dataEnd, long fileLength, string has) =>
+    private static SafeTensorsFormatException DataTruncated(string source, string tensor, ulong dataEnd, long fileLength, string has) =>
         SafeTensorsHeader.Error(source, tensor.Length == 0 ? null : tensor,
             $"the file is truncated: the header says the data ends at byte {dataEnd} but {has} {fileLength} bytes" +
             $"{(tensor.Length == 0 ? "" : " (this tensor is incomplete)")}; {Redownload}.");
@@ -137,6 +146,20 @@ internal static class SafeTensorsReader
         if (prefix.Length >= 2 && prefix[0] == 0x80 && prefix[1] <= 5)
             return "this looks like a Python pickle (legacy torch.save format) — load it with torch.load and save it with safetensors.torch.save_file";
         return null;
+    }
+
+    /// <summary>Skips up to <paramref name="limit"/> bytes; returns how many the stream had.</summary>
+    private static long Drain(Stream stream, long limit)
+    {
+        byte[] scratch = new byte[1 << 16];
+        long total = 0;
+        while (total < limit)
+        {
+            int read = stream.Read(scratch, 0, (int)Math.Min(scratch.Length, limit - total));
+            if (read == 0) break;
+            total += read;
+        }
+        return total;
     }
 
     /// <summary>Reads until <paramref name="buffer"/> is full or the stream ends; returns the byte count read.</summary>

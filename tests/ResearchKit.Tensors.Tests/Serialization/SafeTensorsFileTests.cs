@@ -330,8 +330,12 @@ public sealed class SafeTensorsFileTests : IDisposable
         AssertInvalid(Tensor("{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8,16]}", 8), "has 3 element");
         AssertInvalid(Tensor("{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[-8,0]}", 8), "negative (-8)");
         AssertInvalid(Tensor("{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":{\"begin\":0}}", 8), "\"data_offsets\" must be an array");
-        // Offsets far beyond the file: caught as truncation, not as an out-of-range read.
+        // Offsets far beyond the file: a hole at the start, or truncation without 64-bit overflow in the arithmetic.
         AssertInvalid(Tensor("{\"dtype\":\"U8\",\"shape\":[8],\"data_offsets\":[9223372036854775799,9223372036854775807]}", 8), "hole");
+        byte[] huge = Tensor("{\"dtype\":\"U8\",\"shape\":[9223372036854775807],\"data_offsets\":[0,9223372036854775807]}", 8);
+        ulong hugeEnd = (ulong)(huge.Length - 8) + long.MaxValue;
+        SafeTensorsFormatException hugeEx = AssertInvalid(huge, "truncated", $"data ends at byte {hugeEnd} but the file has {huge.Length} bytes");
+        Assert.Equal("t", hugeEx.TensorName);
     }
 
     [Fact]
