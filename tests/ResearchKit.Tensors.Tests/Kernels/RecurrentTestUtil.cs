@@ -44,13 +44,14 @@ internal static class RecurrentTestUtil
         var g = new double[param.Length];
         for (int k = 0; k < param.Length; k++)
         {
-            float saved = param[k];
-            param[k] = saved + eps;
+            float saved = param[k], plus = saved + eps, minus = saved - eps;
+            param[k] = plus;
             double up = loss();
-            param[k] = saved - eps;
+            param[k] = minus;
             double down = loss();
             param[k] = saved;
-            g[k] = (up - down) / (2.0 * eps);
+            // Divide by the step actually taken in float, not the nominal 2·eps.
+            g[k] = (up - down) / ((double)plus - minus);
         }
         return g;
     }
