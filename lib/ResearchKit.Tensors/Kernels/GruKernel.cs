@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace ResearchKit.Tensors.Kernels;
 
@@ -48,42 +50,90 @@ public static class GruKernel
         float[] gates = ws.Gates, hs = ws.Hidden, hc = ws.HiddenCandidate, proj = ws.StepProjection;
         if (hasBias)
         {
-            // b_hr and b_hz add to the pre-activation like b_ir, b_iz, so fold them into the input projection;
-            // b_hn sits inside r ⊙ (…) and is added per step.
+            // b_hr and b_hz add to the pre-activation like b_ir, b_iz, so fold them into one row with b_in;
+            // b_hn sits inside r ⊙ (…) and is added separately.
             TensorPrimitives.Add(bIh[..rz], bHh[..rz], ws.BiasRow.AsSpan(0, rz));
             bIh[rz..].CopyTo(ws.BiasRow.AsSpan(rz));
         }
-        RecurrentOps.InputProjection(x, wIh, ws.BiasRow, hasBias, gates, ws.Rows, ws.InputSize, width);
+        RecurrentOps.InputProjection(x, wIh, gates, ws.Rows, ws.InputSize, width);
         RecurrentOps.CopyOrZero(h0, hs.AsSpan(0, state));
-        ReadOnlySpan<float> bHn = hasBias ? bHh[rz..] : default;
+        ReadOnlySpan<float> bias = hasBias ? ws.BiasRow : default, bHn = hasBias ? bHh[rz..] : default;
 
         for (int t = 0; t < steps; t++)
         {
             RecurrentOps.Sgemm(false, true, batch, width, hidden, 1f, hs.AsSpan(t * state, state), hidden, wHh, hidden, 0f, proj, width);
             for (int b = 0; b < batch; b++)
             {
-                Span<float> g = gates.AsSpan((t * batch + b) * width, width);
-                ReadOnlySpan<float> p = proj.AsSpan(b * width, width);
-                Span<float> gRz = g[..rz], n = g[rz..], z = g.Slice(hidden, hidden);
-                Span<float> hcRow = hc.AsSpan(t * state + b * hidden, hidden);
-                ReadOnlySpan<float> hPrev = hs.AsSpan(t * state + b * hidden, hidden);
-                Span<float> hNew = hs.AsSpan((t + 1) * state + b * hidden, hidden);
-
-                TensorPrimitives.Add(gRz, p[..rz], gRz);
-                TensorPrimitives.Sigmoid(gRz, gRz);
-                if (hasBias) TensorPrimitives.Add(p[rz..], bHn, hcRow);
-                else p[rz..].CopyTo(hcRow);
-                TensorPrimitives.FusedMultiplyAdd(g[..hidden], hcRow, n, n);
-                TensorPrimitives.Tanh(n, n);
-                // h' = (1 − z) n + z h = n + z (h − n)
-                TensorPrimitives.Subtract(hPrev, n, hNew);
-                TensorPrimitives.FusedMultiplyAdd(z, hNew, n, hNew);
+                int sOff = t * state + b * hidden;
+                CellRow(gates.AsSpan((t * batch + b) * width, width), proj.AsSpan(b * width, width), bias, bHn,
+                    hc.AsSpan(sOff, hidden), hs.AsSpan(sOff, hidden), hs.AsSpan(sOff + state, hidden), hidden);
             }
         }
 
         if (!y.IsEmpty) hs.AsSpan(state, steps * state).CopyTo(y);
         if (!hN.IsEmpty) hs.AsSpan(steps * state, state).CopyTo(hN);
         ws.HasForward = true;
+    }
+
+    /// <summary>
+    /// One batch row of the GRU step: <paramref name="g"/> holds the input projection W_ih x and receives the
+    /// activations r, z, n; <paramref name="bias"/> is [b_ir + b_hr, b_iz + b_hz, b_in] (or empty);
+    /// <paramref name="hc"/> receives W_hn h + b_hn; <paramref name="hNew"/> receives h'.
+    /// </summary>
+    private static void CellRow(Span<float> g, ReadOnlySpan<float> p, ReadOnlySpan<float> bias, ReadOnlySpan<float> bHn, Span<float> hc,
+        ReadOnlySpan<float> hPrev, Span<float> hNew, int hidden)
+    {
+        bool hasBias = !bHn.IsEmpty;
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref float gr = ref MemoryMarshal.GetReference(g);
+            ref float pr = ref MemoryMarshal.GetReference(p);
+            ref float bi = ref MemoryMarshal.GetReference(bias);
+            ref float br = ref MemoryMarshal.GetReference(bHn);
+            ref float hcr = ref MemoryMarshal.GetReference(hc);
+            ref float hp = ref MemoryMarshal.GetReference(hPrev);
+            ref float hn = ref MemoryMarshal.GetReference(hNew);
+            nuint n = (nuint)hidden;
+            for (; j + 16 <= hidden; j += 16)
+            {
+                nuint k = (nuint)j;
+                Vector512<float> pR = Vector512.LoadUnsafe(ref gr, k) + Vector512.LoadUnsafe(ref pr, k);
+                Vector512<float> pz = Vector512.LoadUnsafe(ref gr, n + k) + Vector512.LoadUnsafe(ref pr, n + k);
+                Vector512<float> pn = Vector512.LoadUnsafe(ref gr, 2 * n + k);
+                Vector512<float> hcv = Vector512.LoadUnsafe(ref pr, 2 * n + k);
+                if (hasBias)
+                {
+                    pR += Vector512.LoadUnsafe(ref bi, k);
+                    pz += Vector512.LoadUnsafe(ref bi, n + k);
+                    pn += Vector512.LoadUnsafe(ref bi, 2 * n + k);
+                    hcv += Vector512.LoadUnsafe(ref br, k);
+                }
+                Vector512<float> r = SimdActivations.Sigmoid(pR), z = SimdActivations.Sigmoid(pz);
+                Vector512<float> cand = SimdActivations.Tanh(Vector512.FusedMultiplyAdd(r, hcv, pn));
+                r.StoreUnsafe(ref gr, k);
+                z.StoreUnsafe(ref gr, n + k);
+                cand.StoreUnsafe(ref gr, 2 * n + k);
+                hcv.StoreUnsafe(ref hcr, k);
+                // h' = (1 − z) n + z h = n + z (h − n)
+                Vector512.FusedMultiplyAdd(z, Vector512.LoadUnsafe(ref hp, k) - cand, cand).StoreUnsafe(ref hn, k);
+            }
+        }
+        if (j == hidden) return;
+        int w = hidden - j;
+        Span<float> rG = g.Slice(j, w), zG = g.Slice(hidden + j, w), nG = g.Slice(2 * hidden + j, w), hcT = hc[j..], hT = hNew[j..];
+        if (hasBias)
+            for (int k = 0; k < GateCount; k++) TensorPrimitives.Add(g.Slice(k * hidden + j, w), bias.Slice(k * hidden + j, w), g.Slice(k * hidden + j, w));
+        TensorPrimitives.Add(rG, p.Slice(j, w), rG);
+        TensorPrimitives.Add(zG, p.Slice(hidden + j, w), zG);
+        TensorPrimitives.Sigmoid(rG, rG);
+        TensorPrimitives.Sigmoid(zG, zG);
+        if (hasBias) TensorPrimitives.Add(p.Slice(2 * hidden + j, w), bHn[j..], hcT);
+        else p.Slice(2 * hidden + j, w).CopyTo(hcT);
+        TensorPrimitives.FusedMultiplyAdd(rG, hcT, nG, nG);
+        TensorPrimitives.Tanh(nG, nG);
+        TensorPrimitives.Subtract(hPrev[j..], nG, hT);
+        TensorPrimitives.FusedMultiplyAdd(zG, hT, nG, hT);
     }
 
     /// <summary>
@@ -119,6 +169,9 @@ public static class GruKernel
         float[] dGh = RecurrentWorkspace.Ensure(ref ws.GradHiddenGates, gates.Length);
         float[] dh = RecurrentWorkspace.Ensure(ref ws.GradHidden, state);
         float[] dhPrev = RecurrentWorkspace.Ensure(ref ws.GradHiddenNext, state);
+        float[] partial = RecurrentWorkspace.Ensure(ref ws.ColumnPartial, width);
+        dbIh.Clear();
+        dbHh.Clear();
         RecurrentOps.CopyOrZero(dhN, dh);
 
         for (int t = steps - 1; t >= 0; t--)
@@ -139,6 +192,8 @@ public static class GruKernel
                 if (Lane256.IsAccelerated) j = BackwardLanes<Lane256>(j, hidden, ref gRow, ref hcRow, ref hPrevRow, ref dhRow, ref dhPrevRow, ref dGiRow, ref dGhRow);
                 BackwardLanes<LaneScalar>(j, hidden, ref gRow, ref hcRow, ref hPrevRow, ref dhRow, ref dhPrevRow, ref dGiRow, ref dGhRow);
             }
+            RecurrentOps.AccumulateColumnSums(dGi.AsSpan(t * batch * width, batch * width), batch, width, dbIh, partial);
+            RecurrentOps.AccumulateColumnSums(dGh.AsSpan(t * batch * width, batch * width), batch, width, dbHh, partial);
             // dh_{t-1} = z ⊙ dh_t (already in dhPrev) + dGh_t · W_hh.
             if (t > 0 || !dh0.IsEmpty)
                 RecurrentOps.Sgemm(false, false, batch, hidden, width, 1f, dGh.AsSpan(t * batch * width, batch * width), width, wHh, hidden, 1f, dhPrev, hidden);
@@ -153,8 +208,6 @@ public static class GruKernel
             RecurrentOps.Sgemm(true, false, width, ws.InputSize, rows, 1f, dGates, width, x, ws.InputSize, 0f, dWih, ws.InputSize);
         if (!dx.IsEmpty)
             RecurrentOps.Sgemm(false, false, rows, ws.InputSize, width, 1f, dGates, width, wIh, ws.InputSize, 0f, dx, ws.InputSize);
-        if (!dbIh.IsEmpty) RecurrentOps.ColumnSums(dGates, steps, batch, width, dbIh, ws.BiasRow.AsSpan());
-        if (!dbHh.IsEmpty) RecurrentOps.ColumnSums(dHidden, steps, batch, width, dbHh, ws.BiasRow.AsSpan());
     }
 
     /// <summary>

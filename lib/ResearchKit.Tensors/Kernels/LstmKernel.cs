@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace ResearchKit.Tensors.Kernels;
 
@@ -50,7 +52,8 @@ public static class LstmKernel
         int steps = ws.SeqLen, batch = ws.Batch, hidden = ws.HiddenSize, width = ws.GateWidth, state = ws.StateSize;
         float[] gates = ws.Gates, hs = ws.Hidden, cs = ws.Cells;
         if (hasBias) TensorPrimitives.Add(bIh, bHh, ws.BiasRow);
-        RecurrentOps.InputProjection(x, wIh, ws.BiasRow, hasBias, gates, ws.Rows, ws.InputSize, width);
+        ReadOnlySpan<float> bias = hasBias ? ws.BiasRow : default;
+        RecurrentOps.InputProjection(x, wIh, gates, ws.Rows, ws.InputSize, width);
         RecurrentOps.CopyOrZero(h0, hs.AsSpan(0, state));
         RecurrentOps.CopyOrZero(c0, cs.AsSpan(0, state));
 
@@ -61,7 +64,7 @@ public static class LstmKernel
             for (int b = 0; b < batch; b++)
             {
                 int s = t * state + b * hidden;
-                CellRow(g.Slice(b * width, width), cs.AsSpan(s, hidden), cs.AsSpan(s + state, hidden), hs.AsSpan(s + state, hidden), hidden);
+                CellRow(g.Slice(b * width, width), bias, cs.AsSpan(s, hidden), cs.AsSpan(s + state, hidden), hs.AsSpan(s + state, hidden), hidden);
             }
         }
 
@@ -71,17 +74,59 @@ public static class LstmKernel
         ws.HasForward = true;
     }
 
-    /// <summary>Activates one batch row's gates in place and writes c' and h'.</summary>
-    private static void CellRow(Span<float> g, ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int hidden)
+    /// <summary>
+    /// Adds the combined bias (if any) to one batch row's gate pre-activations, activates them in place and writes
+    /// c' and h' (fused Vector512 pass, TensorPrimitives tail).
+    /// </summary>
+    private static void CellRow(Span<float> g, ReadOnlySpan<float> bias, ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int hidden)
     {
-        Span<float> inFor = g[..(2 * hidden)], cand = g.Slice(2 * hidden, hidden), outG = g.Slice(3 * hidden, hidden);
-        TensorPrimitives.Sigmoid(inFor, inFor);
-        TensorPrimitives.Tanh(cand, cand);
+        int j = 0;
+        bool hasBias = !bias.IsEmpty;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref float gr = ref MemoryMarshal.GetReference(g);
+            ref float cp = ref MemoryMarshal.GetReference(cPrev);
+            ref float cr = ref MemoryMarshal.GetReference(c);
+            ref float hr = ref MemoryMarshal.GetReference(h);
+            ref float br = ref MemoryMarshal.GetReference(bias);
+            nuint n = (nuint)hidden;
+            for (; j + 16 <= hidden; j += 16)
+            {
+                nuint k = (nuint)j;
+                Vector512<float> pi = Vector512.LoadUnsafe(ref gr, k), pf = Vector512.LoadUnsafe(ref gr, n + k);
+                Vector512<float> pg = Vector512.LoadUnsafe(ref gr, 2 * n + k), po = Vector512.LoadUnsafe(ref gr, 3 * n + k);
+                if (hasBias)
+                {
+                    pi += Vector512.LoadUnsafe(ref br, k);
+                    pf += Vector512.LoadUnsafe(ref br, n + k);
+                    pg += Vector512.LoadUnsafe(ref br, 2 * n + k);
+                    po += Vector512.LoadUnsafe(ref br, 3 * n + k);
+                }
+                Vector512<float> i = SimdActivations.Sigmoid(pi), f = SimdActivations.Sigmoid(pf);
+                Vector512<float> cand = SimdActivations.Tanh(pg), o = SimdActivations.Sigmoid(po);
+                i.StoreUnsafe(ref gr, k);
+                f.StoreUnsafe(ref gr, n + k);
+                cand.StoreUnsafe(ref gr, 2 * n + k);
+                o.StoreUnsafe(ref gr, 3 * n + k);
+                Vector512<float> cNew = Vector512.FusedMultiplyAdd(f, Vector512.LoadUnsafe(ref cp, k), i * cand);
+                cNew.StoreUnsafe(ref cr, k);
+                (o * SimdActivations.Tanh(cNew)).StoreUnsafe(ref hr, k);
+            }
+        }
+        if (j == hidden) return;
+        int w = hidden - j;
+        if (hasBias)
+            for (int k = 0; k < GateCount; k++) TensorPrimitives.Add(g.Slice(k * hidden + j, w), bias.Slice(k * hidden + j, w), g.Slice(k * hidden + j, w));
+        Span<float> inG = g.Slice(j, w), forG = g.Slice(hidden + j, w), candG = g.Slice(2 * hidden + j, w), outG = g.Slice(3 * hidden + j, w);
+        Span<float> cT = c[j..], hT = h[j..];
+        TensorPrimitives.Sigmoid(inG, inG);
+        TensorPrimitives.Sigmoid(forG, forG);
+        TensorPrimitives.Tanh(candG, candG);
         TensorPrimitives.Sigmoid(outG, outG);
-        TensorPrimitives.Multiply(g.Slice(hidden, hidden), cPrev, c);
-        TensorPrimitives.FusedMultiplyAdd(g[..hidden], cand, c, c);
-        TensorPrimitives.Tanh(c, h);
-        TensorPrimitives.Multiply(h, outG, h);
+        TensorPrimitives.Multiply(forG, cPrev[j..], cT);
+        TensorPrimitives.FusedMultiplyAdd(inG, candG, cT, cT);
+        TensorPrimitives.Tanh(cT, hT);
+        TensorPrimitives.Multiply(hT, outG, hT);
     }
 
     /// <summary>
@@ -121,13 +166,16 @@ public static class LstmKernel
         float[] dh = RecurrentWorkspace.Ensure(ref ws.GradHidden, state);
         float[] dc = RecurrentWorkspace.Ensure(ref ws.GradCell, state);
         float[] tc = RecurrentWorkspace.Ensure(ref ws.TanhCell, state);
+        float[] partial = RecurrentWorkspace.Ensure(ref ws.ColumnPartial, width);
+        Span<float> db = dbIh.IsEmpty ? dbHh : dbIh; // identical for an LSTM: compute once, copy at the end
+        db.Clear();
         RecurrentOps.CopyOrZero(dhN, dh);
         RecurrentOps.CopyOrZero(dcN, dc);
 
         for (int t = steps - 1; t >= 0; t--)
         {
             if (!dy.IsEmpty) TensorPrimitives.Add(dh, dy.Slice(t * state, state), dh);
-            TensorPrimitives.Tanh(cs.AsSpan((t + 1) * state, state), tc);
+            SimdActivations.Tanh(cs.AsSpan((t + 1) * state, state), tc);
             Span<float> dGt = dG.AsSpan(t * batch * width, batch * width);
             for (int b = 0; b < batch; b++)
             {
@@ -143,6 +191,7 @@ public static class LstmKernel
                 if (Lane256.IsAccelerated) j = BackwardLanes<Lane256>(j, hidden, ref gRow, ref tcRow, ref cPrevRow, ref dhRow, ref dcRow, ref dgRow);
                 BackwardLanes<LaneScalar>(j, hidden, ref gRow, ref tcRow, ref cPrevRow, ref dhRow, ref dcRow, ref dgRow);
             }
+            RecurrentOps.AccumulateColumnSums(dGt, batch, width, db, partial);
             // dh_{t-1} = dGates_t · W_hh; not needed below t = 0 unless the caller wants dh0.
             if (t > 0 || !dh0.IsEmpty)
                 RecurrentOps.Sgemm(false, false, batch, hidden, width, 1f, dGt, width, wHh, hidden, 0f, dh, hidden);
@@ -157,12 +206,7 @@ public static class LstmKernel
             RecurrentOps.Sgemm(true, false, width, ws.InputSize, rows, 1f, dGates, width, x, ws.InputSize, 0f, dWih, ws.InputSize);
         if (!dx.IsEmpty)
             RecurrentOps.Sgemm(false, false, rows, ws.InputSize, width, 1f, dGates, width, wIh, ws.InputSize, 0f, dx, ws.InputSize);
-        if (!dbIh.IsEmpty || !dbHh.IsEmpty)
-        {
-            Span<float> db = dbIh.IsEmpty ? dbHh : dbIh;
-            RecurrentOps.ColumnSums(dGates, steps, batch, width, db, ws.BiasRow.AsSpan());
-            if (!dbIh.IsEmpty && !dbHh.IsEmpty) dbIh.CopyTo(dbHh);
-        }
+        if (!dbIh.IsEmpty && !dbHh.IsEmpty) dbIh.CopyTo(dbHh);
     }
 
     /// <summary>

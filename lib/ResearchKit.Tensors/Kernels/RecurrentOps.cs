@@ -27,17 +27,11 @@ internal static class RecurrentOps
     }
 
     /// <summary>
-    /// gates[T·B, G·H] = x[T·B, I] · W_ihᵀ (+ bias row broadcast): the whole input projection as one GEMM.
+    /// gates[T·B, G·H] = x[T·B, I] · W_ihᵀ: the whole input projection as one GEMM. Biases are added later in the
+    /// per-step pointwise pass, which touches the gates anyway (broadcasting them here would cost an extra pass).
     /// </summary>
-    internal static void InputProjection(ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> biasRow,
-        bool hasBias, Span<float> gates, int rows, int inputSize, int gateWidth)
-    {
-        if (hasBias)
-        {
-            for (int r = 0; r < rows; r++) biasRow.CopyTo(gates.Slice(r * gateWidth, gateWidth));
-        }
-        Sgemm(false, true, rows, gateWidth, inputSize, 1f, x, inputSize, wIh, inputSize, hasBias ? 1f : 0f, gates, gateWidth);
-    }
+    internal static void InputProjection(ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, Span<float> gates, int rows, int inputSize, int gateWidth) =>
+        Sgemm(false, true, rows, gateWidth, inputSize, 1f, x, inputSize, wIh, inputSize, 0f, gates, gateWidth);
 
     /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/>, or zeroes it when the source is empty.</summary>
     internal static void CopyOrZero(ReadOnlySpan<float> source, Span<float> destination)
@@ -47,18 +41,15 @@ internal static class RecurrentOps
     }
 
     /// <summary>
-    /// dst[c] = Σ_r m[r, c] over <paramref name="steps"/>·<paramref name="rowsPerStep"/> rows, summed per step first
-    /// (shorter float chains than one running sum) in a fixed order, so the result is deterministic.
+    /// dst[c] += Σ_r block[r, c] over one step's <paramref name="rows"/> rows. Called per step while the block is still
+    /// in cache; summing the step first keeps float chains short, and the fixed order keeps the result deterministic.
     /// </summary>
-    internal static void ColumnSums(ReadOnlySpan<float> m, int steps, int rowsPerStep, int cols, Span<float> dst, Span<float> partial)
+    internal static void AccumulateColumnSums(ReadOnlySpan<float> block, int rows, int cols, Span<float> dst, Span<float> partial)
     {
-        dst.Clear();
-        for (int t = 0; t < steps; t++)
-        {
-            ReadOnlySpan<float> block = m.Slice(t * rowsPerStep * cols, rowsPerStep * cols);
-            block[..cols].CopyTo(partial);
-            for (int r = 1; r < rowsPerStep; r++) TensorPrimitives.Add(partial, block.Slice(r * cols, cols), partial);
-            TensorPrimitives.Add(dst, partial, dst);
-        }
+        if (dst.IsEmpty) return;
+        partial = partial[..cols];
+        block[..cols].CopyTo(partial);
+        for (int r = 1; r < rows; r++) TensorPrimitives.Add(partial, block.Slice(r * cols, cols), partial);
+        TensorPrimitives.Add(dst, partial, dst);
     }
 }

@@ -20,8 +20,11 @@ public abstract class RecurrentWorkspace
     /// <summary>Per-step gate buffer [T, B, G·H]: pre-activations during forward, saved activations afterwards.</summary>
     internal readonly float[] Gates;
 
-    /// <summary>Combined bias row [G·H] broadcast into the input projection (cell-specific folding).</summary>
+    /// <summary>Combined bias row [G·H] added in the per-step pointwise pass (cell-specific folding).</summary>
     internal readonly float[] BiasRow;
+
+    /// <summary>Backward scratch [G·H] for one step's column sums (bias gradients).</summary>
+    internal float[]? ColumnPartial;
 
     /// <summary>Gradient wrt the step's hidden state [B, H] during backward (ping-pong pair).</summary>
     internal float[]? GradHidden, GradHiddenNext;

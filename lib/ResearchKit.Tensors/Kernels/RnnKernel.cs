@@ -44,15 +44,17 @@ public static class RnnKernel
         int steps = ws.SeqLen, hidden = ws.HiddenSize, state = ws.StateSize;
         float[] pre = ws.Gates, hs = ws.Hidden;
         if (hasBias) TensorPrimitives.Add(bIh, bHh, ws.BiasRow);
-        RecurrentOps.InputProjection(x, wIh, ws.BiasRow, hasBias, pre, ws.Rows, ws.InputSize, hidden);
+        RecurrentOps.InputProjection(x, wIh, pre, ws.Rows, ws.InputSize, hidden);
         RecurrentOps.CopyOrZero(h0, hs.AsSpan(0, state));
 
         for (int t = 0; t < steps; t++)
         {
             Span<float> p = pre.AsSpan(t * state, state);
             RecurrentOps.Sgemm(false, true, ws.Batch, hidden, hidden, 1f, hs.AsSpan(t * state, state), hidden, wHh, hidden, 1f, p, hidden);
+            if (hasBias)
+                for (int b = 0; b < ws.Batch; b++) TensorPrimitives.Add(p.Slice(b * hidden, hidden), ws.BiasRow, p.Slice(b * hidden, hidden));
             Span<float> hNew = hs.AsSpan((t + 1) * state, state);
-            if (nonlinearity == RnnNonlinearity.Tanh) TensorPrimitives.Tanh(p, hNew);
+            if (nonlinearity == RnnNonlinearity.Tanh) SimdActivations.Tanh(p, hNew);
             else TensorPrimitives.Max(p, 0f, hNew);
         }
 
@@ -94,6 +96,9 @@ public static class RnnKernel
         float[] hs = ws.Hidden;
         float[] dP = RecurrentWorkspace.Ensure(ref ws.GradGates, ws.Gates.Length);
         float[] dh = RecurrentWorkspace.Ensure(ref ws.GradHidden, state);
+        float[] partial = RecurrentWorkspace.Ensure(ref ws.ColumnPartial, hidden);
+        Span<float> db = dbIh.IsEmpty ? dbHh : dbIh; // identical for an RNN: compute once, copy at the end
+        db.Clear();
         RecurrentOps.CopyOrZero(dhN, dh);
 
         for (int t = steps - 1; t >= 0; t--)
@@ -106,6 +111,7 @@ public static class RnnKernel
             if (Lane512.IsAccelerated) j = BackwardLanes<Lane512>(j, state, relu, ref hRef, ref dhRef, ref dPRef);
             if (Lane256.IsAccelerated) j = BackwardLanes<Lane256>(j, state, relu, ref hRef, ref dhRef, ref dPRef);
             BackwardLanes<LaneScalar>(j, state, relu, ref hRef, ref dhRef, ref dPRef);
+            RecurrentOps.AccumulateColumnSums(dP.AsSpan(t * state, state), batch, hidden, db, partial);
             if (t > 0 || !dh0.IsEmpty)
                 RecurrentOps.Sgemm(false, false, batch, hidden, hidden, 1f, dP.AsSpan(t * state, state), hidden, wHh, hidden, 0f, dh, hidden);
         }
@@ -118,12 +124,7 @@ public static class RnnKernel
             RecurrentOps.Sgemm(true, false, hidden, ws.InputSize, rows, 1f, dPre, hidden, x, ws.InputSize, 0f, dWih, ws.InputSize);
         if (!dx.IsEmpty)
             RecurrentOps.Sgemm(false, false, rows, ws.InputSize, hidden, 1f, dPre, hidden, wIh, ws.InputSize, 0f, dx, ws.InputSize);
-        if (!dbIh.IsEmpty || !dbHh.IsEmpty)
-        {
-            Span<float> db = dbIh.IsEmpty ? dbHh : dbIh;
-            RecurrentOps.ColumnSums(dPre, steps, batch, hidden, db, ws.BiasRow.AsSpan());
-            if (!dbIh.IsEmpty && !dbHh.IsEmpty) dbIh.CopyTo(dbHh);
-        }
+        if (!dbIh.IsEmpty && !dbHh.IsEmpty) dbIh.CopyTo(dbHh);
     }
 
     /// <summary>dPre = dh ⊙ act'(pre), with act' recovered from the output h: 1 − h² for tanh, [h &gt; 0] for ReLU.</summary>

@@ -289,7 +289,7 @@ public class LstmKernelTests
     }
 
     [Fact]
-    public void Forward_FailedCallInvalidatesTheWorkspace()
+    public void Forward_ValidationFailureKeepsThePreviousForward()
     {
         var p = Problem.Create(51, 2, 2, 2, 2, true);
         var ws = new LstmWorkspace(2, 2, 2, 2);
