@@ -34,6 +34,60 @@ internal static class GemmBench
         }
     }
 
+    /// <summary>Blocking sweep at 1024³ (developer aid for re-tuning MC/KC on a new CPU): <c>-- gemm-tune</c>.</summary>
+    public static void Tune(TextWriter o)
+    {
+        const int size = 1024;
+        var rng = new Random(1);
+        float[] a = new float[size * size], b = new float[size * size], c = new float[size * size];
+        for (int i = 0; i < a.Length; i++) { a[i] = (float)rng.NextDouble(); b[i] = (float)rng.NextDouble(); }
+        int saved = Parallelism.Threads;
+        try
+        {
+            // Crossovers: row path vs packed path (1 thread), packed 1 vs 2 threads, on small cubes.
+            foreach (int sz in new[] { 8, 16, 24, 32, 48, 64, 96, 128, 192, 256 })
+            {
+                double Time(Gemm.KernelKind kind, bool packed, int threads)
+                {
+                    Parallelism.Threads = threads;
+                    double best = double.MaxValue;
+                    int reps = Math.Max(20, (int)(2e7 / ((double)sz * sz * sz)));
+                    for (int r = 0; r < reps; r++)
+                    {
+                        long t0 = Stopwatch.GetTimestamp();
+                        Gemm.SgemmCore(false, false, sz, sz, sz, 1f, a, sz, b, sz, 0f, c, sz, kind, null, packed);
+                        best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+                    }
+                    return best;
+                }
+                o.WriteLine($"n={sz,4}: row {Time(Gemm.KernelKind.None, false, 1),8:F2} us  packed/1T {Time(Gemm.BestKernel, true, 1),8:F2} us  packed/2T {Time(Gemm.BestKernel, true, 2),8:F2} us");
+            }
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Parallelism.Threads = threads;
+                foreach (int kc in new[] { 256, 384, 512, 768 })
+                {
+                    foreach (int mc in new[] { 96, 192, 384 })
+                    {
+                        var blocking = new Gemm.Blocking(mc, kc, 4096);
+                        double best = double.MaxValue;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            long t0 = Stopwatch.GetTimestamp();
+                            Gemm.SgemmCore(false, false, size, size, size, 1f, a, size, b, size, 0f, c, size, Gemm.BestKernel, blocking);
+                            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                        }
+                        o.WriteLine($"threads={threads} KC={kc,3} MC={mc,3}: {2.0 * size * size * size / best / 1e9,6:F1} GFLOP/s");
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Parallelism.Threads = saved;
+        }
+    }
+
     private static void Report(TextWriter o, int size, int threads, bool transA, bool transB)
     {
         var rng = new Random(42);

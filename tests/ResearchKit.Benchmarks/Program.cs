@@ -7,7 +7,7 @@ internal static class Program
     {
         if (args.Length == 0)
         {
-            Console.WriteLine("usage: ResearchKit.Benchmarks <gemm>");
+            Console.WriteLine("usage: ResearchKit.Benchmarks <gemm|gemm-tune>");
             return 0;
         }
         foreach (string name in args)
@@ -15,6 +15,7 @@ internal static class Program
             switch (name.ToLowerInvariant())
             {
                 case "gemm": GemmBench.Run(Console.Out); break;
+                case "gemm-tune": GemmBench.Tune(Console.Out); break;
                 default:
                     Console.Error.WriteLine($"unknown benchmark '{name}' (known: gemm)");
                     return 1;

@@ -142,9 +142,9 @@ public sealed class GemmTests
         int seed = 300;
         foreach (var (ta, tb) in Transposes())
             Check(new Case(ta, tb, 300, 257, 513, 1f, 0.5f, PadA: 1, PadC: 3), Gemm.BestKernel, seed++);
-        // Wide (N split) and tall (M split) outputs through the public entry point's dispatch.
-        Check(new Case(false, false, 20, 700, 300, 1f, 0f), Gemm.BestKernel, seed++);
-        Check(new Case(true, true, 700, 20, 300, 1f, 0f), Gemm.BestKernel, seed++);
+        // Wide (N split) and tall (M split) outputs, both big enough (> 8M multiply-adds) to run as 2 parallel strips.
+        Check(new Case(false, false, 30, 800, 400, 1f, 0f), Gemm.BestKernel, seed++);
+        Check(new Case(true, true, 800, 30, 400, 1f, 0f), Gemm.BestKernel, seed++);
     }
 
     [Fact]
@@ -186,9 +186,10 @@ public sealed class GemmTests
         Assert.True(float.IsNaN(c[0]));
     }
 
+    /// <summary>Shapes above the parallel threshold (4M multiply-adds per strip), split along M and along N.</summary>
     [Theory]
     [InlineData(false, false, 257, 131, 300)]
-    [InlineData(true, true, 40, 400, 300)]
+    [InlineData(true, true, 64, 700, 300)]
     public void Deterministic_AcrossRunsAndThreadCounts(bool ta, bool tb, int m, int n, int k)
     {
         var rng = new Random(11);
