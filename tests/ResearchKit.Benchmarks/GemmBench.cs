@@ -27,6 +27,16 @@ internal static class GemmBench
             Parallelism.Threads = 2;
             Report(o, 1024, 2, true, false);
             Report(o, 1024, 2, false, true);
+            Report(o, 1024, 2, true, true);
+            // Typical training shapes: MLP forward / weight gradient, im2col convolutions (both orientations).
+            o.WriteLine($"{"m x n x k",20} {"trans",5} {"best GFLOP/s (2 threads)",25}");
+            (int m, int n, int k, bool ta, bool tb)[] shapes =
+            [
+                (128, 512, 784, false, true), (784, 512, 128, true, false), (128, 10, 512, false, true),
+                (16, 32768, 27, false, false), (64, 8192, 576, false, false), (8192, 64, 576, false, false),
+                (576, 64, 8192, true, false), (512, 4096, 4096, false, true),
+            ];
+            foreach (var (m, n, k, ta, tb) in shapes) ReportShape(o, m, n, k, ta, tb);
         }
         finally
         {
@@ -62,6 +72,19 @@ internal static class GemmBench
                 }
                 o.WriteLine($"n={sz,4}: row {Time(Gemm.KernelKind.None, false, 1),8:F2} us  packed/1T {Time(Gemm.BestKernel, true, 1),8:F2} us  packed/2T {Time(Gemm.BestKernel, true, 2),8:F2} us");
             }
+            if (Gemm.BestKernel == Gemm.KernelKind.V512)
+            {
+                // The AVX2 fallback kernel, for information (it is what an AVX2-only CPU would run).
+                Parallelism.Threads = 1;
+                double best = double.MaxValue;
+                for (int r = 0; r < 8; r++)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    Gemm.SgemmCore(false, false, size, size, size, 1f, a, size, b, size, 0f, c, size, Gemm.KernelKind.V256);
+                    best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                }
+                o.WriteLine($"AVX2 6x16 kernel, 1 thread, {size}^3: {2.0 * size * size * size / best / 1e9:F1} GFLOP/s");
+            }
             foreach (int threads in new[] { 1, 2 })
             {
                 Parallelism.Threads = threads;
@@ -86,6 +109,26 @@ internal static class GemmBench
         {
             Parallelism.Threads = saved;
         }
+    }
+
+    private static void ReportShape(TextWriter o, int m, int n, int k, bool transA, bool transB)
+    {
+        var rng = new Random(3);
+        float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
+        for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() - 0.5);
+        for (int i = 0; i < b.Length; i++) b[i] = (float)(rng.NextDouble() - 0.5);
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        double best = double.MaxValue;
+        var sw = Stopwatch.StartNew();
+        int reps = 0;
+        while (reps < 5 || (sw.Elapsed.TotalSeconds < 0.3 && reps < 500))
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            Gemm.Sgemm(transA, transB, m, n, k, 1f, a, lda, b, ldb, 0f, c, n);
+            if (reps++ > 0) best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        }
+        string trans = (transA ? "T" : "N") + (transB ? "T" : "N");
+        o.WriteLine($"{$"{m}x{n}x{k}",20} {trans,5} {2.0 * m * n * k / best / 1e9,25:F1}");
     }
 
     private static void Report(TextWriter o, int size, int threads, bool transA, bool transB)

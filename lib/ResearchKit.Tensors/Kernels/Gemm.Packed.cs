@@ -1,11 +1,12 @@
 using System.Runtime.CompilerServices;
+
 namespace ResearchKit.Tensors.Kernels;
 
 public static partial class Gemm
 {
     /// <summary>Cache blocking of the packed path (tests pass small values to reach every panel boundary cheaply).</summary>
     /// <param name="Mc">Rows of a packed A block (rounded down to a multiple of MR): MC×KC floats stay in L2.</param>
-    /// <param name="Kc">Depth of a packed panel: a KC×NR sliver of B stays in L1.</param>
+    /// <param name="Kc">Depth of a packed panel: a KC×NR sliver of B is reused by every A sliver of an MC block.</param>
     /// <param name="Nc">Columns of a packed B panel: KC×NC floats stay in the shared L3.</param>
     internal readonly record struct Blocking(int Mc, int Kc, int Nc)
     {

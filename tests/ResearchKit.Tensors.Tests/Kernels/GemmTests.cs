@@ -3,11 +3,14 @@ using Xunit;
 
 namespace ResearchKit.Tensors.Tests.Kernels;
 
-/// <summary>Tests mutate the global <see cref="Parallelism.Threads"/>, so they never run beside other such tests.</summary>
-[CollectionDefinition("Parallelism.Threads", DisableParallelization = true)]
-public sealed class ParallelismThreadsCollection;
+/// <summary>
+/// Gemm tests set the global <see cref="Parallelism.Threads"/>, so they run in xunit's serial phase, never beside
+/// another class that could change the thread count mid-test.
+/// </summary>
+[CollectionDefinition("GemmSerial", DisableParallelization = true)]
+public sealed class GemmSerialCollection;
 
-[Collection("Parallelism.Threads")]
+[Collection("GemmSerial")]
 public sealed class GemmTests
 {
     private static readonly Gemm.Blocking Tiny = new(Mc: 24, Kc: 7, Nc: 64);
