@@ -12,6 +12,7 @@ namespace ResearchKit.Tensors.Kernels;
 /// The column matrix of output rows <c>[oh0, oh1)</c> is row-major <c>[channels·KH·KW, (oh1 − oh0)·OutW]</c>:
 /// row <c>(c·KH + kh)·KW + kw</c>, column <c>(oh − oh0)·OutW + ow</c> holds
 /// <c>image[c, oh·StrideH − PadH + kh·DilationH, ow·StrideW − PadW + kw·DilationW]</c>, or 0 inside the padding.
+/// Rows are <c>ldCol</c> floats apart (default: dense), so several images can share one wide column matrix.
 /// </remarks>
 public static class Im2Col
 {
@@ -21,12 +22,13 @@ public static class Im2Col
     /// <param name="channels">Channels to unfold (usually <see cref="Conv2dGeometry.GroupC"/>).</param>
     /// <param name="oh0">First output row.</param>
     /// <param name="oh1">One past the last output row.</param>
-    /// <param name="col">Destination, at least <c>channels·KH·KW·(oh1 − oh0)·OutW</c> elements.</param>
-    /// <exception cref="ArgumentException">Row range or span lengths do not match the geometry.</exception>
-    public static void Unfold(in Conv2dGeometry g, ReadOnlySpan<float> image, int channels, int oh0, int oh1, Span<float> col)
+    /// <param name="col">Destination matrix, <c>channels·KH·KW</c> rows of <c>(oh1 − oh0)·OutW</c> columns.</param>
+    /// <param name="ldCol">Distance between column-matrix rows; 0 means <c>(oh1 − oh0)·OutW</c> (dense).</param>
+    /// <exception cref="ArgumentException">Row range, leading dimension or span lengths do not match the geometry.</exception>
+    public static void Unfold(in Conv2dGeometry g, ReadOnlySpan<float> image, int channels, int oh0, int oh1, Span<float> col, int ldCol = 0)
     {
-        Check(nameof(Unfold), g, image.Length, channels, oh0, oh1, col.Length);
-        int cols = (oh1 - oh0) * g.OutW;
+        int cols = Check(nameof(Unfold), g, image.Length, channels, oh0, oh1, col.Length, ref ldCol);
+        if (cols == 0) return;
         int rowIndex = 0;
         for (int c = 0; c < channels; c++)
         {
@@ -38,7 +40,7 @@ public static class Im2Col
                 {
                     int offW = kw * g.DilationW - g.PadW;
                     ValidColumns(offW, g.StrideW, g.W, g.OutW, out int owLo, out int owHi);
-                    Span<float> dstRow = col.Slice(rowIndex * cols, cols);
+                    Span<float> dstRow = col.Slice(rowIndex * ldCol, cols);
                     for (int oh = oh0; oh < oh1; oh++)
                     {
                         Span<float> dst = dstRow.Slice((oh - oh0) * g.OutW, g.OutW);
@@ -72,16 +74,17 @@ public static class Im2Col
 
     /// <summary>col2im: adds the column matrix of output rows <c>[oh0, oh1)</c> back into the image (accumulates; clear first to overwrite).</summary>
     /// <param name="g">Convolution geometry.</param>
-    /// <param name="col">Column matrix, <c>[channels·KH·KW, (oh1 − oh0)·OutW]</c>.</param>
+    /// <param name="col">Column matrix, <c>channels·KH·KW</c> rows of <c>(oh1 − oh0)·OutW</c> columns.</param>
     /// <param name="channels">Channels to fold.</param>
     /// <param name="oh0">First output row.</param>
     /// <param name="oh1">One past the last output row.</param>
     /// <param name="image">Destination image, <c>[channels, H, W]</c>, accumulated into; padding entries are dropped.</param>
-    /// <exception cref="ArgumentException">Row range or span lengths do not match the geometry.</exception>
-    public static void FoldAdd(in Conv2dGeometry g, ReadOnlySpan<float> col, int channels, int oh0, int oh1, Span<float> image)
+    /// <param name="ldCol">Distance between column-matrix rows; 0 means <c>(oh1 − oh0)·OutW</c> (dense).</param>
+    /// <exception cref="ArgumentException">Row range, leading dimension or span lengths do not match the geometry.</exception>
+    public static void FoldAdd(in Conv2dGeometry g, ReadOnlySpan<float> col, int channels, int oh0, int oh1, Span<float> image, int ldCol = 0)
     {
-        Check(nameof(FoldAdd), g, image.Length, channels, oh0, oh1, col.Length);
-        int cols = (oh1 - oh0) * g.OutW;
+        int cols = Check(nameof(FoldAdd), g, image.Length, channels, oh0, oh1, col.Length, ref ldCol);
+        if (cols == 0) return;
         int rowIndex = 0;
         for (int c = 0; c < channels; c++)
         {
@@ -94,7 +97,7 @@ public static class Im2Col
                     int offW = kw * g.DilationW - g.PadW;
                     ValidColumns(offW, g.StrideW, g.W, g.OutW, out int owLo, out int owHi);
                     if (owLo == owHi) continue;
-                    ReadOnlySpan<float> srcRow = col.Slice(rowIndex * cols, cols);
+                    ReadOnlySpan<float> srcRow = col.Slice(rowIndex * ldCol, cols);
                     for (int oh = oh0; oh < oh1; oh++)
                     {
                         int ih = oh * g.StrideH + offH;
@@ -129,14 +132,21 @@ public static class Im2Col
         if (lo > hi) lo = hi;
     }
 
-    private static void Check(string method, in Conv2dGeometry g, int imageLength, int channels, int oh0, int oh1, int colLength)
+    /// <summary>Validates arguments; returns the column count and resolves a default (0) leading dimension.</summary>
+    private static int Check(string method, in Conv2dGeometry g, int imageLength, int channels, int oh0, int oh1, int colLength, ref int ldCol)
     {
         g.EnsureInitialized("Im2Col." + method);
         if (channels < 0 || oh0 < 0 || oh1 > g.OutH || oh0 > oh1)
             throw new ArgumentException($"Im2Col.{method}: need 0 <= oh0 <= oh1 <= OutH ({g.OutH}) and channels >= 0, got oh0={oh0}, oh1={oh1}, channels={channels}.");
+        int cols = (oh1 - oh0) * g.OutW;
+        if (ldCol == 0) ldCol = cols;
+        if (ldCol < cols)
+            throw new ArgumentException($"Im2Col.{method}: ldCol ({ldCol}) is smaller than the column count {cols}; pass 0 for a dense matrix.");
+        long rows = (long)channels * g.KH * g.KW;
         long imageNeed = (long)channels * g.H * g.W;
-        long colNeed = (long)channels * g.KH * g.KW * (oh1 - oh0) * g.OutW;
+        long colNeed = rows == 0 || cols == 0 ? 0 : (rows - 1) * ldCol + cols;
         if (imageLength < imageNeed || colLength < colNeed)
-            throw new ArgumentException($"Im2Col.{method}: image needs {imageNeed} elements (has {imageLength}) and col needs {colNeed} (has {colLength}) for {channels} channels of {g.H}x{g.W}, kernel {g.KH}x{g.KW}, output rows [{oh0}, {oh1}) of width {g.OutW}.");
+            throw new ArgumentException($"Im2Col.{method}: image needs {imageNeed} elements (has {imageLength}) and col needs {colNeed} (has {colLength}) for {channels} channels of {g.H}x{g.W}, kernel {g.KH}x{g.KW}, output rows [{oh0}, {oh1}) of width {g.OutW}, ldCol {ldCol}.");
+        return cols;
     }
 }

@@ -25,6 +25,9 @@ public class ConvKernelTests
         new[] { 2, 4, 8, 5, 4, 3, 2, 3, 2, 1, 0, 1, 1, 2 },   // stride 3, groups 2, non-square
         new[] { 2, 3, 4, 4, 2, 4, 4, 1, 1, 0, 0, 1, 1, 1 },   // kernel covers the whole input: 1x1 output
         new[] { 2, 8, 40, 64, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1 }, // several im2col row bands, last one partial
+        new[] { 2, 64, 16, 16, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1 }, // small plane but too deep to batch images: row bands
+        new[] { 1, 3, 6, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1 },   // single image
+        new[] { 11, 2, 12, 12, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2 }, // several multi-image blocks per chunk, last one partial
         new[] { 0, 3, 5, 5, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1 },   // empty batch
     };
 
@@ -208,6 +211,7 @@ public class ConvKernelTests
         AssertThrows("uninitialized", () => Conv2dKernel.Forward(default, x, wt, default, y));
         AssertThrows("Im2Col.Unfold: need 0 <= oh0 <= oh1 <= OutH (5)", () => Im2Col.Unfold(g, x, 2, 0, 6, new float[1000]));
         AssertThrows("Im2Col.FoldAdd: image needs 50", () => Im2Col.FoldAdd(g, new float[1000], 2, 0, 1, new float[10]));
+        AssertThrows("Im2Col.Unfold: ldCol (4) is smaller than the column count 5", () => Im2Col.Unfold(g, x, 2, 0, 1, new float[1000], 4));
 
         var t = new ConvTranspose2dGeometry(2, 3, 4, 4, 2, 3, 3, 2, 2);
         AssertThrows("ConvTranspose2d.Forward: weight has 1 elements", () => ConvTranspose2dKernel.Forward(t, new float[t.InputLength], new float[1], default, new float[t.OutputLength]));
@@ -238,6 +242,30 @@ public class ConvKernelTests
                                     if (oh * 2 - 1 + kh == ih && ow - 0 + kw * 2 == iw) count++;
                     Assert.Equal(count, back[(c * 5 + ih) * 6 + iw]);
                 }
+    }
+
+    [Fact]
+    public void Im2ColWithLeadingDimensionMatchesDenseLayout()
+    {
+        var g = new Conv2dGeometry(1, 3, 6, 5, 1, 3, 3, 2, 1, 1, 1, 1, 1);
+        var rng = new Random(2);
+        float[] img = Random(rng, 3 * 6 * 5);
+        int rows = 27, cols = 2 * g.OutW, ld = cols + 7;
+        var dense = new float[rows * cols];
+        Im2Col.Unfold(g, img, 3, 1, 3, dense);
+        var wide = new float[rows * ld];
+        Array.Fill(wide, -9f);
+        Im2Col.Unfold(g, img, 3, 1, 3, wide, ld);
+        for (int r = 0; r < rows; r++)
+        {
+            Assert.Equal(dense.AsSpan(r * cols, cols).ToArray(), wide.AsSpan(r * ld, cols).ToArray());
+            if (r < rows - 1) Assert.All(wide.AsSpan(r * ld + cols, ld - cols).ToArray(), v => Assert.Equal(-9f, v)); // untouched gap
+        }
+        var a = new float[img.Length];
+        var b = new float[img.Length];
+        Im2Col.FoldAdd(g, dense, 3, 1, 3, a);
+        Im2Col.FoldAdd(g, wide, 3, 1, 3, b, ld);
+        Assert.Equal(a, b);
     }
 
     private static void AssertThrows(string fragment, Action act)
