@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using ResearchKit.Tensors.Kernels;
+
+namespace ResearchKit.Benchmarks;
+
+/// <summary>
+/// Times Conv2d forward + backward (input and weight gradients) for the convolutions of one ResNet-20 CIFAR
+/// training step (batch 128): best of several repetitions per shape, scaled by how often the shape occurs.
+/// </summary>
+internal static class ConvBench
+{
+    private const int Batch = 128;
+    private const int Repeats = 5;
+
+    private readonly record struct Shape(string Name, int C, int HW, int OutC, int Stride, int Count, bool NeedsInputGrad);
+
+    private static readonly Shape[] ResNet20 =
+    {
+        new("stem 3->16 @32", 3, 32, 16, 1, 1, false),
+        new("16->16 @32", 16, 32, 16, 1, 6, true),
+        new("16->32 s2 @32", 16, 32, 32, 2, 1, true),
+        new("32->32 @16", 32, 16, 32, 1, 5, true),
+        new("32->64 s2 @16", 32, 16, 64, 2, 1, true),
+        new("64->64 @8", 64, 8, 64, 1, 5, true),
+    };
+
+    /// <summary>Runs the benchmark and writes one line per shape plus the per-step total.</summary>
+    public static void Run(TextWriter o)
+    {
+        o.WriteLine($"Conv2d ResNet-20 shapes, batch {Batch}, 3x3 pad 1, threads {Parallelism.Threads} (best of {Repeats}, ms)");
+        o.WriteLine($"{"shape",-16} {"x",3} {"fwd",8} {"bwdIn",8} {"bwdW",8} {"GFLOP/s",8}");
+        double total = 0, totalFlops = 0;
+        foreach (Shape s in ResNet20)
+        {
+            var g = new Conv2dGeometry(Batch, s.C, s.HW, s.HW, s.OutC, 3, 3, s.Stride, s.Stride, 1, 1);
+            var rng = new Random(1);
+            float[] x = Fill(rng, g.InputLength), w = Fill(rng, g.WeightLength), b = Fill(rng, g.OutC);
+            float[] y = new float[g.OutputLength], gy = Fill(rng, g.OutputLength);
+            float[] gx = new float[g.InputLength], gw = new float[g.WeightLength];
+
+            double fwd = Best(() => Conv2dKernel.Forward(g, x, w, b, y));
+            double bin = s.NeedsInputGrad ? Best(() => Conv2dKernel.BackwardInput(g, gy, w, gx)) : 0;
+            double bw = Best(() => Conv2dKernel.BackwardWeight(g, x, gy, gw));
+            double flops = 2.0 * g.N * g.OutC * g.OutH * g.OutW * g.ColRows * (s.NeedsInputGrad ? 3 : 2);
+            double ms = fwd + bin + bw;
+            o.WriteLine($"{s.Name,-16} {s.Count,3} {fwd,8:F2} {bin,8:F2} {bw,8:F2} {flops / (ms * 1e6),8:F1}");
+            total += s.Count * ms;
+            totalFlops += s.Count * flops;
+        }
+        o.WriteLine($"total conv time per training step: {total:F1} ms ({totalFlops / (total * 1e6):F1} GFLOP/s)");
+    }
+
+    private static double Best(Action act)
+    {
+        act(); // warm-up (JIT, pool buffers)
+        double best = double.MaxValue;
+        for (int r = 0; r < Repeats; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            act();
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        }
+        return best;
+    }
+
+    private static float[] Fill(Random rng, int n)
+    {
+        var a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float)(rng.NextDouble() - 0.5);
+        return a;
+    }
+}
