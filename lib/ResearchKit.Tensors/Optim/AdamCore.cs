@@ -1,0 +1,57 @@
+namespace ResearchKit.Tensors.Optim;
+
+/// <summary>What Adam and AdamW share: defaults, validation and the step (they differ only in how weight decay applies).</summary>
+internal static class AdamCore
+{
+    public static readonly string[] StateNames = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"];
+
+    public static KeyValuePair<string, double>[] Defaults(double lr, (double Beta1, double Beta2)? betas, double eps, double weightDecay, bool amsgrad, bool maximize)
+    {
+        var (b1, b2) = betas ?? (0.9, 0.999);
+        return [new("lr", lr), new("beta1", b1), new("beta2", b2), new("eps", eps), new("weight_decay", weightDecay),
+                new("amsgrad", amsgrad ? 1 : 0), new("maximize", maximize ? 1 : 0)];
+    }
+
+    public static void Validate(ParamGroup g, Action<bool, string, double> require)
+    {
+        require(0 <= g.Lr, "learning rate", g.Lr);
+        require(0 <= g["eps"], "epsilon value", g["eps"]);
+        var (b1, b2) = g.Betas;
+        require(0 <= b1 && b1 < 1, "beta parameter at index 0", b1);
+        require(0 <= b2 && b2 < 1, "beta parameter at index 1", b2);
+        require(0 <= g.WeightDecay, "weight_decay value", g.WeightDecay);
+    }
+
+    public static void Update(ParamGroup group, Tensor parameter, ReadOnlySpan<float> grad, ParamState state, bool decoupled)
+    {
+        double lr = group.Lr, wd = group.WeightDecay, eps = group["eps"];
+        var (beta1, beta2) = group.Betas;
+        bool amsgrad = group.Flag("amsgrad");
+        var m = state.GetOrZeros("exp_avg", parameter).AsSpan();
+        var v = state.GetOrZeros("exp_avg_sq", parameter).AsSpan();
+        var vmax = amsgrad ? state.GetOrZeros("max_exp_avg_sq", parameter).AsSpan() : default;
+        // PyTorch 1.13 (single-tensor path): Python-float scalars, computed in double, then cast to float32 by the kernels.
+        double step = state.Step;
+        double biasCorrection1 = 1 - Math.Pow(beta1, step);
+        double biasCorrection2 = 1 - Math.Pow(beta2, step);
+        double stepSize = lr / biasCorrection1;
+        double biasCorrection2Sqrt = Math.Sqrt(biasCorrection2);
+        var c = new AdamCoefficients
+        {
+            Maximize = group.Flag("maximize"),
+            Amsgrad = amsgrad,
+            L2 = !decoupled && wd != 0,
+            WeightDecay = (float)wd,
+            Decoupled = decoupled,
+            Decay = (float)(1 - lr * wd),
+            Beta1 = (float)beta1,
+            OneMinusBeta1 = (float)(1 - beta1),
+            Beta2 = (float)beta2,
+            OneMinusBeta2 = (float)(1 - beta2),
+            BiasCorrection2Sqrt = (float)biasCorrection2Sqrt,
+            Eps = (float)eps,
+            NegStepSize = (float)-stepSize,
+        };
+        AdamKernel.Update(parameter.AsSpan(), grad, m, v, vmax, c);
+    }
+}
