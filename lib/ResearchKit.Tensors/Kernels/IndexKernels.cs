@@ -121,3 +121,48 @@ internal static class IndexKernels
         for (int e = 0; e < idx.Length; e++) dst[baseOff[e] + (int)idx[e] * dimStride] += src[srcOff[e]];
     }
 }
+
+/// <summary>Reductions of <c>scatter_reduce</c>.</summary>
+internal enum ScatterReduction { Sum, Prod, Mean, Amax, Amin }
+
+/// <summary>The <c>scatter_reduce</c> kernel (Float32), accumulating in row-major index order.</summary>
+internal static class ScatterReduceKernel
+{
+    /// <summary>
+    /// Reduces <paramref name="src"/> into <paramref name="dst"/> (a copy of self) at the indexed places. Places that receive
+    /// nothing keep self. <paramref name="count"/> (self-sized) returns how many values each place combined, self included
+    /// when <paramref name="includeSelf"/>; places not hit get 0.
+    /// </summary>
+    public static void Run(Span<float> dst, ReadOnlySpan<int> baseOff, ReadOnlySpan<long> idx, int dimStride,
+        ReadOnlySpan<float> src, ReadOnlySpan<int> srcOff, ScatterReduction op, bool includeSelf, Span<int> count)
+    {
+        count.Clear();
+        for (int e = 0; e < idx.Length; e++)
+        {
+            int t = baseOff[e] + (int)idx[e] * dimStride;
+            if (count[t] == 0)
+            {
+                if (includeSelf) count[t] = 1;
+                else dst[t] = op switch
+                {
+                    ScatterReduction.Prod => 1f,
+                    ScatterReduction.Amax => float.NegativeInfinity,
+                    ScatterReduction.Amin => float.PositiveInfinity,
+                    _ => 0f,
+                };
+            }
+            count[t]++;
+            float v = src[srcOff[e]], d = dst[t];
+            dst[t] = op switch
+            {
+                ScatterReduction.Prod => d * v,
+                // NaN propagates, as in PyTorch.
+                ScatterReduction.Amax => float.IsNaN(v) || v > d ? v : d,
+                ScatterReduction.Amin => float.IsNaN(v) || v < d ? v : d,
+                _ => d + v,
+            };
+        }
+        if (op == ScatterReduction.Mean)
+            for (int t = 0; t < dst.Length; t++) if (count[t] > 1) dst[t] /= count[t];
+    }
+}

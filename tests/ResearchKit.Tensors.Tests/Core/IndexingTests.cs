@@ -259,4 +259,83 @@ public class IndexingTests
         var ex = Assert.Throws<ArgumentException>(() => x.IndexPut(Idx(0), Tensor.Ones(3)));
         Assert.Contains("(3,)", ex.Message); Assert.Contains("(1, 2)", ex.Message);
     }
+
+    // ───────── scatter_reduce ─────────
+
+    [Theory]
+    [InlineData("sum", true, new[] { 0.0f, -2.0f, 8.0f, 0.5f, 4.0f, 6.0f, -1.0f, -2.0f }, new[] { 1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f, 7.0f, 8.0f }, new[] { 1.0f, 3.0f, 1.0f, 8.0f, 8.0f, 6.0f })]
+    [InlineData("sum", false, new[] { -1.0f, -2.0f, 5.0f, 0.5f, 4.0f, 6.0f, -1.0f, -4.0f }, new[] { 0.0f, 2.0f, 0.0f, 4.0f, 5.0f, 0.0f, 7.0f, 0.0f }, new[] { 1.0f, 3.0f, 1.0f, 8.0f, 8.0f, 6.0f })]
+    [InlineData("prod", true, new[] { -6.0f, -2.0f, 15.0f, 0.5f, 4.0f, 0.0f, -1.0f, 0.0f }, new[] { -6.0f, 2.0f, 15.0f, 4.0f, 5.0f, 36.0f, 7.0f, 0.0f }, new[] { -3.0f, 9.0f, 2.0f, -64.0f, 0.0f, 0.0f })]
+    [InlineData("prod", false, new[] { -6.0f, -2.0f, 5.0f, 0.5f, 4.0f, 6.0f, -1.0f, 0.0f }, new[] { 0.0f, 2.0f, 0.0f, 4.0f, 5.0f, 0.0f, 7.0f, 0.0f }, new[] { -3.0f, 3.0f, 2.0f, -32.0f, 0.0f, 6.0f })]
+    [InlineData("mean", true, new[] { 0.0f, -2.0f, 4.0f, 0.5f, 4.0f, 3.0f, -1.0f, -0.666667f }, new[] { 0.333333f, 2.0f, 1.5f, 4.0f, 5.0f, 3.0f, 7.0f, 2.666667f }, new[] { 0.333333f, 1.5f, 0.333333f, 2.666667f, 2.666667f, 3.0f })]
+    [InlineData("mean", false, new[] { -0.5f, -2.0f, 5.0f, 0.5f, 4.0f, 6.0f, -1.0f, -2.0f }, new[] { 0.0f, 2.0f, 0.0f, 4.0f, 5.0f, 0.0f, 7.0f, 0.0f }, new[] { 0.5f, 3.0f, 0.5f, 4.0f, 4.0f, 6.0f })]
+    [InlineData("amax", true, new[] { 2.0f, -2.0f, 5.0f, 0.5f, 4.0f, 6.0f, -1.0f, 2.0f }, new[] { 0.0f, 2.0f, 0.0f, 4.0f, 5.0f, 0.0f, 7.0f, 8.0f }, new[] { 1.0f, 3.0f, 0.0f, 0.0f, 0.0f, 6.0f })]
+    [InlineData("amax", false, new[] { 2.0f, -2.0f, 5.0f, 0.5f, 4.0f, 6.0f, -1.0f, 0.0f }, new[] { 0.0f, 2.0f, 0.0f, 4.0f, 5.0f, 0.0f, 7.0f, 0.0f }, new[] { 1.0f, 3.0f, 0.0f, 8.0f, 0.0f, 6.0f })]
+    [InlineData("amin", true, new[] { -3.0f, -2.0f, 3.0f, 0.5f, 4.0f, 0.0f, -1.0f, -4.0f }, new[] { 0.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f, 7.0f, 0.0f }, new[] { 0.0f, 0.0f, 1.0f, 0.0f, 8.0f, 0.0f })]
+    [InlineData("amin", false, new[] { -3.0f, -2.0f, 5.0f, 0.5f, 4.0f, 6.0f, -1.0f, -4.0f }, new[] { 0.0f, 2.0f, 0.0f, 4.0f, 5.0f, 0.0f, 7.0f, 0.0f }, new[] { 0.0f, 3.0f, 1.0f, 0.0f, 8.0f, 6.0f })]
+    public void ScatterReduce_MatchesPyTorch_ValuesAndGradients(string reduce, bool includeSelf, float[] expected, float[] gradSelf, float[] gradSrc)
+    {
+        var self = Tensor.FromArray([1f, -2, 3, 0.5f, 4, 0, -1, 2], 2, 4).RequiresGrad_();
+        var src = Tensor.FromArray([2f, 5, -3, 0, -4, 6], 2, 3).RequiresGrad_();
+        var idx = Tensor.FromArray(new long[] { 0, 2, 0, 3, 3, 1 }, 2, 3);
+        var y = self.ScatterReduce(1, idx, src, reduce, includeSelf);
+        AssertClose.Equal(expected, y.ToArray(), what: "value");
+        y.Backward(Tensor.FromArray([1f, 2, 3, 4, 5, 6, 7, 8], 2, 4));
+        AssertClose.Equal(gradSelf, self.Grad!.ToArray(), what: "grad self");
+        AssertClose.Equal(gradSrc, src.Grad!.ToArray(), what: "grad src");
+    }
+
+    [Theory]
+    [InlineData("sum")] [InlineData("prod")] [InlineData("mean")] [InlineData("amax")] [InlineData("amin")]
+    public void ScatterReduce_GradCheck_SrcLargerThanIndex(string reduce)
+    {
+        // Distinct values (no ties for amax/amin within eps), repeated targets, src wider than index.
+        var idx = Tensor.FromArray(new long[] { 0, 2, 0, 3, 3, 1 }, 2, 3);
+        foreach (bool inc in new[] { true, false })
+            GradCheck.Check(t => t[0].ScatterReduce(1, idx, t[1], reduce, inc), [PermuteLeaf(23, 2, 4), PermuteLeaf(24, 2, 5)], eps: 1e-3f);
+        var ex = Assert.Throws<ArgumentException>(() => Tensor.Zeros(2, 4).ScatterReduce(1, idx, Tensor.Zeros(2, 3), "max"));
+        Assert.Contains("'max'", ex.Message);
+    }
+
+    private static Tensor PermuteLeaf(int seed, params int[] shape)
+    {
+        int n = ShapeUtil.Numel(shape);
+        var rng = new Random(seed);
+        var v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (i + 1) / 10f * (i % 2 == 0 ? 1 : -1);
+        for (int i = n - 1; i > 0; i--) { int j = rng.Next(i + 1); (v[i], v[j]) = (v[j], v[i]); }
+        return Tensor.FromArray(v, shape).RequiresGrad_();
+    }
+
+    // ───────── higher order ─────────
+
+    public static TheoryData<string> SecondOrderOps => new() { "index_select", "gather", "scatter_add", "index_add", "pad_reflect", "pad_constant", "cumsum", "sort", "repeat" };
+
+    private static Tensor ApplyOp(string op, Tensor x) => op switch
+    {
+        "index_select" => x.IndexSelect(1, Idx(2, 0, 2)),
+        "gather" => x.Gather(1, Tensor.FromArray(new long[] { 0, 0, 3, 1, 2, 2 }, 3, 2)),
+        "scatter_add" => Tensor.Zeros(3, 2).ScatterAdd(1, Tensor.FromArray(new long[] { 0, 1, 0, 1, 1, 1, 0, 0, 1, 0, 0, 1 }, 3, 4), x),
+        "index_add" => Tensor.Zeros(3, 2).IndexAdd(1, Idx(1, 1, 0, 1), x, 0.5f),
+        "pad_reflect" => x.Unsqueeze(0).Pad([2, 1, 1, 2], "reflect"),
+        "pad_constant" => x.Pad([1, -1, 2, 0]),
+        "cumsum" => x.Cumsum(1),
+        "sort" => x.Sort(1).Values,
+        "repeat" => x.Repeat(2, 1),
+        _ => throw new ArgumentException(op),
+    };
+
+    [Theory]
+    [MemberData(nameof(SecondOrderOps))]
+    public void SecondOrder_GradOfGrad_MatchesFiniteDifferences(string op)
+    {
+        // g(x) = ∂/∂x Σ w·op(x)² is itself differentiated: the backward rules are built from differentiable ops.
+        var w = Tensor.Uniform(ApplyOp(op, Tensor.Zeros(3, 4)).Shape.ToArray(), 0.5f, 1.5f, new Generator(30));
+        var x = Tensor.FromArray(new float[] { 0.1f, -0.4f, 0.7f, 0.25f, -0.9f, 0.55f, 0.3f, -0.15f, 0.85f, -0.6f, 0.45f, -0.35f }, 3, 4).RequiresGrad_();
+        GradCheck.Check(t =>
+        {
+            using (Torch.EnableGrad())
+                return Autograd.Grad((ApplyOp(op, t[0]).Square() * w).Sum(), t[0], createGraph: true);
+        }, [x]);
+    }
 }
