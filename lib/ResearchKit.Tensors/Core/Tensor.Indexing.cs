@@ -66,7 +66,7 @@ public sealed partial class Tensor
         if (_f is not null) { r = Empty(shape); IndexKernels.IndexSelect(ReadSpan(), outer, size, inner, idx, r._f!); }
         else { r = ZerosInt64(shape); IndexKernels.IndexSelect(ReadInt64Span(), outer, size, inner, idx, r._l!); }
         var inShape = _shape;
-        return Record(r, "index_select", this, g => Zeros(inShape).IndexAdd(d, index, g));
+        return Record(r, "index_select", this, g => IndexAddIntoZeros(inShape, d, index, idx, g));
     }
 
     /// <summary>
@@ -110,6 +110,29 @@ public sealed partial class Tensor
         }
         var flat = ShapeUtil.SameShape(shape, _shape) ? Reshape(-1) : Expand(shape).Reshape(-1);
         return flat.IndexSelect(0, new Tensor(pos.ToArray(), [pos.Count]));
+    }
+
+    /// <summary>
+    /// <c>zeros(shape).index_add(d, index, src)</c> without copying the zeros (the backward of index_select);
+    /// differentiable with respect to <paramref name="src"/>. <paramref name="idx"/> are the validated index values.
+    /// </summary>
+    private static Tensor IndexAddIntoZeros(int[] shape, int d, Tensor index, int[] idx, Tensor src)
+    {
+        var z = Zeros(shape);
+        var (outer, size, inner) = z.Around(d);
+        IndexKernels.IndexAdd(z._f!, outer, size, inner, idx, src.Float().ReadSpan(), 1f);
+        return Record(z, "index_add", src, g => g.IndexSelect(d, index));
+    }
+
+    /// <summary><c>zeros(shape).scatter_add(d, index, src)</c> without the copy (the backward of gather, sort, topk).</summary>
+    private static Tensor ScatterAddIntoZeros(int[] shape, int d, Tensor index, Tensor src)
+    {
+        var z = Zeros(shape);
+        var baseOff = IndexKernels.Offsets(index._shape, ShapeUtil.ContiguousStrides(shape), d);
+        var srcOff = IndexKernels.Offsets(index._shape, ShapeUtil.ContiguousStrides(src._shape), -1);
+        IndexKernels.ScatterAdd(z._f.AsSpan(0, z._numel), baseOff, index.ReadInt64Span(), ShapeUtil.ContiguousStrides(shape)[d], src.Float().ReadSpan(), srcOff);
+        var srcShape = src._shape;
+        return Record(z, "scatter_add", src, g => GatherToShape(g, d, index, srcShape));
     }
 
     // ───────────────────────────── index_add / index_copy / index_put ─────────────────────────────
@@ -241,7 +264,7 @@ public sealed partial class Tensor
         if (_f is not null) { r = Empty(shape); IndexKernels.Gather(ReadSpan(), baseOff, iv, strides[d], r._f!.AsSpan(0, r._numel)); }
         else { r = ZerosInt64(shape); IndexKernels.Gather(ReadInt64Span(), baseOff, iv, strides[d], r._l!.AsSpan(0, r._numel)); }
         var inShape = _shape;
-        return Record(r, "gather", this, g => Zeros(inShape).ScatterAdd(d, index, g));
+        return Record(r, "gather", this, g => ScatterAddIntoZeros(inShape, d, index, g));
     }
 
     /// <summary>Gathers <paramref name="g"/> at <paramref name="index"/> and zero-pads it to <paramref name="srcShape"/> (src may be larger than index).</summary>

@@ -28,8 +28,7 @@ public sealed partial class Tensor
         if (_f is not null)
         {
             var v = new float[idx.Length];
-            if (descending) SortKernels.SortLines<float, FloatDescending>(c._f!, outer, size, inner, take, pick, v, idx);
-            else SortKernels.SortLines<float, FloatAscending>(c._f!, outer, size, inner, take, pick, v, idx);
+            SortKernels.SortLinesFloat(c._f!, outer, size, inner, descending, take, pick, v, idx);
             values = new Tensor(v, shape);
         }
         else
@@ -47,7 +46,7 @@ public sealed partial class Tensor
     {
         if (_f is null) return values;
         var inShape = _shape;
-        return Record(values, name, this, g => inShape.Length == 0 ? g.Reshape(inShape) : Zeros(inShape).Scatter(d, indices, g));
+        return Record(values, name, this, g => inShape.Length == 0 ? g.Reshape(inShape) : ScatterAddIntoZeros(inShape, d, indices, g));
     }
 
     /// <summary>
@@ -128,7 +127,7 @@ public sealed partial class Tensor
             if (inShape.Length == 0) return g.Reshape(inShape);
             var gk = keepDim ? g : g.Unsqueeze(d);
             var ik = keepDim ? i : i.Unsqueeze(d);
-            return Zeros(inShape).Scatter(d, ik, gk);
+            return ScatterAddIntoZeros(inShape, d, ik, gk);
         });
         return (vr, i);
     }

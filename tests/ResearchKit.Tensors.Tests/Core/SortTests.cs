@@ -174,4 +174,25 @@ public class SortTests
         Assert.Equal(new long[] { 9, 9 }, tv.ToInt64Array());
         Assert.Equal(new long[] { 1, 3 }, ti.ToInt64Array());
     }
+
+    [Fact]
+    public void Topk_SmallK_PartialSelection_EqualsSortPrefix()
+    {
+        // Size ≥ 8k takes the partial-selection path; ties, ±0 and NaN must come out exactly as the full sort's prefix.
+        var rng = new Random(8);
+        var data = new float[7 * 200];
+        for (int i = 0; i < data.Length; i++) data[i] = rng.Next(9) - 4;
+        data[5] = NaN; data[17] = -0f; data[230] = NaN; data[231] = NaN;
+        var x = Tensor.FromArray(data, 200, 7).T; // (7, 200) non-contiguous
+        foreach (bool largest in new[] { true, false })
+            foreach (int k in new[] { 1, 5, 25 })
+            {
+                var (tv, ti) = x.Topk(k, 1, largest);
+                var (sv, si) = x.Sort(1, descending: largest);
+                Assert.Equal(si.Narrow(1, 0, k).ToInt64Array(), ti.ToInt64Array());
+                AssertClose.Equal(sv.Narrow(1, 0, k).ToArray(), tv.ToArray(), what: $"k={k} largest={largest}");
+            }
+        // ±0 compare equal, as in PyTorch: original order is kept.
+        Assert.Equal(new long[] { 0, 1, 2 }, Tensor.FromArray([0f, -0f, 0f]).Argsort().ToInt64Array());
+    }
 }
