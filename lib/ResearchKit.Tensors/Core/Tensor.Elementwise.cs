@@ -14,12 +14,20 @@ public sealed partial class Tensor
         int[] shape = ShapeUtil.SameShape(a._shape, b._shape) ? a._shape : ShapeUtil.Broadcast(a._shape, b._shape, op);
         var r = Empty((int[])shape.Clone());
         var dst = r._f!.AsSpan(0, r._numel);
+        float[] af = a._f!, bf = b._f!, rf = r._f!;
+        int ao = a._offset, bo = b._offset;
         if (a.IsContiguous && b.IsContiguous && a._numel == r._numel && b._numel == r._numel)
-            TOp.Invoke(a._f!.AsSpan(a._offset, a._numel), b._f!.AsSpan(b._offset, b._numel), dst);
+            Parallelism.ForRanges(r._numel, ParallelGrain, (s, n) => TOp.Invoke(af.AsSpan(ao + s, n), bf.AsSpan(bo + s, n), rf.AsSpan(s, n)));
         else if (a.IsContiguous && a._numel == r._numel && b._numel == 1)
-            TOp.Invoke(a._f!.AsSpan(a._offset, a._numel), b._f![b._offset], dst);
+        {
+            float bv = bf[bo];
+            Parallelism.ForRanges(r._numel, ParallelGrain, (s, n) => TOp.Invoke(af.AsSpan(ao + s, n), bv, rf.AsSpan(s, n)));
+        }
         else if (b.IsContiguous && b._numel == r._numel && a._numel == 1)
-            TOp.Invoke(a._f![a._offset], b._f!.AsSpan(b._offset, b._numel), dst);
+        {
+            float av = af[ao];
+            Parallelism.ForRanges(r._numel, ParallelGrain, (s, n) => TOp.Invoke(av, bf.AsSpan(bo + s, n), rf.AsSpan(s, n)));
+        }
         else
             BinaryDriver.Run<TOp>(shape, a._f!, a._offset, ShapeUtil.BroadcastStrides(a._shape, a._strides, shape),
                 b._f!, b._offset, ShapeUtil.BroadcastStrides(b._shape, b._strides, shape), dst);
@@ -153,13 +161,19 @@ public sealed partial class Tensor
 
     // ───────────────────────────── unary ops ─────────────────────────────
 
+    /// <summary>Elementwise kernels split across threads above this many elements (memory-bound: ~2× on 2 cores).</summary>
+    internal const int ParallelGrain = 1 << 17;
+
     private delegate void SpanMap(ReadOnlySpan<float> x, Span<float> d);
 
     private Tensor Map(SpanMap f)
     {
-        var src = Float().ReadSpan();
+        var x = Float();
+        if (!x.IsContiguous) x = x.Contiguous();
         var r = Empty((int[])_shape.Clone());
-        f(src, r._f!.AsSpan(0, r._numel));
+        float[] src = x._f!, dst = r._f!;
+        int off = x._offset;
+        Parallelism.ForRanges(r._numel, ParallelGrain, (s, n) => f(src.AsSpan(off + s, n), dst.AsSpan(s, n)));
         return r;
     }
 
@@ -231,10 +245,12 @@ public sealed partial class Tensor
     /// <summary>g where <paramref name="reference"/> &gt; threshold, else 0 (shared by ReLU-like backward rules).</summary>
     internal static Tensor MaskedGrad(Tensor g, Tensor reference, float threshold)
     {
-        var gg = g.ReadSpan(); var rr = reference.ReadSpan();
+        var gc = g.Contiguous(); var rc = reference.Contiguous();
+        float[] gf = gc._f!, rf = rc._f!;
+        int go = gc._offset, ro = rc._offset;
         var r = Empty((int[])g._shape.Clone());
-        var d = r._f!.AsSpan(0, r._numel);
-        for (int i = 0; i < d.Length; i++) d[i] = rr[i] > threshold ? gg[i] : 0f;
+        float[] df = r._f!;
+        Parallelism.ForRanges(r._numel, ParallelGrain, (s, n) => SimdKernels.SelectGreater(rf.AsSpan(ro + s, n), threshold, gf.AsSpan(go + s, n), df.AsSpan(s, n)));
         return r;
     }
 

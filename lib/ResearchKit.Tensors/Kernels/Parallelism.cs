@@ -48,4 +48,22 @@ public static class Parallelism
 
     /// <summary>True on a thread that is running a <see cref="For"/> body (nested loops run inline there).</summary>
     public static bool InParallelRegion => _inParallel;
+
+    /// <summary>
+    /// Splits <c>[0, n)</c> into at most <see cref="Threads"/> contiguous ranges of at least <paramref name="minPerChunk"/>
+    /// elements and runs <paramref name="body"/>(start, length) on each: for memory-bound elementwise kernels.
+    /// </summary>
+    public static void ForRanges(int n, int minPerChunk, Action<int, int> body)
+    {
+        int chunks = Math.Min(_threads, Math.Max(1, n / Math.Max(minPerChunk, 1)));
+        if (chunks <= 1 || _inParallel) { body(0, n); return; }
+        // Chunk boundaries on 64-element multiples keep every chunk's SIMD loop aligned the same way.
+        int per = ((n + chunks - 1) / chunks + 63) & ~63;
+        For(chunks, c =>
+        {
+            int start = c * per;
+            int len = Math.Min(per, n - start);
+            if (len > 0) body(start, len);
+        });
+    }
 }
