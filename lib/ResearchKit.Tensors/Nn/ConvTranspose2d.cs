@@ -82,6 +82,27 @@ public class ConvTranspose2d : Module<Tensor, Tensor>
     public override Tensor Forward(Tensor input) =>
         Functional.ConvTranspose2d(input, Weight, Bias, Stride, Padding, OutputPadding, Groups, Dilation);
 
+    /// <summary>
+    /// Forward with a requested output size (PyTorch's <c>forward(input, output_size)</c>): picks the output padding, which
+    /// resolves the size ambiguity of strided transposed convolutions (e.g. to mirror a strided <see cref="Conv2d"/>).
+    /// </summary>
+    /// <param name="input">Input <c>(N, C, H, W)</c> or <c>(C, H, W)</c>.</param>
+    /// <param name="outputSize">Requested output height and width.</param>
+    /// <exception cref="ArgumentException">The size is outside the reachable range <c>[min, min + stride − 1]</c>.</exception>
+    public Tensor Forward(Tensor input, Pair outputSize)
+    {
+        if (input.Dim is not (3 or 4)) return Forward(input); // reports the rank error
+        int h = input.Size(-2), w = input.Size(-1);
+        int minH = (h - 1) * Stride.H - 2 * Padding.H + Dilation.H * (KernelSize.H - 1) + 1;
+        int minW = (w - 1) * Stride.W - 2 * Padding.W + Dilation.W * (KernelSize.W - 1) + 1;
+        int maxH = minH + Stride.H - 1, maxW = minW + Stride.W - 1;
+        if (outputSize.H < minH || outputSize.H > maxH || outputSize.W < minW || outputSize.W > maxW)
+            throw new ArgumentException(
+                $"{nameof(ConvTranspose2d)}: requested an output size of {outputSize.ToTupleString()}, but valid sizes range from " +
+                $"({minH}, {minW}) to ({maxH}, {maxW}) for an input of size ({h}, {w}); choose a size in that range.");
+        return Functional.ConvTranspose2d(input, Weight, Bias, Stride, Padding, (outputSize.H - minH, outputSize.W - minW), Groups, Dilation);
+    }
+
     /// <inheritdoc/>
     public override string ExtraRepr() =>
         ConvOpSupport.ConvRepr(InChannels, OutChannels, KernelSize, Stride, Padding, Dilation, OutputPadding, Groups, Bias is not null);

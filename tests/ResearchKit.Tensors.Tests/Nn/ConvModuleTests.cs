@@ -121,6 +121,20 @@ public class ConvModuleTests
         Assert.Equal(fx.Keys.Count(k => k.StartsWith("grad.param.", StringComparison.Ordinal)), checkedParams);
     }
 
+    [Fact]
+    public void ConvTranspose2d_OutputSize_InvertsStridedConvShape()
+    {
+        // A stride-2 conv maps both 7 and 8 to 4; the requested output size picks which one the transposed conv restores.
+        var up = new ConvTranspose2d(2, 3, 3, stride: 2, padding: 1, generator: new Generator(9));
+        var x = GradCheck.Leaf(91, 1, 2, 4, 4).Detach();
+        Assert.Equal([1, 3, 7, 7], up.Forward(x).Shape.ToArray());
+        var y = up.Forward(x, (8, 7));
+        Assert.Equal([1, 3, 8, 7], y.Shape.ToArray());
+        AssertClose.Equal(F.ConvTranspose2d(x, up.Weight, up.Bias, 2, 1, outputPadding: (1, 0)), y, 0, 0, "output_size");
+        var e = Assert.Throws<ArgumentException>(() => up.Forward(x, (9, 7)));
+        Assert.Contains("requested an output size of (9, 7), but valid sizes range from (7, 7) to (8, 8)", e.Message);
+    }
+
     // ───────────────────────────── module structure ─────────────────────────────
 
     [Fact]
