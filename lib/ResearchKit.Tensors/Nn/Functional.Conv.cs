@@ -1,0 +1,280 @@
+using ResearchKit.Tensors.Kernels;
+
+namespace ResearchKit.Tensors.Nn;
+
+/// <summary>Convolution and pooling functions (<c>F.conv2d</c>, <c>F.max_pool2d</c>, …) over the span kernels.</summary>
+/// <remarks>
+/// Every function accepts a batched <c>(N, C, H, W)</c> or an unbatched <c>(C, H, W)</c> input, as PyTorch does.
+/// Size arguments are <see cref="Pair"/>s, so an int or a tuple both work: <c>F.Conv2d(x, w, b, stride: 2, padding: (1, 0))</c>.
+/// The backward rules call the kernels' backward functions (only for inputs that need a gradient), so a backward pass
+/// through these ops cannot itself be differentiated: <c>createGraph: true</c> throws <see cref="NotSupportedException"/>.
+/// </remarks>
+public static partial class Functional
+{
+    // ───────────────────────────── convolution ─────────────────────────────
+
+    /// <summary>
+    /// 2-D convolution (cross-correlation, zero padding), <c>torch.nn.functional.conv2d</c>.
+    /// </summary>
+    /// <param name="input">Input <c>(N, C, H, W)</c> or <c>(C, H, W)</c>.</param>
+    /// <param name="weight">Weight <c>(out_channels, C/groups, kH, kW)</c>.</param>
+    /// <param name="bias">Optional bias <c>(out_channels)</c>.</param>
+    /// <param name="stride">Stride (default 1).</param>
+    /// <param name="padding">Zero padding on each side (default 0).</param>
+    /// <param name="dilation">Spacing between kernel taps (default 1).</param>
+    /// <param name="groups">Number of channel groups; both channel counts must be divisible by it.</param>
+    /// <returns>Output <c>(N, out_channels, OutH, OutW)</c>, or <c>(out_channels, OutH, OutW)</c> for unbatched input.</returns>
+    /// <exception cref="ArgumentException">Ranks, channel counts or sizes are inconsistent; the message names the shapes and the fix.</exception>
+    public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, Pair? stride = null, Pair? padding = null,
+        Pair? dilation = null, int groups = 1)
+    {
+        const string op = "Conv2d";
+        var (x, unbatched) = ConvOpSupport.Batched(op, input);
+        ConvOpSupport.Weight(op, weight, "(out_channels, in_channels/groups, kH, kW)");
+        int outC = weight.Size(0), groupC = weight.Size(1);
+        if (groups < 1) throw new ArgumentException($"{op}: groups must be positive, got {groups}.");
+        if (outC % groups != 0)
+            throw new ArgumentException($"{op}: out_channels ({outC}, from weight {weight.Shape}) must be divisible by groups ({groups}); choose groups dividing both channel counts.");
+        int c = x.Size(1), expected = groupC * groups;
+        if (c != expected)
+        {
+            string g = groups == 1 ? "" : $", groups={groups}";
+            string fix = c % groups == 0
+                ? $"use inChannels: {c} (weight ({outC}, {c / groups}, {weight.Size(2)}, {weight.Size(3)})) or convert the input to {expected} channels"
+                : $"in_channels must be divisible by groups ({groups}); convert the input to {expected} channels";
+            throw new ArgumentException($"{op}: expected input with {expected} channels (weight {weight.Shape}{g}), got {input.Shape}; {fix}.");
+        }
+        ConvOpSupport.Bias(op, bias, outC, weight);
+        Pair s = stride ?? 1, p = padding ?? 0, d = dilation ?? 1;
+        int n = x.Size(0), h = x.Size(2), w = x.Size(3);
+        var geo = ConvOpSupport.Geometry(op, $"input {input.Shape}, weight {weight.Shape}", () => new Conv2dGeometry(
+            n, c, h, w, outC, weight.Size(2), weight.Size(3), s.H, s.W, p.H, p.W, d.H, d.W, groups));
+
+        var xd = ConvOpSupport.Data(x);
+        var wd = ConvOpSupport.Data(weight);
+        var y = Tensor.Empty([n, outC, geo.OutH, geo.OutW]);
+        Conv2dKernel.Forward(geo, xd.Span, wd.Span, bias is null ? ReadOnlySpan<float>.Empty : ConvOpSupport.Data(bias).Span, y.AsSpan());
+
+        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
+        y = Tensor.Record(y, "conv2d", inputs, gy =>
+        {
+            ConvOpSupport.NoDoubleBackward(op);
+            var gyd = ConvOpSupport.Data(gy);
+            var grads = new Tensor?[inputs.Length];
+            if (x.RequiresGrad)
+            {
+                var gx = Tensor.Empty([n, c, h, w]);
+                Conv2dKernel.BackwardInput(geo, gyd.Span, wd.Span, gx.AsSpan());
+                grads[0] = gx;
+            }
+            if (weight.RequiresGrad)
+            {
+                var gw = Tensor.Empty(weight.Shape.ToArray());
+                Conv2dKernel.BackwardWeight(geo, xd.Span, gyd.Span, gw.AsSpan());
+                grads[1] = gw;
+            }
+            if (bias is not null && bias.RequiresGrad)
+            {
+                var gb = Tensor.Empty([outC]);
+                Conv2dKernel.BackwardBias(geo, gyd.Span, gb.AsSpan());
+                grads[2] = gb;
+            }
+            return grads;
+        });
+        return unbatched ? y.Squeeze(0) : y;
+    }
+
+    /// <summary>
+    /// 2-D transposed convolution ("deconvolution"), <c>torch.nn.functional.conv_transpose2d</c>: the input gradient of
+    /// <see cref="Conv2d"/> with the same weight. Output size <c>(H−1)·stride − 2·padding + dilation·(k−1) + output_padding + 1</c>.
+    /// </summary>
+    /// <param name="input">Input <c>(N, C, H, W)</c> or <c>(C, H, W)</c>.</param>
+    /// <param name="weight">Weight <c>(C, out_channels/groups, kH, kW)</c>.</param>
+    /// <param name="bias">Optional bias <c>(out_channels)</c>.</param>
+    /// <param name="stride">Stride (default 1).</param>
+    /// <param name="padding">Rows/columns removed from each side of the full output (default 0).</param>
+    /// <param name="outputPadding">Extra rows/columns added at the bottom/right (default 0; smaller than stride or dilation).</param>
+    /// <param name="groups">Number of channel groups.</param>
+    /// <param name="dilation">Spacing between kernel taps (default 1).</param>
+    /// <returns>Output <c>(N, out_channels, OutH, OutW)</c>, or 3-D for unbatched input.</returns>
+    /// <exception cref="ArgumentException">Ranks, channel counts or sizes are inconsistent.</exception>
+    public static Tensor ConvTranspose2d(Tensor input, Tensor weight, Tensor? bias = null, Pair? stride = null, Pair? padding = null,
+        Pair? outputPadding = null, int groups = 1, Pair? dilation = null)
+    {
+        const string op = "ConvTranspose2d";
+        var (x, unbatched) = ConvOpSupport.Batched(op, input);
+        ConvOpSupport.Weight(op, weight, "(in_channels, out_channels/groups, kH, kW)");
+        if (groups < 1) throw new ArgumentException($"{op}: groups must be positive, got {groups}.");
+        int c = x.Size(1);
+        if (c != weight.Size(0))
+            throw new ArgumentException(
+                $"{op}: expected input with {weight.Size(0)} channels (weight {weight.Shape}), got {input.Shape}; " +
+                $"use inChannels: {c} (weight dimension 0 is in_channels for a transposed convolution) or convert the input to {weight.Size(0)} channels.");
+        int outC = weight.Size(1) * groups;
+        ConvOpSupport.Bias(op, bias, outC, weight);
+        Pair s = stride ?? 1, p = padding ?? 0, opad = outputPadding ?? 0, d = dilation ?? 1;
+        int n = x.Size(0), h = x.Size(2), w = x.Size(3);
+        var geo = ConvOpSupport.Geometry(op, $"input {input.Shape}, weight {weight.Shape}", () => new ConvTranspose2dGeometry(
+            n, c, h, w, outC, weight.Size(2), weight.Size(3), s.H, s.W, p.H, p.W, opad.H, opad.W, d.H, d.W, groups));
+
+        var xd = ConvOpSupport.Data(x);
+        var wd = ConvOpSupport.Data(weight);
+        var y = Tensor.Empty([n, outC, geo.OutH, geo.OutW]);
+        ConvTranspose2dKernel.Forward(geo, xd.Span, wd.Span, bias is null ? ReadOnlySpan<float>.Empty : ConvOpSupport.Data(bias).Span, y.AsSpan());
+
+        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
+        y = Tensor.Record(y, "conv_transpose2d", inputs, gy =>
+        {
+            ConvOpSupport.NoDoubleBackward(op);
+            var gyd = ConvOpSupport.Data(gy);
+            var grads = new Tensor?[inputs.Length];
+            if (x.RequiresGrad)
+            {
+                var gx = Tensor.Empty([n, c, h, w]);
+                ConvTranspose2dKernel.BackwardInput(geo, gyd.Span, wd.Span, gx.AsSpan());
+                grads[0] = gx;
+            }
+            if (weight.RequiresGrad)
+            {
+                var gw = Tensor.Empty(weight.Shape.ToArray());
+                ConvTranspose2dKernel.BackwardWeight(geo, xd.Span, gyd.Span, gw.AsSpan());
+                grads[1] = gw;
+            }
+            if (bias is not null && bias.RequiresGrad)
+            {
+                var gb = Tensor.Empty([outC]);
+                ConvTranspose2dKernel.BackwardBias(geo, gyd.Span, gb.AsSpan());
+                grads[2] = gb;
+            }
+            return grads;
+        });
+        return unbatched ? y.Squeeze(0) : y;
+    }
+
+    // ───────────────────────────── pooling ─────────────────────────────
+
+    /// <summary>2-D max pooling, <c>torch.nn.functional.max_pool2d</c> (padding acts as −∞).</summary>
+    /// <param name="input">Input <c>(N, C, H, W)</c> or <c>(C, H, W)</c>.</param>
+    /// <param name="kernelSize">Window size.</param>
+    /// <param name="stride">Stride (default: the window size).</param>
+    /// <param name="padding">Implicit −∞ padding on each side, at most half the window (default 0).</param>
+    /// <param name="dilation">Spacing between window taps (default 1).</param>
+    /// <param name="ceilMode">Round the output size up instead of down.</param>
+    /// <returns>The pooled tensor <c>(N, C, OutH, OutW)</c> (3-D for unbatched input).</returns>
+    /// <exception cref="ArgumentException">Wrong rank, or the window does not fit; the message names the sizes and the fix.</exception>
+    public static Tensor MaxPool2d(Tensor input, Pair kernelSize, Pair? stride = null, Pair? padding = null, Pair? dilation = null,
+        bool ceilMode = false) =>
+        MaxPool2dCore(input, kernelSize, stride, padding, dilation, ceilMode, wantIndices: false).Output;
+
+    /// <summary>
+    /// 2-D max pooling that also returns the argmax (<c>max_pool2d(..., return_indices=True)</c>): Int64 flat indices
+    /// <c>h·W + w</c> into each unpadded input plane.
+    /// </summary>
+    /// <param name="input">Input <c>(N, C, H, W)</c> or <c>(C, H, W)</c>.</param>
+    /// <param name="kernelSize">Window size.</param>
+    /// <param name="stride">Stride (default: the window size).</param>
+    /// <param name="padding">Implicit −∞ padding on each side (default 0).</param>
+    /// <param name="dilation">Spacing between window taps (default 1).</param>
+    /// <param name="ceilMode">Round the output size up instead of down.</param>
+    /// <returns>The pooled values and their Int64 indices, both shaped like the output.</returns>
+    /// <exception cref="ArgumentException">Wrong rank, or the window does not fit.</exception>
+    public static (Tensor Output, Tensor Indices) MaxPool2dWithIndices(Tensor input, Pair kernelSize, Pair? stride = null,
+        Pair? padding = null, Pair? dilation = null, bool ceilMode = false)
+    {
+        var (y, idx) = MaxPool2dCore(input, kernelSize, stride, padding, dilation, ceilMode, wantIndices: true);
+        return (y, idx!);
+    }
+
+    private static (Tensor Output, Tensor? Indices) MaxPool2dCore(Tensor input, Pair kernelSize, Pair? stride, Pair? padding,
+        Pair? dilation, bool ceilMode, bool wantIndices)
+    {
+        const string op = "MaxPool2d";
+        var (x, unbatched) = ConvOpSupport.Batched(op, input);
+        Pair k = kernelSize, s = stride ?? kernelSize, p = padding ?? 0, d = dilation ?? 1;
+        int n = x.Size(0), c = x.Size(1), h = x.Size(2), w = x.Size(3);
+        var geo = ConvOpSupport.Geometry(op, $"input {input.Shape}", () => new Pool2dGeometry(
+            n, c, h, w, k.H, k.W, s.H, s.W, p.H, p.W, d.H, d.W, ceilMode));
+
+        var y = Tensor.Empty([n, c, geo.OutH, geo.OutW]);
+        // The kernel's argmax is needed by backward and by callers asking for indices.
+        var argmax = new int[geo.OutputLength];
+        MaxPool2dKernel.Forward(geo, ConvOpSupport.Data(x).Span, y.AsSpan(), argmax);
+        y = Tensor.Record(y, "max_pool2d", x, gy =>
+        {
+            ConvOpSupport.NoDoubleBackward(op);
+            var gx = Tensor.Empty([n, c, h, w]);
+            MaxPool2dKernel.Backward(geo, ConvOpSupport.Data(gy).Span, argmax, gx.AsSpan());
+            return gx;
+        });
+        if (unbatched) y = y.Squeeze(0);
+        if (!wantIndices) return (y, null);
+        var longs = new long[argmax.Length];
+        for (int i = 0; i < longs.Length; i++) longs[i] = argmax[i];
+        return (y, Tensor.FromArray(longs, y.Shape.ToArray()));
+    }
+
+    /// <summary>2-D average pooling, <c>torch.nn.functional.avg_pool2d</c> (padding counts as zeros).</summary>
+    /// <param name="input">Input <c>(N, C, H, W)</c> or <c>(C, H, W)</c>.</param>
+    /// <param name="kernelSize">Window size.</param>
+    /// <param name="stride">Stride (default: the window size).</param>
+    /// <param name="padding">Implicit zero padding on each side, at most half the window (default 0).</param>
+    /// <param name="ceilMode">Round the output size up instead of down.</param>
+    /// <param name="countIncludePad">Count padding elements in the divisor (PyTorch default true).</param>
+    /// <param name="divisorOverride">If set, the divisor of every window (non-zero).</param>
+    /// <returns>The pooled tensor (3-D for unbatched input).</returns>
+    /// <exception cref="ArgumentException">Wrong rank, the window does not fit, or the divisor override is 0.</exception>
+    public static Tensor AvgPool2d(Tensor input, Pair kernelSize, Pair? stride = null, Pair? padding = null, bool ceilMode = false,
+        bool countIncludePad = true, int? divisorOverride = null)
+    {
+        const string op = "AvgPool2d";
+        var (x, unbatched) = ConvOpSupport.Batched(op, input);
+        if (divisorOverride == 0)
+            throw new ArgumentException($"{op}: divisor_override must be non-zero, got 0; pass null to use the window size.");
+        Pair k = kernelSize, s = stride ?? kernelSize, p = padding ?? 0;
+        int n = x.Size(0), c = x.Size(1), h = x.Size(2), w = x.Size(3);
+        var geo = ConvOpSupport.Geometry(op, $"input {input.Shape}", () => new Pool2dGeometry(
+            n, c, h, w, k.H, k.W, s.H, s.W, p.H, p.W, 1, 1, ceilMode));
+
+        var y = Tensor.Empty([n, c, geo.OutH, geo.OutW]);
+        AvgPool2dKernel.Forward(geo, ConvOpSupport.Data(x).Span, y.AsSpan(), countIncludePad, divisorOverride);
+        y = Tensor.Record(y, "avg_pool2d", x, gy =>
+        {
+            ConvOpSupport.NoDoubleBackward(op);
+            var gx = Tensor.Empty([n, c, h, w]);
+            AvgPool2dKernel.Backward(geo, ConvOpSupport.Data(gy).Span, gx.AsSpan(), countIncludePad, divisorOverride);
+            return gx;
+        });
+        return unbatched ? y.Squeeze(0) : y;
+    }
+
+    /// <summary>
+    /// Adaptive 2-D average pooling, <c>torch.nn.functional.adaptive_avg_pool2d</c>: output bin <c>i</c> averages input rows
+    /// <c>[floor(i·H/OutH), ceil((i+1)·H/OutH))</c> (same for columns); <c>outputSize: 1</c> is global average pooling.
+    /// </summary>
+    /// <param name="input">Input <c>(N, C, H, W)</c> or <c>(C, H, W)</c>.</param>
+    /// <param name="outputSize">Output height and width.</param>
+    /// <returns>The pooled tensor <c>(N, C, OutH, OutW)</c> (3-D for unbatched input).</returns>
+    /// <exception cref="ArgumentException">Wrong rank or a non-positive output size.</exception>
+    public static Tensor AdaptiveAvgPool2d(Tensor input, Pair outputSize)
+    {
+        const string op = "AdaptiveAvgPool2d";
+        var (x, unbatched) = ConvOpSupport.Batched(op, input);
+        int oh = outputSize.H, ow = outputSize.W;
+        if (oh < 1 || ow < 1)
+            throw new ArgumentException($"{op}: output_size must be positive, got {outputSize.ToTupleString()} for input {input.Shape}.");
+        int n = x.Size(0), c = x.Size(1), h = x.Size(2), w = x.Size(3);
+        if (h < 1 || w < 1)
+            throw new ArgumentException($"{op}: input height and width must be positive, got {input.Shape}.");
+
+        var y = Tensor.Empty([n, c, oh, ow]);
+        AdaptiveAvgPool2dKernel.Forward(n, c, h, w, oh, ow, ConvOpSupport.Data(x).Span, y.AsSpan());
+        y = Tensor.Record(y, "adaptive_avg_pool2d", x, gy =>
+        {
+            ConvOpSupport.NoDoubleBackward(op);
+            var gx = Tensor.Empty([n, c, h, w]);
+            AdaptiveAvgPool2dKernel.Backward(n, c, h, w, oh, ow, ConvOpSupport.Data(gy).Span, gx.AsSpan());
+            return gx;
+        });
+        return unbatched ? y.Squeeze(0) : y;
+    }
+}
