@@ -6,21 +6,39 @@ namespace ResearchKit.Tensors.Nn;
 /// <summary>
 /// Batch-norm kernels on a dense input viewed as (N, C, S) (S = product of the spatial dims, 1 for (N, C) inputs).
 /// S &gt; 1: per-channel loops over N contiguous segments of length S, channels split across threads when large
-/// (every channel is computed by one thread, so results do not depend on the split). S = 1: row loops across channels.
+/// (every channel is computed by one thread, so results do not depend on the split). S = 1: SIMD across channels, row by row.
 /// </summary>
 internal static class BatchNormKernels
 {
+    /// <summary>Rows accumulated in float before adding into the double totals (bounds float rounding growth).</summary>
+    private const int RowBlock = 64;
+
     /// <summary>Per-channel mean and biased variance (two-pass, segment sums accumulated in double).</summary>
     public static void Stats(float[] x, int xOff, int n, int c, int s, float[] mean, float[] var)
     {
         int m = n * s;
         if (s == 1)
         {
-            var sum = new double[c];
-            for (int i = 0; i < n; i++) { var row = x.AsSpan(xOff + i * c, c); for (int j = 0; j < c; j++) sum[j] += row[j]; }
+            // Rows of C channels: SIMD across channels, float partial sums per block of rows, blocks summed in double.
+            var sum = new double[c]; var acc = new float[c]; var tmp = new float[c];
+            for (int i0 = 0; i0 < n; i0 += RowBlock)
+            {
+                Array.Clear(acc);
+                for (int i = i0; i < Math.Min(n, i0 + RowBlock); i++) TensorPrimitives.Add(acc, x.AsSpan(xOff + i * c, c), acc);
+                for (int j = 0; j < c; j++) sum[j] += acc[j];
+            }
             for (int j = 0; j < c; j++) mean[j] = (float)(sum[j] / m);
             Array.Clear(sum);
-            for (int i = 0; i < n; i++) { var row = x.AsSpan(xOff + i * c, c); for (int j = 0; j < c; j++) { double d = row[j] - mean[j]; sum[j] += d * d; } }
+            for (int i0 = 0; i0 < n; i0 += RowBlock)
+            {
+                Array.Clear(acc);
+                for (int i = i0; i < Math.Min(n, i0 + RowBlock); i++)
+                {
+                    TensorPrimitives.Subtract(x.AsSpan(xOff + i * c, c), mean, tmp);
+                    TensorPrimitives.MultiplyAdd(tmp, tmp, acc, acc);
+                }
+                for (int j = 0; j < c; j++) sum[j] += acc[j];
+            }
             for (int j = 0; j < c; j++) var[j] = (float)(sum[j] / m);
             return;
         }
@@ -56,10 +74,18 @@ internal static class BatchNormKernels
         if (s == 1)
         {
             Array.Clear(sumG); Array.Clear(sumGX);
-            for (int i = 0; i < n; i++)
+            var ag = new float[c]; var agx = new float[c]; var tmp = new float[c];
+            for (int i0 = 0; i0 < n; i0 += RowBlock)
             {
-                var gr = g.AsSpan(gOff + i * c, c); var xr = x.AsSpan(xOff + i * c, c);
-                for (int j = 0; j < c; j++) { sumG[j] += gr[j]; sumGX[j] += gr[j] * (double)(xr[j] - center[j]); }
+                Array.Clear(ag); Array.Clear(agx);
+                for (int i = i0; i < Math.Min(n, i0 + RowBlock); i++)
+                {
+                    var gr = g.AsSpan(gOff + i * c, c);
+                    TensorPrimitives.Add(ag, gr, ag);
+                    TensorPrimitives.Subtract(x.AsSpan(xOff + i * c, c), center, tmp);
+                    TensorPrimitives.MultiplyAdd(gr, tmp, agx, agx);
+                }
+                for (int j = 0; j < c; j++) { sumG[j] += ag[j]; sumGX[j] += agx[j]; }
             }
             return;
         }
@@ -85,8 +111,12 @@ internal static class BatchNormKernels
         {
             for (int i = 0; i < n; i++)
             {
-                var gr = g.AsSpan(gOff + i * c, c); var xr = x.AsSpan(xOff + i * c, c); var dr = gx.AsSpan(i * c, c);
-                for (int j = 0; j < c; j++) dr[j] = k[j] * (gr[j] - cm[j] - (xr[j] - mean[j]) * dm[j]);
+                var dr = gx.AsSpan(i * c, c);
+                TensorPrimitives.Subtract(x.AsSpan(xOff + i * c, c), mean, dr);
+                TensorPrimitives.Multiply(dr, dm, dr);
+                TensorPrimitives.Subtract(g.AsSpan(gOff + i * c, c), dr, dr);
+                TensorPrimitives.Subtract(dr, cm, dr);
+                TensorPrimitives.Multiply(dr, k, dr);
             }
             return;
         }

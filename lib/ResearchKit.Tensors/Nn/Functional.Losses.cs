@@ -51,7 +51,8 @@ public static partial class Functional
                 if (eps > 0)
                 {
                     double sm = 0;
-                    for (int k = 0; k < c; k++) sm -= (w?[k] ?? 1f) * (double)lp[(i * c + k) * s + j];
+                    if (s == 1) sm = w is null ? -TensorPrimitives.Sum(lp.AsSpan(i * c, c)) : -TensorPrimitives.Dot(w, lp.AsSpan(i * c, c));
+                    else for (int k = 0; k < c; k++) sm -= (w?[k] ?? 1f) * (double)lp[(i * c + k) * s + j];
                     l += eOverC * sm;
                 }
                 loss[p] = (float)l; wt[p] = wti;
