@@ -1,0 +1,51 @@
+namespace ResearchKit.Tensors.Nn;
+
+/// <summary>
+/// Fully connected layer <c>y = x Wᵀ + b</c> (<c>nn.Linear</c>).
+/// Shape: input <c>(*, in_features)</c> → output <c>(*, out_features)</c>; weight <c>(out_features, in_features)</c>, bias <c>(out_features)</c>.
+/// Init (PyTorch default): weight by kaiming_uniform_(a = √5), i.e. U(−1/√in, 1/√in); bias U(−1/√in, 1/√in).
+/// </summary>
+public sealed class Linear : Module<Tensor, Tensor>
+{
+    /// <summary>Size of each input sample.</summary>
+    public int InFeatures { get; }
+
+    /// <summary>Size of each output sample.</summary>
+    public int OutFeatures { get; }
+
+    /// <summary>Weight (out_features, in_features).</summary>
+    public Tensor Weight { get; }
+
+    /// <summary>Bias (out_features), or null when created with bias: false.</summary>
+    public Tensor? Bias { get; }
+
+    /// <summary>Creates the layer and initializes it like PyTorch.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A feature count is negative.</exception>
+    public Linear(int inFeatures, int outFeatures, bool bias = true)
+    {
+        if (inFeatures < 0) throw new ArgumentOutOfRangeException(nameof(inFeatures), inFeatures, "Linear: in_features must be non-negative.");
+        if (outFeatures < 0) throw new ArgumentOutOfRangeException(nameof(outFeatures), outFeatures, "Linear: out_features must be non-negative.");
+        InFeatures = inFeatures; OutFeatures = outFeatures;
+        Weight = RegisterParameter("weight", Tensor.Zeros(outFeatures, inFeatures));
+        if (bias) Bias = RegisterParameter("bias", Tensor.Zeros(outFeatures));
+        else RegisterParameter("bias");
+        ResetParameters();
+    }
+
+    /// <summary>Re-draws the parameters with PyTorch's default law (from <paramref name="generator"/> or the default generator).</summary>
+    public void ResetParameters(Generator? generator = null)
+    {
+        Init.KaimingUniform_(Weight, MathF.Sqrt(5f), generator: generator);
+        if (Bias is not null)
+        {
+            float bound = InFeatures > 0 ? 1f / MathF.Sqrt(InFeatures) : 0f;
+            Init.Uniform_(Bias, -bound, bound, generator);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => Functional.Linear(input, Weight, Bias);
+
+    /// <inheritdoc/>
+    public override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={PyRepr.Bool(Bias is not null)}";
+}
