@@ -71,7 +71,9 @@ internal sealed class RecurrentWorkspacePool
                 if (ReferenceEquals(_lent[i].Workspace, workspace)) { _lent.RemoveAt(i); break; }
             foreach (var f in _free) if (ReferenceEquals(f, workspace)) return; // already idle (defensive)
             _free.Add(workspace);
-            if (_free.Count > _maxFree) _free.RemoveAt(0);
+            // Also free what collected owners still pin, so a dead graph never holds its buffers until the next miss.
+            ReclaimDead();
+            while (_free.Count > _maxFree) _free.RemoveAt(0);
         }
     }
 

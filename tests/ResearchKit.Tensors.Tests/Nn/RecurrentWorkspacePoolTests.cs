@@ -109,6 +109,19 @@ public class RecurrentWorkspacePoolTests
         m.Forward(x).HN.Sum().Backward();
         Assert.Equal(1, m.WorkspacePool.Created);
         Assert.Equal(0, m.WorkspacePool.LentCount);
+
+        // Without a later miss: a dropped graph's workspace is freed when another node returns its own.
+        var kept = m.Forward(x).HN.Sum();      // lends the idle workspace
+        ForwardAndDropTheGraph(m);              // miss: allocates a second one for a graph that dies
+        Assert.Equal(2, m.WorkspacePool.Created);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.Equal(2, m.WorkspacePool.LentCount);
+        kept.Backward();
+        Assert.Equal(0, m.WorkspacePool.LentCount);
+        Assert.Equal(2, m.WorkspacePool.FreeCount);
+        Assert.Equal(2, m.WorkspacePool.Created);
     }
 
     [Fact]
