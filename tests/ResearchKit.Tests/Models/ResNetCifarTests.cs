@@ -1,0 +1,73 @@
+using ResearchKit.Models;
+using ResearchKit.Tensors;
+using ResearchKit.Tensors.Nn;
+using ResearchKit.Tensors.Serialization;
+using Xunit;
+using F = ResearchKit.Tensors.Nn.Functional;
+
+namespace ResearchKit.Tests.Models;
+
+public class ResNetCifarTests
+{
+    private static Dictionary<string, Tensor> LoadFixture(string name) =>
+        SafeTensors.Load(Path.Combine(AppContext.BaseDirectory, "fixtures", name + ".safetensors"));
+
+    private static void Close(Tensor expected, Tensor actual, string what, double rtol = 1e-4, double atol = 1e-5)
+    {
+        Assert.True(expected.Shape == actual.Shape, $"{what}: shape {actual.Shape}, expected {expected.Shape}");
+        var e = expected.ToArray(); var a = actual.ToArray();
+        for (int i = 0; i < e.Length; i++)
+            Assert.True(Math.Abs(a[i] - e[i]) <= atol + rtol * Math.Abs(e[i]), $"{what}[{i}]: got {a[i]:G8}, PyTorch {e[i]:G8}");
+    }
+
+    [Fact]
+    public void StateDict_HasPyTorchNamesAndCounts()
+    {
+        var model = new ResNetCifar(20);
+        var keys = model.StateDict().Keys.ToList();
+        Assert.Equal(59 + 57, keys.Count);
+        Assert.Equal(269_722, model.ParameterCount());
+        Assert.Equal("conv1.weight", keys[0]);
+        Assert.Contains("layer2.0.conv1.weight", keys);
+        Assert.Contains("layer3.2.bn2.num_batches_tracked", keys);
+        Assert.Equal("linear.bias", keys[^1]);
+        var fx = LoadFixture("resnet20");
+        var expected = fx.Keys.Where(k => k.StartsWith("param.", StringComparison.Ordinal)).Select(k => k["param.".Length..]).OrderBy(k => k, StringComparer.Ordinal);
+        Assert.Equal(expected, keys.OrderBy(k => k, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void ForwardBackward_MatchesPyTorch()
+    {
+        var fx = LoadFixture("resnet20");
+        var model = new ResNetCifar(20);
+        model.LoadStateDict(fx.Where(kv => kv.Key.StartsWith("param.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key["param.".Length..], kv => kv.Value));
+
+        model.Eval();
+        using (Torch.NoGrad()) Close(fx["out.y_eval"], model.Forward(fx["in.x"]), "y_eval");
+
+        model.Train();
+        var x = fx["in.x"].RequiresGrad_();
+        var y = model.Forward(x);
+        Close(fx["out.y"], y, "y");
+        var loss = F.CrossEntropy(y, fx["in.target"]);
+        Close(fx["out.loss"], loss, "loss");
+        loss.Backward();
+        Close(fx["grad.in.x"], x.Grad!, "grad.in.x", rtol: 1e-3, atol: 1e-6);
+        foreach (var (name, p) in model.NamedParameters())
+            Close(fx["grad.param." + name], p.Grad!, "grad." + name, rtol: 1e-3, atol: 1e-5);
+        foreach (var (name, b) in model.NamedBuffers())
+            Close(fx["after.param." + name], b, "after." + name);
+    }
+
+    [Fact]
+    public void OneChannelStandIn_AndBadInputMessage()
+    {
+        var model = new ResNetCifar(20, inChannels: 1);
+        model.Eval();
+        using (Torch.NoGrad()) Assert.Equal(new Shape(2, 10), model.Forward(Tensor.Randn([2, 1, 28, 28], new Generator(1))).Shape);
+        var ex = Assert.Throws<ArgumentException>(() => new ResNetCifar(20).Forward(Tensor.Zeros(2, 1, 32, 32)));
+        Assert.Contains("inChannels: 1", ex.Message);
+        Assert.Throws<ArgumentException>(() => new ResNetCifar(21));
+    }
+}
