@@ -151,7 +151,7 @@ public static class Conv2dKernel
         var plan = new BlockPlan(geo, chunks);
         int wLen = geo.WeightLength;
         // Chunk 0 accumulates straight into gradWeight; the others into private partials summed afterwards in chunk order.
-        float[]? partials = chunks > 1 ? ArrayPool<float>.Shared.Rent((chunks - 1) * wLen) : null;
+        float[]? partials = chunks > 1 ? KernelPool.Floats.Rent((chunks - 1) * wLen) : null;
         try
         {
             fixed (float* pi = input, pgy = gradOutput, pgw = gradWeight)
@@ -185,7 +185,7 @@ public static class Conv2dKernel
         }
         finally
         {
-            if (partials is not null) ArrayPool<float>.Shared.Return(partials);
+            if (partials is not null) KernelPool.Floats.Return(partials);
         }
     }
 
@@ -411,8 +411,8 @@ public static class Conv2dKernel
     {
         public Scratch(in BlockPlan plan)
         {
-            Col = plan.ColFloats > 0 ? ArrayPool<float>.Shared.Rent(plan.ColFloats) : [];
-            Stage = plan.StageFloats > 0 ? ArrayPool<float>.Shared.Rent(plan.StageFloats) : [];
+            Col = plan.ColFloats > 0 ? KernelPool.Floats.Rent(plan.ColFloats) : [];
+            Stage = plan.StageFloats > 0 ? KernelPool.Floats.Rent(plan.StageFloats) : [];
         }
 
         public float[] Col { get; }
@@ -420,8 +420,8 @@ public static class Conv2dKernel
 
         public void Return()
         {
-            if (Col.Length > 0) ArrayPool<float>.Shared.Return(Col);
-            if (Stage.Length > 0) ArrayPool<float>.Shared.Return(Stage);
+            if (Col.Length > 0) KernelPool.Floats.Return(Col);
+            if (Stage.Length > 0) KernelPool.Floats.Return(Stage);
         }
     }
 

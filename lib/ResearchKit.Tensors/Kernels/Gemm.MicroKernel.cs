@@ -10,6 +10,8 @@ public static partial class Gemm
 {
     /// <summary>AVX-512 micro-kernel: 12x32 tile of C += packed A sliver (12xkc) · packed B sliver (kcx32), 2·12 zmm accumulators.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    // The edge-tile scratch is fully written before it is read: skip the JIT's zeroing of the stackalloc.
+    [SkipLocalsInit]
     private static unsafe void Kernel512(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta)
     {
         Vector512<float> c0_0 = Vector512<float>.Zero; Vector512<float> c0_1 = Vector512<float>.Zero;
@@ -97,6 +99,8 @@ public static partial class Gemm
 
     /// <summary>AVX2/FMA micro-kernel: 6x16 tile, 12 ymm accumulators (16 ymm registers on AVX2).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    // The edge-tile scratch is fully written before it is read: skip the JIT's zeroing of the stackalloc.
+    [SkipLocalsInit]
     private static unsafe void Kernel256(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta)
     {
         Vector256<float> c0_0 = Vector256<float>.Zero; Vector256<float> c0_1 = Vector256<float>.Zero;

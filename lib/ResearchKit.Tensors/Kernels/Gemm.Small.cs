@@ -33,7 +33,7 @@ public static partial class Gemm
         }
 
         // op(B) = Bᵀ: C[i,j] = dot(A[i,:], B[j,:]); a transposed A row is gathered once so both operands are contiguous.
-        float[]? rented = transA ? ArrayPool<float>.Shared.Rent(k) : null;
+        float[]? rented = transA ? KernelPool.Floats.Rent(k) : null;
         try
         {
             for (int i = 0; i < m; i++)
@@ -55,7 +55,7 @@ public static partial class Gemm
         }
         finally
         {
-            if (rented is not null) ArrayPool<float>.Shared.Return(rented);
+            if (rented is not null) KernelPool.Floats.Return(rented);
         }
     }
 

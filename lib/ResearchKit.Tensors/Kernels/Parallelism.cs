@@ -10,7 +10,7 @@ public static class Parallelism
 
     // Set while a thread runs a parallel body: nested loops (a GEMM inside a per-image conv chunk) then run inline
     // instead of oversubscribing the cores, which measured up to 1.6x slower on 2 cores.
-    [ThreadStatic] private static bool _inParallel;
+    [ThreadStatic] internal static bool _inParallel;
 
     /// <summary>Number of worker threads kernels may use (default: processor count). Like <c>torch.set_num_threads</c>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Value is less than 1.</exception>
@@ -37,13 +37,8 @@ public static class Parallelism
             for (int i = 0; i < chunks; i++) body(i);
             return;
         }
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = _threads }, i =>
-        {
-            bool outer = _inParallel;
-            _inParallel = true;
-            try { body(i); }
-            finally { _inParallel = outer; }
-        });
+        if (!WorkerPool.TryRun(chunks, Math.Min(_threads, chunks), body))
+            for (int i = 0; i < chunks; i++) body(i);
     }
 
     /// <summary>True on a thread that is running a <see cref="For"/> body (nested loops run inline there).</summary>
