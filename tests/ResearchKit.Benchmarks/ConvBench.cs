@@ -27,6 +27,23 @@ internal static class ConvBench
     /// <summary>Runs the benchmark and writes one line per shape plus the per-step total.</summary>
     public static void Run(TextWriter o)
     {
+        int saved = Parallelism.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Parallelism.Threads = threads;
+                RunOnce(o);
+            }
+        }
+        finally
+        {
+            Parallelism.Threads = saved;
+        }
+    }
+
+    private static void RunOnce(TextWriter o)
+    {
         o.WriteLine($"Conv2d ResNet-20 shapes, batch {Batch}, 3x3 pad 1, threads {Parallelism.Threads} (best of {Repeats}, ms)");
         o.WriteLine($"{"shape",-16} {"x",3} {"fwd",8} {"bwdIn",8} {"bwdW",8} {"GFLOP/s",8}");
         double total = 0, totalFlops = 0;

@@ -7,7 +7,7 @@ internal static class Program
     {
         if (args.Length == 0)
         {
-            Console.WriteLine("usage: ResearchKit.Benchmarks <gemm|gemm-tune>");
+            Console.WriteLine("usage: ResearchKit.Benchmarks <gemm|gemm-tune|conv>");
             return 0;
         }
         foreach (string name in args)
@@ -16,8 +16,9 @@ internal static class Program
             {
                 case "gemm": GemmBench.Run(Console.Out); break;
                 case "gemm-tune": GemmBench.Tune(Console.Out); break;
+                case "conv": ConvBench.Run(Console.Out); break;
                 default:
-                    Console.Error.WriteLine($"unknown benchmark '{name}' (known: gemm)");
+                    Console.Error.WriteLine($"unknown benchmark '{name}' (known: gemm, gemm-tune, conv)");
                     return 1;
             }
         }
