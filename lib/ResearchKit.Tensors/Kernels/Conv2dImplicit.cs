@@ -340,11 +340,11 @@ internal static unsafe partial class Conv2dImplicit
                 for (int r = 0; r < rows; r++, sp += cols, d += pitch)
                 {
                     Copy(sp, d, cols);
-                    if (gap > 0) new Span<float>(d + cols, gap).Clear();
+                    for (int e = cols; e < pitch; e++) d[e] = 0f;
                 }
-                new Span<float>(d, (imgRows - rows) * pitch).Clear();
+                Zero(d, (imgRows - rows) * pitch);
             }
-            new Span<float>(strip + (long)nb * img, stride - nb * img).Clear();
+            Zero(strip + (long)nb * img, stride - nb * img);
         }
     }
 
@@ -365,14 +365,48 @@ internal static unsafe partial class Conv2dImplicit
             for (int m = 0; m < mCount; m++, src += ldStage, dst += plane)
             {
                 if (bias is null) Copy(src, dst, len);
-                else TensorPrimitives.Add(new ReadOnlySpan<float>(src, len), bias[m0 + m], new Span<float>(dst, len));
+                else CopyAdd(src, dst, len, bias[m0 + m]);
             }
         }
     }
 
+    /// <summary>Short-row copy (rows are 8–64 floats here, where a memcpy call costs more than the copy).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Copy(float* src, float* dst, int count)
-        => Buffer.MemoryCopy(src, dst, (long)count * sizeof(float), (long)count * sizeof(float));
+    {
+        int i = 0;
+        for (; i + 16 <= count; i += 16) Vector512.Store(Vector512.Load(src + i), dst + i);
+        if (i + 8 <= count)
+        {
+            Vector256.Store(Vector256.Load(src + i), dst + i);
+            i += 8;
+        }
+        for (; i < count; i++) dst[i] = src[i];
+    }
+
+    /// <summary>Short-row <c>dst = src + bias</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyAdd(float* src, float* dst, int count, float bias)
+    {
+        int i = 0;
+        var vb = Vector512.Create(bias);
+        for (; i + 16 <= count; i += 16) Vector512.Store(Vector512.Load(src + i) + vb, dst + i);
+        if (i + 8 <= count)
+        {
+            Vector256.Store(Vector256.Load(src + i) + vb.GetLower(), dst + i);
+            i += 8;
+        }
+        for (; i < count; i++) dst[i] = src[i] + bias;
+    }
+
+    /// <summary>Short-run zero fill.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Zero(float* dst, long count)
+    {
+        long i = 0;
+        for (; i + 16 <= count; i += 16) Vector512.Store(Vector512<float>.Zero, dst + i);
+        for (; i < count; i++) dst[i] = 0f;
+    }
 
     /// <summary>Rows of the next weight sliver for <paramref name="remaining"/> output channels (12, 8 or 4; zero-padded).</summary>
     private static int SliverRows(int remaining)
