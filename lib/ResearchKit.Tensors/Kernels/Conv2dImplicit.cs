@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ResearchKit.Tensors.Kernels;
 
@@ -37,64 +38,15 @@ internal static unsafe partial class Conv2dImplicit
     [ThreadStatic] private static float[]? t_work;
     [ThreadStatic] private static int[]? t_off;
 
-    /// <summary>True when the implicit path handles this geometry (stride 1, AVX-512, sizes within int offsets).</summary>
-    public static bool Applies(in Conv2dGeometry g)
-    {
-        if (!Vector512.IsHardwareAccelerated || g.StrideH != 1 || g.StrideW != 1 || g.IsPointwise) return false;
-        var s = Shape.Of(g);
-        return s.Fits && Shape.Adjoint(g).Fits;
-    }
+    /// <summary>True when the implicit path computes the forward and weight gradient of <paramref name="g"/> (AVX-512;
+    /// 1×1 stride-1 unpadded convolutions keep their direct GEMM).</summary>
+    public static bool AppliesForward(in Conv2dGeometry g)
+        => Vector512.IsHardwareAccelerated && !g.IsPointwise && Shape.Of(g).Fits;
 
-    /// <summary>
-    /// A stride-1 convolution: <c>out[n, m, oh, ow] = Σ w[m, ci, kh, kw] · in[n, ci, oh + kh·DH − PH, ow + kw·DW − PW]</c>
-    /// (zero outside the input). Unlike <see cref="Conv2dGeometry"/> the padding may be negative and the output size is
-    /// free, which the adjoint (input-gradient) convolution needs.
-    /// </summary>
-    internal readonly struct Shape
-    {
-        public readonly int N, C, H, W, M, KH, KW, DH, DW, PH, PW, OutH, OutW, Groups;
-        /// <summary>Layout pitch (input width plus a shared zero gap) and rows per image (height plus zero rows).</summary>
-        public readonly int Wq, Hs;
-
-        public Shape(int n, int c, int h, int w, int m, int kh, int kw, int dh, int dw, int ph, int pw, int outH, int outW, int groups)
-        {
-            (N, C, H, W, M, KH, KW, DH, DW, PH, PW, OutH, OutW, Groups) = (n, c, h, w, m, kh, kw, dh, dw, ph, pw, outH, outW, groups);
-            // The gap after each row (and after each image) must hold every padded read of a valid output:
-            // left reads reach PW into the previous row's gap, right reads reach OutW-1+(KW-1)DW-PW, and the extended
-            // grid needs OutW columns per pitch. Same vertically with rows.
-            Wq = W + Gap(PW, (KW - 1) * DW, OutW, W);
-            Hs = H + Gap(PH, (KH - 1) * DH, OutH, H);
-        }
-
-        private static int Gap(int pad, int reach, int outSize, int size)
-            => Math.Max(Math.Max(0, pad), Math.Max(outSize + reach - pad - size, outSize - size));
-
-        public static Shape Of(in Conv2dGeometry g)
-            => new(g.N, g.C, g.H, g.W, g.OutC, g.KH, g.KW, g.DilationH, g.DilationW, g.PadH, g.PadW, g.OutH, g.OutW, g.Groups);
-
-        /// <summary>The convolution computing gradInput from gradOutput (flipped, channel-transposed weight).</summary>
-        public static Shape Adjoint(in Conv2dGeometry g)
-            => new(g.N, g.OutC, g.OutH, g.OutW, g.C, g.KH, g.KW, g.DilationH, g.DilationW,
-                (g.KH - 1) * g.DilationH - g.PadH, (g.KW - 1) * g.DilationW - g.PadW, g.H, g.W, g.Groups);
-
-        public int GroupC => C / Groups;
-        public int GroupM => M / Groups;
-        /// <summary>Reduction length of one group: <c>GroupC·KH·KW</c>.</summary>
-        public int K => GroupC * KH * KW;
-        public int ImgStride => Hs * Wq;
-        /// <summary>Zeros before the first channel: the most negative tap offset.</summary>
-        public int Front => RoundUp(Math.Max(0, PH * Wq + PW), 16);
-        /// <summary>Slack after the last channel for the farthest tap of the last (partly garbage) tile.</summary>
-        public int Tail => Math.Max(0, (KH - 1) * DH - PH) * Wq + Math.Max(0, (KW - 1) * DW - PW) + 64;
-        /// <summary>Extended columns of a block of <paramref name="nb"/> images up to the last valid output.</summary>
-        public int Columns(int nb) => (nb - 1) * ImgStride + (OutH - 1) * Wq + OutW;
-        public int PaddedLength(int nb) => Front + C * nb * ImgStride + Tail;
-        public bool Fits => (long)C * ImgStride * 2 + (long)Front + Tail + 64 < int.MaxValue / 4
-                            && (long)M * ImgStride < int.MaxValue / 4;
-
-        /// <summary>Images per block: the padded buffer stays near <see cref="BlockFloats"/>, at most the chunk size.</summary>
-        public int BlockImages(int maxImages) => Math.Clamp(BlockFloats / Math.Max(1, C * ImgStride), 1, Math.Max(1, maxImages));
-    }
+    /// <summary>True when the implicit path computes the input gradient of <paramref name="g"/> (stride 1 only: the
+    /// adjoint of a strided convolution is not a convolution).</summary>
+    public static bool AppliesBackwardInput(in Conv2dGeometry g)
+        => Vector512.IsHardwareAccelerated && g.StrideH == 1 && g.StrideW == 1 && !g.IsPointwise && Shape.Adjoint(g).Fits;
 
     /// <summary>Forward of <paramref name="s"/>: output overwritten; <paramref name="bias"/> may be null.</summary>
     public static void Forward(in Shape s, float* x, float* w, float* bias, float* y)
@@ -205,7 +157,7 @@ internal static unsafe partial class Conv2dImplicit
                     Offsets(s, cs, po, k);
                     for (int grp = 0; grp < s.Groups; grp++)
                     {
-                        float* b = pp + s.Front + (long)grp * s.GroupC * cs;
+                        float* b = pp + s.Front + (long)grp * s.GroupC * s.Phases * cs;
                         float* a = packed + (long)grp * mPad * k;
                         for (int j0 = 0; j0 < cols; j0 += jb)
                         {
@@ -266,7 +218,7 @@ internal static unsafe partial class Conv2dImplicit
                     Offsets(s, cs, po, k);
                     for (int grp = 0; grp < s.Groups; grp++)
                     {
-                        float* b = pp + s.Front + (long)grp * s.GroupC * cs;
+                        float* b = pp + s.Front + (long)grp * s.GroupC * s.Phases * cs;
                         float* yg = pe + (long)grp * gm * extStride;
                         float* wg = gw + (long)grp * gm * k;
                         for (int j0 = 0; j0 < cols; j0 += DotColumns)
@@ -304,22 +256,73 @@ internal static unsafe partial class Conv2dImplicit
     }
 
     /// <summary>Tap offsets of one group: row <c>(ci, kh, kw)</c> of the virtual im2col matrix starts at off[·].</summary>
-    private static void Offsets(in Shape s, int chanStride, int* off, int k)
+    private static void Offsets(in Shape s, int planeStride, int* off, int k)
     {
         int i = 0;
         for (int ci = 0; ci < s.GroupC; ci++)
             for (int kh = 0; kh < s.KH; kh++)
+            {
+                Shape.Split(kh * s.DH - s.PH, s.SH, out int dh, out int a);
                 for (int kw = 0; kw < s.KW; kw++)
-                    off[i++] = ci * chanStride + (kh * s.DH - s.PH) * s.Wq + kw * s.DW - s.PW;
+                {
+                    Shape.Split(kw * s.DW - s.PW, s.SW, out int dw, out int b);
+                    off[i++] = s.Plane(ci, a, b) * planeStride + dh * s.Wq + dw;
+                }
+            }
     }
 
-    /// <summary>Copies <paramref name="nb"/> images into the zero-gapped layout: front zeros, channels, tail zeros.</summary>
+    /// <summary>Copies the stride phases of <paramref name="nb"/> images into the zero-gapped layout of <see cref="Shape"/>.</summary>
     private static void BuildPadded(in Shape s, float* x, int nb, float* buf)
     {
-        int cs = nb * s.ImgStride;
-        new Span<float>(buf, s.Front).Clear();
-        Embed(x, s.C, nb, s.H, s.W, s.Wq, s.Hs, buf + s.Front, cs);
-        new Span<float>(buf + s.Front + (long)s.C * cs, s.Tail).Clear();
+        int cs = nb * s.ImgStride, plane = s.H * s.W;
+        Zero(buf, s.Front);
+        float* planes = buf + s.Front;
+        for (int ci = 0; ci < s.C; ci++)
+            for (int a = 0; a < s.SH; a++)
+            {
+                if ((s.PhaseMaskH >> a & 1) == 0) continue;
+                for (int b = 0; b < s.SW; b++)
+                {
+                    if ((s.PhaseMaskW >> b & 1) == 0) continue;
+                    int count = b < s.W ? (s.W - b + s.SW - 1) / s.SW : 0;
+                    float* strip = planes + (long)s.Plane(ci, a, b) * cs;
+                    for (int i = 0; i < nb; i++)
+                    {
+                        float* src = x + ((long)i * s.C + ci) * plane;
+                        float* d = strip + (long)i * s.ImgStride;
+                        for (int r = 0; r < s.Hp; r++, d += s.Wq)
+                        {
+                            int sr = r * s.SH + a;
+                            int done = sr < s.H ? GatherRow(src + (long)sr * s.W, s.W, b, s.SW, count, d) : 0;
+                            for (int e = done; e < s.Wq; e++) d[e] = 0f;
+                        }
+                        Zero(d, (long)(s.Hs - s.Hp) * s.Wq);
+                    }
+                }
+            }
+        Zero(planes + (long)s.C * s.Phases * cs, s.Tail);
+    }
+
+    /// <summary>dst[j] = row[j·step + phase] for j &lt; count (row has <paramref name="width"/> floats); returns count.</summary>
+    private static int GatherRow(float* row, int width, int phase, int step, int count, float* dst)
+    {
+        if (step == 1)
+        {
+            Copy(row + phase, dst, count);
+            return count;
+        }
+        int j = 0;
+        if (step == 2)
+        {
+            // 16 loaded floats give 8 of one phase; loads stay inside the row.
+            Vector512<int> idx = phase == 0
+                ? Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0)
+                : Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 0, 0, 0, 0, 0, 0, 0, 0);
+            for (; 2 * j + 16 <= width && j + 8 <= count; j += 8)
+                Vector256.Store(Avx512F.PermuteVar16x32(Vector512.Load(row + 2 * j), idx).GetLower(), dst + j);
+        }
+        for (; j < count; j++) dst[j] = row[(long)j * step + phase];
+        return count;
     }
 
     /// <summary>

@@ -54,7 +54,7 @@ public static class Conv2dKernel
         CheckLength(op, "output", output.Length, g.OutputLength, g);
         if (!bias.IsEmpty) CheckLength(op, "bias", bias.Length, g.OutC, g);
         if (g.N == 0) return;
-        if (allowImplicit && Conv2dImplicit.Applies(g))
+        if (allowImplicit && Conv2dImplicit.AppliesForward(g))
         {
             fixed (float* pi = input, pw = weight, pb = bias, po = output)
                 Conv2dImplicit.Forward(Conv2dImplicit.Shape.Of(g), pi, pw, bias.IsEmpty ? null : pb, po);
@@ -112,7 +112,7 @@ public static class Conv2dKernel
         CheckLength(op, "weight", weight.Length, g.WeightLength, g);
         CheckLength(op, "gradInput", gradInput.Length, g.InputLength, g);
         if (g.N == 0) return;
-        if (allowImplicit && Conv2dImplicit.Applies(g))
+        if (allowImplicit && Conv2dImplicit.AppliesBackwardInput(g))
         {
             fixed (float* pgy = gradOutput, pw = weight, pgx = gradInput)
                 Conv2dImplicit.BackwardInput(g, pgy, pw, pgx);
@@ -173,7 +173,7 @@ public static class Conv2dKernel
             gradWeight.Clear();
             return;
         }
-        if (allowImplicit && Conv2dImplicit.Applies(g))
+        if (allowImplicit && Conv2dImplicit.AppliesForward(g))
         {
             fixed (float* pi = input, pgy = gradOutput, pgw = gradWeight)
                 Conv2dImplicit.BackwardWeight(g, pi, pgy, pgw);
