@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -275,54 +276,82 @@ internal static unsafe partial class Conv2dImplicit
     private static void BuildPadded(in Shape s, float* x, int nb, float* buf)
     {
         int cs = nb * s.ImgStride, plane = s.H * s.W;
+        int h = s.H, w = s.W, wq = s.Wq, hp = s.Hp, sh = s.SH, sw = s.SW, imgStride = s.ImgStride, c = s.C;
+        int maskW = s.PhaseMaskW, gapRows = s.Hs - s.Hp;
         Zero(buf, s.Front);
         float* planes = buf + s.Front;
-        for (int ci = 0; ci < s.C; ci++)
-            for (int a = 0; a < s.SH; a++)
+        // Images outer, channels inner: the source is read in memory order (one sequential stream per image).
+        for (int i = 0; i < nb; i++)
+            for (int ci = 0; ci < c; ci++)
+            for (int a = 0; a < sh; a++)
             {
                 if ((s.PhaseMaskH >> a & 1) == 0) continue;
-                for (int b = 0; b < s.SW; b++)
+                // Strip of phase (a, first b); the other column phases follow it plane by plane.
+                float* strip = planes + (long)s.Plane(ci, a, BitOperations.TrailingZeroCount(maskW)) * cs;
                 {
-                    if ((s.PhaseMaskW >> b & 1) == 0) continue;
-                    int count = b < s.W ? (s.W - b + s.SW - 1) / s.SW : 0;
-                    float* strip = planes + (long)s.Plane(ci, a, b) * cs;
-                    for (int i = 0; i < nb; i++)
+                    float* src = x + ((long)i * c + ci) * plane;
+                    float* d = strip + (long)i * imgStride;
+                    if (sw == 1 && sh == 1)
                     {
-                        float* src = x + ((long)i * s.C + ci) * plane;
-                        float* d = strip + (long)i * s.ImgStride;
-                        for (int r = 0; r < s.Hp; r++, d += s.Wq)
+                        // A row is one copy; when rows are at least 16 wide its gap is cleared by a 16-float zero store
+                        // whose spill stays inside the next row's copy. The last row clears its gap exactly, since what
+                        // follows it may already be written.
+                        bool spill = wq >= 16;
+                        for (int r = 0; r < h - 1; r++, d += wq)
                         {
-                            int sr = r * s.SH + a;
-                            int done = sr < s.H ? GatherRow(src + (long)sr * s.W, s.W, b, s.SW, count, d) : 0;
-                            for (int e = done; e < s.Wq; e++) d[e] = 0f;
+                            Copy(src + (long)r * w, d, w);
+                            if (spill) for (int e = w; e < wq; e += 16) Vector512.Store(Vector512<float>.Zero, d + e);
+                            else for (int e = w; e < wq; e++) d[e] = 0f;
                         }
-                        Zero(d, (long)(s.Hs - s.Hp) * s.Wq);
+                        Copy(src + (long)(h - 1) * w, d, w);
+                        for (int e = w; e < wq; e++) d[e] = 0f;
+                        d += wq;
+                        Zero(d, (long)gapRows * wq);
+                        continue;
+                    }
+                    for (int r = 0; r < hp; r++)
+                    {
+                        int sr = r * sh + a;
+                        float* row = src + (long)sr * w;
+                        float* dr = d + (long)r * wq;
+                        for (int b = 0; b < sw; b++)
+                        {
+                            if ((maskW >> b & 1) == 0) continue;
+                            int count = sr < h && b < w ? (w - b + sw - 1) / sw : 0;
+                            if (count > 0) GatherRow(row, w, b, sw, count, dr);
+                            for (int e = count; e < wq; e++) dr[e] = 0f;
+                            dr += cs;
+                        }
+                    }
+                    for (int b = 0; b < sw; b++)
+                    {
+                        if ((maskW >> b & 1) == 0) continue;
+                        Zero(d + (long)hp * wq, (long)gapRows * wq);
+                        d += cs;
                     }
                 }
             }
-        Zero(planes + (long)s.C * s.Phases * cs, s.Tail);
+        Zero(planes + (long)c * s.Phases * cs, s.Tail);
     }
 
-    /// <summary>dst[j] = row[j·step + phase] for j &lt; count (row has <paramref name="width"/> floats); returns count.</summary>
-    private static int GatherRow(float* row, int width, int phase, int step, int count, float* dst)
+    /// <summary>dst[j] = row[j·step + phase] for j &lt; count (the row has <paramref name="width"/> floats).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GatherRow(float* row, int width, int phase, int step, int count, float* dst)
     {
+        int j = 0;
         if (step == 1)
         {
             Copy(row + phase, dst, count);
-            return count;
+            return;
         }
-        int j = 0;
         if (step == 2)
         {
             // 16 loaded floats give 8 of one phase; loads stay inside the row.
-            Vector512<int> idx = phase == 0
-                ? Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0)
-                : Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 0, 0, 0, 0, 0, 0, 0, 0);
+            Vector512<int> idx = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0) + Vector512.Create(phase);
             for (; 2 * j + 16 <= width && j + 8 <= count; j += 8)
                 Vector256.Store(Avx512F.PermuteVar16x32(Vector512.Load(row + 2 * j), idx).GetLower(), dst + j);
         }
         for (; j < count; j++) dst[j] = row[(long)j * step + phase];
-        return count;
     }
 
     /// <summary>
@@ -333,11 +362,12 @@ internal static unsafe partial class Conv2dImplicit
     private static void Embed(float* src, int channels, int nb, int rows, int cols, int pitch, int imgRows, float* dst, int stride)
     {
         int plane = rows * cols, img = imgRows * pitch, gap = pitch - cols;
-        for (int c = 0; c < channels; c++)
+        // Images outer, channels inner: the source is read in memory order.
+        for (int i = 0; i < nb; i++)
         {
-            float* strip = dst + (long)c * stride;
-            for (int i = 0; i < nb; i++)
+            for (int c = 0; c < channels; c++)
             {
+                float* strip = dst + (long)c * stride;
                 float* sp = src + ((long)i * channels + c) * plane;
                 float* d = strip + (long)i * img;
                 for (int r = 0; r < rows; r++, sp += cols, d += pitch)
@@ -347,8 +377,8 @@ internal static unsafe partial class Conv2dImplicit
                 }
                 Zero(d, (imgRows - rows) * pitch);
             }
-            Zero(strip + (long)nb * img, stride - nb * img);
         }
+        for (int c = 0; c < channels; c++) Zero(dst + (long)c * stride + (long)nb * img, stride - nb * img);
     }
 
     /// <summary>Copies the valid extended columns <c>[j0, j1)</c> of staged rows to NCHW output, adding the bias.</summary>
