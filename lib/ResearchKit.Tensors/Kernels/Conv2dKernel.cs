@@ -9,6 +9,9 @@ namespace ResearchKit.Tensors.Kernels;
 /// bias <c>[OutC]</c>, output <c>[N, OutC, OutH, OutW]</c> (see <see cref="Conv2dGeometry"/>).
 /// </summary>
 /// <remarks>
+/// <para>On AVX-512 machines every convolution except 1×1 stride-1 unpadded ones runs the implicit-GEMM path of
+/// <see cref="Conv2dImplicit"/> (forward and weight gradient for any stride, input gradient for stride 1); the rest
+/// runs the im2col path described below.</para>
 /// <para>Work is split over the batch into <c>min(N, Parallelism.Threads)</c> chunks. Each chunk rents its scratch
 /// once per call and reuses it for all its images and groups. The GEMM operand is a column block:</para>
 /// <list type="bullet">
