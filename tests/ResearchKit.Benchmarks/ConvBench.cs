@@ -10,7 +10,19 @@ namespace ResearchKit.Benchmarks;
 internal static class ConvBench
 {
     private const int Batch = 128;
-    private const int Repeats = 5;
+    /// <summary>Repetitions per measurement (best is kept); <c>RK_CONV_REPEATS</c> overrides, useful on a loaded machine.</summary>
+    private static readonly int Repeats = int.TryParse(Environment.GetEnvironmentVariable("RK_CONV_REPEATS"), out int r) && r > 0 ? r : 5;
+
+    /// <summary>Thread counts to run; <c>RK_CONV_THREADS</c> (e.g. "2") overrides the default "1,2".</summary>
+    private static int[] ThreadCounts()
+    {
+        string? env = Environment.GetEnvironmentVariable("RK_CONV_THREADS");
+        if (string.IsNullOrWhiteSpace(env)) return [1, 2];
+        string[] parts = env.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var counts = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++) counts[i] = int.Parse(parts[i], System.Globalization.CultureInfo.InvariantCulture);
+        return counts;
+    }
 
     private readonly record struct Shape(string Name, int C, int HW, int OutC, int Stride, int Count, bool NeedsInputGrad);
 
@@ -26,6 +38,23 @@ internal static class ConvBench
 
     /// <summary>Runs the benchmark and writes one line per shape plus the per-step total.</summary>
     public static void Run(TextWriter o)
+    {
+        int saved = Parallelism.Threads;
+        try
+        {
+            foreach (int threads in ThreadCounts())
+            {
+                Parallelism.Threads = threads;
+                RunOnce(o);
+            }
+        }
+        finally
+        {
+            Parallelism.Threads = saved;
+        }
+    }
+
+    private static void RunOnce(TextWriter o)
     {
         o.WriteLine($"Conv2d ResNet-20 shapes, batch {Batch}, 3x3 pad 1, threads {Parallelism.Threads} (best of {Repeats}, ms)");
         o.WriteLine($"{"shape",-16} {"x",3} {"fwd",8} {"bwdIn",8} {"bwdW",8} {"GFLOP/s",8}");

@@ -9,6 +9,9 @@ namespace ResearchKit.Tensors.Kernels;
 /// bias <c>[OutC]</c>, output <c>[N, OutC, OutH, OutW]</c> (see <see cref="Conv2dGeometry"/>).
 /// </summary>
 /// <remarks>
+/// <para>On AVX-512 machines every convolution except 1×1 stride-1 unpadded ones runs the implicit-GEMM path of
+/// <see cref="Conv2dImplicit"/> (forward and weight gradient for any stride, input gradient for stride 1); the rest
+/// runs the im2col path described below.</para>
 /// <para>Work is split over the batch into <c>min(N, Parallelism.Threads)</c> chunks. Each chunk rents its scratch
 /// once per call and reuses it for all its images and groups. The GEMM operand is a column block:</para>
 /// <list type="bullet">
@@ -38,8 +41,14 @@ public static class Conv2dKernel
     /// <param name="bias">Bias <c>[OutC]</c>, or empty for no bias.</param>
     /// <param name="output">Output <c>[N, OutC, OutH, OutW]</c>.</param>
     /// <exception cref="ArgumentException">A span length does not match the geometry.</exception>
-    public static unsafe void Forward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+    public static void Forward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> output)
+        => Forward(g, input, weight, bias, output, allowImplicit: true);
+
+    /// <summary><see cref="Forward(in Conv2dGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>;
+    /// tests pass <paramref name="allowImplicit"/> = false to exercise the im2col path on shapes the implicit path takes.</summary>
+    internal static unsafe void Forward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> output, bool allowImplicit)
     {
         const string op = "Conv2d.Forward";
         g.EnsureInitialized(op);
@@ -48,6 +57,12 @@ public static class Conv2dKernel
         CheckLength(op, "output", output.Length, g.OutputLength, g);
         if (!bias.IsEmpty) CheckLength(op, "bias", bias.Length, g.OutC, g);
         if (g.N == 0) return;
+        if (allowImplicit && Conv2dImplicit.AppliesForward(g))
+        {
+            fixed (float* pi = input, pw = weight, pb = bias, po = output)
+                Conv2dImplicit.Forward(Conv2dImplicit.Shape.Of(g), pi, pw, bias.IsEmpty ? null : pb, po);
+            return;
+        }
 
         Conv2dGeometry geo = g;
         int chunks = BatchChunks(geo.N);
@@ -86,8 +101,13 @@ public static class Conv2dKernel
     /// <param name="weight">Weight <c>[OutC, C/Groups, KH, KW]</c>.</param>
     /// <param name="gradInput">Gradient of the input, <c>[N, C, H, W]</c>.</param>
     /// <exception cref="ArgumentException">A span length does not match the geometry.</exception>
-    public static unsafe void BackwardInput(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight,
+    public static void BackwardInput(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight,
         Span<float> gradInput)
+        => BackwardInput(g, gradOutput, weight, gradInput, allowImplicit: true);
+
+    /// <summary>Input gradient; <paramref name="allowImplicit"/> = false forces the im2col/col2im path (tests).</summary>
+    internal static unsafe void BackwardInput(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight,
+        Span<float> gradInput, bool allowImplicit)
     {
         const string op = "Conv2d.BackwardInput";
         g.EnsureInitialized(op);
@@ -95,6 +115,12 @@ public static class Conv2dKernel
         CheckLength(op, "weight", weight.Length, g.WeightLength, g);
         CheckLength(op, "gradInput", gradInput.Length, g.InputLength, g);
         if (g.N == 0) return;
+        if (allowImplicit && Conv2dImplicit.AppliesBackwardInput(g))
+        {
+            fixed (float* pgy = gradOutput, pw = weight, pgx = gradInput)
+                Conv2dImplicit.BackwardInput(g, pgy, pw, pgx);
+            return;
+        }
 
         Conv2dGeometry geo = g;
         int chunks = BatchChunks(geo.N);
@@ -132,8 +158,13 @@ public static class Conv2dKernel
     /// <param name="gradOutput">Gradient of the output, <c>[N, OutC, OutH, OutW]</c>.</param>
     /// <param name="gradWeight">Gradient of the weight, <c>[OutC, C/Groups, KH, KW]</c>.</param>
     /// <exception cref="ArgumentException">A span length does not match the geometry.</exception>
-    public static unsafe void BackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput,
+    public static void BackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput,
         Span<float> gradWeight)
+        => BackwardWeight(g, input, gradOutput, gradWeight, allowImplicit: true);
+
+    /// <summary>Weight gradient; <paramref name="allowImplicit"/> = false forces the im2col path (tests).</summary>
+    internal static unsafe void BackwardWeight(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput,
+        Span<float> gradWeight, bool allowImplicit)
     {
         const string op = "Conv2d.BackwardWeight";
         g.EnsureInitialized(op);
@@ -143,6 +174,12 @@ public static class Conv2dKernel
         if (g.N == 0)
         {
             gradWeight.Clear();
+            return;
+        }
+        if (allowImplicit && Conv2dImplicit.AppliesForward(g))
+        {
+            fixed (float* pi = input, pgy = gradOutput, pgw = gradWeight)
+                Conv2dImplicit.BackwardWeight(g, pi, pgy, pgw);
             return;
         }
 

@@ -275,7 +275,7 @@ public class ConvKernelTests
     }
 
     /// <summary>Direct 7-loop convolution; also produces the three gradients of <c>L = &lt;y, gy&gt;</c>.</summary>
-    private static void NaiveConv(Conv2dGeometry g, float[] x, float[] wt, float[] b, float[] gy,
+    internal static void NaiveConv(Conv2dGeometry g, float[] x, float[] wt, float[] b, float[] gy,
         out double[] y, out double[] gx, out double[] gw, out double[] gb)
     {
         y = new double[g.OutputLength];

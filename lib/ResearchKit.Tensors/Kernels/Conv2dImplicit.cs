@@ -1,0 +1,498 @@
+using System.Buffers;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ResearchKit.Tensors.Kernels;
+
+/// <summary>
+/// Implicit-GEMM convolution for stride 1 (any kernel, padding, dilation, groups) on AVX-512: no im2col matrix and no
+/// packed B operand. The input of a block of images is copied once into a zero-gapped buffer (see <see cref="Shape"/>)
+/// in which row <c>(ci, kh, kw)</c> of the im2col matrix, taken over an "extended" output grid whose rows have the
+/// buffer's pitch, is one contiguous run starting at a fixed offset. The micro-kernels read B rows straight from
+/// that buffer; the few garbage columns of the extended grid are dropped when the result is scattered to NCHW.
+/// </summary>
+/// <remarks>
+/// <para>Forward and input gradient use broadcast tiles (MR output channels × 32 positions, see
+/// <c>Tile12x32</c>); the input gradient is the forward of the adjoint convolution (padded gradOutput, flipped and
+/// channel-transposed weight). The weight gradient uses 4×6 dot tiles whose reduction runs along the extended grid
+/// (gradOutput is embedded in the same grid with zeros in the garbage columns).</para>
+/// <para>Work is split over the batch in <c>min(N, Threads)</c> chunks; each chunk walks its images in cache-sized
+/// blocks with thread-cached scratch. Weight-gradient partials are summed in chunk order, so every result depends
+/// only on the inputs and <see cref="Parallelism.Threads"/>.</para>
+/// </remarks>
+internal static unsafe partial class Conv2dImplicit
+{
+    /// <summary>Target size of one block's padded input buffer in floats (256 KB).</summary>
+    private const int BlockFloats = 1 << 16;
+
+    /// <summary>Target size of the forward staging tile matrix in floats (48 KB: stays in L1 until scattered).</summary>
+    private const int StageFloats = 12 * 1024;
+
+    /// <summary>Columns per weight-gradient reduction block: the 4 gradOutput rows of a tile (32 KB) stay in L1.</summary>
+    private const int DotColumns = 2048;
+
+    [ThreadStatic] private static float[]? t_pad;
+    [ThreadStatic] private static float[]? t_work;
+    [ThreadStatic] private static int[]? t_off;
+
+    /// <summary>True when the implicit path computes the forward and weight gradient of <paramref name="g"/> (AVX-512;
+    /// 1×1 stride-1 unpadded convolutions keep their direct GEMM).</summary>
+    public static bool AppliesForward(in Conv2dGeometry g)
+        => Vector512.IsHardwareAccelerated && !g.IsPointwise && Shape.Of(g).Fits;
+
+    /// <summary>True when the implicit path computes the input gradient of <paramref name="g"/> (stride 1 only: the
+    /// adjoint of a strided convolution is not a convolution).</summary>
+    public static bool AppliesBackwardInput(in Conv2dGeometry g)
+        => Vector512.IsHardwareAccelerated && g.StrideH == 1 && g.StrideW == 1 && !g.IsPointwise && Shape.Adjoint(g).Fits;
+
+    /// <summary>Forward of <paramref name="s"/>: output overwritten; <paramref name="bias"/> may be null.</summary>
+    public static void Forward(in Shape s, float* x, float* w, float* bias, float* y)
+    {
+        Shape sh = s;
+        int k = sh.K, gm = sh.GroupM;
+        int mPad = PaddedRows(gm);
+        float[] packed = ArrayPool<float>.Shared.Rent(sh.Groups * mPad * k);
+        try
+        {
+            fixed (float* pa = packed)
+            {
+                for (int grp = 0; grp < sh.Groups; grp++)
+                    PackWeights(w + (long)grp * gm * k, gm, k, pa + (long)grp * mPad * k);
+                nint aa = (nint)pa, ax = (nint)x, ab = (nint)bias, ay = (nint)y;
+                int chunks = Conv2dKernel.BatchChunks(sh.N);
+                Parallelism.For(chunks, chunk =>
+                {
+                    Conv2dKernel.ChunkRange(chunk, chunks, sh.N, out int n0, out int n1);
+                    ForwardChunk(sh, (float*)ax, (float*)aa, mPad, (float*)ab, (float*)ay, n0, n1);
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(packed);
+        }
+    }
+
+    /// <summary>
+    /// Input gradient of <paramref name="g"/> (stride 1) as the forward of the adjoint convolution:
+    /// <c>gradInput[ci] = Σ_o conv(pad(gradOutput[o]), flip(W[o, ci]))</c>.
+    /// </summary>
+    public static void BackwardInput(in Conv2dGeometry g, float* gy, float* w, float* gx)
+    {
+        Shape adj = Shape.Adjoint(g);
+        int gm = g.GroupOutC, gc = g.GroupC, taps = g.KH * g.KW;
+        float[] wt = ArrayPool<float>.Shared.Rent(g.WeightLength);
+        try
+        {
+            // wt[grp·gc + ci, o, t] = w[grp·gm + o, ci, taps − 1 − t]: the adjoint weight per group is [gc, gm, KH, KW].
+            for (int grp = 0; grp < g.Groups; grp++)
+                for (int o = 0; o < gm; o++)
+                    for (int ci = 0; ci < gc; ci++)
+                    {
+                        float* src = w + ((long)(grp * gm + o) * gc + ci) * taps;
+                        int dst = ((grp * gc + ci) * gm + o) * taps;
+                        for (int t = 0; t < taps; t++) wt[dst + t] = src[taps - 1 - t];
+                    }
+            fixed (float* pw = wt) Forward(adj, gy, pw, null, gx);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(wt);
+        }
+    }
+
+    /// <summary>Weight gradient of <paramref name="g"/> (stride 1), overwritten; deterministic for a given thread count.</summary>
+    public static void BackwardWeight(in Conv2dGeometry g, float* x, float* gy, float* gw)
+    {
+        Shape sh = Shape.Of(g);
+        int wLen = g.WeightLength;
+        int chunks = Conv2dKernel.BatchChunks(sh.N);
+        // Chunk 0 accumulates straight into gradWeight; the others into private partials summed afterwards in chunk order.
+        float[]? partials = chunks > 1 ? ArrayPool<float>.Shared.Rent((chunks - 1) * wLen) : null;
+        try
+        {
+            fixed (float* pp = partials)
+            {
+                nint ax = (nint)x, agy = (nint)gy, agw = (nint)gw, ap = (nint)pp;
+                Parallelism.For(chunks, chunk =>
+                {
+                    Conv2dKernel.ChunkRange(chunk, chunks, sh.N, out int n0, out int n1);
+                    float* dst = chunk == 0 ? (float*)agw : (float*)ap + (long)(chunk - 1) * wLen;
+                    new Span<float>(dst, wLen).Clear();
+                    WeightChunk(sh, (float*)ax, (float*)agy, dst, n0, n1);
+                });
+            }
+            var total = new Span<float>(gw, wLen);
+            for (int c = 1; c < chunks; c++)
+                TensorPrimitives.Add(total, partials.AsSpan((c - 1) * wLen, wLen), total);
+        }
+        finally
+        {
+            if (partials is not null) ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>One chunk of the forward: pad a block of images, run the tiles, scatter to NCHW.</summary>
+    private static void ForwardChunk(in Shape s, float* x, float* packed, int mPad, float* bias, float* y, int n0, int n1)
+    {
+        int k = s.K, gm = s.GroupM, nbMax = s.BlockImages(n1 - n0);
+        int jb = Math.Max(32, StageFloats / mPad / 32 * 32);
+        float[] pad = Rent(ref t_pad, s.PaddedLength(nbMax));
+        float[] stage = Rent(ref t_work, mPad * jb);
+        int[] off = RentInts(ref t_off, k);
+        try
+        {
+            fixed (float* pp = pad, pst = stage)
+            fixed (int* po = off)
+            {
+                long inImage = (long)s.C * s.H * s.W, outImage = (long)s.M * s.OutH * s.OutW;
+                for (int n = n0; n < n1; n += nbMax)
+                {
+                    int nb = Math.Min(nbMax, n1 - n);
+                    BuildPadded(s, x + n * inImage, nb, pp);
+                    int cs = nb * s.ImgStride, cols = s.Columns(nb);
+                    Offsets(s, cs, po, k);
+                    for (int grp = 0; grp < s.Groups; grp++)
+                    {
+                        float* b = pp + s.Front + (long)grp * s.GroupC * s.Phases * cs;
+                        float* a = packed + (long)grp * mPad * k;
+                        for (int j0 = 0; j0 < cols; j0 += jb)
+                        {
+                            int jn = Math.Min(jb, cols - j0);
+                            for (int t = 0; t < jn; t += 32)
+                            {
+                                float* bt = b + j0 + t;
+                                float* ct = pst + t;
+                                for (int r = 0; r < mPad;)
+                                {
+                                    int mr = SliverRows(gm - r);
+                                    float* ar = a + (long)r * k;
+                                    float* cr = ct + (long)r * jb;
+                                    if (mr == 12) Tile12x32(k, ar, bt, po, cr, jb);
+                                    else if (mr == 8) Tile8x32(k, ar, bt, po, cr, jb);
+                                    else Tile4x32(k, ar, bt, po, cr, jb);
+                                    r += mr;
+                                }
+                            }
+                            Scatter(s, pst, jb, j0, j0 + jn, grp * gm, gm, y + n * outImage, bias);
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Return(ref t_off, off);
+            Return(ref t_work, stage);
+            Return(ref t_pad, pad);
+        }
+    }
+
+    /// <summary>One chunk of the weight gradient, accumulated into <paramref name="gw"/> (already cleared).</summary>
+    private static void WeightChunk(in Shape s, float* x, float* gy, float* gw, int n0, int n1)
+    {
+        int k = s.K, gm = s.GroupM, nbMax = s.BlockImages(n1 - n0);
+        int kPad = RoundUp(k, 6);
+        int extStride = RoundUp(nbMax * s.ImgStride, 16);
+        float[] pad = Rent(ref t_pad, s.PaddedLength(nbMax));
+        float[] ext = Rent(ref t_work, s.M * extStride);
+        int[] off = RentInts(ref t_off, kPad);
+        float* t = stackalloc float[24];
+        try
+        {
+            fixed (float* pp = pad, pe = ext)
+            fixed (int* po = off)
+            {
+                long inImage = (long)s.C * s.H * s.W, outImage = (long)s.M * s.OutH * s.OutW;
+                for (int i = k; i < kPad; i++) po[i] = 0; // padded taps read valid memory; their results are dropped
+                for (int n = n0; n < n1; n += nbMax)
+                {
+                    int nb = Math.Min(nbMax, n1 - n);
+                    BuildPadded(s, x + n * inImage, nb, pp);
+                    // gradOutput on the same extended grid (pitch Wq, Hs rows per image), zero in the garbage columns.
+                    Embed(gy + n * outImage, s.M, nb, s.OutH, s.OutW, s.Wq, s.Hs, pe, extStride);
+                    int cs = nb * s.ImgStride, cols = RoundUp(s.Columns(nb), 16);
+                    Offsets(s, cs, po, k);
+                    for (int grp = 0; grp < s.Groups; grp++)
+                    {
+                        float* b = pp + s.Front + (long)grp * s.GroupC * s.Phases * cs;
+                        float* yg = pe + (long)grp * gm * extStride;
+                        float* wg = gw + (long)grp * gm * k;
+                        for (int j0 = 0; j0 < cols; j0 += DotColumns)
+                        {
+                            int jn = Math.Min(DotColumns, cols - j0);
+                            for (int o = 0; o < gm; o += 4)
+                            {
+                                float* y0 = yg + (long)o * extStride + j0;
+                                float* y1 = o + 1 < gm ? y0 + extStride : y0;
+                                float* y2 = o + 2 < gm ? y0 + 2L * extStride : y0;
+                                float* y3 = o + 3 < gm ? y0 + 3L * extStride : y0;
+                                int oCount = Math.Min(4, gm - o);
+                                for (int q = 0; q < k; q += 6)
+                                {
+                                    Dot4x6(jn, y0, y1, y2, y3, b + j0, po + q, t);
+                                    int qCount = Math.Min(6, k - q);
+                                    for (int i = 0; i < oCount; i++)
+                                    {
+                                        float* d = wg + (long)(o + i) * k + q;
+                                        for (int e = 0; e < qCount; e++) d[e] += t[i * 6 + e];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Return(ref t_off, off);
+            Return(ref t_work, ext);
+            Return(ref t_pad, pad);
+        }
+    }
+
+    /// <summary>Tap offsets of one group: row <c>(ci, kh, kw)</c> of the virtual im2col matrix starts at off[·].</summary>
+    private static void Offsets(in Shape s, int planeStride, int* off, int k)
+    {
+        int i = 0;
+        for (int ci = 0; ci < s.GroupC; ci++)
+            for (int kh = 0; kh < s.KH; kh++)
+            {
+                Shape.Split(kh * s.DH - s.PH, s.SH, out int dh, out int a);
+                for (int kw = 0; kw < s.KW; kw++)
+                {
+                    Shape.Split(kw * s.DW - s.PW, s.SW, out int dw, out int b);
+                    off[i++] = s.Plane(ci, a, b) * planeStride + dh * s.Wq + dw;
+                }
+            }
+    }
+
+    /// <summary>Copies the stride phases of <paramref name="nb"/> images into the zero-gapped layout of <see cref="Shape"/>.</summary>
+    private static void BuildPadded(in Shape s, float* x, int nb, float* buf)
+    {
+        int cs = nb * s.ImgStride, plane = s.H * s.W;
+        int h = s.H, w = s.W, wq = s.Wq, hp = s.Hp, sh = s.SH, sw = s.SW, imgStride = s.ImgStride, c = s.C;
+        int maskW = s.PhaseMaskW, gapRows = s.Hs - s.Hp;
+        Zero(buf, s.Front);
+        float* planes = buf + s.Front;
+        // Images outer, channels inner: the source is read in memory order (one sequential stream per image).
+        for (int i = 0; i < nb; i++)
+            for (int ci = 0; ci < c; ci++)
+            for (int a = 0; a < sh; a++)
+            {
+                if ((s.PhaseMaskH >> a & 1) == 0) continue;
+                // Strip of phase (a, first b); the other column phases follow it plane by plane.
+                float* strip = planes + (long)s.Plane(ci, a, BitOperations.TrailingZeroCount(maskW)) * cs;
+                {
+                    float* src = x + ((long)i * c + ci) * plane;
+                    float* d = strip + (long)i * imgStride;
+                    if (sw == 1 && sh == 1)
+                    {
+                        // A row is one copy; when rows are at least 16 wide its gap is cleared by a 16-float zero store
+                        // whose spill stays inside the next row's copy. The last row clears its gap exactly, since what
+                        // follows it may already be written.
+                        bool spill = wq >= 16;
+                        for (int r = 0; r < h - 1; r++, d += wq)
+                        {
+                            Copy(src + (long)r * w, d, w);
+                            if (spill) for (int e = w; e < wq; e += 16) Vector512.Store(Vector512<float>.Zero, d + e);
+                            else for (int e = w; e < wq; e++) d[e] = 0f;
+                        }
+                        Copy(src + (long)(h - 1) * w, d, w);
+                        for (int e = w; e < wq; e++) d[e] = 0f;
+                        d += wq;
+                        Zero(d, (long)gapRows * wq);
+                        continue;
+                    }
+                    for (int r = 0; r < hp; r++)
+                    {
+                        int sr = r * sh + a;
+                        float* row = src + (long)sr * w;
+                        float* dr = d + (long)r * wq;
+                        for (int b = 0; b < sw; b++)
+                        {
+                            if ((maskW >> b & 1) == 0) continue;
+                            int count = sr < h && b < w ? (w - b + sw - 1) / sw : 0;
+                            if (count > 0) GatherRow(row, w, b, sw, count, dr);
+                            for (int e = count; e < wq; e++) dr[e] = 0f;
+                            dr += cs;
+                        }
+                    }
+                    for (int b = 0; b < sw; b++)
+                    {
+                        if ((maskW >> b & 1) == 0) continue;
+                        Zero(d + (long)hp * wq, (long)gapRows * wq);
+                        d += cs;
+                    }
+                }
+            }
+        Zero(planes + (long)c * s.Phases * cs, s.Tail);
+    }
+
+    /// <summary>dst[j] = row[j·step + phase] for j &lt; count (the row has <paramref name="width"/> floats).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GatherRow(float* row, int width, int phase, int step, int count, float* dst)
+    {
+        int j = 0;
+        if (step == 1)
+        {
+            Copy(row + phase, dst, count);
+            return;
+        }
+        if (step == 2)
+        {
+            // 16 loaded floats give 8 of one phase; loads stay inside the row.
+            Vector512<int> idx = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0) + Vector512.Create(phase);
+            for (; 2 * j + 16 <= width && j + 8 <= count; j += 8)
+                Vector256.Store(Avx512F.PermuteVar16x32(Vector512.Load(row + 2 * j), idx).GetLower(), dst + j);
+        }
+        for (; j < count; j++) dst[j] = row[(long)j * step + phase];
+    }
+
+    /// <summary>
+    /// Writes <paramref name="channels"/> channels of <paramref name="nb"/> NCHW images (rows × cols planes) as
+    /// channel-major strips: image i of channel c at <c>c·stride + i·imgRows·pitch</c>, each row followed by zeros up to
+    /// the pitch, each image by zero rows up to <paramref name="imgRows"/>, each strip by zeros up to <paramref name="stride"/>.
+    /// </summary>
+    private static void Embed(float* src, int channels, int nb, int rows, int cols, int pitch, int imgRows, float* dst, int stride)
+    {
+        int plane = rows * cols, img = imgRows * pitch, gap = pitch - cols;
+        // Images outer, channels inner: the source is read in memory order.
+        for (int i = 0; i < nb; i++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                float* strip = dst + (long)c * stride;
+                float* sp = src + ((long)i * channels + c) * plane;
+                float* d = strip + (long)i * img;
+                for (int r = 0; r < rows; r++, sp += cols, d += pitch)
+                {
+                    Copy(sp, d, cols);
+                    for (int e = cols; e < pitch; e++) d[e] = 0f;
+                }
+                Zero(d, (imgRows - rows) * pitch);
+            }
+        }
+        for (int c = 0; c < channels; c++) Zero(dst + (long)c * stride + (long)nb * img, stride - nb * img);
+    }
+
+    /// <summary>Copies the valid extended columns <c>[j0, j1)</c> of staged rows to NCHW output, adding the bias.</summary>
+    private static void Scatter(in Shape s, float* stage, int ldStage, int j0, int j1, int m0, int mCount, float* y, float* bias)
+    {
+        int plane = s.OutH * s.OutW;
+        long outImage = (long)s.M * plane;
+        for (int row = j0 / s.Wq; row * s.Wq < j1; row++)
+        {
+            int img = row / s.Hs, oh = row - img * s.Hs;
+            if (oh >= s.OutH) continue;
+            int c0 = Math.Max(0, j0 - row * s.Wq), c1 = Math.Min(s.OutW, j1 - row * s.Wq);
+            if (c0 >= c1) continue;
+            float* src = stage + row * s.Wq + c0 - j0;
+            float* dst = y + img * outImage + (long)m0 * plane + oh * s.OutW + c0;
+            int len = c1 - c0;
+            for (int m = 0; m < mCount; m++, src += ldStage, dst += plane)
+            {
+                if (bias is null) Copy(src, dst, len);
+                else CopyAdd(src, dst, len, bias[m0 + m]);
+            }
+        }
+    }
+
+    /// <summary>Short-row copy (rows are 8–64 floats here, where a memcpy call costs more than the copy).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(float* src, float* dst, int count)
+    {
+        int i = 0;
+        for (; i + 16 <= count; i += 16) Vector512.Store(Vector512.Load(src + i), dst + i);
+        if (i + 8 <= count)
+        {
+            Vector256.Store(Vector256.Load(src + i), dst + i);
+            i += 8;
+        }
+        for (; i < count; i++) dst[i] = src[i];
+    }
+
+    /// <summary>Short-row <c>dst = src + bias</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyAdd(float* src, float* dst, int count, float bias)
+    {
+        int i = 0;
+        var vb = Vector512.Create(bias);
+        for (; i + 16 <= count; i += 16) Vector512.Store(Vector512.Load(src + i) + vb, dst + i);
+        if (i + 8 <= count)
+        {
+            Vector256.Store(Vector256.Load(src + i) + vb.GetLower(), dst + i);
+            i += 8;
+        }
+        for (; i < count; i++) dst[i] = src[i] + bias;
+    }
+
+    /// <summary>Short-run zero fill.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Zero(float* dst, long count)
+    {
+        long i = 0;
+        for (; i + 16 <= count; i += 16) Vector512.Store(Vector512<float>.Zero, dst + i);
+        for (; i < count; i++) dst[i] = 0f;
+    }
+
+    /// <summary>Rows of the next weight sliver for <paramref name="remaining"/> output channels (12, 8 or 4; zero-padded).</summary>
+    private static int SliverRows(int remaining)
+        => remaining > 8 && remaining != 16 ? 12 : remaining > 4 ? 8 : 4;
+
+    /// <summary>Output channels rounded up to the sliver decomposition of <see cref="SliverRows"/>.</summary>
+    private static int PaddedRows(int m)
+    {
+        int total = 0;
+        for (int r = 0; r < m;)
+        {
+            int mr = SliverRows(m - r);
+            total += mr;
+            r += mr;
+        }
+        return total;
+    }
+
+    /// <summary>Packs <c>[m, k]</c> weights into slivers (element <c>p·MR + i</c> of a sliver is row i, tap p), zero-padded.</summary>
+    private static void PackWeights(float* w, int m, int k, float* dst)
+    {
+        for (int r = 0; r < m;)
+        {
+            int mr = SliverRows(m - r);
+            for (int p = 0; p < k; p++)
+                for (int i = 0; i < mr; i++)
+                    dst[(long)p * mr + i] = r + i < m ? w[(long)(r + i) * k + p] : 0f;
+            dst += (long)mr * k;
+            r += mr;
+        }
+    }
+
+    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+
+    /// <summary>Takes the thread's cached pinned scratch (or a new one if missing or too small) so steady-state calls do not allocate.</summary>
+    private static float[] Rent(ref float[]? slot, int floats)
+    {
+        float[]? buf = slot;
+        slot = null;
+        if (buf is null || buf.Length < floats) buf = GC.AllocateUninitializedArray<float>(floats, pinned: true);
+        return buf;
+    }
+
+    private static int[] RentInts(ref int[]? slot, int count)
+    {
+        int[]? buf = slot;
+        slot = null;
+        if (buf is null || buf.Length < count) buf = new int[count];
+        return buf;
+    }
+
+    private static void Return<T>(ref T[]? slot, T[] buf)
+    {
+        if (slot is null || slot.Length < buf.Length) slot = buf;
+    }
+}
