@@ -55,7 +55,7 @@ internal static unsafe partial class Conv2dImplicit
         Shape sh = s;
         int k = sh.K, gm = sh.GroupM;
         int mPad = PaddedRows(gm);
-        float[] packed = ArrayPool<float>.Shared.Rent(sh.Groups * mPad * k);
+        float[] packed = KernelPool.Floats.Rent(sh.Groups * mPad * k);
         try
         {
             fixed (float* pa = packed)
@@ -73,7 +73,7 @@ internal static unsafe partial class Conv2dImplicit
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(packed);
+            KernelPool.Floats.Return(packed);
         }
     }
 
@@ -85,7 +85,7 @@ internal static unsafe partial class Conv2dImplicit
     {
         Shape adj = Shape.Adjoint(g);
         int gm = g.GroupOutC, gc = g.GroupC, taps = g.KH * g.KW;
-        float[] wt = ArrayPool<float>.Shared.Rent(g.WeightLength);
+        float[] wt = KernelPool.Floats.Rent(g.WeightLength);
         try
         {
             // wt[grp·gc + ci, o, t] = w[grp·gm + o, ci, taps − 1 − t]: the adjoint weight per group is [gc, gm, KH, KW].
@@ -101,7 +101,7 @@ internal static unsafe partial class Conv2dImplicit
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(wt);
+            KernelPool.Floats.Return(wt);
         }
     }
 
@@ -112,7 +112,7 @@ internal static unsafe partial class Conv2dImplicit
         int wLen = g.WeightLength;
         int chunks = Conv2dKernel.BatchChunks(sh.N);
         // Chunk 0 accumulates straight into gradWeight; the others into private partials summed afterwards in chunk order.
-        float[]? partials = chunks > 1 ? ArrayPool<float>.Shared.Rent((chunks - 1) * wLen) : null;
+        float[]? partials = chunks > 1 ? KernelPool.Floats.Rent((chunks - 1) * wLen) : null;
         try
         {
             fixed (float* pp = partials)
@@ -132,7 +132,7 @@ internal static unsafe partial class Conv2dImplicit
         }
         finally
         {
-            if (partials is not null) ArrayPool<float>.Shared.Return(partials);
+            if (partials is not null) KernelPool.Floats.Return(partials);
         }
     }
 

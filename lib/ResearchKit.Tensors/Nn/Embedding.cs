@@ -21,14 +21,18 @@ public sealed class Embedding : Module<Tensor, Tensor>
 
     /// <summary>Creates the table; a negative <paramref name="paddingIdx"/> counts from the end, as in PyTorch.</summary>
     /// <exception cref="ArgumentException">Non-positive sizes or padding_idx out of range.</exception>
-    public Embedding(int numEmbeddings, int embeddingDim, int? paddingIdx = null)
+    /// <param name="numEmbeddings">Size of the dictionary.</param>
+    /// <param name="embeddingDim">Size of each embedding vector.</param>
+    /// <param name="paddingIdx">Row that stays zero and gets no gradient.</param>
+    /// <param name="generator">Random source for the initialization (default: <see cref="Generator.Default"/>).</param>
+    public Embedding(int numEmbeddings, int embeddingDim, int? paddingIdx = null, Generator? generator = null)
     {
         if (numEmbeddings <= 0 || embeddingDim <= 0)
             throw new ArgumentException($"Embedding: num_embeddings and embedding_dim must be positive, got {numEmbeddings} and {embeddingDim}.");
         NumEmbeddings = numEmbeddings; EmbeddingDim = embeddingDim;
         if (paddingIdx is not null) PaddingIdx = Functional.NormalizePaddingIdx("Embedding", paddingIdx, numEmbeddings);
         Weight = RegisterParameter("weight", Tensor.Zeros(numEmbeddings, embeddingDim));
-        ResetParameters();
+        ResetParameters(generator);
     }
 
     /// <summary>Draws N(0, 1) and zeroes the padding row.</summary>

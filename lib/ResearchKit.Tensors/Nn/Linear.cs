@@ -20,8 +20,12 @@ public sealed class Linear : Module<Tensor, Tensor>
     public Tensor? Bias { get; }
 
     /// <summary>Creates the layer and initializes it like PyTorch.</summary>
+    /// <param name="inFeatures">Size of each input sample.</param>
+    /// <param name="outFeatures">Size of each output sample.</param>
+    /// <param name="bias">Whether to learn an additive bias.</param>
+    /// <param name="generator">Random source for the initialization (default: <see cref="Generator.Default"/>), for reproducible models.</param>
     /// <exception cref="ArgumentOutOfRangeException">A feature count is negative.</exception>
-    public Linear(int inFeatures, int outFeatures, bool bias = true)
+    public Linear(int inFeatures, int outFeatures, bool bias = true, Generator? generator = null)
     {
         if (inFeatures < 0) throw new ArgumentOutOfRangeException(nameof(inFeatures), inFeatures, "Linear: in_features must be non-negative.");
         if (outFeatures < 0) throw new ArgumentOutOfRangeException(nameof(outFeatures), outFeatures, "Linear: out_features must be non-negative.");
@@ -29,7 +33,7 @@ public sealed class Linear : Module<Tensor, Tensor>
         Weight = RegisterParameter("weight", Tensor.Zeros(outFeatures, inFeatures));
         if (bias) Bias = RegisterParameter("bias", Tensor.Zeros(outFeatures));
         else RegisterParameter("bias");
-        ResetParameters();
+        ResetParameters(generator);
     }
 
     /// <summary>Re-draws the parameters with PyTorch's default law (from <paramref name="generator"/> or the default generator).</summary>

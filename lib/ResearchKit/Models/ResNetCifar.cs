@@ -41,7 +41,7 @@ public sealed class ResNetCifar : Module<Tensor, Tensor>
         if (inChannels < 1) throw new ArgumentException($"ResNetCifar: inChannels must be positive, got {inChannels}.", nameof(inChannels));
         _depth = depth; _inChannels = inChannels; _numClasses = numClasses;
         int n = (depth - 2) / 6;
-        Conv1 = RegisterModule("conv1", new Conv2d(inChannels, 16, 3, stride: 1, padding: 1, bias: false));
+        Conv1 = RegisterModule("conv1", new Conv2d(inChannels, 16, 3, stride: 1, padding: 1, bias: false, generator: generator));
         Bn1 = RegisterModule("bn1", new BatchNorm2d(16));
         var stages = new List<Sequential>();
         int inPlanes = 16;
@@ -52,13 +52,13 @@ public sealed class ResNetCifar : Module<Tensor, Tensor>
             for (int b = 0; b < n; b++)
             {
                 int stride = b == 0 && s > 0 ? 2 : 1;
-                stage.Append(new BasicBlock(inPlanes, widths[s], stride));
+                stage.Append(new BasicBlock(inPlanes, widths[s], stride, generator));
                 inPlanes = widths[s];
             }
             stages.Add(RegisterModule($"layer{s + 1}", stage));
         }
         Stages = stages;
-        Classifier = RegisterModule("linear", new Linear(64, numClasses));
+        Classifier = RegisterModule("linear", new Linear(64, numClasses, generator: generator));
         ResetParameters(generator);
     }
 
@@ -105,12 +105,16 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
     public BatchNorm2d Bn2 { get; }
 
     /// <summary>Creates a block from <paramref name="inPlanes"/> to <paramref name="planes"/> channels.</summary>
-    public BasicBlock(int inPlanes, int planes, int stride = 1)
+    /// <param name="inPlanes">Input channels.</param>
+    /// <param name="planes">Output channels.</param>
+    /// <param name="stride">Stride of the first convolution (2 halves the resolution).</param>
+    /// <param name="generator">Random source for the initialization (default: <see cref="Generator.Default"/>).</param>
+    public BasicBlock(int inPlanes, int planes, int stride = 1, Generator? generator = null)
     {
         _stride = stride; _inPlanes = inPlanes; _planes = planes;
-        Conv1 = RegisterModule("conv1", new Conv2d(inPlanes, planes, 3, stride: stride, padding: 1, bias: false));
+        Conv1 = RegisterModule("conv1", new Conv2d(inPlanes, planes, 3, stride: stride, padding: 1, bias: false, generator: generator));
         Bn1 = RegisterModule("bn1", new BatchNorm2d(planes));
-        Conv2 = RegisterModule("conv2", new Conv2d(planes, planes, 3, stride: 1, padding: 1, bias: false));
+        Conv2 = RegisterModule("conv2", new Conv2d(planes, planes, 3, stride: 1, padding: 1, bias: false, generator: generator));
         Bn2 = RegisterModule("bn2", new BatchNorm2d(planes));
     }
 

@@ -19,8 +19,8 @@ public class TrainingMemoryTests(ITestOutputHelper output)
         var model = new Sequential(
             new Conv2d(1, 8, 3, padding: 1, generator: gen), new BatchNorm2d(8), new ReLU(), new MaxPool2d(2),
             new Conv2d(8, 16, 3, padding: 1, generator: gen), new ReLU(), new AdaptiveAvgPool2d(1), new Flatten(),
-            new Linear(16, 10));
-        var opt = new Sgd(model.Parameters(), lr: 0.05, momentum: 0.9);
+            new Linear(16, 10, generator: gen));
+        var opt = new Sgd(model.Parameters(), lr: 0.02, momentum: 0.9);
         var x = Tensor.Randn([32, 1, 16, 16], gen);
         var y = Tensor.Randint(0, 10, [32], gen);
 
