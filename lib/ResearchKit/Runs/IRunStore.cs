@@ -1,0 +1,84 @@
+using ResearchKit.Tensors;
+
+namespace ResearchKit.Runs;
+
+/// <summary>Status of a recorded run.</summary>
+public enum RunStatus
+{
+    /// <summary>Started and not finished (running now, or interrupted: resumable from its last checkpoint).</summary>
+    Running,
+    /// <summary>Finished; its final metrics are stored and are returned instead of retraining.</summary>
+    Completed,
+    /// <summary>Ended with an exception (message stored).</summary>
+    Failed,
+}
+
+/// <summary>One run as stored: its config, status and final metrics.</summary>
+/// <param name="Id">Store-assigned id.</param>
+/// <param name="ConfigHash">Hex SHA-256 of the canonical config JSON.</param>
+/// <param name="ConfigJson">Canonical config JSON (sorted keys, invariant culture).</param>
+/// <param name="Status">Run status.</param>
+/// <param name="StartedUtc">Start time.</param>
+/// <param name="EndedUtc">End time, if ended.</param>
+/// <param name="FinalMetrics">Final metrics by name (empty until completed).</param>
+/// <param name="Error">Failure message, if failed.</param>
+public sealed record RunRecord(long Id, string ConfigHash, string ConfigJson, RunStatus Status, DateTime StartedUtc,
+    DateTime? EndedUtc, IReadOnlyDictionary<string, double> FinalMetrics, string? Error);
+
+/// <summary>One point of a metric series.</summary>
+/// <param name="Step">Training step (iteration).</param>
+/// <param name="Name">Metric name, e.g. "train/loss", "test/accuracy".</param>
+/// <param name="Value">Value.</param>
+public readonly record struct MetricPoint(long Step, string Name, double Value);
+
+/// <summary>A checkpoint: tensors (model, optimizer, RNG state encoded as tensors) plus string metadata.</summary>
+/// <param name="Step">Step after which it was taken.</param>
+/// <param name="Tensors">Tensors by name (e.g. "model.conv1.weight", "optim.state.0.exp_avg").</param>
+/// <param name="Metadata">Strings (optimizer param groups JSON, scheduler state, loader position, RNG state...).</param>
+public sealed record Checkpoint(long Step, IReadOnlyDictionary<string, Tensor> Tensors, IReadOnlyDictionary<string, string> Metadata);
+
+/// <summary>
+/// Persistent record of experiment runs, keyed by a canonical hash of their full config, so that a finished
+/// experiment is shown again instantly and an interrupted one resumes.
+/// </summary>
+public interface IRunStore : IDisposable
+{
+    /// <summary>The most recent run with this config hash, or null.</summary>
+    RunRecord? Find(string configHash);
+
+    /// <summary>Run by id.</summary>
+    RunRecord? Get(long runId);
+
+    /// <summary>All runs, newest first.</summary>
+    IReadOnlyList<RunRecord> List();
+
+    /// <summary>Creates a Running record for a config (canonical JSON as produced by <c>RunConfig</c>), or returns the existing Running/Failed one to resume.</summary>
+    RunRecord StartOrResume(string configHash, string configJson);
+
+    /// <summary>Appends metric points (one transaction).</summary>
+    void LogMetrics(long runId, IReadOnlyList<MetricPoint> points);
+
+    /// <summary>The metric series of a run, ordered by step (optionally one metric).</summary>
+    IReadOnlyList<MetricPoint> Metrics(long runId, string? name = null);
+
+    /// <summary>Writes a checkpoint atomically (temp file + rename) and records it; older checkpoints of the run may be pruned.</summary>
+    void SaveCheckpoint(long runId, Checkpoint checkpoint);
+
+    /// <summary>The latest checkpoint of a run, or null. Metric points logged after it are discarded by the caller's resume.</summary>
+    Checkpoint? LatestCheckpoint(long runId);
+
+    /// <summary>Deletes metric points after <paramref name="step"/> (used when resuming from a checkpoint at that step).</summary>
+    void TruncateMetrics(long runId, long step);
+
+    /// <summary>Marks the run completed with its final metrics.</summary>
+    void Complete(long runId, IReadOnlyDictionary<string, double> finalMetrics);
+
+    /// <summary>Marks the run failed.</summary>
+    void Fail(long runId, string error);
+
+    /// <summary>Registers a named artifact file of a run (figure, table, final weights).</summary>
+    void AddArtifact(long runId, string name, string path);
+
+    /// <summary>Artifacts of a run by name.</summary>
+    IReadOnlyDictionary<string, string> Artifacts(long runId);
+}
