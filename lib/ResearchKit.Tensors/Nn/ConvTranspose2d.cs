@@ -4,8 +4,8 @@ namespace ResearchKit.Tensors.Nn;
 /// 2-D transposed convolution layer (<c>torch.nn.ConvTranspose2d</c>): weight <c>(in_channels, out_channels/groups, kH, kW)</c>,
 /// optional bias <c>(out_channels)</c>. Output size <c>(H−1)·stride − 2·padding + dilation·(k−1) + output_padding + 1</c>.
 /// </summary>
-/// <remarks>Initialised like PyTorch (<see cref="ResetParameters"/>); pass a <see cref="Generator"/> for reproducible models.</remarks>
-public class ConvTranspose2d : Module<Tensor, Tensor>
+/// <remarks>Initialised like PyTorch (<see cref="ConvNdBase.ResetParameters"/>); pass a <see cref="Generator"/> for reproducible models.</remarks>
+public class ConvTranspose2d : ConvNdBase
 {
     /// <summary>Creates the layer and initialises its parameters (PyTorch's argument order).</summary>
     /// <param name="inChannels">Channels of the input.</param>
@@ -24,59 +24,13 @@ public class ConvTranspose2d : Module<Tensor, Tensor>
     public ConvTranspose2d(int inChannels, int outChannels, Pair kernelSize, Pair? stride = null, Pair? padding = null,
         Pair? outputPadding = null, int groups = 1, bool bias = true, Pair? dilation = null, string paddingMode = "zeros",
         Generator? generator = null)
+        : base(nameof(ConvTranspose2d), inChannels, outChannels, kernelSize, stride, padding, dilation, transposed: true,
+            outputPadding, groups, bias, paddingMode, generator)
     {
-        const string op = nameof(ConvTranspose2d);
-        KernelSize = new Pair(kernelSize.H, kernelSize.W);
-        Pair s = stride ?? 1, p = padding ?? 0, o = outputPadding ?? 0, d = dilation ?? 1;
-        Stride = new Pair(s.H, s.W);
-        Padding = new Pair(p.H, p.W);
-        OutputPadding = new Pair(o.H, o.W);
-        Dilation = new Pair(d.H, d.W);
-        ConvOpSupport.ConvModuleArgs(op, inChannels, outChannels, KernelSize, Stride, Padding, Dilation, groups, paddingMode);
-        ConvOpSupport.NonNegative(op, "output_padding", OutputPadding);
-        if (!(o.H < s.H || o.H < d.H) || !(o.W < s.W || o.W < d.W))
-            throw new ArgumentException(
-                $"{op}: output_padding {OutputPadding.ToTupleString()} must be smaller than either stride {Stride.ToTupleString()} or dilation {Dilation.ToTupleString()}; reduce output_padding.");
-        InChannels = inChannels;
-        OutChannels = outChannels;
-        Groups = groups;
-        PaddingMode = paddingMode;
-
-        Weight = RegisterParameter("weight", Tensor.Empty([inChannels, outChannels / groups, KernelSize.H, KernelSize.W]));
-        if (bias) Bias = RegisterParameter("bias", Tensor.Empty([outChannels]));
-        else RegisterParameter("bias");
-        ResetParameters(generator);
     }
 
-    /// <summary>Input channels.</summary>
-    public int InChannels { get; }
-    /// <summary>Output channels.</summary>
-    public int OutChannels { get; }
-    /// <summary>Kernel size <c>(kH, kW)</c>.</summary>
-    public Pair KernelSize { get; }
-    /// <summary>Stride.</summary>
-    public Pair Stride { get; }
-    /// <summary>Padding trimmed from each side of the output.</summary>
-    public Pair Padding { get; }
     /// <summary>Extra output rows/columns at the bottom/right.</summary>
-    public Pair OutputPadding { get; }
-    /// <summary>Dilation.</summary>
-    public Pair Dilation { get; }
-    /// <summary>Number of groups.</summary>
-    public int Groups { get; }
-    /// <summary>Padding mode (always <c>"zeros"</c>).</summary>
-    public string PaddingMode { get; }
-    /// <summary>Weight <c>(in_channels, out_channels/groups, kH, kW)</c>.</summary>
-    public Tensor Weight { get; }
-    /// <summary>Bias <c>(out_channels)</c>, or null when created with <c>bias: false</c>.</summary>
-    public Tensor? Bias { get; }
-
-    /// <summary>
-    /// Re-initialises like PyTorch's <c>_ConvNd.reset_parameters</c>: weight and bias ~ U(−1/√fan_in, 1/√fan_in) where, for
-    /// the transposed layout, fan_in = <c>weight.size(1)·kH·kW</c> = out_channels/groups·kH·kW. Written in place.
-    /// </summary>
-    /// <param name="generator">Random source (default <see cref="Generator.Default"/>).</param>
-    public void ResetParameters(Generator? generator = null) => ConvOpSupport.ResetConv(Weight, Bias, generator);
+    public Pair OutputPadding => OutputPaddingValue;
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) =>
@@ -102,8 +56,4 @@ public class ConvTranspose2d : Module<Tensor, Tensor>
                 $"({minH}, {minW}) to ({maxH}, {maxW}) for an input of size ({h}, {w}); choose a size in that range.");
         return Functional.ConvTranspose2d(input, Weight, Bias, Stride, Padding, (outputSize.H - minH, outputSize.W - minW), Groups, Dilation);
     }
-
-    /// <inheritdoc/>
-    public override string ExtraRepr() =>
-        ConvOpSupport.ConvRepr(InChannels, OutChannels, KernelSize, Stride, Padding, Dilation, OutputPadding, Groups, Bias is not null);
 }

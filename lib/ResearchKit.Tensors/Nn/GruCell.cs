@@ -5,10 +5,8 @@ namespace ResearchKit.Tensors.Nn;
 /// <c>r = σ(W_ir x + b_ir + W_hr h + b_hr)</c>, <c>z = σ(…)</c>, <c>n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn))</c>,
 /// <c>h' = (1−z)⊙n + z⊙h</c>. Parameters <c>weight_ih</c> [3H, I], <c>weight_hh</c> [3H, H], <c>bias_ih</c>, <c>bias_hh</c> [3H].
 /// </summary>
-public sealed class GruCell : Module<Tensor, Tensor>
+public sealed class GruCell : RecurrentCellBase<Tensor>
 {
-    private readonly Generator? _generator;
-
     /// <summary>Creates the cell and initializes all parameters from U(−1/√hidden_size, 1/√hidden_size).</summary>
     /// <param name="inputSize">Features of the input.</param>
     /// <param name="hiddenSize">Features of the hidden state.</param>
@@ -16,46 +14,9 @@ public sealed class GruCell : Module<Tensor, Tensor>
     /// <param name="generator">Random source for initialization (default: <see cref="Generator.Default"/>).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is below 1.</exception>
     public GruCell(int inputSize, int hiddenSize, bool bias = true, Generator? generator = null)
+        : base(nameof(GruCell), inputSize, hiddenSize, gates: 3, bias, generator)
     {
-        RecurrentCellOps.CheckSizes(nameof(GruCell), inputSize, hiddenSize);
-        InputSize = inputSize;
-        HiddenSize = hiddenSize;
-        _generator = generator;
-        WeightIh = RegisterParameter("weight_ih", Tensor.Zeros(3 * hiddenSize, inputSize));
-        WeightHh = RegisterParameter("weight_hh", Tensor.Zeros(3 * hiddenSize, hiddenSize));
-        if (bias)
-        {
-            BiasIh = RegisterParameter("bias_ih", Tensor.Zeros(3 * hiddenSize));
-            BiasHh = RegisterParameter("bias_hh", Tensor.Zeros(3 * hiddenSize));
-        }
-        else
-        {
-            RegisterParameter("bias_ih");
-            RegisterParameter("bias_hh");
-        }
-        ResetParameters();
     }
-
-    /// <summary>Features of the input.</summary>
-    public int InputSize { get; }
-
-    /// <summary>Features of the hidden state.</summary>
-    public int HiddenSize { get; }
-
-    /// <summary>weight_ih [3H, I], rows (r, z, n).</summary>
-    public Tensor WeightIh { get; }
-
-    /// <summary>weight_hh [3H, H].</summary>
-    public Tensor WeightHh { get; }
-
-    /// <summary>bias_ih [3H], or null without bias.</summary>
-    public Tensor? BiasIh { get; }
-
-    /// <summary>bias_hh [3H], or null without bias.</summary>
-    public Tensor? BiasHh { get; }
-
-    /// <summary>Re-draws all parameters from U(−1/√hidden_size, 1/√hidden_size).</summary>
-    public void ResetParameters() => RecurrentCellOps.Reset(this, HiddenSize, _generator);
 
     /// <summary>One step from a zero state.</summary>
     /// <exception cref="ArgumentException">The input shape is wrong.</exception>
@@ -76,7 +37,4 @@ public sealed class GruCell : Module<Tensor, Tensor>
         var hNext = (1f - z) * n + z * hPrev;
         return batched ? hNext : hNext.Squeeze(0);
     }
-
-    /// <inheritdoc/>
-    public override string ExtraRepr() => RecurrentCellOps.Repr(InputSize, HiddenSize, BiasIh is not null);
 }

@@ -9,10 +9,8 @@ namespace ResearchKit.Tensors.Nn;
 /// Unrolling the cell over time gives the same result as <see cref="Lstm"/> (which runs a fused kernel); the cell
 /// supports everything the tensor ops do, including higher-order gradients.
 /// </remarks>
-public sealed class LstmCell : Module<Tensor, (Tensor H, Tensor C)>
+public sealed class LstmCell : RecurrentCellBase<(Tensor H, Tensor C)>
 {
-    private readonly Generator? _generator;
-
     /// <summary>Creates the cell and initializes all parameters from U(−1/√hidden_size, 1/√hidden_size).</summary>
     /// <param name="inputSize">Features of the input.</param>
     /// <param name="hiddenSize">Features of the hidden and cell state.</param>
@@ -20,46 +18,9 @@ public sealed class LstmCell : Module<Tensor, (Tensor H, Tensor C)>
     /// <param name="generator">Random source for initialization (default: <see cref="Generator.Default"/>).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is below 1.</exception>
     public LstmCell(int inputSize, int hiddenSize, bool bias = true, Generator? generator = null)
+        : base(nameof(LstmCell), inputSize, hiddenSize, gates: 4, bias, generator)
     {
-        RecurrentCellOps.CheckSizes(nameof(LstmCell), inputSize, hiddenSize);
-        InputSize = inputSize;
-        HiddenSize = hiddenSize;
-        _generator = generator;
-        WeightIh = RegisterParameter("weight_ih", Tensor.Zeros(4 * hiddenSize, inputSize));
-        WeightHh = RegisterParameter("weight_hh", Tensor.Zeros(4 * hiddenSize, hiddenSize));
-        if (bias)
-        {
-            BiasIh = RegisterParameter("bias_ih", Tensor.Zeros(4 * hiddenSize));
-            BiasHh = RegisterParameter("bias_hh", Tensor.Zeros(4 * hiddenSize));
-        }
-        else
-        {
-            RegisterParameter("bias_ih");
-            RegisterParameter("bias_hh");
-        }
-        ResetParameters();
     }
-
-    /// <summary>Features of the input.</summary>
-    public int InputSize { get; }
-
-    /// <summary>Features of the hidden and cell state.</summary>
-    public int HiddenSize { get; }
-
-    /// <summary>weight_ih [4H, I], rows (i, f, g, o).</summary>
-    public Tensor WeightIh { get; }
-
-    /// <summary>weight_hh [4H, H].</summary>
-    public Tensor WeightHh { get; }
-
-    /// <summary>bias_ih [4H], or null without bias.</summary>
-    public Tensor? BiasIh { get; }
-
-    /// <summary>bias_hh [4H], or null without bias.</summary>
-    public Tensor? BiasHh { get; }
-
-    /// <summary>Re-draws all parameters from U(−1/√hidden_size, 1/√hidden_size).</summary>
-    public void ResetParameters() => RecurrentCellOps.Reset(this, HiddenSize, _generator);
 
     /// <summary>One step from zero states.</summary>
     /// <exception cref="ArgumentException">The input shape is wrong.</exception>
@@ -80,7 +41,4 @@ public sealed class LstmCell : Module<Tensor, (Tensor H, Tensor C)>
         var hNext = g[3].Sigmoid() * cNext.Tanh();
         return batched ? (hNext, cNext) : (hNext.Squeeze(0), cNext.Squeeze(0));
     }
-
-    /// <inheritdoc/>
-    public override string ExtraRepr() => RecurrentCellOps.Repr(InputSize, HiddenSize, BiasIh is not null);
 }

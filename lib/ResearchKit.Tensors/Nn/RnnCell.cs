@@ -5,9 +5,8 @@ namespace ResearchKit.Tensors.Nn;
 /// <c>h' = act(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)</c>, act = tanh or ReLU.
 /// Parameters <c>weight_ih</c> [H, I], <c>weight_hh</c> [H, H], <c>bias_ih</c>, <c>bias_hh</c> [H].
 /// </summary>
-public sealed class RnnCell : Module<Tensor, Tensor>
+public sealed class RnnCell : RecurrentCellBase<Tensor>
 {
-    private readonly Generator? _generator;
     private readonly bool _relu;
 
     /// <summary>Creates the cell and initializes all parameters from U(−1/√hidden_size, 1/√hidden_size).</summary>
@@ -19,51 +18,19 @@ public sealed class RnnCell : Module<Tensor, Tensor>
     /// <exception cref="ArgumentException">The nonlinearity is not "tanh" or "relu".</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size is below 1.</exception>
     public RnnCell(int inputSize, int hiddenSize, bool bias = true, string nonlinearity = "tanh", Generator? generator = null)
+        : this(inputSize, hiddenSize, bias, nonlinearity, IsRelu(inputSize, hiddenSize, nonlinearity), generator)
     {
-        RecurrentCellOps.CheckSizes(nameof(RnnCell), inputSize, hiddenSize);
-        _relu = Rnn.ParseNonlinearity(nonlinearity, nameof(RnnCell)) == RecurrentKind.RnnRelu;
-        InputSize = inputSize;
-        HiddenSize = hiddenSize;
-        Nonlinearity = nonlinearity;
-        _generator = generator;
-        WeightIh = RegisterParameter("weight_ih", Tensor.Zeros(hiddenSize, inputSize));
-        WeightHh = RegisterParameter("weight_hh", Tensor.Zeros(hiddenSize, hiddenSize));
-        if (bias)
-        {
-            BiasIh = RegisterParameter("bias_ih", Tensor.Zeros(hiddenSize));
-            BiasHh = RegisterParameter("bias_hh", Tensor.Zeros(hiddenSize));
-        }
-        else
-        {
-            RegisterParameter("bias_ih");
-            RegisterParameter("bias_hh");
-        }
-        ResetParameters();
     }
 
-    /// <summary>Features of the input.</summary>
-    public int InputSize { get; }
-
-    /// <summary>Features of the hidden state.</summary>
-    public int HiddenSize { get; }
+    private RnnCell(int inputSize, int hiddenSize, bool bias, string nonlinearity, bool relu, Generator? generator)
+        : base(nameof(RnnCell), inputSize, hiddenSize, gates: 1, bias, generator)
+    {
+        _relu = relu;
+        Nonlinearity = nonlinearity;
+    }
 
     /// <summary>"tanh" or "relu".</summary>
     public string Nonlinearity { get; }
-
-    /// <summary>weight_ih [H, I].</summary>
-    public Tensor WeightIh { get; }
-
-    /// <summary>weight_hh [H, H].</summary>
-    public Tensor WeightHh { get; }
-
-    /// <summary>bias_ih [H], or null without bias.</summary>
-    public Tensor? BiasIh { get; }
-
-    /// <summary>bias_hh [H], or null without bias.</summary>
-    public Tensor? BiasHh { get; }
-
-    /// <summary>Re-draws all parameters from U(−1/√hidden_size, 1/√hidden_size).</summary>
-    public void ResetParameters() => RecurrentCellOps.Reset(this, HiddenSize, _generator);
 
     /// <summary>One step from a zero state.</summary>
     /// <exception cref="ArgumentException">The input shape is wrong.</exception>
@@ -83,4 +50,11 @@ public sealed class RnnCell : Module<Tensor, Tensor>
 
     /// <inheritdoc/>
     public override string ExtraRepr() => RecurrentCellOps.Repr(InputSize, HiddenSize, BiasIh is not null, Nonlinearity);
+
+    // Runs before the base constructor draws the initial weights; sizes are checked first, as the base would.
+    private static bool IsRelu(int inputSize, int hiddenSize, string nonlinearity)
+    {
+        RecurrentCellOps.CheckSizes(nameof(RnnCell), inputSize, hiddenSize);
+        return Rnn.ParseNonlinearity(nonlinearity, nameof(RnnCell)) == RecurrentKind.RnnRelu;
+    }
 }
