@@ -13,7 +13,9 @@ namespace ResearchKit.Runs;
 /// <para>Concurrency: the database runs in WAL mode with a 10 s busy timeout and every write is one
 /// <c>BEGIN IMMEDIATE</c> transaction, so several processes (and several store instances) can share a runs
 /// directory without corrupting it; readers see committed data only. One instance holds one connection and is
-/// thread-safe (calls are serialized).</para>
+/// thread-safe (calls are serialized). <c>synchronous = NORMAL</c>: a process crash loses nothing committed; a power
+/// loss may drop the last transactions but never corrupts the database.</para>
+/// <para>Not detected: two processes resuming the same Running run at once (there is no lease); run one trainer per config.</para>
 /// <para>Metric values are REAL; NaN (which SQLite stores as NULL) reads back as <see cref="double.NaN"/>.</para>
 /// <para>Paths inside the runs directory are stored relative to it, so the directory can be moved or copied.</para>
 /// </remarks>
