@@ -52,10 +52,15 @@ public interface IRunStore : IDisposable
     /// <summary>All runs, newest first.</summary>
     IReadOnlyList<RunRecord> List();
 
-    /// <summary>Creates a Running record for a config (canonical JSON as produced by <c>RunConfig</c>), or returns the existing Running/Failed one to resume.</summary>
+    /// <summary>
+    /// Creates a Running record for a config (canonical JSON as produced by <c>RunConfig</c>), or returns the newest
+    /// existing run with this hash: a Completed one as is (the caller returns its stored result instead of training),
+    /// a Running one as is (interrupted: resume from <see cref="LatestCheckpoint"/>), a Failed one switched back to
+    /// Running (resume). Atomic across processes: concurrent callers with one config get one run.
+    /// </summary>
     RunRecord StartOrResume(string configHash, string configJson);
 
-    /// <summary>Appends metric points (one transaction).</summary>
+    /// <summary>Appends metric points (one transaction). NaN and infinities are stored and read back as such.</summary>
     void LogMetrics(long runId, IReadOnlyList<MetricPoint> points);
 
     /// <summary>The metric series of a run, ordered by step (optionally one metric).</summary>
@@ -64,7 +69,11 @@ public interface IRunStore : IDisposable
     /// <summary>Writes a checkpoint atomically (temp file + rename) and records it; older checkpoints of the run may be pruned.</summary>
     void SaveCheckpoint(long runId, Checkpoint checkpoint);
 
-    /// <summary>The latest checkpoint of a run, or null. Metric points logged after it are discarded by the caller's resume.</summary>
+    /// <summary>
+    /// The latest readable checkpoint of a run, or null. An unreadable newest file (truncated, corrupt) is skipped with a
+    /// warning in favour of the previous one. Metric points logged after it are discarded by the caller's resume
+    /// (<see cref="TruncateMetrics"/>).
+    /// </summary>
     Checkpoint? LatestCheckpoint(long runId);
 
     /// <summary>Deletes metric points after <paramref name="step"/> (used when resuming from a checkpoint at that step).</summary>

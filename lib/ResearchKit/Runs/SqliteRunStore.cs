@@ -1,0 +1,604 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using ResearchKit.Tensors;
+using ResearchKit.Tensors.Serialization;
+
+namespace ResearchKit.Runs;
+
+/// <summary>
+/// <see cref="IRunStore"/> in an embedded SQLite database <c>&lt;runsDir&gt;/runs.db</c>; checkpoints and artifacts
+/// live under <c>&lt;runsDir&gt;/&lt;runId&gt;/</c>.
+/// </summary>
+/// <remarks>
+/// <para>Concurrency: the database runs in WAL mode with a 10 s busy timeout and every write is one
+/// <c>BEGIN IMMEDIATE</c> transaction, so several processes (and several store instances) can share a runs
+/// directory without corrupting it; readers see committed data only. One instance holds one connection and is
+/// thread-safe (calls are serialized). <c>synchronous = NORMAL</c>: a process crash loses nothing committed; a power
+/// loss may drop the last transactions but never corrupts the database.</para>
+/// <para>Not detected: two processes resuming the same Running run at once (there is no lease); run one trainer per config.</para>
+/// <para>Metric values are REAL; NaN (which SQLite stores as NULL) reads back as <see cref="double.NaN"/>.</para>
+/// <para>Paths inside the runs directory are stored relative to it, so the directory can be moved or copied.</para>
+/// </remarks>
+public sealed class SqliteRunStore : IRunStore
+{
+    /// <summary>File name of the database inside the runs directory.</summary>
+    public const string DatabaseFileName = "runs.db";
+
+    /// <summary>Metadata key under which a checkpoint file records its step (reserved).</summary>
+    public const string StepMetadataKey = "researchkit.step";
+
+    /// <summary>Metadata key under which a checkpoint file records its run id (reserved).</summary>
+    public const string RunIdMetadataKey = "researchkit.run_id";
+
+    private readonly SqliteConnection _connection;
+    private readonly Lock _lock = new();
+    private int _keepCheckpoints = 2;
+    private bool _disposed;
+
+    static SqliteRunStore() => SQLitePCL.Batteries_V2.Init();
+
+    private SqliteRunStore(string runsDirectory, SqliteConnection connection)
+    {
+        RunsDirectory = runsDirectory;
+        _connection = connection;
+    }
+
+    /// <summary>Absolute path of the runs directory.</summary>
+    public string RunsDirectory { get; }
+
+    /// <summary>Absolute path of <c>runs.db</c>.</summary>
+    public string DatabasePath => Path.Combine(RunsDirectory, DatabaseFileName);
+
+    /// <summary>Schema version this code writes (<c>PRAGMA user_version</c>).</summary>
+    public static int SchemaVersion => RunStoreSchema.Migrations.Count;
+
+    /// <summary>How many checkpoints per run <see cref="SaveCheckpoint"/> keeps (newest steps; at least 1, default 2).</summary>
+    public int KeepCheckpoints
+    {
+        get => _keepCheckpoints;
+        set => _keepCheckpoints = value >= 1 ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "SqliteRunStore.KeepCheckpoints must be at least 1 (the checkpoint a run resumes from).");
+    }
+
+    /// <summary>Receives warnings (unreadable checkpoint skipped, file that could not be deleted). Default: standard error.</summary>
+    public Action<string> Warning { get; set; } = static message => Console.Error.WriteLine($"warning: {message}");
+
+    /// <summary>Opens (creating if needed) the store in <paramref name="runsDir"/>, migrating its schema to the current version.</summary>
+    /// <exception cref="NotSupportedException">The database was written by a newer ResearchKit (higher schema version).</exception>
+    public static SqliteRunStore Open(string runsDir) => Open(runsDir, RunStoreSchema.Migrations);
+
+    /// <summary>Opens with an explicit migration list (tests exercise the upgrade path with it).</summary>
+    internal static SqliteRunStore Open(string runsDir, IReadOnlyList<RunStoreSchema.Migration> migrations)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runsDir);
+        string dir = Path.GetFullPath(runsDir);
+        Directory.CreateDirectory(dir);
+        string dbPath = Path.Combine(dir, DatabaseFileName);
+        var csb = new SqliteConnectionStringBuilder
+        {
+            DataSource = dbPath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,        // one long-lived connection per store; Dispose releases the file
+            DefaultTimeout = 60,    // Microsoft.Data.Sqlite retries SQLITE_BUSY up to this many seconds
+        };
+        var connection = new SqliteConnection(csb.ToString());
+        try
+        {
+            connection.Open();
+            // busy_timeout makes SQLite itself wait for another process' write lock instead of failing at once.
+            RunStoreSchema.Execute(connection, null, "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;");
+            // WAL: readers never block the writer and a crash mid-write leaves the last committed state.
+            RunStoreSchema.Execute(connection, null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+            RunStoreSchema.Migrate(connection, migrations, dbPath);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+        return new SqliteRunStore(dir, connection);
+    }
+
+    /// <summary>Directory of a run's checkpoints and artifacts (<c>&lt;runsDir&gt;/&lt;runId&gt;</c>; not created).</summary>
+    public string RunDirectory(long runId) => Path.Combine(RunsDirectory, runId.ToString(CultureInfo.InvariantCulture));
+
+    /// <inheritdoc/>
+    public RunRecord? Find(string configHash)
+    {
+        ArgumentNullException.ThrowIfNull(configHash);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var tx = _connection.BeginTransaction(deferred: true); // one consistent snapshot for run + final metrics
+            var run = QueryRuns(tx, "WHERE config_hash = $p ORDER BY id DESC LIMIT 1", configHash);
+            return run.Count == 0 ? null : run[0];
+        }
+    }
+
+    /// <inheritdoc/>
+    public RunRecord? Get(long runId)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var tx = _connection.BeginTransaction(deferred: true);
+            var run = QueryRuns(tx, "WHERE id = $p", runId);
+            return run.Count == 0 ? null : run[0];
+        }
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<RunRecord> List()
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var tx = _connection.BeginTransaction(deferred: true);
+            return QueryRuns(tx, "ORDER BY id DESC", null);
+        }
+    }
+
+    /// <summary>
+    /// Returns the newest run with this config hash when there is one: a Completed run as is (the caller shows its
+    /// stored result), a Running run as is (resume), a Failed run switched back to Running with its error cleared
+    /// (resume). Otherwise inserts a new Running run. Atomic: concurrent callers with the same config get the same run.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="configHash"/> is not the SHA-256 of <paramref name="configJson"/> (use <see cref="RunConfig"/>).</exception>
+    public RunRecord StartOrResume(string configHash, string configJson)
+    {
+        ArgumentNullException.ThrowIfNull(configHash);
+        ArgumentNullException.ThrowIfNull(configJson);
+        string actual = RunConfig.HashOf(configJson);
+        if (!string.Equals(actual, configHash, StringComparison.Ordinal))
+            throw new ArgumentException(
+                $"SqliteRunStore.StartOrResume: config hash '{configHash}' is not the SHA-256 of the given JSON ('{actual}'); " +
+                "pass RunConfig.Hash and RunConfig.Json of the same RunConfig (arguments swapped?).", nameof(configHash));
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var tx = _connection.BeginTransaction(deferred: false);
+            var existing = QueryRuns(tx, "WHERE config_hash = $p ORDER BY id DESC LIMIT 1", configHash);
+            long id;
+            if (existing.Count == 1)
+            {
+                var run = existing[0];
+                if (run.Status != RunStatus.Failed) return run; // read-only transaction: nothing to commit
+                id = run.Id;
+                using var upd = Command(tx, "UPDATE runs SET status = $s, ended_utc = NULL, error = NULL WHERE id = $id;");
+                upd.Parameters.AddWithValue("$s", nameof(RunStatus.Running));
+                upd.Parameters.AddWithValue("$id", id);
+                upd.ExecuteNonQuery();
+            }
+            else
+            {
+                using var ins = Command(tx, "INSERT INTO runs(config_hash, config_json, status, started_utc) VALUES($h, $j, $s, $t) RETURNING id;");
+                ins.Parameters.AddWithValue("$h", configHash);
+                ins.Parameters.AddWithValue("$j", configJson);
+                ins.Parameters.AddWithValue("$s", nameof(RunStatus.Running));
+                ins.Parameters.AddWithValue("$t", FormatTime(DateTime.UtcNow));
+                id = (long)ins.ExecuteScalar()!;
+            }
+            var result = QueryRuns(tx, "WHERE id = $p", id)[0];
+            tx.Commit();
+            return result;
+        }
+    }
+
+    /// <summary>Appends metric points in one transaction with one prepared statement (cheap enough to call every step).</summary>
+    public void LogMetrics(long runId, IReadOnlyList<MetricPoint> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        for (int i = 0; i < points.Count; i++)
+            if (points[i].Name is null)
+                throw new ArgumentException($"SqliteRunStore.LogMetrics: point {i} (step {points[i].Step}) has no name.", nameof(points));
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var tx = _connection.BeginTransaction(deferred: false);
+            EnsureRun(tx, runId, nameof(LogMetrics));
+            if (points.Count > 0)
+            {
+                using var cmd = Command(tx, "INSERT INTO metrics(run_id, step, name, value) VALUES($r, $s, $n, $v);");
+                cmd.Parameters.AddWithValue("$r", runId);
+                var step = cmd.Parameters.Add("$s", SqliteType.Integer);
+                var name = cmd.Parameters.Add("$n", SqliteType.Text);
+                var value = cmd.Parameters.Add("$v", SqliteType.Real);
+                cmd.Prepare();
+                foreach (var p in points)
+                {
+                    step.Value = p.Step;
+                    name.Value = p.Name;
+                    value.Value = double.IsNaN(p.Value) ? DBNull.Value : p.Value;
+                    cmd.ExecuteNonQuery();
+                }
+            }
+            tx.Commit();
+        }
+    }
+
+    /// <summary>The metric series of a run ordered by step, then by logging order (optionally one metric).</summary>
+    public IReadOnlyList<MetricPoint> Metrics(long runId, string? name = null)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var cmd = Command(null, name is null
+                ? "SELECT step, name, value FROM metrics WHERE run_id = $r ORDER BY step, rowid;"
+                : "SELECT step, name, value FROM metrics WHERE run_id = $r AND name = $n ORDER BY step, rowid;");
+            cmd.Parameters.AddWithValue("$r", runId);
+            if (name is not null) cmd.Parameters.AddWithValue("$n", name);
+            var list = new List<MetricPoint>();
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+                list.Add(new MetricPoint(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? double.NaN : reader.GetDouble(2)));
+            return list;
+        }
+    }
+
+    /// <summary>
+    /// Writes <c>&lt;runsDir&gt;/&lt;runId&gt;/ckpt-&lt;step&gt;.safetensors</c> atomically (temp file + rename), with the
+    /// metadata plus <see cref="StepMetadataKey"/>/<see cref="RunIdMetadataKey"/> in <c>__metadata__</c>, then records it.
+    /// In the same transaction it forgets checkpoints with a later step (an abandoned continuation, e.g. after falling
+    /// back from a corrupt file) and all but the newest <see cref="KeepCheckpoints"/>; their files are deleted after commit.
+    /// </summary>
+    /// <exception cref="ArgumentException">Negative step or a reserved metadata key.</exception>
+    /// <exception cref="KeyNotFoundException">No run with this id.</exception>
+    public void SaveCheckpoint(long runId, Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if (checkpoint.Step < 0)
+            throw new ArgumentException($"SqliteRunStore.SaveCheckpoint: step {checkpoint.Step} is negative; pass the number of completed steps.", nameof(checkpoint));
+        var metadata = new Dictionary<string, string>(checkpoint.Metadata.Count + 2, StringComparer.Ordinal);
+        foreach (var (k, v) in checkpoint.Metadata)
+        {
+            if (k is StepMetadataKey or RunIdMetadataKey)
+                throw new ArgumentException($"SqliteRunStore.SaveCheckpoint: metadata key '{k}' is reserved by the run store; rename it.", nameof(checkpoint));
+            metadata[k] = v;
+        }
+        metadata[StepMetadataKey] = checkpoint.Step.ToString(CultureInfo.InvariantCulture);
+        metadata[RunIdMetadataKey] = runId.ToString(CultureInfo.InvariantCulture);
+
+        string relative = CheckpointRelativePath(runId, checkpoint.Step);
+        var removed = new List<string>();
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using (var check = _connection.BeginTransaction(deferred: true)) EnsureRun(check, runId, nameof(SaveCheckpoint));
+            Directory.CreateDirectory(RunDirectory(runId));
+            // The file is complete on disk before the row that makes it visible is committed.
+            SafeTensors.Save(Path.Combine(RunsDirectory, relative), checkpoint.Tensors, metadata);
+
+            using var tx = _connection.BeginTransaction(deferred: false);
+            EnsureRun(tx, runId, nameof(SaveCheckpoint));
+            using (var ins = Command(tx, "INSERT OR REPLACE INTO checkpoints(run_id, step, path, created_utc) VALUES($r, $s, $p, $t);"))
+            {
+                ins.Parameters.AddWithValue("$r", runId);
+                ins.Parameters.AddWithValue("$s", checkpoint.Step);
+                ins.Parameters.AddWithValue("$p", relative);
+                ins.Parameters.AddWithValue("$t", FormatTime(DateTime.UtcNow));
+                ins.ExecuteNonQuery();
+            }
+            var stale = new List<long>();
+            using (var sel = Command(tx, "SELECT step, path FROM checkpoints WHERE run_id = $r ORDER BY step DESC;"))
+            {
+                sel.Parameters.AddWithValue("$r", runId);
+                using var reader = sel.ExecuteReader();
+                int kept = 0;
+                while (reader.Read())
+                {
+                    long step = reader.GetInt64(0);
+                    if (step <= checkpoint.Step && kept < _keepCheckpoints) { kept++; continue; }
+                    stale.Add(step);
+                    removed.Add(reader.GetString(1));
+                }
+            }
+            foreach (long step in stale)
+            {
+                using var del = Command(tx, "DELETE FROM checkpoints WHERE run_id = $r AND step = $s;");
+                del.Parameters.AddWithValue("$r", runId);
+                del.Parameters.AddWithValue("$s", step);
+                del.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+        foreach (string path in removed)
+        {
+            if (string.Equals(path, relative, StringComparison.Ordinal)) continue;
+            TryDeleteFile(Path.Combine(RunsDirectory, path));
+        }
+    }
+
+    /// <summary>
+    /// Loads the newest recorded checkpoint whose file is readable. An unreadable newest file (truncated, corrupt,
+    /// missing) is skipped with a <see cref="Warning"/> and the previous checkpoint is used; null when none is readable.
+    /// The reserved step/run-id metadata keys are removed from the returned metadata.
+    /// </summary>
+    public Checkpoint? LatestCheckpoint(long runId)
+    {
+        var rows = new List<(long Step, string Path)>();
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var cmd = Command(null, "SELECT step, path FROM checkpoints WHERE run_id = $r ORDER BY step DESC;");
+            cmd.Parameters.AddWithValue("$r", runId);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) rows.Add((reader.GetInt64(0), reader.GetString(1)));
+        }
+        foreach (var (step, relative) in rows)
+        {
+            string path = Path.Combine(RunsDirectory, relative);
+            try
+            {
+                var (tensors, meta) = SafeTensors.LoadWithMetadata(path);
+                if (!meta.TryGetValue(StepMetadataKey, out string? s) || s != step.ToString(CultureInfo.InvariantCulture))
+                    throw new InvalidDataException($"its {StepMetadataKey} metadata is '{s ?? "missing"}', expected {step}");
+                var userMeta = new Dictionary<string, string>(meta.Count, StringComparer.Ordinal);
+                foreach (var (k, v) in meta)
+                    if (k is not (StepMetadataKey or RunIdMetadataKey)) userMeta[k] = v;
+                return new Checkpoint(step, tensors, userMeta);
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or FormatException or NotSupportedException or ArgumentException)
+            {
+                Warning($"run {runId}: checkpoint at step {step} ('{path}') is unreadable ({ex.Message}); falling back to the previous checkpoint.");
+            }
+        }
+        if (rows.Count > 0) Warning($"run {runId}: no readable checkpoint among {rows.Count}; the run restarts from the beginning.");
+        return null;
+    }
+
+    /// <summary>Steps of the recorded checkpoints of a run, newest first.</summary>
+    public IReadOnlyList<long> CheckpointSteps(long runId)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var cmd = Command(null, "SELECT step FROM checkpoints WHERE run_id = $r ORDER BY step DESC;");
+            cmd.Parameters.AddWithValue("$r", runId);
+            var steps = new List<long>();
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) steps.Add(reader.GetInt64(0));
+            return steps;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void TruncateMetrics(long runId, long step)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var tx = _connection.BeginTransaction(deferred: false);
+            using var cmd = Command(tx, "DELETE FROM metrics WHERE run_id = $r AND step > $s;");
+            cmd.Parameters.AddWithValue("$r", runId);
+            cmd.Parameters.AddWithValue("$s", step);
+            cmd.ExecuteNonQuery();
+            tx.Commit();
+        }
+    }
+
+    /// <summary>Marks the run completed and replaces its final metrics (NaN allowed), in one transaction.</summary>
+    /// <exception cref="KeyNotFoundException">No run with this id.</exception>
+    public void Complete(long runId, IReadOnlyDictionary<string, double> finalMetrics)
+    {
+        ArgumentNullException.ThrowIfNull(finalMetrics);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var tx = _connection.BeginTransaction(deferred: false);
+            EnsureRun(tx, runId, nameof(Complete));
+            using (var del = Command(tx, "DELETE FROM final_metrics WHERE run_id = $r;"))
+            {
+                del.Parameters.AddWithValue("$r", runId);
+                del.ExecuteNonQuery();
+            }
+            using (var ins = Command(tx, "INSERT INTO final_metrics(run_id, name, value) VALUES($r, $n, $v);"))
+            {
+                ins.Parameters.AddWithValue("$r", runId);
+                var name = ins.Parameters.Add("$n", SqliteType.Text);
+                var value = ins.Parameters.Add("$v", SqliteType.Real);
+                foreach (var (k, v) in finalMetrics)
+                {
+                    name.Value = k;
+                    value.Value = double.IsNaN(v) ? DBNull.Value : v;
+                    ins.ExecuteNonQuery();
+                }
+            }
+            SetStatus(tx, runId, RunStatus.Completed, null);
+            tx.Commit();
+        }
+    }
+
+    /// <summary>Marks the run failed with an error message (a later <see cref="StartOrResume"/> resumes it).</summary>
+    /// <exception cref="KeyNotFoundException">No run with this id.</exception>
+    public void Fail(long runId, string error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var tx = _connection.BeginTransaction(deferred: false);
+            EnsureRun(tx, runId, nameof(Fail));
+            SetStatus(tx, runId, RunStatus.Failed, error);
+            tx.Commit();
+        }
+    }
+
+    /// <summary>
+    /// Registers (or replaces) a named artifact file. A path inside the runs directory is stored relative to it;
+    /// <see cref="Artifacts"/> returns absolute paths.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No run with this id.</exception>
+    public void AddArtifact(long runId, string name, string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        string relative = Path.GetRelativePath(RunsDirectory, full);
+        bool inside = relative != ".." && !relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !Path.IsPathRooted(relative);
+        string stored = !inside ? full : Path.DirectorySeparatorChar == '\\' ? relative.Replace('\\', '/') : relative;
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var tx = _connection.BeginTransaction(deferred: false);
+            EnsureRun(tx, runId, nameof(AddArtifact));
+            using var cmd = Command(tx, "INSERT OR REPLACE INTO artifacts(run_id, name, path) VALUES($r, $n, $p);");
+            cmd.Parameters.AddWithValue("$r", runId);
+            cmd.Parameters.AddWithValue("$n", name);
+            cmd.Parameters.AddWithValue("$p", stored);
+            cmd.ExecuteNonQuery();
+            tx.Commit();
+        }
+    }
+
+    /// <summary>Artifacts of a run by name, as absolute paths.</summary>
+    public IReadOnlyDictionary<string, string> Artifacts(long runId)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var cmd = Command(null, "SELECT name, path FROM artifacts WHERE run_id = $r ORDER BY name;");
+            cmd.Parameters.AddWithValue("$r", runId);
+            var d = new Dictionary<string, string>(StringComparer.Ordinal);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) d[reader.GetString(0)] = Path.GetFullPath(Path.Combine(RunsDirectory, reader.GetString(1)));
+            return d;
+        }
+    }
+
+    /// <summary>Deletes a run (its rows and its directory under the runs directory) so that its config trains again.</summary>
+    /// <returns>Whether the run existed.</returns>
+    public bool Delete(long runId)
+    {
+        int n;
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var tx = _connection.BeginTransaction(deferred: false);
+            using var cmd = Command(tx, "DELETE FROM runs WHERE id = $r;"); // cascades to metrics, checkpoints, artifacts
+            cmd.Parameters.AddWithValue("$r", runId);
+            n = cmd.ExecuteNonQuery();
+            tx.Commit();
+        }
+        string dir = RunDirectory(runId);
+        if (Directory.Exists(dir))
+        {
+            try { Directory.Delete(dir, recursive: true); }
+            catch (IOException ex) { Warning($"run {runId}: could not delete '{dir}' ({ex.Message})."); }
+        }
+        return n > 0;
+    }
+
+    /// <summary>Closes the connection (the database file can then be moved or deleted).</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _connection.Dispose();
+        }
+    }
+
+    /// <summary>Runs a scalar SQL query on this store's connection (tests: integrity_check, user_version).</summary>
+    internal object? ExecuteScalar(string sql)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var cmd = Command(null, sql);
+            return cmd.ExecuteScalar();
+        }
+    }
+
+    // '/' works on every OS, so a runs directory copied between machines still resolves.
+    private static string CheckpointRelativePath(long runId, long step) =>
+        $"{runId.ToString(CultureInfo.InvariantCulture)}/ckpt-{step.ToString(CultureInfo.InvariantCulture)}.safetensors";
+
+    private SqliteCommand Command(SqliteTransaction? tx, string sql)
+    {
+        var cmd = _connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        return cmd;
+    }
+
+    private void EnsureRun(SqliteTransaction tx, long runId, string op)
+    {
+        using var cmd = Command(tx, "SELECT 1 FROM runs WHERE id = $r;");
+        cmd.Parameters.AddWithValue("$r", runId);
+        if (cmd.ExecuteScalar() is null)
+            throw new KeyNotFoundException($"SqliteRunStore.{op}: run {runId} does not exist in '{DatabasePath}'; use the id returned by StartOrResume.");
+    }
+
+    private void SetStatus(SqliteTransaction tx, long runId, RunStatus status, string? error)
+    {
+        using var cmd = Command(tx, "UPDATE runs SET status = $s, ended_utc = $t, error = $e WHERE id = $r;");
+        cmd.Parameters.AddWithValue("$s", status.ToString());
+        cmd.Parameters.AddWithValue("$t", FormatTime(DateTime.UtcNow));
+        cmd.Parameters.AddWithValue("$e", (object?)error ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$r", runId);
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Reads runs matching a SQL tail (WHERE/ORDER BY with optional parameter <c>$p</c>) with their final metrics.</summary>
+    private List<RunRecord> QueryRuns(SqliteTransaction tx, string tail, object? parameter)
+    {
+        var rows = new List<(long Id, string Hash, string Json, RunStatus Status, DateTime Started, DateTime? Ended, string? Error)>();
+        using (var cmd = Command(tx, $"SELECT id, config_hash, config_json, status, started_utc, ended_utc, error FROM runs {tail};"))
+        {
+            if (parameter is not null) cmd.Parameters.AddWithValue("$p", parameter);
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), Enum.Parse<RunStatus>(reader.GetString(3)),
+                    ParseTime(reader.GetString(4)), reader.IsDBNull(5) ? null : ParseTime(reader.GetString(5)),
+                    reader.IsDBNull(6) ? null : reader.GetString(6)));
+            }
+        }
+        var finals = new Dictionary<long, Dictionary<string, double>>();
+        if (rows.Count == 1)
+        {
+            using var cmd = Command(tx, "SELECT run_id, name, value FROM final_metrics WHERE run_id = $r ORDER BY name;");
+            cmd.Parameters.AddWithValue("$r", rows[0].Id);
+            ReadFinals(cmd, finals);
+        }
+        else if (rows.Count > 1)
+        {
+            using var cmd = Command(tx, "SELECT run_id, name, value FROM final_metrics ORDER BY run_id, name;");
+            ReadFinals(cmd, finals);
+        }
+        var result = new List<RunRecord>(rows.Count);
+        foreach (var r in rows)
+        {
+            IReadOnlyDictionary<string, double> fm = finals.TryGetValue(r.Id, out var d) ? d : new Dictionary<string, double>();
+            result.Add(new RunRecord(r.Id, r.Hash, r.Json, r.Status, r.Started, r.Ended, fm, r.Error));
+        }
+        return result;
+    }
+
+    private static void ReadFinals(SqliteCommand cmd, Dictionary<long, Dictionary<string, double>> finals)
+    {
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            long id = reader.GetInt64(0);
+            if (!finals.TryGetValue(id, out var d)) finals[id] = d = new Dictionary<string, double>(StringComparer.Ordinal);
+            d[reader.GetString(1)] = reader.IsDBNull(2) ? double.NaN : reader.GetDouble(2);
+        }
+    }
+
+    private static string FormatTime(DateTime utc) => utc.ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTime ParseTime(string s) => DateTime.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    private void TryDeleteFile(string path)
+    {
+        try { File.Delete(path); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Warning($"could not delete pruned checkpoint '{path}' ({ex.Message}).");
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+}
