@@ -225,6 +225,42 @@ public class LoaderTests
         loader.Dispose();   // idempotent
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(0)]
+    public void Cancellation_StopsTheEpochWithOperationCanceled(int prefetch)
+    {
+        var ds = SyntheticImages.Create(400, 1, 2, 2, seed: 12);
+        int calls = 0;
+        var t = Transforms.Lambda("count", (_, _, _) => Interlocked.Increment(ref calls));
+        using var loader = new DataLoader(ds, 10, false, 0, t, prefetch: prefetch);
+        using var cts = new CancellationTokenSource();
+        var got = 0;
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+        {
+            foreach (var b in loader.Epoch(1, 0, cts.Token)) { got++; cts.Cancel(); }
+        });
+        Assert.Equal(1, got);
+        int after = Volatile.Read(ref calls);
+        Thread.Sleep(50);
+        Assert.Equal(after, Volatile.Read(ref calls));
+        Assert.Equal(40, loader.Epoch(1).Count());   // the loader itself stays usable
+    }
+
+    [Fact]
+    public void Runner_DoesNotAllocatePerSample()
+    {
+        var ds = SyntheticImages.Create(64, 3, 32, 32, seed: 13);
+        var t = Transforms.Compose(Transforms.RandomRescale(0.9, 1.1), Transforms.RandomCrop(32, 4), Transforms.RandomHorizontalFlip(),
+            Transforms.ToFloat(), Transforms.Normalize([0.5, 0.5, 0.5], [0.2, 0.2, 0.2]), Transforms.Standardize());
+        var runner = t.CreateRunner(ImageShape.Of(ds));
+        var dst = new float[runner.OutputShape.Size];
+        for (int i = 0; i < ds.Count; i++) runner.Apply(ds.Image(i), dst, SeedMix.Sample(0, 0, i));   // warm up
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < ds.Count; i++) runner.Apply(ds.Image(i), dst, SeedMix.Sample(0, 1, i));
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void Constructor_ValidatesArguments()
     {

@@ -92,13 +92,19 @@ public sealed class DataLoader : IDisposable
     /// <exception cref="ArgumentOutOfRangeException">Negative epoch or start outside [0, BatchesPerEpoch].</exception>
     /// <exception cref="ObjectDisposedException">The loader was disposed (also thrown mid-epoch).</exception>
     /// <exception cref="InvalidOperationException">Producing a batch failed (the inner exception is the cause).</exception>
-    public IEnumerable<Batch> Epoch(int epoch, int startBatch = 0)
+    public IEnumerable<Batch> Epoch(int epoch, int startBatch = 0) => Epoch(epoch, startBatch, CancellationToken.None);
+
+    /// <summary>
+    /// <see cref="Epoch(int, int)"/> that stops when <paramref name="cancellationToken"/> is cancelled: the producer
+    /// thread exits and the enumeration throws <see cref="OperationCanceledException"/> on the consuming thread.
+    /// </summary>
+    public IEnumerable<Batch> Epoch(int epoch, int startBatch, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         if (epoch < 0) throw new ArgumentOutOfRangeException(nameof(epoch), epoch, "DataLoader.Epoch: epoch must be ≥ 0.");
         if (startBatch < 0 || startBatch > BatchesPerEpoch)
             throw new ArgumentOutOfRangeException(nameof(startBatch), startBatch, $"DataLoader.Epoch: startBatch must be in [0, {BatchesPerEpoch}] ({Dataset.Count} samples, batch size {BatchSize}, dropLast={DropLast}).");
-        return Prefetch == 0 ? Synchronous(epoch, startBatch) : Prefetched(epoch, startBatch);
+        return Prefetch == 0 ? Synchronous(epoch, startBatch, cancellationToken) : Prefetched(epoch, startBatch, cancellationToken);
     }
 
     /// <summary>Batch <paramref name="index"/> of <paramref name="epoch"/>, produced on the calling thread.</summary>
@@ -112,20 +118,21 @@ public sealed class DataLoader : IDisposable
         return Produce(SharedOrder(epoch), epoch, index, CreateRunners());
     }
 
-    private IEnumerable<Batch> Synchronous(int epoch, int start)
+    private IEnumerable<Batch> Synchronous(int epoch, int start, CancellationToken cancellationToken)
     {
         var order = SharedOrder(epoch);
         var runners = CreateRunners();
         for (int b = start; b < BatchesPerEpoch; b++)
         {
             ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+            cancellationToken.ThrowIfCancellationRequested();
             yield return Produce(order, epoch, b, runners);
         }
     }
 
-    private IEnumerable<Batch> Prefetched(int epoch, int start)
+    private IEnumerable<Batch> Prefetched(int epoch, int start, CancellationToken cancellationToken)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token, cancellationToken);
         var queue = new BlockingCollection<Batch>(new ConcurrentQueue<Batch>(), Prefetch);
         Exception? failure = null;
         int current = start;
@@ -152,6 +159,7 @@ public sealed class DataLoader : IDisposable
             if (failure is not null)
                 throw new InvalidOperationException($"DataLoader '{Dataset.Name}': producing batch {current} of epoch {epoch} failed: {failure.Message}", failure);
             ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+            cancellationToken.ThrowIfCancellationRequested();   // the producer stopped early: do not end the epoch silently
         }
         finally
         {
@@ -167,6 +175,7 @@ public sealed class DataLoader : IDisposable
     {
         try
         {
+            token.ThrowIfCancellationRequested();   // stop at once, even when batches are still queued
             return queue.TryTake(out batch!, Timeout.Infinite, token);
         }
         catch (OperationCanceledException) when (_disposed.IsCancellationRequested)
