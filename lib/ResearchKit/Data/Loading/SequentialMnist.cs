@@ -1,0 +1,47 @@
+using ResearchKit.Tensors;
+
+namespace ResearchKit.Data;
+
+/// <summary>
+/// Sequential (pixel-by-pixel) MNIST as in the thesis: each image is scaled to [0, 1], standardized per image
+/// (<see cref="Transforms.Standardize"/>), and read in row-major order as a 784-step sequence of 1 feature, batch-first
+/// (N, 784, 1). Combine with <see cref="SubsamplingSchedule"/> to shorten the sequences early in training.
+/// </summary>
+public static class SequentialMnist
+{
+    /// <summary>Sequence length of a 28×28 image.</summary>
+    public const int Length = 784;
+
+    /// <summary>The per-image pipeline: <c>ToFloat()</c> then <c>Standardize()</c>.</summary>
+    public static ImageTransform Transform() => Transforms.ToFloat().Then(Transforms.Standardize());
+
+    /// <summary>A loader producing standardized (N, 1, 28, 28) batches; turn them into sequences with <see cref="ToSequences(Tensor)"/>.</summary>
+    public static DataLoader Loader(ImageDataset dataset, int batchSize, bool shuffle, long seed, bool dropLast = false, int prefetch = 2) =>
+        new(dataset, batchSize, shuffle, seed, Transform(), dropLast, prefetch);
+
+    /// <summary>
+    /// Views (N, C, H, W) images as (N, C·H·W, 1) sequences (row-major pixel order; a view when contiguous, so free).
+    /// </summary>
+    /// <exception cref="ArgumentException">The tensor is not 4-D.</exception>
+    public static Tensor ToSequences(Tensor images)
+    {
+        if (images.Dim != 4)
+            throw new ArgumentException($"SequentialMnist.ToSequences: expected (N, C, H, W) images, got shape {images.Shape}.");
+        var s = images.Shape;
+        return images.Reshape(s[0], s[1] * s[2] * s[3], 1);
+    }
+
+    /// <summary>The sequences (N, C·H·W, 1) of a batch.</summary>
+    public static Tensor ToSequences(Batch batch) => ToSequences(batch.Images);
+
+    /// <summary>All images of <paramref name="dataset"/> as standardized (N, C·H·W, 1) sequences (e.g. a test set).</summary>
+    public static Tensor Sequences(ImageDataset dataset)
+    {
+        var runner = Transform().CreateRunner(ImageShape.Of(dataset));
+        int size = dataset.ImageSize;
+        var t = Tensor.Zeros(dataset.Count, size, 1);
+        var dst = t.AsSpan();
+        for (int i = 0; i < dataset.Count; i++) runner.Apply(dataset.Image(i), dst.Slice(i * size, size), 0);
+        return t;
+    }
+}
