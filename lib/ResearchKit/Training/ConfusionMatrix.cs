@@ -26,12 +26,13 @@ public sealed class ConfusionMatrix
     public long Total { get; private set; }
 
     /// <summary>Adds a batch: (N, C) logits and (N) Int64 labels.</summary>
-    /// <exception cref="ArgumentException">Shapes or labels do not fit (see <see cref="Metrics.Predictions"/>).</exception>
+    /// <exception cref="ArgumentException">Shapes or labels do not fit (see <see cref="Metrics.TopKCorrect"/>).</exception>
     public void Add(Tensor logits, Tensor labels)
     {
-        var pred = Metrics.Predictions(logits, labels, "ConfusionMatrix.Add");
+        Metrics.Check(logits, labels, "ConfusionMatrix.Add");
         if (logits.Size(1) != Classes)
             throw new ArgumentException($"ConfusionMatrix.Add: logits have {logits.Size(1)} classes (shape {logits.Shape}) but the matrix was created for {Classes}.");
+        var pred = Metrics.Predictions(logits);
         var y = labels.Contiguous().AsInt64Span();
         for (int i = 0; i < pred.Length; i++) _counts[y[i], pred[i]]++;
         Total += pred.Length;

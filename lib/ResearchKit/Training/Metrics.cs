@@ -23,15 +23,25 @@ public static class Metrics
         const string op = "Metrics.TopKCorrect";
         if (k < 1) throw new ArgumentException($"{op}: k must be at least 1, got {k}.");
         Check(logits, labels, op);
+        return TopKCorrectValid(logits, labels, k, out _);
+    }
+
+    /// <summary>Like <see cref="TopKCorrect"/> but skips samples whose label is outside [0, C) (e.g. an ignore index);
+    /// <paramref name="counted"/> receives the samples scored. For the trainer's running accuracy.</summary>
+    internal static long TopKCorrectValid(Tensor logits, Tensor labels, int k, out int counted)
+    {
         int n = logits.Size(0), c = logits.Size(1);
         var x = logits.Contiguous().AsSpan();
         var y = labels.Contiguous().AsInt64Span();
         long correct = 0;
+        counted = 0;
         for (int i = 0; i < n; i++)
         {
+            long label = y[i];
+            if (label < 0 || label >= c) continue;
+            counted++;
             var row = x.Slice(i * c, c);
-            int label = (int)y[i];
-            float v = row[label];
+            float v = row[(int)label];
             int ahead = 0;
             for (int j = 0; j < c && ahead < k; j++)
                 if (row[j] > v || (row[j] == v && j < label)) ahead++;
@@ -53,11 +63,13 @@ public static class Metrics
         return n > 0 ? (double)correct / n : double.NaN;
     }
 
-    /// <summary>Argmax per row (first maximum on ties).</summary>
-    /// <exception cref="ArgumentException">Shapes/dtypes do not fit or a label is out of range.</exception>
-    public static int[] Predictions(Tensor logits, Tensor labels, string op = "Metrics.Predictions")
+    /// <summary>Argmax per row of (N, C) logits (first maximum on ties, as PyTorch).</summary>
+    /// <exception cref="ArgumentException">The logits are not a (N, C) Float32 tensor.</exception>
+    public static int[] Predictions(Tensor logits)
     {
-        Check(logits, labels, op);
+        ArgumentNullException.ThrowIfNull(logits);
+        if (logits.Dim != 2 || logits.DType != DType.Float32)
+            throw new ArgumentException($"Metrics.Predictions: expected (N, C) Float32 logits, got shape {logits.Shape} ({logits.DType}).");
         int n = logits.Size(0), c = logits.Size(1);
         var x = logits.Contiguous().AsSpan();
         var r = new int[n];

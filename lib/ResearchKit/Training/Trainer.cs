@@ -190,6 +190,10 @@ public sealed class Trainer
         Optimizer.ZeroGrad();
         var (loss, logits) = _forward(x, y);
         if (loss.Numel != 1) throw new InvalidOperationException($"Trainer: the loss must be a single value, got shape {loss.Shape}; use reduction \"mean\" or \"sum\".");
+        // Checked before the update, so a diverged batch does not write NaN into the weights.
+        double lossValue = loss.Item();
+        if (Options.FailOnNonFiniteLoss && !double.IsFinite(lossValue))
+            throw new InvalidOperationException($"Trainer: the loss became {lossValue} at step {State.Step + 1} (epoch {State.Epoch}, batch {State.BatchInEpoch}); lower the learning rate or clip gradients (TrainerOptions.ClipGradNorm), or set FailOnNonFiniteLoss = false.");
         loss.Backward();
         double? gradNorm = null;
         if (Options.ClipGradNorm is double maxNorm) gradNorm = ClipGrad.ClipGradNorm_(Model.Parameters(), maxNorm, Options.ClipNormType).Item();
@@ -197,16 +201,10 @@ public sealed class Trainer
         double lr = Optimizer.ParamGroups[0].Lr;
         Optimizer.Step();
 
-        double lossValue = loss.Item();
-        if (Options.FailOnNonFiniteLoss && !double.IsFinite(lossValue))
-            throw new InvalidOperationException($"Trainer: the loss became {lossValue} at step {State.Step + 1} (epoch {State.Epoch}, batch {State.BatchInEpoch}); lower the learning rate or clip gradients (TrainerOptions.ClipGradNorm), or set FailOnNonFiniteLoss = false.");
         long? correct = null;
         int samples = 0;
-        if (Options.TrackAccuracy && logits is { Dim: 2 } l && y is { Dim: 1, DType: DType.Int64 } && y.Size(0) == l.Size(0))
-        {
-            correct = Metrics.TopKCorrect(l.Detach(), y, 1);
-            samples = l.Size(0);
-        }
+        if (Options.TrackAccuracy && logits is { Dim: 2, DType: DType.Float32 } l && y is { Dim: 1, DType: DType.Int64 } && y.Size(0) == l.Size(0))
+            correct = Metrics.TopKCorrectValid(l.Detach(), y, 1, out samples);
 
         int batchIndex = State.BatchInEpoch;
         State.Step++;
