@@ -69,13 +69,16 @@ public sealed class SpectreProgressSink : IProgressSink
 
     /// <inheritdoc/>
     public void Evaluated(long step, IReadOnlyDictionary<string, double> metrics) =>
-        Message($"eval @ step {step}: {ProgressClock.Metrics(metrics)}");
+        Line(FormattableString.Invariant($"{_description} eval @ step {step}: {ProgressClock.Metrics(metrics)}"));
 
     /// <inheritdoc/>
-    public void Message(string text)
+    public void Message(string text) => Line(_description + ": " + text);
+
+    // Lines go through the render thread while the bar is live (Spectre's display is not thread-safe).
+    private void Line(string line)
     {
-        if (_render is null) { _console.WriteLine(_description + ": " + text); return; }
-        lock (_gate) _messages.Enqueue(_description + ": " + text);
+        if (_render is null) { _console.WriteLine(line); return; }
+        lock (_gate) _messages.Enqueue(line);
     }
 
     /// <inheritdoc/>
