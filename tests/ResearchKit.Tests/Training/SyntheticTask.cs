@@ -11,12 +11,14 @@ internal sealed class SyntheticTask
     public readonly long[] Y;
     public readonly int N;
 
-    public SyntheticTask(int n, int seed)
+    /// <summary><paramref name="seed"/> picks the separating plane; <paramref name="split"/> picks the samples (train/test of one problem).</summary>
+    public SyntheticTask(int n, int seed, int split = 0)
     {
         N = n;
-        var rnd = new Random(seed);
+        var plane = new Random(seed);
         var w = new float[Features];
-        for (int j = 0; j < Features; j++) w[j] = (float)(rnd.NextDouble() * 2 - 1);
+        for (int j = 0; j < Features; j++) w[j] = (float)(plane.NextDouble() * 2 - 1);
+        var rnd = new Random(seed * 7919 + split + 1);
         X = new float[n * Features];
         Y = new long[n];
         for (int i = 0; i < n; i++)
