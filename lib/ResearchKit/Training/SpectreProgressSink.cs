@@ -1,4 +1,6 @@
+using System.Globalization;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace ResearchKit.Training;
 
@@ -18,6 +20,7 @@ public sealed class SpectreProgressSink : IProgressSink
     private long _total;
     private long _startStep;
     private volatile bool _done;
+    private volatile string _stats = "";
     private Task? _render;
 
     /// <summary>Creates the sink on <paramref name="console"/> (default <see cref="AnsiConsole.Console"/>).</summary>
@@ -34,7 +37,8 @@ public sealed class SpectreProgressSink : IProgressSink
         _render = Task.Run(() => _console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = _console.Profile.Width >= 110 ? 30 : 14 }, new PercentageColumn(),
+                new StatsColumn(this), new SpinnerColumn())
             .StartAsync(RenderLoop));
     }
 
@@ -52,13 +56,31 @@ public sealed class SpectreProgressSink : IProgressSink
             if (u is ProgressUpdate p)
             {
                 task.Value = p.Step;
-                task.Description = Markup.Escape(_description + " " + _clock.Line(p));
+                _stats = Stats(p, _console.Profile.Width);
             }
             if (done) break;
             await Task.Delay(100).ConfigureAwait(false);
         }
         task.StopTask();
         ctx.Refresh();
+    }
+
+    /// <summary>"120/600 · 35.2 it/s · ETA 0:13 · loss 0.4213 · acc 91.2%", shorter on narrow terminals.</summary>
+    private string Stats(in ProgressUpdate u, int width)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string eta = ProgressClock.Duration(_clock.Eta(u.Step, u.TotalSteps));
+        string acc = u.Accuracy is double a ? string.Create(inv, $" · acc {100 * a:0.0}%") : "";
+        return width >= 110
+            ? string.Create(inv, $"{u.Step}/{u.TotalSteps} · ep {u.Epoch} · {_clock.Rate(u.Step):0.0} it/s · ETA {eta} · loss {u.Loss:0.0000}{acc} · lr {u.Lr.ToString("G3", inv)}")
+            : string.Create(inv, $"{u.Step}/{u.TotalSteps} {_clock.Rate(u.Step):0.0}it/s ETA {eta} loss {u.Loss:0.000}") + acc.Replace(" · ", " ", StringComparison.Ordinal);
+    }
+
+    /// <summary>Renders the latest stats line without wrapping.</summary>
+    private sealed class StatsColumn(SpectreProgressSink sink) : ProgressColumn
+    {
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+            new Text(sink._stats) { Overflow = Overflow.Ellipsis };
     }
 
     /// <inheritdoc/>
