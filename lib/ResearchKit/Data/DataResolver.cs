@@ -83,7 +83,7 @@ public sealed class DataResolver
     public ResolvedFile? TryResolveLocal(ManifestFile file)
     {
         foreach (var loc in Locate(file))
-            return Materialize(file, loc, force: false);
+            if (Materialize(file, loc, force: false) is { } r) return r;
         return null;
     }
 
@@ -93,7 +93,7 @@ public sealed class DataResolver
     public ResolvedFile VerifyLocal(ManifestFile file)
     {
         foreach (var loc in Locate(file))
-            return Materialize(file, loc, force: true);
+            if (Materialize(file, loc, force: true) is { } r) return r;
         throw NotFound(file, downloadErrors: null, mentionDownload: false);
     }
 
@@ -188,12 +188,15 @@ public sealed class DataResolver
         return System.IO.Path.Combine(CacheDir, "verified", $"{key}-{System.IO.Path.GetFileName(full)}.verified");
     }
 
-    private ResolvedFile Materialize(ManifestFile f, DataLocation loc, bool force)
+    // Null only for an optional file its archive does not hold.
+    private ResolvedFile? Materialize(ManifestFile f, DataLocation loc, bool force)
     {
         if (loc.Archive is not null)
         {
+            // Optional files come out with the required ones; extracting a whole archive just to look for one is waste.
+            if (f.Optional) return null;
             ExtractArchive(f.Dataset, loc.Archive, loc.Path, force);
-            return new ResolvedFile(f, CachePath(f), false, loc.Source);
+            return File.Exists(CachePath(f)) ? new ResolvedFile(f, CachePath(f), false, loc.Source) : null;
         }
         bool gz = DataStreams.IsGzip(loc.Path);
         if (loc.Source == DataSource.Mirror && gz)
