@@ -41,8 +41,14 @@ public static class Samples
     {
         var s = Manifest.Default.Sample(sampleId);
         path = System.IO.Path.Combine(DataFolder.Path, s.Path.Replace('/', System.IO.Path.DirectorySeparatorChar));
+        return ReadVerified(s, path);
+    }
+
+    /// <summary>Reads <paramref name="path"/> (gzip or raw) and checks it against the sample's size and sha256.</summary>
+    internal static byte[] ReadVerified(ManifestSample s, string path)
+    {
         if (!File.Exists(path))
-            throw new DataNotFoundException($"Sample file {path} ({s.Description}) is missing from the data folder {DataFolder.Path}; restore it with `git checkout -- data/samples`.", path);
+            throw new DataNotFoundException($"Sample file {path} ({s.Description}) is missing; restore it with `git checkout -- data/samples`.", path);
         var bytes = DataStreams.ReadAllBytes(path, DataStreams.IsGzip(path), s.Size);
         string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
         if (bytes.Length != s.Size || sha != s.Sha256)

@@ -23,7 +23,7 @@ public sealed class Vocabulary
     public Vocabulary(IEnumerable<string> words) : this()
     {
         foreach (var w in words)
-            if (Add(w) != _words.Count - 1)
+            if (_ids.ContainsKey(w) || Add(w) < 0)
                 throw new ArgumentException($"Vocabulary: word '{w}' is listed twice.", nameof(words));
     }
 
