@@ -1,6 +1,9 @@
+using System.Formats.Tar;
+using System.IO.Compression;
 using System.Text;
 using ResearchKit.Data;
 using Xunit;
+using static ResearchKit.Tests.Data.DataTestSupport;
 
 namespace ResearchKit.Tests.Data;
 
@@ -12,14 +15,15 @@ public class TextCorpusTests
     private static (List<string> Vocab, List<int> Ids) Reference(string text, List<string>? vocab = null)
     {
         vocab ??= [];
+        var index = new Dictionary<string, int>();
+        for (int i = 0; i < vocab.Count; i++) index[vocab[i]] = i;
         var ids = new List<int>();
         var lines = text.Replace("\r\n", "\n").Replace('\r', '\n').Split('\n').ToList();
         if (lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
         foreach (var line in lines)
             foreach (var w in line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Append("<eos>"))
             {
-                int id = vocab.IndexOf(w);
-                if (id < 0) { vocab.Add(w); id = vocab.Count - 1; }
+                if (!index.TryGetValue(w, out int id)) { vocab.Add(w); id = index[w] = vocab.Count - 1; }
                 ids.Add(id);
             }
         return (vocab, ids);
@@ -102,15 +106,81 @@ public class TextCorpusTests
         var valid = Encoding.UTF8.GetString(Samples.Read("wikitext-2-valid-300", out _));
         var validWords = valid.Split('\n')[..^1].SelectMany(l => l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Append("<eos>")).ToArray();
         Assert.Equal(validWords.Length, c.Valid.Length);
+        var trainIndex = vocab.Select((w, i) => (w, i)).ToDictionary(p => p.w, p => p.i);
         int unk = 0;
         for (int i = 0; i < validWords.Length; i++)
         {
-            int want = c.Vocab.Contains(validWords[i]) ? vocab.IndexOf(validWords[i]) : c.Vocab.Unk;
+            int want = c.Vocab.Contains(validWords[i]) ? trainIndex[validWords[i]] : c.Vocab.Unk;
             Assert.Equal(want, c.Valid[i]);
             if (!c.Vocab.Contains(validWords[i])) unk++;
         }
         Assert.True(unk > 0, "an excerpt's valid split has words unseen in the train excerpt");
         Assert.Equal(vocab.Count, c.Vocab.Count);
         Assert.Equal(300, c.Test.Count(t => t == c.Vocab.Eos));
+    }
+
+    private static readonly (string Split, string Text)[] Toy =
+        [("train", " a b <unk> \n \n c a \n"), ("valid", " a z \n"), ("test", " c \n")];
+
+    // The manifest's entries for this dataset, with sizes/sha256 of the generated files and the archive's real md5.
+    private static Manifest ToyManifest(string id, Func<string, string> fileName, byte[] archive)
+    {
+        var m = DefaultManifestJson();
+        foreach (var (split, text) in Toy)
+        {
+            var f = FileNode(m, id, fileName(split));
+            f["size"] = Encoding.UTF8.GetByteCount(text);
+            f["sha256"] = Sha256(Encoding.UTF8.GetBytes(text));
+        }
+        var a = DatasetNode(m, id)["archives"]![0]!.AsObject();
+        a["md5"] = Md5(archive);
+        a["size"] = archive.Length;
+        return Manifest.Parse(m.ToJsonString());
+    }
+
+    [Fact]
+    public void WikiText2Loader_ExtractsTheZipArchive()
+    {
+        var ms = new MemoryStream();
+        using (var zip = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
+            foreach (var (split, text) in Toy)
+            {
+                using var w = zip.CreateEntry($"wikitext-2/wiki.{split}.tokens").Open();
+                w.Write(Encoding.UTF8.GetBytes(text));
+            }
+        var archive = ms.ToArray();
+        using var t = new TempDir();
+        t.Write("data/wikitext-2-v1.zip", archive);
+        var opts = Isolated(t.Sub("cache"), ToyManifest("wikitext-2", s => $"wiki.{s}.tokens", archive));
+        opts.DataDir = t.Sub("data");
+        var c = Datasets.WikiText2(opts);
+        Assert.Equal("WikiText-2", c.Name);
+        Assert.Equal(new[] { "a", "b", "<unk>", "<eos>", "c" }, c.Vocab.Words);
+        Assert.Equal(new[] { 0, 1, 2, 3, 3, 4, 0, 3 }, c.Train);
+        Assert.Equal(new[] { 0, 2, 3 }, c.Valid);
+        Assert.True(File.Exists(t.Sub("cache", "wikitext-2", "wiki.valid.tokens.verified")));
+    }
+
+    [Fact]
+    public void PennTreebankLoader_DownloadsAndExtractsTheTgz()
+    {
+        var ms = new MemoryStream();
+        using (var gz = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true))
+        using (var tar = new TarWriter(gz, TarEntryFormat.Gnu, leaveOpen: true))
+            foreach (var (split, text) in Toy) // members start with "./" as in the real simple-examples.tgz
+                tar.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, $"./simple-examples/data/ptb.{split}.txt")
+                    { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(text)) });
+        var archive = ms.ToArray();
+        using var t = new TempDir();
+        var http = new FakeHttpHandler().Serve("http://www.fit.vutbr.cz/~imikolov/rnnlm/simple-examples.tgz", archive);
+        var opts = Isolated(t.Sub("cache"), ToyManifest("ptb", s => $"ptb.{s}.txt", archive));
+        opts.AllowDownload = true;
+        opts.HttpHandler = http;
+        var c = Datasets.PennTreebank(opts);
+        Assert.Equal("Penn Treebank", c.Name);
+        Assert.Equal(new[] { 4, 3 }, c.Test);
+        Assert.Single(http.Requests); // one archive download served all three files
+        Assert.Equal(new[] { "ptb.test.txt", "ptb.train.txt", "ptb.valid.txt" },
+            Directory.GetFiles(t.Sub("cache", "ptb"), "*.txt").Select(Path.GetFileName).Order());
     }
 }
