@@ -146,7 +146,7 @@ public class CifarTests
     [Fact]
     public void Cifar10Loader_ReadsFiveTrainBatchesInOrderAndTheTestBatch()
     {
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         var files = Cifar10Files();
         foreach (var (n, b) in files) t.Write($"data/cifar-10/cifar-10-batches-bin/{n}", b);
         t.Write("data/cifar-10/cifar-10-batches-bin/batches.meta.txt", "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n\n"u8.ToArray());
@@ -174,7 +174,7 @@ public class CifarTests
     [Fact]
     public void Cifar10Loader_WrongSizedBatch_IsRejectedWithFix()
     {
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         foreach (var (n, b) in Cifar10Files()) t.Write($"data/cifar-10/{n}", n == "data_batch_3.bin" ? b[..(b.Length - 1)] : b);
         var opts = Isolated(t.Sub("cache"), SmallCifarManifest());
         opts.DataDir = t.Sub("data");
@@ -187,7 +187,7 @@ public class CifarTests
     [Fact]
     public void Cifar10Loader_BadLabelInSizeOnlyFile_IsCaughtByFormatCheck()
     {
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         foreach (var (n, b) in Cifar10Files())
         {
             if (n == "test_batch.bin") b[3073] = 200;
@@ -202,7 +202,7 @@ public class CifarTests
     [Fact]
     public void Cifar100Loader_FineLabelsAndCoarseLabels()
     {
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         var train = Cifar100File(6, 1);
         var test = Cifar100File(3, 2);
         t.Write("data/cifar-100/cifar-100-binary/train.bin", train);
@@ -246,7 +246,7 @@ public class CifarTests
     [Fact]
     public void TarGzArchiveInMirror_IsVerifiedAndExtractedIntoCache()
     {
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         var files = Cifar10Files();
         var archive = Cifar10Archive(files, prefix: "./");
         t.Write("mirror/cifar-10/cifar-10-binary.tar.gz", archive);
@@ -271,7 +271,7 @@ public class CifarTests
     [Fact]
     public void TarGzArchiveWithWrongMd5_IsRejectedBeforeExtraction()
     {
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         var archive = Cifar10Archive(Cifar10Files());
         t.Write("mirror/cifar-10/cifar-10-binary.tar.gz", archive);
         var opts = Isolated(t.Sub("cache"), WithArchiveMd5(Cifar10Archive(Cifar10Files(), prefix: "x/")));
@@ -284,7 +284,7 @@ public class CifarTests
     [Fact]
     public void TarGzArchiveMissingAMember_IsRejected()
     {
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         var files = Cifar10Files();
         files.Remove("data_batch_4.bin");
         var archive = Cifar10Archive(files);
@@ -298,7 +298,7 @@ public class CifarTests
     [Fact]
     public void TruncatedTarGz_IsRejected()
     {
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         var archive = Cifar10Archive(Cifar10Files());
         var cut = archive[..(archive.Length / 2)];
         t.Write("data/cifar-10-binary.tar.gz", cut);
@@ -317,7 +317,7 @@ public class CifarTests
     [Fact]
     public void ArchiveDownload_IsVerifiedExtractedAndDeleted()
     {
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         var files = Cifar10Files();
         var archive = Cifar10Archive(files);
         var http = new FakeHttpHandler().Serve("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", archive);
@@ -325,7 +325,7 @@ public class CifarTests
         var opts = Isolated(t.Sub("cache"), WithArchiveMd5(archive));
         opts.AllowDownload = true;
         opts.HttpHandler = http;
-        opts.Progress = new SyncProgress<DownloadProgress>(progress.Add);
+        opts.Progress = new DataSyncProgress<DownloadProgress>(progress.Add);
 
         var train = Datasets.Cifar10(true, opts);
         Assert.Equal(5 * PerBatch, train.Count);
@@ -340,7 +340,7 @@ public class CifarTests
 }
 
 /// <summary>IProgress that reports synchronously (Progress&lt;T&gt; posts to the thread pool).</summary>
-public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+public sealed class DataSyncProgress<T>(Action<T> report) : IProgress<T>
 {
     public void Report(T value) => report(value);
 }

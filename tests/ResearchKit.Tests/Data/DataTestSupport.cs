@@ -8,9 +8,9 @@ using Xunit;
 namespace ResearchKit.Tests.Data;
 
 /// <summary>A temp folder deleted on dispose; tests never touch the real user cache.</summary>
-public sealed class TempDir : IDisposable
+public sealed class DataTempDir : IDisposable
 {
-    public TempDir() => Directory.CreateDirectory(Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "rk-data-" + Guid.NewGuid().ToString("N")));
+    public DataTempDir() => Directory.CreateDirectory(Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "rk-data-" + Guid.NewGuid().ToString("N")));
     public string Path { get; }
     public string Sub(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
     public string Write(string relative, byte[] bytes)

@@ -9,7 +9,7 @@ namespace ResearchKit.Tests.Data;
 /// <summary>One temp cache shared by the full-data checks, so each mirror file is decompressed and verified once.</summary>
 public sealed class MirrorCacheFixture : IDisposable
 {
-    public TempDir Dir { get; } = new();
+    public DataTempDir Dir { get; } = new();
     public DataOptions Options(bool download = false)
     {
         var o = Isolated(Dir.Sub("cache"));

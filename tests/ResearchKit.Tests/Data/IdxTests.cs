@@ -43,7 +43,7 @@ public class IdxTests
         var file = IdxImages(3, 2, 5, body);
         foreach (var bytes in new[] { file, Gzip(file) })
         {
-            using var t = new TempDir();
+            using var t = new DataTempDir();
             var img = IdxReader.ReadImages(t.Write("x-idx3-ubyte", bytes));
             Assert.Equal((3, 2, 5), (img.Count, img.Rows, img.Columns));
             Assert.Equal(body, img.Pixels);
@@ -55,7 +55,7 @@ public class IdxTests
     [Fact]
     public void ReadDataset_BuildsImageDataset()
     {
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         var body = Enumerable.Range(0, 2 * 4).Select(i => (byte)i).ToArray();
         var ds = IdxReader.ReadDataset(t.Write("i", IdxImages(2, 2, 2, body)), t.Write("l", IdxLabels([1, 0])), "toy", ["a", "b"]);
         Assert.Equal(2, ds.Count);
@@ -92,7 +92,7 @@ public class IdxTests
     public void TruncatedGzip_IsRejectedWithFileName()
     {
         var gz = Gzip(IdxImages(50, 28, 28, Enumerable.Range(0, 50 * 784).Select(i => (byte)(i * 31)).ToArray()));
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         var path = t.Write("cut.gz", gz[..(gz.Length / 2)]);
         var e = Assert.Throws<InvalidDataException>(() => IdxReader.ReadImages(path));
         Assert.Contains(path, e.Message);
@@ -132,7 +132,7 @@ public class IdxTests
     [Fact]
     public void ImagesAndLabelsCountMismatch_IsRejected()
     {
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         var e = Assert.Throws<InvalidDataException>(() => IdxReader.ReadDataset(
             t.Write("i", IdxImages(2, 1, 1, [1, 2])), t.Write("l", IdxLabels([0, 1, 0])), "toy", ["a", "b"]));
         Assert.Contains("2 images", e.Message);
@@ -142,7 +142,7 @@ public class IdxTests
     [Fact]
     public void LabelOutsideClasses_IsRejected()
     {
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         Assert.Throws<ArgumentException>(() => IdxReader.ReadDataset(
             t.Write("i", IdxImages(1, 1, 1, [1])), t.Write("l", IdxLabels([7])), "toy", ["a", "b"]));
     }

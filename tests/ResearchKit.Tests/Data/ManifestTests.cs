@@ -75,7 +75,7 @@ public class ManifestTests
     {
         var s = Manifest.Default.Sample("cifar-10-meta");
         var original = File.ReadAllBytes(Path.Combine(DataFolder.Path, s.Path));
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         Assert.Equal(original, Samples.ReadVerified(s, t.Write("ok.txt", original)));
         var altered = (byte[])original.Clone();
         altered[0] ^= 0x20;

@@ -34,7 +34,7 @@ public class ResolverTests
 
     private sealed class Setup : IDisposable
     {
-        public readonly TempDir T = new();
+        public readonly DataTempDir T = new();
         public readonly FakeHttpHandler Http = new();
         public readonly List<DownloadProgress> Progress = [];
         public readonly Dictionary<string, string> Env = [];
@@ -48,7 +48,7 @@ public class ResolverTests
             Options = Isolated(Cache, manifest ?? ToyManifest(), Env);
             Options.HttpHandler = Http;
             Options.AllowDownload = true;
-            Options.Progress = new SyncProgress<DownloadProgress>(Progress.Add);
+            Options.Progress = new DataSyncProgress<DownloadProgress>(Progress.Add);
         }
 
         public ResolvedFile Resolve() => new DataResolver(Options).Resolve("toy", "toy.bin");

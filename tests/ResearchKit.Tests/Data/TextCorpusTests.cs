@@ -149,7 +149,7 @@ public class TextCorpusTests
                 w.Write(Encoding.UTF8.GetBytes(text));
             }
         var archive = ms.ToArray();
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         t.Write("data/wikitext-2-v1.zip", archive);
         var opts = Isolated(t.Sub("cache"), ToyManifest("wikitext-2", s => $"wiki.{s}.tokens", archive));
         opts.DataDir = t.Sub("data");
@@ -171,7 +171,7 @@ public class TextCorpusTests
                 tar.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, $"./simple-examples/data/ptb.{split}.txt")
                     { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(text)) });
         var archive = ms.ToArray();
-        using var t = new TempDir();
+        using var t = new DataTempDir();
         var http = new FakeHttpHandler().Serve("http://www.fit.vutbr.cz/~imikolov/rnnlm/simple-examples.tgz", archive);
         var opts = Isolated(t.Sub("cache"), ToyManifest("ptb", s => $"ptb.{s}.txt", archive));
         opts.AllowDownload = true;
