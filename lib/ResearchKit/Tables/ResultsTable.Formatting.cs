@@ -18,6 +18,8 @@ public sealed partial class ResultsTable
         {
             string s => s,
             long l => Minus(l.ToString(CultureInfo.InvariantCulture), flavor),
+            // One replicate has no spread to report: show the mean alone rather than a misleading "± 0".
+            MeanStd { Count: 1 } m => FormatNumber(m.Mean, col.Precision, false, flavor),
             MeanStd m => FormatNumber(m.Mean, col.Precision, false, flavor)
                          + (flavor == Flavor.Latex ? " $\\pm$ " : " ± ")
                          + FormatNumber(m.Std, col.Precision, false, flavor),

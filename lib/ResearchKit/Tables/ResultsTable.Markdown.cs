@@ -7,7 +7,7 @@ public sealed partial class ResultsTable
     /// <summary>
     /// A GitHub-flavoured Markdown pipe table: bold caption line, header, alignment row (numbers right-aligned),
     /// rows with best values in <c>**bold**</c>, then the footnotes. Text is escaped (pipes, emphasis and link
-    /// characters, HTML brackets); line breaks inside cells become <c>&lt;br&gt;</c>.
+    /// characters, HTML brackets, <c>$</c> which GitHub renders as math); line breaks inside cells become <c>&lt;br&gt;</c>.
     /// </summary>
     public string ToMarkdown()
     {
@@ -43,7 +43,7 @@ public sealed partial class ResultsTable
             char ch = s[i];
             switch (ch)
             {
-                case '\\' or '|' or '*' or '_' or '`' or '[' or ']' or '<' or '>' or '~' or '#':
+                case '\\' or '|' or '*' or '_' or '`' or '[' or ']' or '<' or '>' or '~' or '#' or '$':
                     sb.Append('\\').Append(ch);
                     break;
                 case '\r':
