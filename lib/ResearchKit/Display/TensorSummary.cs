@@ -78,7 +78,10 @@ public sealed class TensorSummary : IRichDisplay
     private string ShapeText => "[" + string.Join(", ", Shape) + "]";
     private string DTypeText => DType == DType.Int64 ? "int64" : "float32";
 
-    private static string G(double v) => v.ToString("G5", CultureInfo.InvariantCulture);
+    // PyTorch spelling for non-finite values, so summaries read like tensor printouts.
+    private static string G(double v) =>
+        double.IsNaN(v) ? "nan" : double.IsPositiveInfinity(v) ? "inf" : double.IsNegativeInfinity(v) ? "-inf"
+        : v.ToString("G5", CultureInfo.InvariantCulture);
 
     private string ValuesText() =>
         "[" + string.Join(", ", FirstValues.Select(G)) + (Numel > FirstValues.Count ? ", …]" : "]");
