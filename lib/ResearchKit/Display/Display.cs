@@ -1,0 +1,25 @@
+using ResearchKit.Tensors;
+
+namespace ResearchKit.Display;
+
+/// <summary>Helpers that turn kit objects into notebook displays.</summary>
+/// <remarks>Deliberately not an extension <c>Display(this object)</c>: the Polyglot kernel defines one in namespace System.</remarks>
+public static class Display
+{
+    /// <summary>A displayable summary of <paramref name="tensor"/>: shape, dtype, grad state, min/max/mean/std, first values.</summary>
+    /// <param name="tensor">Any tensor (empty tensors give NaN statistics).</param>
+    public static TensorSummary Summarize(Tensor tensor) => new(tensor);
+
+    /// <summary>
+    /// The MIME bundle of any value: <see cref="IRichDisplay.ToMimeBundle"/> when implemented, a
+    /// <see cref="TensorSummary"/> for tensors, otherwise <c>text/plain</c> = <c>ToString()</c> ("null" for null).
+    /// </summary>
+    /// <param name="value">The value to show.</param>
+    public static IReadOnlyDictionary<string, string> MimeBundleOf(object? value) => value switch
+    {
+        IRichDisplay rich => rich.ToMimeBundle(),
+        Tensor t => Summarize(t).ToMimeBundle(),
+        null => new Dictionary<string, string> { ["text/plain"] = "null" },
+        _ => new Dictionary<string, string> { ["text/plain"] = value.ToString() ?? "" },
+    };
+}

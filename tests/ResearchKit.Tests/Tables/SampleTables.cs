@@ -1,0 +1,30 @@
+using ResearchKit.Tables;
+
+namespace ResearchKit.Tests.Tables;
+
+/// <summary>The thesis-style table used by the golden and rendering tests.</summary>
+internal static class SampleTables
+{
+    internal sealed record Run(string Config, string Sparsity, int Seed, double Accuracy);
+
+    /// <summary>Accuracy (%) per configuration and sparsity, three seeds each, with known means and stds.</summary>
+    internal static List<Run> Runs() =>
+    [
+        new("Dense FP32", "50%", 0, 91.0), new("Dense FP32", "50%", 1, 92.0), new("Dense FP32", "50%", 2, 93.0),
+        new("Dense FP32", "90%", 0, 88.0), new("Dense FP32", "90%", 1, 88.0), new("Dense FP32", "90%", 2, 88.0),
+        new("INT8 & pruned_{v2}", "50%", 0, 93.0), new("INT8 & pruned_{v2}", "50%", 1, 92.0), new("INT8 & pruned_{v2}", "50%", 2, 91.0),
+        new("INT8 & pruned_{v2}", "90%", 0, 85.5), new("INT8 & pruned_{v2}", "90%", 1, 86.5),
+        new("Binary #4 ~50$", "50%", 0, 80.25),
+    ];
+
+    /// <summary>Pivot of <see cref="Runs"/> with highlight, thesis column, caption and footnote.</summary>
+    internal static ResultsTable Thesis()
+    {
+        var t = ResultsTable.Pivot(Runs(), r => r.Config, r => r.Sparsity, r => r.Accuracy,
+            rowHeader: "Configuration", name: "table4-2", caption: "Clean accuracy (%) vs. sparsity; 3 seeds");
+        t.HighlightBest("50%").HighlightBest("90%");
+        t.AddThesisReference("90%", new Dictionary<string, double> { ["Dense FP32"] = 88.5, ["INT8 & pruned_{v2}"] = 86.25 }, thesisHeader: "Thesis 90%");
+        t.AddFootnote("Preset quick; the thesis used paper (100% of the data).");
+        return t;
+    }
+}
