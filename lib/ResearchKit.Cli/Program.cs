@@ -1,11 +1,19 @@
+using System.CommandLine;
+using ResearchKit.Cli.Commands;
+
 namespace ResearchKit.Cli;
 
-/// <summary>The <c>rk</c> command line.</summary>
+/// <summary>The <c>rk</c> command line: datasets, runs, training and notebooks.</summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
-        Console.Error.WriteLine("rk: commands are being built (data, runs, train).");
-        return args.Length == 0 ? 0 : 1;
+        var root = new RootCommand("ResearchKit: reproduce the thesis experiments from the command line")
+        {
+            DataCommands.Create(),
+            RunsCommands.Create(),
+            TrainCommand.Create(),
+        };
+        return root.Parse(args).Invoke();
     }
 }

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Globalization;
+using ResearchKit.Runs;
+
+namespace ResearchKit.Cli.Commands;
+
+/// <summary><c>rk runs list|show|export</c>.</summary>
+internal static class RunsCommands
+{
+    public static Command Create()
+    {
+        var runsDir = new Option<string>("--runs-dir") { Description = "Run store directory (default: RESEARCHKIT_RUNS or ./runs)", DefaultValueFactory = _ => CliPaths.DefaultRunsDir };
+        var runs = new Command("runs", "Inspect and export recorded runs");
+
+        var list = new Command("list", "All runs, newest first") { runsDir };
+        list.SetAction(pr =>
+        {
+            using var store = SqliteRunStore.Open(pr.GetValue(runsDir)!);
+            foreach (var r in store.List())
+                Console.WriteLine($"{r.Id,5}  {r.Status,-9}  {r.StartedUtc:yyyy-MM-dd HH:mm}  {r.ConfigHash[..12]}  {Summary(r)}");
+            return 0;
+        });
+
+        var id = new Argument<long>("run") { Description = "Run id (see `rk runs list`)" };
+        var show = new Command("show", "Config, status and final metrics of a run") { id, runsDir };
+        show.SetAction(pr =>
+        {
+            using var store = SqliteRunStore.Open(pr.GetValue(runsDir)!);
+            var r = store.Get(pr.GetValue(id));
+            if (r is null) { Console.Error.WriteLine($"rk runs: no run {pr.GetValue(id)} in {store.RunsDirectory}; see `rk runs list`."); return 1; }
+            Console.WriteLine($"run {r.Id}: {r.Status}, started {r.StartedUtc:u}{(r.EndedUtc is { } e ? $", ended {e:u}" : "")}");
+            Console.WriteLine($"config {r.ConfigHash}: {r.ConfigJson}");
+            foreach (var (k, v) in r.FinalMetrics) Console.WriteLine($"  {k} = {v.ToString("G6", CultureInfo.InvariantCulture)}");
+            if (r.Error is not null) Console.WriteLine($"error: {r.Error}");
+            return 0;
+        });
+
+        var id2 = new Argument<long>("run") { Description = "Run id" };
+        var format = new Option<string>("--format") { Description = "csv or json", DefaultValueFactory = _ => "csv" };
+        var output = new Option<string?>("--out") { Description = "Output file (default: standard output)" };
+        var export = new Command("export", "Metric series of a run as CSV or JSON") { id2, format, output, runsDir };
+        export.SetAction(pr =>
+        {
+            using var store = SqliteRunStore.Open(pr.GetValue(runsDir)!);
+            if (store.Get(pr.GetValue(id2)) is null) { Console.Error.WriteLine($"rk runs: no run {pr.GetValue(id2)}."); return 1; }
+            var path = pr.GetValue(output);
+            using var w = path is null ? Console.Out : new StreamWriter(path);
+            switch (pr.GetValue(format)!.ToLowerInvariant())
+            {
+                case "csv": RunExport.ToCsv(store, pr.GetValue(id2), w); break;
+                case "json": RunExport.ToJson(store, pr.GetValue(id2), w); break;
+                default: Console.Error.WriteLine("rk runs export: --format must be csv or json."); return 1;
+            }
+            return 0;
+        });
+
+        runs.Subcommands.Add(list);
+        runs.Subcommands.Add(show);
+        runs.Subcommands.Add(export);
+        return runs;
+    }
+
+    private static string Summary(RunRecord r)
+    {
+        var m = string.Join(", ", r.FinalMetrics.Select(kv => $"{kv.Key}={kv.Value.ToString("G4", CultureInfo.InvariantCulture)}"));
+        string recipe = System.Text.Json.JsonDocument.Parse(r.ConfigJson).RootElement is var root && root.TryGetProperty("recipe", out var rc) ? rc.ToString() : "?";
+        string preset = root.TryGetProperty("preset", out var p) ? p.ToString() : "?";
+        return $"{recipe} [{preset}] {m}";
+    }
+}

@@ -1,0 +1,46 @@
+using ResearchKit.Runs;
+using ResearchKit.Training;
+
+namespace ResearchKit.Experiments;
+
+/// <summary>Options shared by every recipe run.</summary>
+public sealed record RecipeOptions
+{
+    /// <summary>Master seed (model init, dropout, data order).</summary>
+    public long Seed { get; init; } = 0;
+    /// <summary>Checkpoint every this many steps (0: the recipe's default).</summary>
+    public int CheckpointEvery { get; init; }
+    /// <summary>Progress display (default: <see cref="ProgressSinks.Auto"/>).</summary>
+    public IProgressSink? Progress { get; init; }
+    /// <summary>Where datasets come from (default: environment variables, cache, mirror, download).</summary>
+    public Data.DataOptions? Data { get; init; }
+}
+
+/// <summary>A named, preset-driven experiment that records itself in a run store.</summary>
+public interface IRecipe
+{
+    /// <summary>Command-line name, e.g. "mnist-cnn".</summary>
+    string Name { get; }
+
+    /// <summary>One-line description.</summary>
+    string Description { get; }
+
+    /// <summary>The full configuration of a run (hashed to find it again in the store).</summary>
+    IReadOnlyDictionary<string, object?> Config(Preset preset, RecipeOptions options);
+
+    /// <summary>Trains (or returns the stored result of an identical completed run, or resumes an interrupted one).</summary>
+    RunResult Run(IRunStore store, Preset preset, RecipeOptions options);
+}
+
+/// <summary>The registry of recipes known to <c>rk train</c>.</summary>
+public static class Recipes
+{
+    /// <summary>All recipes.</summary>
+    public static IReadOnlyList<IRecipe> All { get; } = [new MnistCnn()];
+
+    /// <summary>Recipe by name.</summary>
+    /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
+    public static IRecipe Get(string name) =>
+        All.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"Unknown recipe '{name}'. Known recipes: {string.Join(", ", All.Select(r => r.Name))}.");
+}
