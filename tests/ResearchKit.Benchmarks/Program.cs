@@ -6,7 +6,7 @@ namespace ResearchKit.Benchmarks;
 /// </summary>
 internal static class Program
 {
-    private const string Usage = "usage: ResearchKit.Benchmarks <all|gemm|resnet|lstm|conv|lstm-kernel|gemm-tune> ...";
+    private const string Usage = "usage: ResearchKit.Benchmarks <all|gemm|resnet|lstm|loader|conv|lstm-kernel|gemm-tune> ...";
 
     private static int Main(string[] args)
     {
@@ -24,6 +24,7 @@ internal static class Program
                     GemmBench.Run(Console.Out);
                     ResNetBench.Run(Console.Out);
                     LstmModuleBench.Run(Console.Out);
+                    LoaderBench.Run(Console.Out);
                     break;
                 case "gemm": GemmBench.Run(Console.Out); break;
                 case "gemm-tune": GemmBench.Tune(Console.Out); break;
@@ -31,6 +32,7 @@ internal static class Program
                 case "lstm": LstmModuleBench.Run(Console.Out); break;
                 case "lstm-kernel": LstmBench.Run(Console.Out); break;
                 case "conv": ConvBench.Run(Console.Out); break;
+                case "loader": LoaderBench.Run(Console.Out); break;
                 default:
                     Console.Error.WriteLine($"unknown benchmark '{name}'. {Usage}");
                     return 1;
