@@ -112,6 +112,12 @@ public sealed class NotebookRunner(NotebookRunOptions? options = null)
                 sink.Add(new ErrorOutput("NotSupportedException", e.Message, [$"{notebookName} {cellName}: {e.Message}"]));
                 failure = e.Message;
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Roslyn itself can fail on some inputs (an internal compiler error): still a failed cell, not a crash.
+                sink.Add(CellErrors.FromException(e, $"{notebookName} {cellName} (while compiling)"));
+                failure = $"{e.GetType().FullName}: {e.Message}";
+            }
             finally
             {
                 sink.Close();
