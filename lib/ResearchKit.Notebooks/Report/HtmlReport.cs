@@ -20,7 +20,7 @@ public static partial class HtmlReport
     /// <param name="plotlyJs">Content of plotly.min.js; <c>null</c> when not available.</param>
     public static string Render(Notebook notebook, string title, string? plotlyJs)
     {
-        bool hasFigures = notebook.Cells.SelectMany(c => c.Outputs).OfType<DisplayDataOutput>().Any(o => o.Data.Contains(RichFormatter.PlotlyMime));
+        bool hasFigures = HasFigures(notebook);
         var body = new StringBuilder();
         int figure = 0;
         foreach (var cell in notebook.Cells)
@@ -63,7 +63,7 @@ public static partial class HtmlReport
     /// <param name="notebook">The executed notebook.</param>
     /// <param name="path">Output .html path.</param>
     /// <param name="notebookDirectory">Where to start looking for plotly.js (walking up).</param>
-    /// <returns>Whether plotly.js was found (false: the report carries a banner if it has figures).</returns>
+    /// <returns>False when the notebook has figures but plotly.js was not found (the report then carries a banner).</returns>
     public static bool Write(Notebook notebook, string path, string? notebookDirectory)
     {
         string? plotlyPath = PlotlyJsLocator.Find(notebookDirectory, Path.GetDirectoryName(Path.GetFullPath(path)));
@@ -74,8 +74,11 @@ public static partial class HtmlReport
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
         File.WriteAllText(path, Render(notebook, title, js), new UTF8Encoding(false));
-        return js is not null;
+        return js is not null || !HasFigures(notebook);
     }
+
+    private static bool HasFigures(Notebook notebook) =>
+        notebook.Cells.SelectMany(c => c.Outputs).OfType<DisplayDataOutput>().Any(o => o.Data.Contains(RichFormatter.PlotlyMime));
 
     private static void AppendOutput(StringBuilder sb, CellOutput output, ref int figure, bool plotly)
     {
