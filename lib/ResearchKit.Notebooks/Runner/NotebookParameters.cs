@@ -28,10 +28,10 @@ public static partial class NotebookParameters
     public static KeyValuePair<string, string> Parse(string assignment)
     {
         int eq = assignment.IndexOf('=');
-        if (eq <= 0) throw new ArgumentException($"-p '{assignment}': expected name=value, e.g. -p epochs=3.", nameof(assignment));
+        if (eq <= 0) throw new ArgumentException($"-p '{assignment}': expected name=value, e.g. -p epochs=3.");
         string name = assignment[..eq].Trim();
         if (!SyntaxFacts.IsValidIdentifier(name) || SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None)
-            throw new ArgumentException($"-p '{assignment}': '{name}' is not a valid C# variable name.", nameof(assignment));
+            throw new ArgumentException($"-p '{assignment}': '{name}' is not a valid C# variable name.");
         return new(name, assignment[(eq + 1)..]);
     }
 
@@ -72,7 +72,7 @@ public static partial class NotebookParameters
         var all = new List<KeyValuePair<string, string>>();
         if (preset is not null)
         {
-            if (!Presets.Contains(preset)) throw new ArgumentException($"--preset '{preset}': expected one of {string.Join(", ", Presets)}.", nameof(preset));
+            if (!Presets.Contains(preset)) throw new ArgumentException($"--preset '{preset}': expected one of {string.Join(", ", Presets)}.");
             all.Add(new("preset", preset));
         }
         var seen = new HashSet<string>(all.Select(p => p.Key), StringComparer.Ordinal);
@@ -82,7 +82,7 @@ public static partial class NotebookParameters
             if (!seen.Add(p.Key))
                 throw new ArgumentException(p.Key == "preset" && preset is not null
                     ? "the preset is given both by --preset and by -p preset=...; give it once."
-                    : $"-p {p.Key}: the parameter is given twice.", nameof(parameters));
+                    : $"-p {p.Key}: the parameter is given twice.");
             all.Add(p);
         }
 
