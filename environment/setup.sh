@@ -12,3 +12,14 @@ if [ "$major" -lt 10 ]; then
   exit 1
 fi
 echo "setup: .NET SDK $(dotnet --version) OK"
+
+# The notebook tests validate executed notebooks against the nbformat 4.5 schema with Python's nbformat.
+if ! /usr/bin/python3 -c "import nbformat" >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing python3-nbformat (notebook schema validation in the tests)"
+    sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get install -y python3-nbformat >/dev/null || { $sudo_cmd apt-get update >/dev/null && $sudo_cmd apt-get install -y python3-nbformat >/dev/null; }
+  else
+    echo "setup: install Python's nbformat (e.g. pip install nbformat) for the notebook validation tests." >&2
+  fi
+fi

@@ -1,0 +1,66 @@
+using System.Text.Json.Nodes;
+using ResearchKit.Notebooks.Format;
+using ResearchKit.Notebooks.Report;
+using ResearchKit.Notebooks.Runner;
+using Xunit;
+
+namespace ResearchKit.Notebooks.Tests.Report;
+
+public class NotebookArtifactsTests
+{
+    [Fact]
+    public async Task Executed_notebook_exports_named_figures_and_tables()
+    {
+        var nb = new NotebookBuilder()
+            .CodeWithId("""
+                class Fig : ResearchKit.Display.IRichDisplay
+                {
+                    public string? Name { get; init; }
+                    public IReadOnlyDictionary<string, string> ToMimeBundle() => new Dictionary<string, string>
+                    { ["text/plain"] = "fig", ["application/vnd.plotly.v1+json"] = "{\"data\":[{\"y\":[3]}],\"layout\":{\"width\":640}}" };
+                }
+                class Tab : ResearchKit.Display.IRichDisplay
+                {
+                    public string Name => "table4-2";
+                    public IReadOnlyDictionary<string, string> ToMimeBundle() => new Dictionary<string, string>
+                    { ["text/plain"] = "t", ["text/html"] = "<table/>", ["text/csv"] = "a\n1\n", ["text/latex"] = "\\toprule" };
+                }
+                display(new Fig { Name = "fig4-4" });
+                display(new Fig());
+                display(new Tab());
+                display("not an artifact");
+                """, "cellA")
+            .Build();
+        Assert.True((await new NotebookRunner().RunAsync(nb, Path.GetTempPath())).Succeeded);
+
+        var found = NotebookArtifacts.Find(nb);
+        Assert.Equal([("fig4-4", "figure"), ("cellA-2", "figure"), ("table4-2", "table")], found.Select(a => (a.Name, a.Kind)));
+
+        string dir = Path.Combine(Path.GetTempPath(), "rk-export-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var log = new StringWriter();
+            var files = await NotebookArtifacts.ExportAsync(nb, Path.Combine(dir, "fig"), Path.Combine(dir, "tab"), log);
+            Assert.Equal(4, files.Count);
+            var figJson = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "fig", "fig4-4.json")))!;
+            Assert.Equal(3, (int)figJson["data"]![0]!["y"]![0]!);
+            Assert.True(File.Exists(Path.Combine(dir, "fig", "cellA-2.json")));
+            Assert.Equal("a\n1\n", File.ReadAllText(Path.Combine(dir, "tab", "table4-2.csv")));
+            Assert.Equal("\\toprule", File.ReadAllText(Path.Combine(dir, "tab", "table4-2.tex")));
+            // Until the browser exporter is merged, the log says why only JSON was written.
+            if (typeof(NotebookArtifacts).Assembly.GetType(NotebookArtifacts.FigureExporterType) is null)
+                Assert.Contains("SVG/PNG/PDF need", log.ToString());
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Unsafe_names_are_made_file_safe()
+    {
+        var nb = new NotebookBuilder().CodeWithId("", "c").Build();
+        var bundle = new MimeBundle();
+        bundle.Set(RichFormatter.PlotlyMime, "{}");
+        nb.Cells[0].Outputs.Add(new DisplayDataOutput(bundle, new JsonObject { ["researchkit"] = new JsonObject { ["name"] = "../evil name" } }));
+        Assert.Equal(".._evil_name", NotebookArtifacts.Find(nb).Single().Name);
+    }
+}
