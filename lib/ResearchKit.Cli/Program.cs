@@ -13,6 +13,7 @@ internal static class Program
             DataCommands.Create(),
             RunsCommands.Create(),
             TrainCommand.Create(),
+            NotebookCommands.Create(),
         };
         return root.Parse(args).Invoke();
     }
