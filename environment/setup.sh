@@ -12,3 +12,6 @@ if [ "$major" -lt 10 ]; then
   exit 1
 fi
 echo "setup: .NET SDK $(dotnet --version) OK"
+
+# Figure export (PNG/SVG/PDF): headless Chromium + plotly.js.
+"$(dirname "${BASH_SOURCE[0]}")/install-browser.sh"

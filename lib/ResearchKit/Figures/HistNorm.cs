@@ -1,0 +1,24 @@
+using System.Text.Json.Serialization;
+
+namespace ResearchKit.Figures;
+
+/// <summary>Normalisation of histogram bar heights (plotly <c>histogram.histnorm</c>).</summary>
+public enum HistNorm
+{
+    /// <summary>Counts (<c>""</c>).</summary>
+    [JsonStringEnumMemberName("")]
+    Count,
+
+    /// <summary>Percentage of samples.</summary>
+    Percent,
+
+    /// <summary>Fraction of samples.</summary>
+    Probability,
+
+    /// <summary>Count divided by bin width.</summary>
+    Density,
+
+    /// <summary>Fraction divided by bin width (integrates to 1).</summary>
+    [JsonStringEnumMemberName("probability density")]
+    ProbabilityDensity,
+}
