@@ -179,8 +179,8 @@ public sealed class FigureExporter : IAsyncDisposable
         try
         {
             await EnsureStartedAsync().ConfigureAwait(false);
-            using var doc = JsonDocument.Parse(plotlyJson);
-            return await _plotPage!.EvaluateAsync<string[]>("fig => window.rkValidate(fig)", doc.RootElement).ConfigureAwait(false);
+            ParseFigure(plotlyJson).Dispose();
+            return await _plotPage!.EvaluateAsync<string[]>("json => window.rkValidate(JSON.parse(json))", plotlyJson).ConfigureAwait(false);
         }
         finally
         {
@@ -253,7 +253,7 @@ public sealed class FigureExporter : IAsyncDisposable
             Offline = true,
         }).ConfigureAwait(false);
         // Nothing may leave the machine: a figure that references a URL (an image, a font) fails fast instead of hanging.
-        await context.RouteAsync("**/*", route => route.AbortAsync()).ConfigureAwait(false);
+        await context.RouteAsync(new System.Text.RegularExpressions.Regex("^(https?|wss?|ftp)://"), route => route.AbortAsync()).ConfigureAwait(false);
 
         var page = await context.NewPageAsync().ConfigureAwait(false);
         await page.SetContentAsync(
@@ -264,19 +264,19 @@ public sealed class FigureExporter : IAsyncDisposable
         if (!loaded)
             throw new InvalidOperationException($"FigureExporter: {plotly} did not define window.Plotly; is it plotly.min.js from plotly.js-dist-min? Re-run environment/install-browser.sh.");
         await page.AddScriptTagAsync(new PageAddScriptTagOptions { Content = RenderScript }).ConfigureAwait(false);
-        _printPage = await context.NewPageAsync().ConfigureAwait(false);
         _plotPage = page;
         PageLoadTime = clock.Elapsed;
     }
 
     private async Task<string> RenderOnPageAsync(string plotlyJson, string format, int width, int height, double scale)
     {
-        using var doc = ParseFigure(plotlyJson);
+        ParseFigure(plotlyJson).Dispose();
         try
         {
+            // JSON text crosses the driver as one string and is parsed in the page (Playwright cannot pass JsonElement).
             return await _plotPage!.EvaluateAsync<string>(
-                "([fig, format, w, h, scale]) => window.rkRender(fig, format, w, h, scale)",
-                new object[] { doc.RootElement, format, width, height, scale }).ConfigureAwait(false);
+                "([json, format, w, h, scale]) => window.rkRender(JSON.parse(json), format, w, h, scale)",
+                new object[] { plotlyJson, format, width, height, scale }).ConfigureAwait(false);
         }
         catch (PlaywrightException ex)
         {
@@ -287,6 +287,8 @@ public sealed class FigureExporter : IAsyncDisposable
     /// <summary>Prints the SVG on a page exactly the figure's size, keeping it vector.</summary>
     private async Task<byte[]> PrintPdfAsync(string svg, int width, int height)
     {
+        // A second page, so printing does not discard the plotly.js page (reloading plotly costs seconds).
+        _printPage ??= await _plotPage!.Context.NewPageAsync().ConfigureAwait(false);
         string w = width.ToString(CultureInfo.InvariantCulture) + "px";
         string h = height.ToString(CultureInfo.InvariantCulture) + "px";
         await _printPage!.SetContentAsync(

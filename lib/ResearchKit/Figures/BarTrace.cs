@@ -6,7 +6,7 @@ namespace ResearchKit.Figures;
 public sealed class BarTrace : Trace
 {
     /// <inheritdoc />
-    public override string TraceType => "bar";
+    private protected override string TypeName => "bar";
 
     /// <summary>Bar positions (categories) for vertical bars, lengths for horizontal ones.</summary>
     public DataArray? X { get; set; }

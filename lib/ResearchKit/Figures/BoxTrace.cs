@@ -4,7 +4,7 @@ namespace ResearchKit.Figures;
 public sealed class BoxTrace : Trace
 {
     /// <inheritdoc />
-    public override string TraceType => "box";
+    private protected override string TypeName => "box";
 
     /// <summary>Samples for a vertical box (or group positions for a horizontal one).</summary>
     public DataArray? Y { get; set; }

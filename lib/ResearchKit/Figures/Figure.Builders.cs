@@ -227,7 +227,10 @@ public sealed partial class Figure
         _seriesCount++;
         return AddTrace(new BoxTrace
         {
-            Name = name, Y = samples, BoxPoints = points, BoxMean = showMean, Marker = new MarkerStyle { Color = color },
+            Name = name, Y = samples, BoxPoints = points, BoxMean = showMean,
+            // plotly ignores (and its validator flags) marker settings when no points are drawn.
+            Marker = points == BoxPoints.None ? null : new MarkerStyle { Color = color },
+            Line = new LineStyle { Color = color }, FillColor = Colors.WithAlpha(color, 0.3) ?? color,
             XAxis = subplot?.XAxis, YAxis = subplot?.YAxis,
         });
     }

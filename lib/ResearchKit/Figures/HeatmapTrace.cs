@@ -7,7 +7,7 @@ namespace ResearchKit.Figures;
 public sealed class HeatmapTrace : Trace
 {
     /// <inheritdoc />
-    public override string TraceType => "heatmap";
+    private protected override string TypeName => "heatmap";
 
     /// <summary>Values, row-major: <c>Z[i][j]</c> is drawn at (x[j], y[i]); non-finite values are blank cells.</summary>
     public double[][]? Z { get; set; }

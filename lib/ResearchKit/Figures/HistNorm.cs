@@ -1,12 +1,10 @@
-using System.Text.Json.Serialization;
-
 namespace ResearchKit.Figures;
 
 /// <summary>Normalisation of histogram bar heights (plotly <c>histogram.histnorm</c>).</summary>
 public enum HistNorm
 {
     /// <summary>Counts (<c>""</c>).</summary>
-    [JsonStringEnumMemberName("")]
+    [PlotlyValue("")]
     Count,
 
     /// <summary>Percentage of samples.</summary>
@@ -19,6 +17,6 @@ public enum HistNorm
     Density,
 
     /// <summary>Fraction divided by bin width (integrates to 1).</summary>
-    [JsonStringEnumMemberName("probability density")]
+    [PlotlyValue("probability density")]
     ProbabilityDensity,
 }

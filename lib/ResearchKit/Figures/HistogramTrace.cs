@@ -4,7 +4,7 @@ namespace ResearchKit.Figures;
 public sealed class HistogramTrace : Trace
 {
     /// <inheritdoc />
-    public override string TraceType => "histogram";
+    private protected override string TypeName => "histogram";
 
     /// <summary>Samples binned along x (vertical bars).</summary>
     public DataArray? X { get; set; }

@@ -1,15 +1,13 @@
-using System.Text.Json.Serialization;
-
 namespace ResearchKit.Figures;
 
 /// <summary>Vertical or horizontal orientation (bars, box plots, legends).</summary>
 public enum Orientation
 {
     /// <summary>Vertical (<c>"v"</c>).</summary>
-    [JsonStringEnumMemberName("v")]
+    [PlotlyValue("v")]
     Vertical,
 
     /// <summary>Horizontal (<c>"h"</c>).</summary>
-    [JsonStringEnumMemberName("h")]
+    [PlotlyValue("h")]
     Horizontal,
 }

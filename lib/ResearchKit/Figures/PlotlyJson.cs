@@ -27,8 +27,7 @@ internal static class PlotlyJson
             WriteIndented = false,
         };
         options.Converters.Add(new NonFiniteAsNullDoubleConverter());
-        options.Converters.Add(new BoxPointsConverter());
-        options.Converters.Add(new JsonStringEnumConverter(LowerCaseNamingPolicy.Instance, allowIntegerValues: false));
+        options.Converters.Add(new PlotlyEnumConverterFactory());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

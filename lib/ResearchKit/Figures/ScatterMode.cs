@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace ResearchKit.Figures;
 
 /// <summary>How a scatter trace draws its points (plotly <c>scatter.mode</c>).</summary>
@@ -12,7 +10,7 @@ public enum ScatterMode
     Markers,
 
     /// <summary>Line with a marker at each point (<c>"lines+markers"</c>).</summary>
-    [JsonStringEnumMemberName("lines+markers")]
+    [PlotlyValue("lines+markers")]
     LinesMarkers,
 
     /// <summary>Nothing but the fill (<c>"none"</c>), used for error bands.</summary>

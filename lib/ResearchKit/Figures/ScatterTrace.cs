@@ -6,7 +6,7 @@ namespace ResearchKit.Figures;
 public sealed class ScatterTrace : Trace
 {
     /// <inheritdoc />
-    public override string TraceType => "scatter";
+    private protected override string TypeName => "scatter";
 
     /// <summary>x coordinates.</summary>
     public DataArray? X { get; set; }

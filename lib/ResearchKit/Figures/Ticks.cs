@@ -1,12 +1,10 @@
-using System.Text.Json.Serialization;
-
 namespace ResearchKit.Figures;
 
 /// <summary>Where axis tick marks are drawn (plotly <c>axis.ticks</c>).</summary>
 public enum Ticks
 {
     /// <summary>No tick marks (<c>""</c>).</summary>
-    [JsonStringEnumMemberName("")]
+    [PlotlyValue("")]
     None,
 
     /// <summary>Outside the plotting area (usual in papers).</summary>

@@ -19,7 +19,10 @@ public abstract class Trace
 
     /// <summary>plotly's trace type (<c>"scatter"</c>, <c>"bar"</c>, ...), written as <c>type</c>.</summary>
     [JsonIgnore]
-    public abstract string TraceType { get; }
+    public string TraceType => TypeName;
+
+    /// <summary>The type name; not public so the serializer does not write it twice (the discriminator does).</summary>
+    private protected abstract string TypeName { get; }
 
     /// <summary>Legend entry and hover label.</summary>
     public string? Name { get; set; }
