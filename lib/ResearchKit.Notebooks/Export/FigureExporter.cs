@@ -188,6 +188,35 @@ public sealed class FigureExporter : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Loads <paramref name="html"/> into a fresh page of the exporter's (offline) browser, waits until
+    /// <paramref name="readyExpression"/> is truthy, and returns <paramref name="resultExpression"/>'s value; for
+    /// tests of the HTML figure forms.
+    /// </summary>
+    internal async Task<T> EvaluateHtmlAsync<T>(string html, string readyExpression, string resultExpression, int timeoutMs = 10000)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await EnsureStartedAsync().ConfigureAwait(false);
+            var page = await _plotPage!.Context.NewPageAsync().ConfigureAwait(false);
+            try
+            {
+                await page.SetContentAsync(html).ConfigureAwait(false);
+                await page.WaitForFunctionAsync(readyExpression, null, new PageWaitForFunctionOptions { Timeout = timeoutMs }).ConfigureAwait(false);
+                return await page.EvaluateAsync<T>(resultExpression).ConfigureAwait(false);
+            }
+            finally
+            {
+                await page.CloseAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Closes the browser and the Playwright driver.</summary>
     public async ValueTask DisposeAsync()
     {

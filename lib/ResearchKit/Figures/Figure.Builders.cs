@@ -87,9 +87,10 @@ public sealed partial class Figure
             Z = z, X = x, Y = y, ColorScale = colorScale, ZMin = zMin, ZMax = zMax,
             TextTemplate = cellText is null ? null : "%{z:" + cellText + "}",
         });
-        // Heatmap cells touch the axes: the grid and a mirrored frame add nothing.
+        // Heatmap cells touch the axes: the grid adds nothing.
         fig.Layout.GetXAxis().ShowGrid = false;
         fig.Layout.GetYAxis().ShowGrid = false;
+        fig.MarkCategorical(x, y, null);
         return fig;
     }
 
@@ -136,6 +137,7 @@ public sealed partial class Figure
         ArgumentNullException.ThrowIfNull(ys);
         if (xs.Count != ys.Count)
             throw new ArgumentException($"Figure.AddSeries(\"{name}\"): xs has {xs.Count} values but ys has {ys.Count}.", nameof(ys));
+        MarkCategorical(xs, ys, subplot);
         color ??= NextColor();
         string group = "series-" + _seriesCount.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + name;
         _seriesCount++;
@@ -161,6 +163,7 @@ public sealed partial class Figure
         ArgumentNullException.ThrowIfNull(ys);
         if (xs.Count != ys.Count)
             throw new ArgumentException($"Figure.AddPoints(\"{name}\"): xs has {xs.Count} values but ys has {ys.Count}.", nameof(ys));
+        MarkCategorical(xs, ys, subplot);
         color ??= NextColor();
         _seriesCount++;
         return AddTrace(new ScatterTrace
@@ -186,6 +189,7 @@ public sealed partial class Figure
             throw new ArgumentException($"Figure.AddBars(\"{name}\"): {categories.Count} categories but {values.Count} values.", nameof(values));
         if (std is not null && std.Count != values.Count)
             throw new ArgumentException($"Figure.AddBars(\"{name}\"): std has {std.Count} values but there are {values.Count} bars.", nameof(std));
+        MarkCategorical(categories, values, subplot);
         color ??= NextColor();
         _seriesCount++;
         return AddTrace(new BarTrace
@@ -339,6 +343,17 @@ public sealed partial class Figure
     {
         Theme = theme;
         return this;
+    }
+
+    /// <summary>
+    /// Label arrays get a category axis: plotly would otherwise read labels such as "50%" or "8" as numbers and
+    /// place them on a numeric scale. An axis type set by the caller is kept.
+    /// </summary>
+    private void MarkCategorical(DataArray? xs, DataArray? ys, SubplotRef? subplot)
+    {
+        int index = subplot?.Index ?? 1;
+        if (xs is { IsCategorical: true }) Layout.GetXAxis(index).Type ??= AxisType.Category;
+        if (ys is { IsCategorical: true }) Layout.GetYAxis(index).Type ??= AxisType.Category;
     }
 
     private string NextColor() => (Theme ?? Theme.Paper).SeriesColor(_seriesCount);

@@ -147,7 +147,16 @@ public sealed partial class Figure : IRichDisplay
     private string Serialize(bool includeConfig, bool indented)
     {
         var layout = JsonSerializer.SerializeToNode(Layout, PlotlyJson.Options)!.AsObject();
-        if (Theme is not null) layout["template"] = Theme.ToTemplate();
+        if (Theme is not null)
+        {
+            layout["template"] = Theme.ToTemplate();
+            if (Layout.Title?.Text is not null && Layout.Margin?.T is null)
+            {
+                var margin = layout["margin"] as JsonObject ?? new JsonObject();
+                margin["t"] = Theme.TitledTopMargin;
+                layout["margin"] = margin;
+            }
+        }
 
         var root = new JsonObject
         {

@@ -55,9 +55,11 @@ internal static class FigureHtml
         return sb.ToString();
     }
 
-    /// <summary>Keeps "&lt;/script&gt;" and "&lt;!--" inside JSON strings from closing or confusing the script element.</summary>
-    public static string EscapeForScript(string json) =>
-        json.Replace("</", "<\\/", StringComparison.Ordinal).Replace("<!--", "<\\!--", StringComparison.Ordinal);
+    /// <summary>
+    /// Escapes every '&lt;' as <c>\u003c</c> so no text in the JSON ("&lt;/script&gt;", "&lt;!--") can end or confuse the
+    /// script element; in JSON a '&lt;' can only occur inside strings, where the escape means the same character.
+    /// </summary>
+    public static string EscapeForScript(string json) => json.Replace("<", "\\u003c", StringComparison.Ordinal);
 
     /// <summary>
     /// A stable-looking id: the export name (or a hash of the JSON) plus a process-wide counter, so two identical

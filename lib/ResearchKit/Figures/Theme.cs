@@ -38,7 +38,7 @@ public sealed record Theme
         LegendBorderWidth = 0.5,
         LineWidth = 1.8,
         MarkerSize = 6,
-        Margin = new Margin { L = 65, R = 20, T = 50, B = 55 },
+        Margin = new Margin { L = 65, R = 20, T = 20, B = 55 },
         Colorway = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"],
     };
 
@@ -71,7 +71,7 @@ public sealed record Theme
         LegendBorderWidth = 0,
         LineWidth = 2,
         MarkerSize = 7,
-        Margin = new Margin { L = 70, R = 30, T = 60, B = 60 },
+        Margin = new Margin { L = 70, R = 30, T = 30, B = 60 },
         Colorway = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"],
     };
 
@@ -144,7 +144,13 @@ public sealed record Theme
     /// <summary>Default scatter marker diameter in px.</summary>
     public double MarkerSize { get; init; } = 6;
 
-    /// <summary>Default margins.</summary>
+    /// <summary>
+    /// Top margin needed by a figure title: untitled figures (the usual case in papers, where the caption names the
+    /// figure) keep the tight <see cref="Margin"/> top; titled ones get room for one line of title text.
+    /// </summary>
+    public double TitledTopMargin => (Margin?.T ?? 20) + 2.5 * (TitleFontSize ?? FontSize ?? 14) + 10;
+
+    /// <summary>Default margins (the top one for figures without a title).</summary>
     public Margin? Margin { get; init; }
 
     /// <summary>Colours given to traces in order (also used by the <see cref="Figure"/> series helpers).</summary>

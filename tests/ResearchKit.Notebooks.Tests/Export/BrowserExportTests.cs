@@ -11,7 +11,8 @@ using Xunit.Abstractions;
 namespace ResearchKit.Notebooks.Tests.Export;
 
 /// <summary>Real-browser tests: figures rendered by plotly.js in headless Chromium and exported to files.</summary>
-public sealed class BrowserExportTests : IClassFixture<BrowserFixture>, IDisposable
+[Collection(nameof(BrowserCollection))]
+public sealed class BrowserExportTests : IDisposable
 {
     private readonly BrowserFixture _browser;
     private readonly ITestOutputHelper _output;

@@ -5,7 +5,7 @@ using Xunit;
 namespace ResearchKit.Notebooks.Tests.Export;
 
 /// <summary>
-/// One headless Chromium for all browser tests of a class. Starting it fails (and so every test using it fails)
+/// One headless Chromium for all browser tests (the <see cref="BrowserCollection"/>). Starting it fails (and so every test using it fails)
 /// with the install hint when Chromium or plotly.js is missing: CI must install them via environment/setup.sh.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
@@ -27,3 +27,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <inheritdoc />
     public async Task DisposeAsync() => await Exporter.DisposeAsync();
 }
+
+/// <summary>Browser test classes share one <see cref="BrowserFixture"/> (starting Chromium + plotly.js costs seconds).</summary>
+[CollectionDefinition(nameof(BrowserCollection))]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>;
