@@ -226,12 +226,18 @@ public sealed class FigureExporter : IAsyncDisposable
         try
         {
             if (_browser is not null) await _browser.CloseAsync().ConfigureAwait(false);
-            _playwright?.Dispose();
+        }
+        catch (PlaywrightException)
+        {
+            // The browser already died (crash, killed); the driver below still has to be stopped.
         }
         finally
         {
+            _playwright?.Dispose();
             _browser = null;
             _playwright = null;
+            _plotPage = null;
+            _printPage = null;
             _gate.Release();
             _gate.Dispose();
         }
