@@ -23,3 +23,6 @@ if ! /usr/bin/python3 -c "import nbformat" >/dev/null 2>&1; then
     echo "setup: install Python's nbformat (e.g. pip install nbformat) for the notebook validation tests." >&2
   fi
 fi
+
+# Figure export (PNG/SVG/PDF): headless Chromium + plotly.js.
+"$(dirname "${BASH_SOURCE[0]}")/install-browser.sh"
