@@ -1,4 +1,4 @@
-using System.Reflection;
+using ResearchKit.Notebooks.Export;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -9,15 +9,12 @@ namespace ResearchKit.Notebooks.Report;
 
 /// <summary>
 /// Finds the figures (plotly outputs) and tables (outputs whose <c>metadata.researchkit.exports</c> hold LaTeX/CSV)
-/// of an executed notebook and writes them to files named after them: figures as plotly JSON plus SVG/PNG/PDF when
-/// the headless-browser exporter (<c>ResearchKit.Notebooks.Export.FigureExporter</c>) is available, tables as
+/// of an executed notebook and writes them to files named after them: figures as plotly JSON plus SVG/PNG/PDF through
+/// headless Chromium (<see cref="FigureExporter"/>), tables as
 /// <c>.tex</c> and <c>.csv</c>.
 /// </summary>
 public static partial class NotebookArtifacts
 {
-    /// <summary>Full name of the browser-based figure exporter looked up at run time.</summary>
-    public const string FigureExporterType = "ResearchKit.Notebooks.Export.FigureExporter";
-
     /// <summary>The named figures and tables, in notebook order; unnamed ones are named after their cell.</summary>
     /// <param name="notebook">An executed notebook.</param>
     public static IReadOnlyList<NotebookArtifact> Find(Notebook notebook)
@@ -49,8 +46,8 @@ public static partial class NotebookArtifacts
     {
         var written = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var exporter = FindFigureExporter();
-        bool warned = false;
+        // One browser for every figure of the notebook, started on the first figure.
+        await using var exporter = new FigureExporter();
         foreach (var artifact in Find(notebook))
         {
             if (!seen.Add(artifact.Kind + "/" + artifact.Name))
@@ -62,17 +59,11 @@ public static partial class NotebookArtifacts
                 string jsonPath = Path.Combine(figuresDir, artifact.Name + ".json");
                 await File.WriteAllTextAsync(jsonPath, JupyterJsonWriter.Write(json) + "\n", new UTF8Encoding(false));
                 written.Add(jsonPath);
-                if (exporter is null)
-                {
-                    if (!warned) log.WriteLine($"export: SVG/PNG/PDF need {FigureExporterType}, which is not in this build; wrote plotly JSON only.");
-                    warned = true;
-                    continue;
-                }
                 var (width, height) = Size(json);
                 foreach (var ext in new[] { ".svg", ".png", ".pdf" })
                 {
                     string path = Path.Combine(figuresDir, artifact.Name + ext);
-                    await exporter(json.ToJsonString(), path, width, height, ext == ".png" ? 2.0 : 1.0);
+                    await exporter.ExportAsync(json.ToJsonString(), path, width, height, ext == ".png" ? 2.0 : 1.0);
                     written.Add(path);
                 }
             }
@@ -98,29 +89,6 @@ public static partial class NotebookArtifacts
         int w = figure["layout"]?["width"] is JsonValue wv && wv.TryGetValue<int>(out int wi) ? wi : 800;
         int h = figure["layout"]?["height"] is JsonValue hv && hv.TryGetValue<int>(out int hi) ? hi : 500;
         return (w, h);
-    }
-
-    /// <summary>
-    /// The browser exporter's <c>ExportAsync(string plotlyJson, string path, int width, int height, double scale)</c>,
-    /// static or on a fresh instance, found by reflection so this code builds before that exporter exists.
-    /// </summary>
-    private static Func<string, string, int, int, double, Task>? FindFigureExporter()
-    {
-        var type = typeof(NotebookArtifacts).Assembly.GetType(FigureExporterType);
-        var method = type?.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.Instance).FirstOrDefault(m =>
-            m.Name == "ExportAsync" && typeof(Task).IsAssignableFrom(m.ReturnType)
-            && m.GetParameters().Select(p => p.ParameterType).SequenceEqual([typeof(string), typeof(string), typeof(int), typeof(int), typeof(double)]));
-        if (type is null || method is null) return null;
-        return async (json, path, w, h, scale) =>
-        {
-            object? target = method.IsStatic ? null : Activator.CreateInstance(type);
-            try { await (Task)method.Invoke(target, [json, path, w, h, scale])!; }
-            finally
-            {
-                if (target is IAsyncDisposable ad) await ad.DisposeAsync();
-                else if (target is IDisposable d) d.Dispose();
-            }
-        };
     }
 
     private static string SafeFileName(string name) => UnsafeChars().Replace(name, "_");
