@@ -222,12 +222,17 @@ public sealed partial class ResultsTable : IRichDisplay
         return this;
     }
 
-    /// <summary>The MIME bundle: <c>text/plain</c> (aligned text), <c>text/html</c> and <c>text/markdown</c>.</summary>
+    /// <summary>
+    /// The MIME bundle: <c>text/plain</c> (aligned text), <c>text/html</c>, <c>text/markdown</c>, plus <c>text/latex</c>
+    /// and <c>text/csv</c>, which the notebook runner keeps as export formats for <c>rk nb export</c>.
+    /// </summary>
     public IReadOnlyDictionary<string, string> ToMimeBundle() => new Dictionary<string, string>
     {
         ["text/plain"] = ToText(),
         ["text/html"] = ToHtml(),
         ["text/markdown"] = ToMarkdown(),
+        ["text/latex"] = ToLatex(),
+        ["text/csv"] = ToCsv(),
     };
 
     /// <summary>The aligned plain-text form (<see cref="ToText"/>).</summary>

@@ -69,13 +69,15 @@ public class ResultsTableRenderTests
     }
 
     [Fact]
-    public void Mime_bundle_has_plain_html_and_markdown()
+    public void Mime_bundle_has_plain_html_markdown_and_export_formats()
     {
         var t = SampleTables.Thesis();
         var bundle = t.ToMimeBundle();
         Assert.Equal(t.ToText(), bundle["text/plain"]);
         Assert.Equal(t.ToHtml(), bundle["text/html"]);
         Assert.Equal(t.ToMarkdown(), bundle["text/markdown"]);
+        Assert.Equal(t.ToLatex(), bundle["text/latex"]);
+        Assert.Equal(t.ToCsv(), bundle["text/csv"]);
         Assert.Equal(t.ToText(), t.ToString());
     }
 
