@@ -19,6 +19,8 @@ namespace ResearchKit.Figures;
 ///     .AddHorizontalLine(98.9, "thesis");
 /// </code>
 /// </example>
+// Polyglot Notebooks discover this by convention: plotly JSON is drawn natively by VS Code, HTML elsewhere.
+[TypeFormatterSource(typeof(RichDisplayFormatterSource), PreferredMimeTypes = ["application/vnd.plotly.v1+json", "text/html", "text/plain"])]
 public sealed partial class Figure : IRichDisplay
 {
     /// <summary>MIME type of plotly figures in Jupyter outputs.</summary>

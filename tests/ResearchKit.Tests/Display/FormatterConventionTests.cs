@@ -63,13 +63,28 @@ public class FormatterConventionTests
     }
 
     [Fact]
+    public void Figure_is_discovered_and_formats_plotly_json_first()
+    {
+        var fig = ResearchKit.Figures.Figure.Line("t", "x", "y", name: "fig-test").AddSeries("s", new[] { 1.0, 2.0 }, new[] { 3.0, 4.0 });
+        var (formatters, preferred) = Discover(typeof(ResearchKit.Figures.Figure));
+        Assert.NotNull(preferred);
+        Assert.Equal("application/vnd.plotly.v1+json", preferred![0]);
+        string json = Render(formatters.Single(f => f.MimeType == "application/vnd.plotly.v1+json"), fig);
+        Assert.Equal(fig.ToMimeBundle()["application/vnd.plotly.v1+json"], json);
+        Assert.Contains("\"data\"", json);
+    }
+
+    [Fact]
     public void ResultsTable_is_discovered_and_formats_html_and_plain_text()
     {
         var table = SampleTables.Thesis();
         var (formatters, preferred) = Discover(typeof(ResultsTable));
-        Assert.Equal(["text/html", "text/plain"], formatters.Select(f => f.MimeType).Order(StringComparer.Ordinal));
+        Assert.Equal(["application/vnd.plotly.v1+json", "text/html", "text/plain"], formatters.Select(f => f.MimeType).Order(StringComparer.Ordinal));
         Assert.NotNull(preferred);
         Assert.Equal(["text/html", "text/plain"], preferred);
+        // A table has no plotly form: that formatter declines, so the kernel falls back to the preferred ones.
+        var plotly = formatters.Single(f => f.MimeType == "application/vnd.plotly.v1+json");
+        Assert.False(plotly.Format(table, new StringWriter()));
         foreach (var f in formatters) Assert.True(f.Type.IsAssignableFrom(typeof(ResultsTable)));   // the kernel's relevance test
 
         string html = Render(formatters.Single(f => f.MimeType == "text/html"), table);
