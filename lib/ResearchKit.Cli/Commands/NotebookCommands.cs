@@ -72,7 +72,7 @@ public static class NotebookCommands
             if (parse.GetValue(html) is { } htmlFile)
             {
                 bool plotly = HtmlReport.Write(executed, htmlFile.FullName, path.DirectoryName);
-                log.WriteLine($"nb: wrote {htmlFile.FullName}" + (plotly ? "" : $" (plotly.js not found: figures are shown as text; {PlotlyJsLocator.InstallHint})"));
+                log.WriteLine($"nb: wrote {htmlFile.FullName}" + (plotly ? "" : $" (plotly.js not found: figures are shown as text; {ResearchKit.Figures.PlotlyJs.InstallHint})"));
             }
             log.WriteLine(result.Succeeded ? $"nb: {path.Name} OK ({result.ExecutedCells} cells, {result.Elapsed.TotalSeconds:0.0} s)" : $"nb: {path.Name} FAILED at {result.Error}");
             return result.ExitCode;

@@ -54,7 +54,7 @@ public static partial class HtmlReport
         html.Append("</head>\n<body>\n<main>\n");
         if (hasFigures && plotlyJs is null)
             html.Append("<div class=\"banner\">Figures need plotly.js, which was not found when this report was written: ")
-                .Append(Esc(PlotlyJsLocator.InstallHint)).Append(", then run the notebook again. Figures are shown as text meanwhile.</div>\n");
+                .Append(Esc(ResearchKit.Figures.PlotlyJs.InstallHint)).Append(", then run the notebook again. Figures are shown as text meanwhile.</div>\n");
         html.Append(body).Append("</main>\n</body>\n</html>\n");
         return html.ToString();
     }
@@ -66,7 +66,7 @@ public static partial class HtmlReport
     /// <returns>False when the notebook has figures but plotly.js was not found (the report then carries a banner).</returns>
     public static bool Write(Notebook notebook, string path, string? notebookDirectory)
     {
-        string? plotlyPath = PlotlyJsLocator.Find(notebookDirectory, Path.GetDirectoryName(Path.GetFullPath(path)));
+        string? plotlyPath = ResearchKit.Figures.PlotlyJs.TryLocate(notebookDirectory, Path.GetDirectoryName(Path.GetFullPath(path)));
         string? js = plotlyPath is null ? null : File.ReadAllText(plotlyPath);
         string title = notebook.Cells.FirstOrDefault(c => c.Type == CellType.Markdown) is { } md && FirstHeading().Match(md.Source) is { Success: true } m
             ? m.Groups[1].Value.Trim()

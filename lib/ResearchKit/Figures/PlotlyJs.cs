@@ -40,9 +40,18 @@ public static class PlotlyJs
             $"plotly.js not found: run environment/install-browser.sh (npm install plotly.js-dist-min) or set {EnvironmentVariable} to a plotly.min.js file. Looked for {RelativePath} in the folders above {AppContext.BaseDirectory} and {Directory.GetCurrentDirectory()}.");
     }
 
-    /// <summary>Like <see cref="Locate"/> but returns null instead of throwing.</summary>
-    public static string? TryLocate()
+    /// <summary>How to get plotly.js, for messages.</summary>
+    public const string InstallHint = "install it with `bash environment/install-browser.sh` (npm package plotly.js-dist-min) or set RESEARCHKIT_PLOTLY_JS to a plotly.min.js file";
+
+    /// <summary>
+    /// Like <see cref="Locate"/>, but first searches above <paramref name="startDirectories"/> (e.g. a notebook's folder)
+    /// and returns null instead of throwing.
+    /// </summary>
+    public static string? TryLocate(params string?[] startDirectories)
     {
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(EnvironmentVariable)))
+            foreach (var start in startDirectories)
+                if (!string.IsNullOrEmpty(start) && Search(Path.GetFullPath(start)) is { } found) return found;
         try { return Locate(); }
         catch (FileNotFoundException) { return null; }
     }

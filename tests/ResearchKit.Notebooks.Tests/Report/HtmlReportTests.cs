@@ -75,12 +75,12 @@ public class HtmlReportTests
         string dir = Path.Combine(Path.GetTempPath(), "rk-html-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            string plotly = Path.Combine(dir, PlotlyJsLocator.RelativePath);
+            string plotly = Path.Combine(dir, ResearchKit.Figures.PlotlyJs.RelativePath);
             Directory.CreateDirectory(Path.GetDirectoryName(plotly)!);
             File.WriteAllText(plotly, "window.Plotly={};");
             string nbDir = Path.Combine(dir, "notebooks", "sub");
             Directory.CreateDirectory(nbDir);
-            Assert.Equal(plotly, PlotlyJsLocator.Find(nbDir));
+            Assert.Equal(plotly, ResearchKit.Figures.PlotlyJs.TryLocate(nbDir));
 
             string outPath = Path.Combine(dir, "out", "r.html");
             Assert.True(HtmlReport.Write(WithOutputs(), outPath, nbDir));
