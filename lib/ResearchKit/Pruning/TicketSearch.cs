@@ -19,7 +19,7 @@ namespace ResearchKit.Pruning;
 /// <example>
 /// <code>
 /// var config = new TicketConfig(TicketConfiguration.WinningTicketWithSave, PruningPlan.Recurrent(probe, 0)) { SaveStep = 1000 };
-/// var search = new TicketSearch(config, () =&gt; new SeqMnistLstm(), (model, masks, ctx) =&gt;
+/// var search = new TicketSearch(config, () =&gt; BuildModel(generator), (model, masks, ctx) =&gt;
 /// {
 ///     var trainer = new Trainer(model, new RmsProp(model.Parameters(), lr: 1e-3), loss, options);
 ///     trainer.Callbacks.Add(ctx.Callback);        // keeps the masks, snapshots θ^t_save in round 0
