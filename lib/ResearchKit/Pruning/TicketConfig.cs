@@ -1,0 +1,51 @@
+namespace ResearchKit.Pruning;
+
+/// <summary>
+/// Settings of a <see cref="TicketSearch"/>: the configuration (which rewind), the pruning plan, the sequence of
+/// sparsity objectives P and the save iteration t_save.
+/// </summary>
+/// <param name="Configuration">WT, WT with save, Rand_init or IMP.</param>
+/// <param name="Plan">Groups, rule and ε; the groups' own objectives are replaced round by round (see <see cref="GroupObjective"/>).</param>
+public sealed record TicketConfig(TicketConfiguration Configuration, PruningPlan Plan)
+{
+    /// <summary>The thesis' objectives P = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95).</summary>
+    public static IReadOnlyList<double> ThesisObjectives { get; } = [0.3, 0.5, 0.7, 0.8, 0.9, 0.95];
+
+    /// <summary>Sparsity objective of each pruning round (round r ≥ 1 trains at <c>Objectives[r − 1]</c>).</summary>
+    public IReadOnlyList<double> Objectives { get; init; } = ThesisObjectives;
+
+    /// <summary>
+    /// Iteration t_save (optimizer steps completed in round 0) whose weights WT-with-save rewinds to; required for
+    /// <see cref="TicketConfiguration.WinningTicketWithSave"/>. When set, the snapshot is taken in every
+    /// configuration (so all four do the same work) but only WT-with-save uses it. 0 means θ⁰ itself.
+    /// </summary>
+    public long? SaveStep { get; init; }
+
+    /// <summary>
+    /// Objective of a group in a round, from the round's P value; null gives every group P. Use it for the thesis'
+    /// separate objectives, e.g. <c>(g, p) =&gt; g.Name == "lstm" ? p : Math.Min(p, 0.5)</c>.
+    /// </summary>
+    public Func<PruningGroup, double, double>? GroupObjective { get; init; }
+
+    /// <summary>Keep a copy of each round's masks in its <see cref="TicketRoundResult"/> (memory: one float per weight per round).</summary>
+    public bool KeepRoundMasks { get; init; }
+
+    /// <summary>The plan of pruning round <paramref name="index"/> (0-based into <see cref="Objectives"/>).</summary>
+    public PruningPlan PlanForRound(int index)
+    {
+        double p = Objectives[index];
+        return Plan.WithObjectives(g => GroupObjective is null ? p : GroupObjective(g, p));
+    }
+
+    /// <summary>Checks the settings.</summary>
+    /// <exception cref="ArgumentException">No plan, an objective outside [0, 1], a negative t_save, or WT-with-save without t_save.</exception>
+    public void Validate()
+    {
+        if (Plan is null) throw new ArgumentException("TicketConfig: Plan is null; build one with PruningPlan.Recurrent(model, …) or new PruningPlan([...]).");
+        if (Objectives is null) throw new ArgumentException("TicketConfig: Objectives is null; use TicketConfig.ThesisObjectives or a list of fractions.");
+        foreach (var p in Objectives) MagnitudePruning.CheckObjective(p, "TicketConfig.Objectives");
+        if (SaveStep is < 0) throw new ArgumentException($"TicketConfig: SaveStep (t_save) must be ≥ 0, got {SaveStep}.");
+        if (Configuration == TicketConfiguration.WinningTicketWithSave && SaveStep is null)
+            throw new ArgumentException("TicketConfig: WT with save rewinds to θ at iteration t_save; set SaveStep (e.g. SaveStep = 500).");
+    }
+}

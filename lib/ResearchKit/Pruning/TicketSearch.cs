@@ -1,0 +1,156 @@
+using ResearchKit.Tensors;
+using ResearchKit.Tensors.Nn;
+
+namespace ResearchKit.Pruning;
+
+/// <summary>
+/// The winning-ticket search of the thesis' Algorithm 2: train dense (round 0), then for each objective p ∈ P prune
+/// the trained weights to p (monotone masks), reset the surviving weights as the configuration says, and train again.
+/// </summary>
+/// <remarks>
+/// <para>The caller trains and evaluates a round (<c>trainRound</c>), so recipes plug in the <see cref="Training.Trainer"/>
+/// with <see cref="RoundContext.Callback"/> attached; the search owns snapshots (θ⁰, θ^t_save), masks and rewinding.
+/// The same model instance is trained every round; its state is replaced in place (optimizers must be created
+/// inside <c>trainRound</c>, fresh each round).</para>
+/// <para>The four <see cref="TicketConfiguration"/>s run identical code except in <c>Rewind</c>, which picks the
+/// starting state: θ⁰ (WT), θ^t_save (WT with save), a fresh initialization (Rand_init) or the trained weights (IMP).
+/// <c>createModel</c> is called once per round in every configuration, so all four draw the same random numbers.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// var config = new TicketConfig(TicketConfiguration.WinningTicketWithSave, PruningPlan.Recurrent(probe, 0)) { SaveStep = 1000 };
+/// var search = new TicketSearch(config, () =&gt; BuildModel(generator), (model, masks, ctx) =&gt;
+/// {
+///     var trainer = new Trainer(model, new RmsProp(model.Parameters(), lr: 1e-3), loss, options);
+///     trainer.Callbacks.Add(ctx.Callback);        // keeps the masks, snapshots θ^t_save in round 0
+///     trainer.Fit(train);
+///     return new RoundResult(new Dictionary&lt;string, double&gt; { ["test/accuracy"] = Evaluate(model) });
+/// });
+/// var result = search.Run();
+/// </code>
+/// </example>
+public sealed class TicketSearch
+{
+    private readonly Func<Module> _createModel;
+    private readonly Func<Module, PruningMasks, RoundContext, RoundResult> _trainRound;
+
+    /// <summary>Creates a search.</summary>
+    /// <param name="config">Configuration, plan, objectives, t_save.</param>
+    /// <param name="createModel">Builds a freshly initialized model; each call must draw new random weights (do not re-seed inside).</param>
+    /// <param name="trainRound">Trains <c>model</c> (masks already applied) keeping the masks via the context, and evaluates it.</param>
+    /// <exception cref="ArgumentException">The configuration is invalid (see <see cref="TicketConfig.Validate"/>).</exception>
+    public TicketSearch(TicketConfig config, Func<Module> createModel, Func<Module, PruningMasks, RoundContext, RoundResult> trainRound)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(createModel);
+        ArgumentNullException.ThrowIfNull(trainRound);
+        config.Validate();
+        Config = config;
+        _createModel = createModel;
+        _trainRound = trainRound;
+    }
+
+    /// <summary>Creates a search whose training function needs no context (it must keep the masks itself, e.g. with a
+    /// <see cref="MaskedOptimizer"/> or <see cref="PruningCallback"/>). Not usable with t_save: nothing could take the snapshot.</summary>
+    /// <exception cref="ArgumentException">The configuration is invalid or sets <see cref="TicketConfig.SaveStep"/> &gt; 0.</exception>
+    public TicketSearch(TicketConfig config, Func<Module> createModel, Func<Module, PruningMasks, RoundResult> trainRound)
+        : this(config, createModel, Adapt(config, trainRound)) { }
+
+    private static Func<Module, PruningMasks, RoundContext, RoundResult> Adapt(TicketConfig config, Func<Module, PruningMasks, RoundResult> trainRound)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(trainRound);
+        if (config.SaveStep is > 0)
+            throw new ArgumentException("TicketSearch: t_save needs a snapshot during round 0; use the constructor whose trainRound takes a RoundContext and attach context.Callback to the trainer.");
+        return (m, masks, _) => trainRound(m, masks);
+    }
+
+    /// <summary>The settings.</summary>
+    public TicketConfig Config { get; }
+
+    /// <summary>Called after each round (progress display, run-store logging).</summary>
+    public Action<TicketRoundResult>? RoundCompleted { get; set; }
+
+    /// <summary>Runs round 0 and one round per objective.</summary>
+    /// <exception cref="InvalidOperationException">The training function returned null, or round 0 ended before t_save.</exception>
+    public TicketSearchResult Run()
+    {
+        var model = _createModel() ?? throw new InvalidOperationException("TicketSearch: createModel returned null.");
+        var theta0 = Snapshot(model);
+        Dictionary<string, Tensor>? thetaSave = Config.SaveStep == 0 ? theta0 : null;
+        var masks = new PruningMasks();
+        var rounds = new List<TicketRoundResult>(Config.Objectives.Count + 1);
+        for (int r = 0; r <= Config.Objectives.Count; r++)
+        {
+            PruneResult? pruning = null;
+            var start = RoundStart.Initialization;
+            if (r > 0)
+            {
+                pruning = Config.PlanForRound(r - 1).Prune(model, masks);
+                masks = pruning.Masks;
+                start = Rewind(model, theta0, thetaSave);
+            }
+            masks.Apply(model);
+
+            long? capture = r == 0 && Config.SaveStep is > 0 ? Config.SaveStep : null;
+            var ctx = new RoundContext(r, r == 0 ? null : Config.Objectives[r - 1], masks, model, capture);
+            var result = _trainRound(model, masks, ctx)
+                ?? throw new InvalidOperationException($"TicketSearch: the training function returned null in round {r}; return a RoundResult with the round's metrics.");
+            if (capture is long s)
+                thetaSave = ctx.Snapshot ?? throw new InvalidOperationException(
+                    $"TicketSearch: round 0 ended before iteration t_save = {s}, so θ^t_save was never saved; attach context.Callback to the trainer (or call context.AfterStep after each step), or lower SaveStep.");
+
+            var record = new TicketRoundResult(r, Config.Configuration, ctx.Objective, start, pruning, result, Config.KeepRoundMasks ? masks.Clone() : null);
+            rounds.Add(record);
+            RoundCompleted?.Invoke(record);
+        }
+        return new TicketSearchResult(Config.Configuration, rounds, masks);
+    }
+
+    /// <summary>
+    /// Algorithm 2's reset step — the single point where the four configurations differ: loads the starting state of
+    /// the next round into <paramref name="model"/> (masks are applied afterwards).
+    /// </summary>
+    private RoundStart Rewind(Module model, Dictionary<string, Tensor> theta0, Dictionary<string, Tensor>? thetaSave)
+    {
+        // Drawn in every configuration so all four consume the same random numbers; only Rand_init uses it.
+        var fresh = (_createModel() ?? throw new InvalidOperationException("TicketSearch: createModel returned null.")).StateDict();
+        switch (Config.Configuration)
+        {
+            case TicketConfiguration.WinningTicket:
+                model.LoadStateDict(theta0);
+                return RoundStart.Initialization;
+            case TicketConfiguration.WinningTicketWithSave:
+                model.LoadStateDict(thetaSave!);
+                return RoundStart.SavedIterate;
+            case TicketConfiguration.RandomInit:
+                if (SameValues(fresh, theta0))
+                    throw new InvalidOperationException("TicketSearch: createModel returned θ⁰ again, so Rand_init would equal WT; createModel must draw fresh random weights (don't re-seed inside it).");
+                model.LoadStateDict(fresh);
+                return RoundStart.FreshInitialization;
+            case TicketConfiguration.IterativeMagnitudePruning:
+                return RoundStart.TrainedWeights; // continue from the converged weights
+            default:
+                throw new InvalidOperationException($"TicketSearch: unknown configuration {Config.Configuration}.");
+        }
+    }
+
+    /// <summary>A deep copy of a model's state dict (parameters and persistent buffers).</summary>
+    internal static Dictionary<string, Tensor> Snapshot(Module model)
+    {
+        var d = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        using (Torch.NoGrad())
+            foreach (var (k, v) in model.StateDict()) d[k] = v.Detach().Clone();
+        return d;
+    }
+
+    private static bool SameValues(Dictionary<string, Tensor> a, Dictionary<string, Tensor> b)
+    {
+        foreach (var (k, t) in a)
+        {
+            if (t.DType != DType.Float32 || !b.TryGetValue(k, out var u) || t.Numel == 0) continue;
+            if (!MaskKernel.Read(t).SequenceEqual(MaskKernel.Read(u))) return false;
+        }
+        return true;
+    }
+}
