@@ -36,7 +36,10 @@ public sealed class PruningCallback : ITrainerCallback
     /// <summary>The masked module, or null for the trainer's model.</summary>
     public Module? Model { get; }
 
-    /// <inheritdoc/>
+    /// <summary>Masks the gradients before clipping, so pruned positions do not count in the gradient norm.</summary>
+    public void OnBeforeStep(Trainer trainer) => Masks.MaskGradients(Model ?? trainer.Model);
+
+    /// <summary>Re-applies the masks to the weights and the optimizer state after the step.</summary>
     public void OnStepEnd(Trainer trainer, in StepInfo info)
     {
         Masks.ApplyAfterStep(Model ?? trainer.Model, trainer.Optimizer);

@@ -7,6 +7,12 @@ namespace ResearchKit.Training;
 /// </summary>
 public interface ITrainerCallback
 {
+    /// <summary>
+    /// After backward, before gradient clipping and the optimizer step: the place to edit gradients (e.g. pruning masks,
+    /// so that pruned positions do not count in the clipping norm).
+    /// </summary>
+    void OnBeforeStep(Trainer trainer) { }
+
     /// <summary>After the optimizer step (and a per-step scheduler step). Gradients (clipped) are still in <c>Tensor.Grad</c>.</summary>
     void OnStepEnd(Trainer trainer, in StepInfo info) { }
 

@@ -12,7 +12,7 @@ namespace ResearchKit.Training;
 /// a run restored mid-epoch continues bit-identically.
 /// </summary>
 /// <remarks>
-/// Per step: zero grads → forward/loss → backward → clip → optimizer step → (per-step) scheduler → <c>OnStepEnd</c>
+/// Per step: zero grads → forward/loss → backward → <c>OnBeforeStep</c> → clip → optimizer step → (per-step) scheduler → <c>OnStepEnd</c>
 /// → at epoch end: (per-epoch) scheduler, <c>OnEpochEnd</c> → evaluation, early stop → checkpoint. The model is in
 /// train mode during steps and in eval mode under <see cref="Torch.NoGrad"/> during evaluation; its mode before
 /// <see cref="Fit"/> is restored at the end.
@@ -195,6 +195,7 @@ public sealed class Trainer
         if (Options.FailOnNonFiniteLoss && !double.IsFinite(lossValue))
             throw new InvalidOperationException($"Trainer: the loss became {lossValue} at step {State.Step + 1} (epoch {State.Epoch}, batch {State.BatchInEpoch}); lower the learning rate or clip gradients (TrainerOptions.ClipGradNorm), or set FailOnNonFiniteLoss = false.");
         loss.Backward();
+        foreach (var cb in Callbacks) cb.OnBeforeStep(this);
         double? gradNorm = null;
         if (Options.ClipGradNorm is double maxNorm) gradNorm = ClipGrad.ClipGradNorm_(Model.Parameters(), maxNorm, Options.ClipNormType).Item();
         if (Options.ClipGradValue is double clip) ClipGrad.ClipGradValue_(Model.Parameters(), clip);

@@ -157,6 +157,52 @@ public class PruningMasksTests
         Assert.Equal(0.7, SparsityReport.Of(model).Total.Pruned / (double)masks.TotalCount(), 2);
     }
 
+    /// <summary>Records, before clipping, the gradient norm the Trainer will see and the gradients at pruned positions.</summary>
+    private sealed class GradProbe(Module model, PruningMasks masks) : ITrainerCallback
+    {
+        public List<double> Norms { get; } = new();
+        public double MaxPrunedGrad { get; private set; }
+
+        public void OnBeforeStep(Trainer trainer)
+        {
+            double sq = 0;
+            foreach (var (name, p) in model.NamedParameters())
+            {
+                var g = p.Grad!.ToArray();
+                foreach (var v in g) sq += (double)v * v;
+                if (masks[name] is { } m)
+                {
+                    var mv = m.ToArray();
+                    for (int i = 0; i < g.Length; i++) if (mv[i] == 0) MaxPrunedGrad = Math.Max(MaxPrunedGrad, Math.Abs(g[i]));
+                }
+            }
+            Norms.Add(Math.Sqrt(sq));
+        }
+
+        public List<double> Reported { get; } = new();
+        public void OnStepEnd(Trainer trainer, in StepInfo info) => Reported.Add(info.GradNorm!.Value);
+    }
+
+    [Fact]
+    public void PruningCallback_MasksGradientsBeforeClipping_SoPrunedWeightsDoNotCountInTheNorm()
+    {
+        var task = new SyntheticTask(128, seed: 4);
+        var model = SyntheticTask.Mlp(5, p: 0f);
+        var masks = new PruningPlan([PruningGroup.Match(model, "fc", 0.7, ["*.weight"])], PruningMethod.Quantile).Prune(model).Masks;
+        masks.Apply(model);
+        var opt = new Sgd(model.Parameters(), lr: 0.05, momentum: 0.9);
+        var trainer = new Trainer(model, opt, (o, y) => ResearchKit.Tensors.Nn.Functional.CrossEntropy(o, y),
+            new TrainerOptions { MaxSteps = 10, EvalAtEnd = false, ClipGradNorm = 1e-3 });
+        var probe = new GradProbe(model, masks);
+        trainer.Callbacks.Add(new PruningCallback(masks));   // runs first
+        trainer.Callbacks.Add(probe);
+        trainer.Fit((e, s) => task.Epoch(e, s, 16), task.BatchesPerEpoch(16));
+        Assert.Equal(0.0, probe.MaxPrunedGrad);
+        Assert.Equal(probe.Norms.Count, probe.Reported.Count);
+        for (int i = 0; i < probe.Norms.Count; i++) Assert.Equal(probe.Norms[i], probe.Reported[i], 4);
+        AssertPrunedZero(model, opt, masks);
+    }
+
     [Fact]
     public void Masks_RoundTripThroughCheckpointDictionary()
     {
