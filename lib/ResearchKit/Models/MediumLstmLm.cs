@@ -60,6 +60,7 @@ public sealed class MediumLstmLm : Module<Tensor, Tensor>
         VocabSize = vocabSize; EmbedDim = embedDim; Hidden = hidden; Layers = layers; DropoutP = dropout;
         _generator = generator;
         var dropGen = dropoutGenerator ?? generator;
+        DropoutGenerator = dropGen;
         Drop = RegisterModule("drop", new Dropout((float)dropout, dropGen));
         Encoder = RegisterModule("encoder", new Embedding(vocabSize, embedDim, generator: generator));
         // The LSTM draws its inter-layer dropout masks from its generator: give it the dropout one, re-initialize from `generator` below.
@@ -69,6 +70,9 @@ public sealed class MediumLstmLm : Module<Tensor, Tensor>
     }
 
     private readonly Generator? _generator;
+
+    /// <summary>The generator of the dropout masks (null: <see cref="Generator.Default"/>); a trainer must capture its state for an exact resume.</summary>
+    public Generator? DropoutGenerator { get; }
 
     /// <summary>Dropout on the embedding and on the last LSTM layer's output.</summary>
     public Dropout Drop { get; }
