@@ -18,7 +18,8 @@ namespace ResearchKit.Experiments;
 /// Presets: <b>paper</b> is the thesis protocol (≈ 4 s per step here, ≈ 930 steps per epoch: ≈ 200 h on 2 cores).
 /// <b>quick</b> keeps the optimizer, schedule, batch, BPTT, carry policy and dropout but shrinks the model to width
 /// <see cref="QuickWidth"/> and trains <see cref="QuickSteps"/> steps (about a third of an epoch), then evaluates on
-/// the whole validation and test sets: enough to see perplexity fall from ≈ 33,000 (uniform) to a few hundred.
+/// the whole validation and test sets (≈ 3.5 min here): perplexity falls from ≈ 33,000 (uniform) to below 1,000
+/// (measured: valid 974, test 923).
 /// <b>smoke</b> trains a width-16 model for 20 steps on the committed WikiText-2 excerpt (batch 8) and evaluates on
 /// 2,000 tokens. Gradient clipping by norm 0.25 is word_language_model's default and an assumption (see the config).
 /// </remarks>
