@@ -36,7 +36,7 @@ public interface IRecipe
 public static class Recipes
 {
     /// <summary>All recipes.</summary>
-    public static IReadOnlyList<IRecipe> All { get; } = [new MnistCnn()];
+    public static IReadOnlyList<IRecipe> All { get; } = [new MnistCnn(), new SeqMnistLstmRecipe(), new SeqMnistLstmRecipe(subsampling: true), new WikiText2LstmRecipe()];
 
     /// <summary>Recipe by name.</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>

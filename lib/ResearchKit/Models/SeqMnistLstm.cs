@@ -1,0 +1,59 @@
+using ResearchKit.Tensors;
+using ResearchKit.Tensors.Nn;
+
+namespace ResearchKit.Models;
+
+/// <summary>
+/// The thesis' sequential-MNIST classifier (Chapter 4): one LSTM layer reading one pixel per time step
+/// (input 1, hidden 128) and a linear layer 128 → 10 on the hidden state of the <b>last</b> time step.
+/// </summary>
+/// <remarks>
+/// Parameters, in PyTorch's names and order: <c>lstm.weight_ih_l0</c> [512, 1], <c>lstm.weight_hh_l0</c> [512, 128],
+/// <c>lstm.bias_ih_l0</c> [512], <c>lstm.bias_hh_l0</c> [512], <c>fc.weight</c> [10, 128], <c>fc.bias</c> [10]:
+/// 4·128·(1 + 128) + 2·4·128 + 128·10 + 10 = 67,850 in total (the thesis rounds to 68k). Initialization is PyTorch's
+/// default (LSTM U(±1/√128), Linear kaiming-uniform). Input is batch-first (N, T, 1) for any T ≥ 1, so sub-sampled
+/// sequences (<see cref="Data.SubsamplingSchedule"/>) go through the same model; output (N, 10) logits.
+/// </remarks>
+public sealed class SeqMnistLstm : Module<Tensor, Tensor>
+{
+    /// <summary>Features per time step (one pixel).</summary>
+    public const int InputSize = 1;
+
+    /// <summary>The recurrent layer, batch-first.</summary>
+    public Lstm Lstm { get; }
+
+    /// <summary>The classifier on the last hidden state.</summary>
+    public Linear Fc { get; }
+
+    /// <summary>Builds the model.</summary>
+    /// <param name="hiddenSize">LSTM width (128 in the thesis).</param>
+    /// <param name="numClasses">Number of classes (10).</param>
+    /// <param name="generator">Random source of the initialization (default: <see cref="Generator.Default"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1.</exception>
+    public SeqMnistLstm(int hiddenSize = 128, int numClasses = 10, Generator? generator = null)
+    {
+        if (hiddenSize < 1) throw new ArgumentOutOfRangeException(nameof(hiddenSize), hiddenSize, "SeqMnistLstm: hiddenSize must be at least 1 (the thesis uses 128).");
+        if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "SeqMnistLstm: numClasses must be at least 1 (10 for MNIST).");
+        Lstm = RegisterModule("lstm", new Lstm(InputSize, hiddenSize, batchFirst: true, generator: generator));
+        Fc = RegisterModule("fc", new Linear(hiddenSize, numClasses, generator: generator));
+    }
+
+    /// <summary>LSTM width.</summary>
+    public int HiddenSize => Lstm.HiddenSize;
+
+    /// <summary>Number of output classes.</summary>
+    public int NumClasses => Fc.OutFeatures;
+
+    /// <summary>Logits (N, classes) of (N, T, 1) pixel sequences, from the hidden state after the last step.</summary>
+    /// <exception cref="ArgumentException">The input is not (N, T, 1).</exception>
+    public override Tensor Forward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Dim != 3 || input.Size(2) != InputSize)
+            throw new ArgumentException($"SeqMnistLstm: expected batch-first pixel sequences (N, T, 1), got shape {input.Shape}; " +
+                "turn (N, 1, 28, 28) images into sequences with SequentialMnist.ToSequences.", nameof(input));
+        // h_n of a 1-layer unidirectional LSTM is the output at the last step: (1, N, H) → (N, H), no slicing of the output needed.
+        var (_, hN, _) = Lstm.Forward(input);
+        return Fc.Forward(hN.Squeeze(0));
+    }
+}
