@@ -71,26 +71,13 @@ public static class Conv2dKernel
         fixed (float* pi = input, pw = weight, pb = bias, po = output)
         {
             nint ai = (nint)pi, aw = (nint)pw, ab = (nint)pb, ao = (nint)po;
-            Parallelism.For(chunks, chunk =>
+            ForEachImageBlock(geo, plan, chunks, (_, n, count, _, sc) =>
             {
-                ChunkRange(chunk, chunks, geo.N, out int n0, out int n1);
-                var s = new Scratch(plan);
-                try
-                {
-                    var w = new ReadOnlySpan<float>((void*)aw, wLen);
-                    var b = new ReadOnlySpan<float>((void*)ab, bLen);
-                    for (int n = n0; n < n1; n += plan.Images)
-                    {
-                        int count = Math.Min(plan.Images, n1 - n);
-                        var x = new ReadOnlySpan<float>((float*)ai + (long)n * plan.InImage, count * plan.InImage);
-                        var y = new Span<float>((float*)ao + (long)n * plan.OutImage, count * plan.OutImage);
-                        ForwardBlock(geo, plan, x, w, b, y, count, s);
-                    }
-                }
-                finally
-                {
-                    s.Return();
-                }
+                var w = new ReadOnlySpan<float>((void*)aw, wLen);
+                var b = new ReadOnlySpan<float>((void*)ab, bLen);
+                var x = new ReadOnlySpan<float>((float*)ai + (long)n * plan.InImage, count * plan.InImage);
+                var y = new Span<float>((float*)ao + (long)n * plan.OutImage, count * plan.OutImage);
+                ForwardBlock(geo, plan, x, w, b, y, count, sc);
             });
         }
     }
@@ -129,25 +116,12 @@ public static class Conv2dKernel
         fixed (float* pgy = gradOutput, pw = weight, pgx = gradInput)
         {
             nint agy = (nint)pgy, aw = (nint)pw, agx = (nint)pgx;
-            Parallelism.For(chunks, chunk =>
+            ForEachImageBlock(geo, plan, chunks, (_, n, count, _, sc) =>
             {
-                ChunkRange(chunk, chunks, geo.N, out int n0, out int n1);
-                var s = new Scratch(plan);
-                try
-                {
-                    var w = new ReadOnlySpan<float>((void*)aw, wLen);
-                    for (int n = n0; n < n1; n += plan.Images)
-                    {
-                        int count = Math.Min(plan.Images, n1 - n);
-                        var gy = new ReadOnlySpan<float>((float*)agy + (long)n * plan.OutImage, count * plan.OutImage);
-                        var gx = new Span<float>((float*)agx + (long)n * plan.InImage, count * plan.InImage);
-                        BackwardInputBlock(geo, plan, gy, w, gx, count, s);
-                    }
-                }
-                finally
-                {
-                    s.Return();
-                }
+                var w = new ReadOnlySpan<float>((void*)aw, wLen);
+                var gy = new ReadOnlySpan<float>((float*)agy + (long)n * plan.OutImage, count * plan.OutImage);
+                var gx = new Span<float>((float*)agx + (long)n * plan.InImage, count * plan.InImage);
+                BackwardInputBlock(geo, plan, gy, w, gx, count, sc);
             });
         }
     }
@@ -195,26 +169,13 @@ public static class Conv2dKernel
             fixed (float* pp = partials)
             {
                 nint ai = (nint)pi, agy = (nint)pgy, agw = (nint)pgw, ap = (nint)pp;
-                Parallelism.For(chunks, chunk =>
+                ForEachImageBlock(geo, plan, chunks, (chunk, n, count, first, sc) =>
                 {
-                    ChunkRange(chunk, chunks, geo.N, out int n0, out int n1);
                     float* dst = chunk == 0 ? (float*)agw : (float*)ap + (long)(chunk - 1) * wLen;
                     var gw = new Span<float>(dst, wLen);
-                    var s = new Scratch(plan);
-                    try
-                    {
-                        for (int n = n0; n < n1; n += plan.Images)
-                        {
-                            int count = Math.Min(plan.Images, n1 - n);
-                            var x = new ReadOnlySpan<float>((float*)ai + (long)n * plan.InImage, count * plan.InImage);
-                            var gy = new ReadOnlySpan<float>((float*)agy + (long)n * plan.OutImage, count * plan.OutImage);
-                            BackwardWeightBlock(geo, plan, x, gy, gw, count, s, accumulate: n > n0);
-                        }
-                    }
-                    finally
-                    {
-                        s.Return();
-                    }
+                    var x = new ReadOnlySpan<float>((float*)ai + (long)n * plan.InImage, count * plan.InImage);
+                    var gy = new ReadOnlySpan<float>((float*)agy + (long)n * plan.OutImage, count * plan.OutImage);
+                    BackwardWeightBlock(geo, plan, x, gy, gw, count, sc, accumulate: !first);
                 });
             }
             for (int c = 1; c < chunks; c++)
@@ -464,6 +425,33 @@ public static class Conv2dKernel
 
     /// <summary>Chunk count depends only on batch size and thread count, so partial sums are reproducible.</summary>
     internal static int BatchChunks(int n) => Math.Max(1, Math.Min(n, Parallelism.Threads));
+
+    /// <summary>Receives one block of <paramref name="count"/> images starting at image <paramref name="n"/>.</summary>
+    private delegate void BlockBody(int chunk, int n, int count, bool firstInChunk, Scratch scratch);
+
+    /// <summary>
+    /// The batch driver shared by the three im2col paths: the batch is split into <paramref name="chunks"/> contiguous
+    /// ranges (one per thread, fixed by the chunk count so results never depend on scheduling), each walked in blocks
+    /// of <c>plan.Images</c> images with scratch buffers owned by the chunk.
+    /// </summary>
+    private static void ForEachImageBlock(in Conv2dGeometry geo, BlockPlan plan, int chunks, BlockBody body)
+    {
+        int total = geo.N;
+        Parallelism.For(chunks, chunk =>
+        {
+            ChunkRange(chunk, chunks, total, out int n0, out int n1);
+            var scratch = new Scratch(plan);
+            try
+            {
+                for (int n = n0; n < n1; n += plan.Images)
+                    body(chunk, n, Math.Min(plan.Images, n1 - n), n == n0, scratch);
+            }
+            finally
+            {
+                scratch.Return();
+            }
+        });
+    }
 
     /// <summary>Contiguous, balanced split of <c>[0, count)</c> into <paramref name="chunks"/> parts.</summary>
     internal static void ChunkRange(int chunk, int chunks, int count, out int start, out int end)
