@@ -68,11 +68,30 @@ public sealed class TicketSearch
     /// <summary>The settings.</summary>
     public TicketConfig Config { get; }
 
-    /// <summary>Called after each round (progress display, run-store logging).</summary>
+    /// <summary>Called after each round (progress display, run-store logging); on a resumed search also for the rounds read back.</summary>
     public Action<TicketRoundResult>? RoundCompleted { get; set; }
 
-    /// <summary>Runs round 0 and one round per objective.</summary>
-    /// <exception cref="InvalidOperationException">The training function returned null, or round 0 ended before t_save.</exception>
+    /// <summary>
+    /// Directory of round checkpoints, or null (the default) for none. When set, every completed round is written there
+    /// atomically and <see cref="Run"/> continues after the last round found, so an interrupted search loses at most the
+    /// round in progress. Round 0 is the same in the four configurations and is stored once
+    /// (<c>dense.safetensors</c>): searches of the same model, seed, training and t_save that share a directory train
+    /// the dense network once. The directory must not be shared by searches that differ in anything else; a different
+    /// initialization θ⁰ or objective list is detected and refused.
+    /// </summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>
+    /// The random generators the search and its training function draw from (model initialization, dropout, data
+    /// order). Their states are stored with every round checkpoint and restored on resume, so a resumed search draws
+    /// exactly the numbers of an uninterrupted one.
+    /// </summary>
+    public IReadOnlyDictionary<string, Generator>? Generators { get; set; }
+
+    /// <summary>Runs round 0 and one round per objective (continuing after the last checkpointed round, if any).</summary>
+    /// <exception cref="InvalidOperationException">The training function returned null, round 0 ended before t_save, or the
+    /// checkpoint directory holds another search.</exception>
+    /// <exception cref="InvalidDataException">A round checkpoint is damaged (the message names the file).</exception>
     public TicketSearchResult Run()
     {
         var model = _createModel() ?? throw new InvalidOperationException("TicketSearch: createModel returned null.");
@@ -80,7 +99,8 @@ public sealed class TicketSearch
         Dictionary<string, Tensor>? thetaSave = Config.SaveStep == 0 ? theta0 : null;
         var masks = new PruningMasks();
         var rounds = new List<TicketRoundResult>(Config.Objectives.Count + 1);
-        for (int r = 0; r <= Config.Objectives.Count; r++)
+        int first = CheckpointDirectory is null ? 0 : Restore(model, theta0, ref thetaSave, ref masks, rounds);
+        for (int r = first; r <= Config.Objectives.Count; r++)
         {
             PruneResult? pruning = null;
             var start = RoundStart.Initialization;
@@ -101,10 +121,58 @@ public sealed class TicketSearch
                     $"TicketSearch: round 0 ended before iteration t_save = {s}, so θ^t_save was never saved; attach context.Callback to the trainer (or call context.AfterStep after each step), or lower SaveStep.");
 
             var record = new TicketRoundResult(r, Config.Configuration, ctx.Objective, start, pruning, result, Config.KeepRoundMasks ? masks.Clone() : null);
+            if (CheckpointDirectory is string dir)
+                TicketCheckpoint.Write(r == 0 ? TicketCheckpoint.DensePath(dir) : TicketCheckpoint.RoundPath(dir, Config.Configuration, r),
+                    record, Snapshot(model), masks, r == 0 ? theta0 : null, r == 0 ? thetaSave : null, Config.SaveStep, Generators);
             rounds.Add(record);
             RoundCompleted?.Invoke(record);
         }
         return new TicketSearchResult(Config.Configuration, rounds, masks);
+    }
+
+    /// <summary>
+    /// Reads the completed rounds of <see cref="CheckpointDirectory"/> in order, leaves the model, masks and generators
+    /// as they were at the end of the last one, and returns the index of the first round still to train.
+    /// </summary>
+    private int Restore(Module model, Dictionary<string, Tensor> theta0, ref Dictionary<string, Tensor>? thetaSave,
+        ref PruningMasks masks, List<TicketRoundResult> rounds)
+    {
+        string dir = CheckpointDirectory!;
+        TicketCheckpoint.Saved? last = null;
+        for (int r = 0; r <= Config.Objectives.Count; r++)
+        {
+            string path = r == 0 ? TicketCheckpoint.DensePath(dir) : TicketCheckpoint.RoundPath(dir, Config.Configuration, r);
+            var saved = TicketCheckpoint.TryRead(path);
+            if (saved is null) break;
+            double? objective = r == 0 ? null : Config.Objectives[r - 1];
+            if (r == 0)
+            {
+                if (saved.Theta0 is null || !SameValues(saved.Theta0, theta0))
+                    throw new InvalidOperationException($"TicketSearch: '{path}' was trained from another initialization θ⁰ (other seed or model), so it belongs to another search; give this search its own CheckpointDirectory or delete '{dir}'.");
+                if (Config.SaveStep is > 0 && saved.SaveStep != Config.SaveStep)
+                    throw new InvalidOperationException($"TicketSearch: '{path}' saved θ at t_save = {saved.SaveStep?.ToString() ?? "none"}, this search asks t_save = {Config.SaveStep}; use another CheckpointDirectory or delete '{dir}'.");
+                thetaSave = Config.SaveStep is null ? null : saved.ThetaSave;
+            }
+            else if (saved.Objective != objective)
+                throw new InvalidOperationException($"TicketSearch: '{path}' was pruned to P = {saved.Objective}, this search's round {r} asks P = {objective}; the objectives changed, so use another CheckpointDirectory or delete '{dir}'.");
+
+            masks = saved.Masks;
+            var pruning = saved.Pruning is null ? null : new PruneResult(masks, saved.Pruning);
+            var record = new TicketRoundResult(r, Config.Configuration, objective, saved.Start, pruning, saved.Result, Config.KeepRoundMasks ? masks.Clone() : null);
+            rounds.Add(record);
+            RoundCompleted?.Invoke(record);
+            last = saved;
+        }
+        if (last is null) return 0;
+        model.LoadStateDict(last.Model);
+        if (Generators is not null)
+            foreach (var (name, g) in Generators)
+            {
+                if (!last.Generators.TryGetValue(name, out var state))
+                    throw new InvalidOperationException($"TicketSearch: '{last.Path}' holds no state for generator '{name}' (it holds: {string.Join(", ", last.Generators.Keys)}); pass the same Generators as the interrupted search.");
+                g.SetState(state);
+            }
+        return rounds.Count;
     }
 
     /// <summary>

@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ResearchKit.Tensors;
+using ResearchKit.Tensors.Serialization;
+
+namespace ResearchKit.Pruning;
+
+/// <summary>
+/// The round files of a resumable <see cref="TicketSearch"/> (<see cref="TicketSearch.CheckpointDirectory"/>), one
+/// safetensors file per completed round, written atomically:
+/// <list type="bullet">
+/// <item><c>dense.safetensors</c>: round 0, which Algorithm 2 runs identically in all four configurations, so they share
+/// it: trained weights (<c>model.*</c>), θ⁰ (<c>theta0.*</c>), θ^t_save (<c>theta_save.*</c>).</item>
+/// <item><c>&lt;configuration&gt;/round-NN.safetensors</c>: pruned round NN: trained weights and masks (<c>mask.*</c>).</item>
+/// </list>
+/// Every file's metadata holds the round's objective, start, pruning thresholds, metrics and the search's generator
+/// states at the end of the round, so a resumed search continues with exactly the random numbers of an uninterrupted one.
+/// </summary>
+internal static class TicketCheckpoint
+{
+    private const string ModelPrefix = "model.";
+    private const string Theta0Prefix = "theta0.";
+    private const string ThetaSavePrefix = "theta_save.";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // metrics and thresholds may be NaN or ∞
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>A round read back from its file.</summary>
+    internal sealed record Saved(
+        string Path,
+        Dictionary<string, Tensor> Model,
+        PruningMasks Masks,
+        Dictionary<string, Tensor>? Theta0,
+        Dictionary<string, Tensor>? ThetaSave,
+        double? Objective,
+        RoundStart Start,
+        IReadOnlyList<GroupPruneResult>? Pruning,
+        RoundResult Result,
+        Dictionary<string, ulong[]> Generators,
+        long? SaveStep);
+
+    /// <summary>Path of the shared dense round.</summary>
+    internal static string DensePath(string directory) => System.IO.Path.Combine(directory, "dense.safetensors");
+
+    /// <summary>Path of pruned round <paramref name="round"/> of a configuration.</summary>
+    internal static string RoundPath(string directory, TicketConfiguration configuration, int round) =>
+        System.IO.Path.Combine(directory, configuration.ToString(), $"round-{round:D2}.safetensors");
+
+    /// <summary>Writes one completed round atomically.</summary>
+    internal static void Write(string path, TicketRoundResult round, Dictionary<string, Tensor> model, PruningMasks masks,
+        Dictionary<string, Tensor>? theta0, Dictionary<string, Tensor>? thetaSave, long? saveStep, IReadOnlyDictionary<string, Generator>? generators)
+    {
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        Add(tensors, ModelPrefix, model);
+        foreach (var (k, v) in masks.ToStateDict()) tensors[k] = v;
+        if (theta0 is not null) Add(tensors, Theta0Prefix, theta0);
+        if (thetaSave is not null && !ReferenceEquals(thetaSave, theta0)) Add(tensors, ThetaSavePrefix, thetaSave);
+
+        var gens = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
+        if (generators is not null) foreach (var (name, g) in generators) gens[name] = g.GetState();
+        var meta = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["format"] = "researchkit.ticket-round/1",
+            ["round"] = round.Round.ToString(CultureInfo.InvariantCulture),
+            ["configuration"] = round.Configuration.ToString(),
+            ["objective"] = round.Objective?.ToString("R", CultureInfo.InvariantCulture) ?? "",
+            ["start"] = round.StartedFrom.ToString(),
+            ["save_step"] = saveStep?.ToString(CultureInfo.InvariantCulture) ?? "",
+            ["pruning"] = JsonSerializer.Serialize(round.Pruning?.Groups, Json),
+            ["result"] = JsonSerializer.Serialize(ResultDto.From(round.Result), Json),
+            ["generators"] = JsonSerializer.Serialize(gens, Json),
+        };
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        SafeTensors.Save(path, tensors, meta);
+    }
+
+    /// <summary>Reads a round file, or null when it does not exist.</summary>
+    /// <exception cref="InvalidDataException">The file is not a ticket-round file or its metadata is damaged.</exception>
+    internal static Saved? TryRead(string path)
+    {
+        if (!File.Exists(path)) return null;
+        var (tensors, meta) = SafeTensors.LoadWithMetadata(path);
+        try
+        {
+            if (!meta.TryGetValue("format", out var format) || format != "researchkit.ticket-round/1")
+                throw new InvalidDataException("not a ticket-round file (metadata 'format' is missing or unknown)");
+            string objective = meta["objective"], saveStep = meta["save_step"];
+            var groups = JsonSerializer.Deserialize<List<GroupPruneResult>>(meta["pruning"], Json);
+            var result = (JsonSerializer.Deserialize<ResultDto>(meta["result"], Json) ?? throw new InvalidDataException("metadata 'result' is null")).ToResult();
+            var gens = JsonSerializer.Deserialize<Dictionary<string, ulong[]>>(meta["generators"], Json) ?? new();
+            var theta0 = Strip(tensors, Theta0Prefix);
+            return new Saved(path, Strip(tensors, ModelPrefix)!, PruningMasks.FromStateDict(tensors), theta0, Strip(tensors, ThetaSavePrefix) ?? theta0,
+                objective.Length == 0 ? null : double.Parse(objective, CultureInfo.InvariantCulture),
+                Enum.Parse<RoundStart>(meta["start"]), groups, result, gens,
+                saveStep.Length == 0 ? null : long.Parse(saveStep, CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is KeyNotFoundException or JsonException or FormatException or ArgumentException or InvalidDataException)
+        {
+            throw new InvalidDataException($"TicketSearch: the round checkpoint '{path}' is damaged ({e.Message}); delete it and the search retrains that round.", e);
+        }
+    }
+
+    private static void Add(Dictionary<string, Tensor> into, string prefix, Dictionary<string, Tensor> state)
+    {
+        foreach (var (k, v) in state) into[prefix + k] = v;
+    }
+
+    private static Dictionary<string, Tensor>? Strip(Dictionary<string, Tensor> tensors, string prefix)
+    {
+        Dictionary<string, Tensor>? d = null;
+        foreach (var (k, v) in tensors)
+            if (k.StartsWith(prefix, StringComparison.Ordinal))
+                (d ??= new Dictionary<string, Tensor>(StringComparer.Ordinal))[k[prefix.Length..]] = v;
+        return d;
+    }
+
+    /// <summary>JSON shape of a <see cref="RoundResult"/> (its loss curve is a list of tuples, which JSON does not name).</summary>
+    private sealed record ResultDto(Dictionary<string, double> Metrics, long[]? CurveSteps, double[]? CurveLosses, string? RunId)
+    {
+        public static ResultDto From(RoundResult r) => new(
+            new Dictionary<string, double>(r.Metrics, StringComparer.Ordinal),
+            r.LossCurve?.Select(p => p.Step).ToArray(), r.LossCurve?.Select(p => p.Loss).ToArray(), r.RunId);
+
+        public RoundResult ToResult()
+        {
+            (long, double)[]? curve = CurveSteps is null || CurveLosses is null ? null : CurveSteps.Zip(CurveLosses).ToArray();
+            return new RoundResult(Metrics, curve, RunId);
+        }
+    }
+}
