@@ -58,7 +58,15 @@ public interface IRunStore : IDisposable
     /// a Running one as is (interrupted: resume from <see cref="LatestCheckpoint"/>), a Failed one switched back to
     /// Running (resume). Atomic across processes: concurrent callers with one config get one run.
     /// </summary>
+    /// <remarks>A store with leases (<see cref="SqliteRunStore"/>) makes the caller the run's owner, and throws
+    /// <see cref="RunLeasedException"/> when another live process owns the Running run.</remarks>
     RunRecord StartOrResume(string configHash, string configJson);
+
+    /// <summary>How often the trainer of a run should call <see cref="Heartbeat"/>; infinite for a store without leases.</summary>
+    TimeSpan HeartbeatInterval => Timeout.InfiniteTimeSpan;
+
+    /// <summary>Renews this process' lease on a Running run; false when the lease was lost (it expired and another process took the run over).</summary>
+    bool Heartbeat(long runId) => true;
 
     /// <summary>Appends metric points (one transaction). NaN and infinities are stored and read back as such.</summary>
     void LogMetrics(long runId, IReadOnlyList<MetricPoint> points);

@@ -13,7 +13,7 @@ internal static class RunStoreSchema
     internal delegate void Migration(SqliteConnection connection, SqliteTransaction transaction);
 
     /// <summary>All migrations; the current schema version is their count.</summary>
-    internal static readonly IReadOnlyList<Migration> Migrations = [CreateV1];
+    internal static readonly IReadOnlyList<Migration> Migrations = [CreateV1, AddLeaseV2];
 
     /// <summary>Version 1: runs, metric series, final metrics, checkpoints, artifacts.</summary>
     private static void CreateV1(SqliteConnection c, SqliteTransaction tx) => Execute(c, tx, """
@@ -49,6 +49,12 @@ internal static class RunStoreSchema
             name TEXT NOT NULL,
             path TEXT NOT NULL,
             PRIMARY KEY(run_id, name));
+        """);
+
+    /// <summary>Version 2: the lease of a Running run (owner process and its last heartbeat).</summary>
+    private static void AddLeaseV2(SqliteConnection c, SqliteTransaction tx) => Execute(c, tx, """
+        ALTER TABLE runs ADD COLUMN owner TEXT;
+        ALTER TABLE runs ADD COLUMN heartbeat_utc TEXT;
         """);
 
     /// <summary>Runs SQL text in a transaction.</summary>

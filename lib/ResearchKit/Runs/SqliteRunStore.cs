@@ -37,6 +37,8 @@ public sealed class SqliteRunStore : IRunStore
 
     static SqliteRunStore() => SQLitePCL.Batteries_V2.Init();
 
+    private TimeSpan _leaseTimeout = TimeSpan.FromMinutes(2);
+
     private SqliteRunStore(string runsDirectory, SqliteConnection connection)
     {
         RunsDirectory = runsDirectory;
@@ -59,6 +61,23 @@ public sealed class SqliteRunStore : IRunStore
         set => _keepCheckpoints = value >= 1 ? value
             : throw new ArgumentOutOfRangeException(nameof(value), value, "SqliteRunStore.KeepCheckpoints must be at least 1 (the checkpoint a run resumes from).");
     }
+
+    /// <summary>
+    /// How long a Running run stays leased to its process after the last heartbeat (default 2 minutes). Past it, or at
+    /// once when the owner was a process of this machine that is gone, another process may resume the run.
+    /// </summary>
+    public TimeSpan LeaseTimeout
+    {
+        get => _leaseTimeout;
+        set => _leaseTimeout = value > TimeSpan.Zero ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "SqliteRunStore.LeaseTimeout must be positive.");
+    }
+
+    /// <summary>The identity this store writes into leases (this process; tests substitute others).</summary>
+    internal RunOwner Owner { get; set; } = RunOwner.Current;
+
+    /// <inheritdoc/>
+    public TimeSpan HeartbeatInterval => _leaseTimeout / 4;
 
     /// <summary>Receives warnings (unreadable checkpoint skipped, file that could not be deleted). Default: standard error.</summary>
     public Action<string> Warning { get; set; } = static message => Console.Error.WriteLine($"warning: {message}");
@@ -142,7 +161,9 @@ public sealed class SqliteRunStore : IRunStore
     /// Returns the newest run with this config hash when there is one: a Completed run as is (the caller shows its
     /// stored result), a Running run as is (resume), a Failed run switched back to Running with its error cleared
     /// (resume). Otherwise inserts a new Running run. Atomic: concurrent callers with the same config get the same run.
+    /// The caller becomes the run's lease owner; a Running run whose owner is another live process is refused.
     /// </summary>
+    /// <exception cref="RunLeasedException">Another live process trains this run (see <see cref="LeaseTimeout"/>).</exception>
     /// <exception cref="ArgumentException"><paramref name="configHash"/> is not the SHA-256 of <paramref name="configJson"/> (use <see cref="RunConfig"/>).</exception>
     public RunRecord StartOrResume(string configHash, string configJson)
     {
@@ -159,28 +180,69 @@ public sealed class SqliteRunStore : IRunStore
             using var tx = _connection.BeginTransaction(deferred: false);
             var existing = QueryRuns(tx, "WHERE config_hash = $p ORDER BY id DESC LIMIT 1", configHash);
             long id;
+            var now = DateTime.UtcNow;
             if (existing.Count == 1)
             {
                 var run = existing[0];
-                if (run.Status != RunStatus.Failed) return run; // read-only transaction: nothing to commit
+                if (run.Status == RunStatus.Completed) return run; // read-only transaction: nothing to commit
                 id = run.Id;
-                using var upd = Command(tx, "UPDATE runs SET status = $s, ended_utc = NULL, error = NULL WHERE id = $id;");
+                if (run.Status == RunStatus.Running) ThrowIfLeasedByOther(tx, id, now);
+                using var upd = Command(tx, "UPDATE runs SET status = $s, ended_utc = NULL, error = NULL, owner = $o, heartbeat_utc = $t WHERE id = $id;");
                 upd.Parameters.AddWithValue("$s", nameof(RunStatus.Running));
+                upd.Parameters.AddWithValue("$o", Owner.ToString());
+                upd.Parameters.AddWithValue("$t", FormatTime(now));
                 upd.Parameters.AddWithValue("$id", id);
                 upd.ExecuteNonQuery();
             }
             else
             {
-                using var ins = Command(tx, "INSERT INTO runs(config_hash, config_json, status, started_utc) VALUES($h, $j, $s, $t) RETURNING id;");
+                using var ins = Command(tx, "INSERT INTO runs(config_hash, config_json, status, started_utc, owner, heartbeat_utc) VALUES($h, $j, $s, $t, $o, $t) RETURNING id;");
                 ins.Parameters.AddWithValue("$h", configHash);
                 ins.Parameters.AddWithValue("$j", configJson);
                 ins.Parameters.AddWithValue("$s", nameof(RunStatus.Running));
-                ins.Parameters.AddWithValue("$t", FormatTime(DateTime.UtcNow));
+                ins.Parameters.AddWithValue("$t", FormatTime(now));
+                ins.Parameters.AddWithValue("$o", Owner.ToString());
                 id = (long)ins.ExecuteScalar()!;
             }
             var result = QueryRuns(tx, "WHERE id = $p", id)[0];
             tx.Commit();
             return result;
+        }
+    }
+
+    /// <summary>
+    /// Throws <see cref="RunLeasedException"/> when a Running run belongs to another process that is still alive: its
+    /// heartbeat is younger than <see cref="LeaseTimeout"/> and, when it ran on this machine, the process still exists.
+    /// A run without a lease (written before leases existed) is free.
+    /// </summary>
+    private void ThrowIfLeasedByOther(SqliteTransaction tx, long runId, DateTime now)
+    {
+        using var cmd = Command(tx, "SELECT owner, heartbeat_utc FROM runs WHERE id = $r;");
+        cmd.Parameters.AddWithValue("$r", runId);
+        using var reader = cmd.ExecuteReader();
+        if (!reader.Read() || reader.IsDBNull(0) || reader.IsDBNull(1)) return;
+        string ownerText = reader.GetString(0);
+        if (ownerText == Owner.ToString()) return; // our own lease (e.g. a retry in the same process)
+        var heartbeat = ParseTime(reader.GetString(1));
+        var owner = RunOwner.Parse(ownerText);
+        bool alive = owner is not null && now - heartbeat < _leaseTimeout && !owner.IsGoneFromThisHost();
+        if (alive) throw new RunLeasedException(runId, owner, heartbeat, _leaseTimeout);
+        if (owner is not null)
+            Warning($"run {runId}: taking over the lease of process {owner.ProcessId} on {owner.Host} (last heartbeat {heartbeat:u}; the process is gone or silent); resuming from the last checkpoint.");
+    }
+
+    /// <inheritdoc/>
+    public bool Heartbeat(long runId)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var cmd = Command(null, "UPDATE runs SET heartbeat_utc = $t WHERE id = $r AND owner = $o AND status = $s;");
+            cmd.Parameters.AddWithValue("$t", FormatTime(DateTime.UtcNow));
+            cmd.Parameters.AddWithValue("$r", runId);
+            cmd.Parameters.AddWithValue("$o", Owner.ToString());
+            cmd.Parameters.AddWithValue("$s", nameof(RunStatus.Running));
+            return cmd.ExecuteNonQuery() == 1;
         }
     }
 

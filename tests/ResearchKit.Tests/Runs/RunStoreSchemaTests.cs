@@ -11,7 +11,7 @@ public class RunStoreSchemaTests
     {
         using var dir = new TempRunsDir();
         using var store = SqliteRunStore.Open(dir.Path);
-        Assert.Equal(1, SqliteRunStore.SchemaVersion);
+        Assert.Equal(2, SqliteRunStore.SchemaVersion);
         Assert.Equal((long)SqliteRunStore.SchemaVersion, store.ExecuteScalar("PRAGMA user_version;"));
         foreach (string table in new[] { "runs", "metrics", "final_metrics", "checkpoints", "artifacts" })
             Assert.Equal(1L, store.ExecuteScalar($"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}';"));
@@ -36,15 +36,15 @@ public class RunStoreSchemaTests
         using (var store = SqliteRunStore.Open(dir.Path)) id = store.StartOrResume(cfg.Hash, cfg.Json).Id;
 
         int calls = 0;
-        RunStoreSchema.Migration v2 = (c, tx) =>
+        RunStoreSchema.Migration next = (c, tx) =>
         {
             calls++;
             RunStoreSchema.Execute(c, tx, "ALTER TABLE runs ADD COLUMN note TEXT; UPDATE runs SET note = 'migrated';");
         };
-        var migrations = new List<RunStoreSchema.Migration>(RunStoreSchema.Migrations) { v2 };
+        var migrations = new List<RunStoreSchema.Migration>(RunStoreSchema.Migrations) { next };
         using (var store = SqliteRunStore.Open(dir.Path, migrations))
         {
-            Assert.Equal(2L, store.ExecuteScalar("PRAGMA user_version;"));
+            Assert.Equal(3L, store.ExecuteScalar("PRAGMA user_version;"));
             Assert.Equal("migrated", store.ExecuteScalar($"SELECT note FROM runs WHERE id = {id};"));
             Assert.Equal(id, store.Find(cfg.Hash)!.Id);
         }
@@ -53,7 +53,7 @@ public class RunStoreSchemaTests
 
         // The old code refuses the newer database instead of misreading it.
         var ex = Assert.Throws<NotSupportedException>(() => SqliteRunStore.Open(dir.Path));
-        Assert.Contains("schema version 2", ex.Message);
+        Assert.Contains("schema version 3", ex.Message);
         Assert.Contains("update ResearchKit", ex.Message);
     }
 
@@ -70,7 +70,7 @@ public class RunStoreSchemaTests
         var migrations = new List<RunStoreSchema.Migration>(RunStoreSchema.Migrations) { broken };
         Assert.Throws<InvalidOperationException>(() => SqliteRunStore.Open(dir.Path, migrations));
         using var store = SqliteRunStore.Open(dir.Path);
-        Assert.Equal(1L, store.ExecuteScalar("PRAGMA user_version;"));
+        Assert.Equal((long)SqliteRunStore.SchemaVersion, store.ExecuteScalar("PRAGMA user_version;"));
         Assert.Equal(0L, store.ExecuteScalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'half_done';"));
     }
 

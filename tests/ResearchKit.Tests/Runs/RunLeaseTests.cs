@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using ResearchKit.Runs;
+using ResearchKit.Training;
+using Xunit;
+
+namespace ResearchKit.Tests.Runs;
+
+/// <summary>Leases: a Running run belongs to one live process; a dead or silent owner's run is taken over.</summary>
+public class RunLeaseTests
+{
+    private static readonly RunConfig Cfg = SqliteRunStoreTests.Config(7);
+
+    /// <summary>A real other process of this machine (so its liveness is checked, not assumed).</summary>
+    private static Process StartSleeper() => Process.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;
+
+    private static long StartAs(SqliteRunStore store, RunOwner owner)
+    {
+        var me = store.Owner;
+        store.Owner = owner;
+        try { return store.StartOrResume(Cfg.Hash, Cfg.Json).Id; }
+        finally { store.Owner = me; }
+    }
+
+    [Fact]
+    public void RunOfAnotherLiveProcess_IsRefusedWithWhoAndWhatToDo()
+    {
+        using var dir = new TempRunsDir();
+        using var store = SqliteRunStore.Open(dir.Path);
+        using var sleeper = StartSleeper();
+        try
+        {
+            long id = StartAs(store, RunOwner.Of(sleeper));
+            var e = Assert.Throws<RunLeasedException>(() => store.StartOrResume(Cfg.Hash, Cfg.Json));
+            Assert.Equal(id, e.RunId);
+            Assert.Equal(sleeper.Id, e.Owner!.ProcessId);
+            Assert.Contains($"process {sleeper.Id}", e.Message);
+            Assert.Contains("lease expires", e.Message);
+
+            // The same through ExperimentRunner: the body never runs.
+            bool ran = false;
+            Assert.Throws<RunLeasedException>(() => ExperimentRunner.Run(store, Cfg.Json, Cfg.Hash, _ => { ran = true; return new Dictionary<string, double>(); }));
+            Assert.False(ran);
+
+            // Once that process is gone, its run is taken over at once (same machine: no need to wait for the timeout).
+            sleeper.Kill();
+            sleeper.WaitForExit();
+            var warnings = new List<string>();
+            store.Warning = warnings.Add;
+            Assert.Equal(id, store.StartOrResume(Cfg.Hash, Cfg.Json).Id);
+            Assert.Contains(warnings, w => w.Contains("taking over the lease", StringComparison.Ordinal));
+            Assert.Equal(RunOwner.Current.ToString(), store.ExecuteScalar($"SELECT owner FROM runs WHERE id = {id};"));
+        }
+        finally
+        {
+            if (!sleeper.HasExited) sleeper.Kill();
+        }
+    }
+
+    [Fact]
+    public void RunOfAnotherMachine_IsLeasedUntilItsHeartbeatIsOlderThanTheTimeout()
+    {
+        using var dir = new TempRunsDir();
+        using var store = SqliteRunStore.Open(dir.Path);
+        store.Warning = _ => { };
+        var remote = new RunOwner("some-other-host", 4242, 638000000000000000);
+        long id = StartAs(store, remote);
+        Assert.Throws<RunLeasedException>(() => store.StartOrResume(Cfg.Hash, Cfg.Json));
+
+        store.ExecuteScalar($"UPDATE runs SET heartbeat_utc = '{DateTime.UtcNow.AddMinutes(-3):O}' WHERE id = {id};");
+        Assert.Equal(id, store.StartOrResume(Cfg.Hash, Cfg.Json).Id); // 3 min of silence > the 2 min default
+
+        // Now ours is the fresh lease of a live process: the other machine's process is refused in turn.
+        Assert.Throws<RunLeasedException>(() => StartAs(store, remote));
+    }
+
+    [Fact]
+    public void Heartbeat_RenewsOnlyTheOwnersLease()
+    {
+        using var dir = new TempRunsDir();
+        using var store = SqliteRunStore.Open(dir.Path);
+        long id = store.StartOrResume(Cfg.Hash, Cfg.Json).Id;
+        store.ExecuteScalar($"UPDATE runs SET heartbeat_utc = '{DateTime.UtcNow.AddHours(-1):O}' WHERE id = {id};");
+        Assert.True(store.Heartbeat(id));
+        var beat = DateTime.Parse((string)store.ExecuteScalar($"SELECT heartbeat_utc FROM runs WHERE id = {id};")!, null, System.Globalization.DateTimeStyles.RoundtripKind);
+        Assert.True(DateTime.UtcNow - beat < TimeSpan.FromMinutes(1));
+
+        store.ExecuteScalar($"UPDATE runs SET owner = 'some-other-host:1:1' WHERE id = {id};");
+        Assert.False(store.Heartbeat(id)); // taken over: this process must not renew someone else's lease
+        store.Complete(id, new Dictionary<string, double>());
+        Assert.False(store.Heartbeat(id));
+    }
+
+    [Fact]
+    public void ExperimentRunner_KeepsTheLeaseAliveWhileTheBodyRuns()
+    {
+        using var dir = new TempRunsDir();
+        using var store = SqliteRunStore.Open(dir.Path);
+        store.LeaseTimeout = TimeSpan.FromMilliseconds(400); // heartbeat every 100 ms
+        string? during = null;
+        ExperimentRunner.Run(store, Cfg.Json, Cfg.Hash, ctx =>
+        {
+            store.ExecuteScalar($"UPDATE runs SET heartbeat_utc = '{DateTime.UtcNow.AddHours(-1):O}' WHERE id = {ctx.RunId};");
+            var until = DateTime.UtcNow.AddSeconds(5);
+            while (DateTime.UtcNow < until)
+            {
+                Thread.Sleep(50);
+                during = (string?)store.ExecuteScalar($"SELECT heartbeat_utc FROM runs WHERE id = {ctx.RunId};");
+                if (DateTime.UtcNow - DateTime.Parse(during!, null, System.Globalization.DateTimeStyles.RoundtripKind) < TimeSpan.FromMinutes(1)) break;
+            }
+            return new Dictionary<string, double> { ["x"] = 1 };
+        });
+        Assert.NotNull(during);
+        Assert.True(DateTime.UtcNow - DateTime.Parse(during!, null, System.Globalization.DateTimeStyles.RoundtripKind) < TimeSpan.FromMinutes(1),
+            "the heartbeat timer did not renew the lease while the body ran");
+    }
+
+    [Fact]
+    public void RunFromBeforeLeases_IsResumable()
+    {
+        using var dir = new TempRunsDir();
+        using (var v1 = SqliteRunStore.Open(dir.Path, RunStoreSchema.Migrations.Take(1).ToList()))
+            v1.ExecuteScalar("INSERT INTO runs(config_hash, config_json, status, started_utc) " + // as version-1 code wrote it: no lease
+                $"VALUES('{Cfg.Hash}', '{Cfg.Json.Replace("'", "''", StringComparison.Ordinal)}', 'Running', '{DateTime.UtcNow:O}');");
+        using var store = SqliteRunStore.Open(dir.Path);
+        Assert.IsType<DBNull>(store.ExecuteScalar("SELECT owner FROM runs;"));
+        Assert.Equal(RunStatus.Running, store.StartOrResume(Cfg.Hash, Cfg.Json).Status);
+    }
+
+    [Theory]
+    [InlineData("host:12:345", "host", 12, 345L)]
+    [InlineData("fe80::1:12:345", "fe80::1", 12, 345L)]
+    public void Owner_RoundTripsThroughItsStoredForm(string text, string host, int pid, long ticks)
+    {
+        var o = RunOwner.Parse(text)!;
+        Assert.Equal(new RunOwner(host, pid, ticks), o);
+        Assert.Equal(text, o.ToString());
+        Assert.Null(RunOwner.Parse("garbage"));
+        Assert.False(RunOwner.Current.IsGoneFromThisHost());
+    }
+}
