@@ -92,7 +92,9 @@ public static partial class NotebookParameters
         var code = new StringBuilder("// Parameters injected by `rk nb run` (papermill convention): they override the cell tagged \"parameters\".\n");
         foreach (var (name, raw) in all) code.Append("var ").Append(name).Append(" = ").Append(ToLiteral(raw)).Append(";\n");
         var ids = notebook.Cells.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-        var cell = new NotebookCell(CellType.Code, code.ToString().TrimEnd('\n'), CellId.New(ids)) { Metadata = PolyglotMetadata.CodeCell() };
+        // A fixed id (papermill draws a random one) keeps executed notebooks byte-stable from run to run.
+        string id = ids.Contains(InjectedTag) ? CellId.New(ids) : InjectedTag;
+        var cell = new NotebookCell(CellType.Code, code.ToString().TrimEnd('\n'), id) { Metadata = PolyglotMetadata.CodeCell() };
         cell.AddTag(InjectedTag);
         int at = notebook.Cells.FindIndex(c => c.HasTag(ParametersTag));
         notebook.Cells.Insert(at + 1, cell);

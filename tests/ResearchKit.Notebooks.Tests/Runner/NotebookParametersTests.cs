@@ -58,10 +58,23 @@ public class NotebookParametersTests
         Assert.NotNull(cell);
         Assert.Equal(["refs", "params", cell.Id, "body"], nb.Cells.Select(c => c.Id));
         Assert.True(CellId.IsValid(cell.Id));
+        Assert.Equal("injected-parameters", cell.Id); // fixed, so executed notebooks don't change id from run to run
         Assert.Equal(["injected-parameters"], cell.Tags);
         Assert.Equal("csharp", cell.KernelName);
         Assert.EndsWith("var preset = \"smoke\";\nvar epochs = 3;\nvar lr = 0.01;\nvar name = \"run a\";", cell.Source);
         Assert.True(nb.Cells[1].HasTag("parameters"));
+    }
+
+    [Fact]
+    public void A_user_cell_named_injected_parameters_keeps_its_id()
+    {
+        var nb = new NotebookBuilder()
+            .CodeWithId("var preset = \"paper\";", "params", "parameters")
+            .CodeWithId("var x = 1;", "injected-parameters")
+            .Build();
+        var cell = NotebookParameters.Inject(nb, [new("x", "2")])!;
+        Assert.NotEqual("injected-parameters", cell.Id);
+        Assert.Equal(nb.Cells.Count, nb.Cells.Select(c => c.Id).Distinct().Count());
     }
 
     [Fact]
@@ -72,6 +85,7 @@ public class NotebookParametersTests
         var second = NotebookParameters.Inject(nb, [new("epochs", "4")])!;
         Assert.Single(nb.Cells, c => c.HasTag("injected-parameters"));
         Assert.Same(second, nb.Cells[2]);
+        Assert.Equal(first.Id, second.Id);
         Assert.EndsWith("var epochs = 4;", second.Source);
         Assert.Equal(4, nb.Cells.Count);
         _ = first;
