@@ -176,6 +176,11 @@ public sealed class SeqMnistLstmRecipe : IRecipe
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.BatchSize > train.Count)
             throw new ArgumentException($"SeqMnistLstmRecipe.TrainRound: batch size {settings.BatchSize} exceeds the {train.Count} training images; lower SeqMnistTraining.BatchSize.");
+        int k = settings.PixelsPerStep;
+        if (k != model.PixelsPerStep)
+            throw new ArgumentException($"SeqMnistLstmRecipe.TrainRound: the settings read {k} pixel(s) per step but the model was built for {model.PixelsPerStep}; build it with new SeqMnistLstm(pixelsPerStep: {k}).");
+        if (k != 1 && settings.Subsampling is not null)
+            throw new ArgumentException("SeqMnistLstmRecipe.TrainRound: the sub-sampling schedule thins pixel sequences; use it with PixelsPerStep = 1.");
         var opt = optimizer?.Invoke(model.Parameters()) ?? new RmsProp(model.Parameters(), lr: settings.Lr, alpha: settings.Alpha, eps: settings.Eps);
         using var trainLoader = SequentialMnist.Loader(train, settings.BatchSize, shuffle: true, settings.DataSeed, dropLast: true);
         using var testLoader = SequentialMnist.Loader(test, settings.EvalBatchSize, shuffle: false, settings.DataSeed);
@@ -184,7 +189,7 @@ public sealed class SeqMnistLstmRecipe : IRecipe
         ForwardLoss forward = (x, y) =>
         {
             // The trainer's step counter is the index of the step being computed: Algorithm 4 picks its rate from it.
-            var seqs = SequentialMnist.ToSequences(x);
+            var seqs = SequentialMnist.ToSequences(x, k);
             if (schedule is not null) seqs = schedule.Apply(seqs, trainer!.State.Step);
             var logits = model.Forward(seqs);
             return (F.CrossEntropy(logits, y), logits);
@@ -195,7 +200,7 @@ public sealed class SeqMnistLstmRecipe : IRecipe
             LogEvery = settings.LogEvery,
             EvalEvery = settings.EvalEvery,
             CheckpointEvery = context is null ? 0 : settings.CheckpointEvery,
-            Evaluate = () => Metrics.Evaluate(model, testLoader.Epoch(0).Select(b => (SequentialMnist.ToSequences(b.Images), b.Labels))),
+            Evaluate = () => Metrics.Evaluate(model, testLoader.Epoch(0).Select(b => (SequentialMnist.ToSequences(b.Images, k), b.Labels))),
             Progress = progress ?? SilentProgressSink.Instance,
             Description = description ?? $"seq-MNIST LSTM ({train.Name})",
         });

@@ -16,7 +16,7 @@ namespace ResearchKit.Models;
 /// </remarks>
 public sealed class SeqMnistLstm : Module<Tensor, Tensor>
 {
-    /// <summary>Features per time step (one pixel).</summary>
+    /// <summary>Features per time step in the thesis (one pixel).</summary>
     public const int InputSize = 1;
 
     /// <summary>The recurrent layer, batch-first.</summary>
@@ -29,29 +29,34 @@ public sealed class SeqMnistLstm : Module<Tensor, Tensor>
     /// <param name="hiddenSize">LSTM width (128 in the thesis).</param>
     /// <param name="numClasses">Number of classes (10).</param>
     /// <param name="generator">Random source of the initialization (default: <see cref="Generator.Default"/>).</param>
+    /// <param name="pixelsPerStep">Pixels read per time step: 1 in the thesis; 28 reads a row per step (see <see cref="Data.SequentialMnist.ToSequences(Tensor, int)"/>).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is below 1.</exception>
-    public SeqMnistLstm(int hiddenSize = 128, int numClasses = 10, Generator? generator = null)
+    public SeqMnistLstm(int hiddenSize = 128, int numClasses = 10, Generator? generator = null, int pixelsPerStep = InputSize)
     {
+        if (pixelsPerStep < 1) throw new ArgumentOutOfRangeException(nameof(pixelsPerStep), pixelsPerStep, "SeqMnistLstm: pixelsPerStep must be at least 1 (1 pixel per step in the thesis, 28 for rows).");
         if (hiddenSize < 1) throw new ArgumentOutOfRangeException(nameof(hiddenSize), hiddenSize, "SeqMnistLstm: hiddenSize must be at least 1 (the thesis uses 128).");
         if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "SeqMnistLstm: numClasses must be at least 1 (10 for MNIST).");
-        Lstm = RegisterModule("lstm", new Lstm(InputSize, hiddenSize, batchFirst: true, generator: generator));
+        Lstm = RegisterModule("lstm", new Lstm(pixelsPerStep, hiddenSize, batchFirst: true, generator: generator));
         Fc = RegisterModule("fc", new Linear(hiddenSize, numClasses, generator: generator));
     }
 
     /// <summary>LSTM width.</summary>
     public int HiddenSize => Lstm.HiddenSize;
 
+    /// <summary>Pixels per time step (the LSTM's input size).</summary>
+    public int PixelsPerStep => Lstm.InputSize;
+
     /// <summary>Number of output classes.</summary>
     public int NumClasses => Fc.OutFeatures;
 
-    /// <summary>Logits (N, classes) of (N, T, 1) pixel sequences, from the hidden state after the last step.</summary>
-    /// <exception cref="ArgumentException">The input is not (N, T, 1).</exception>
+    /// <summary>Logits (N, classes) of (N, T, k) pixel sequences (k = <see cref="PixelsPerStep"/>), from the hidden state after the last step.</summary>
+    /// <exception cref="ArgumentException">The input is not (N, T, k).</exception>
     public override Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (input.Dim != 3 || input.Size(2) != InputSize)
-            throw new ArgumentException($"SeqMnistLstm: expected batch-first pixel sequences (N, T, 1), got shape {input.Shape}; " +
-                "turn (N, 1, 28, 28) images into sequences with SequentialMnist.ToSequences.", nameof(input));
+        if (input.Dim != 3 || input.Size(2) != PixelsPerStep)
+            throw new ArgumentException($"SeqMnistLstm: expected batch-first pixel sequences (N, T, {PixelsPerStep}), got shape {input.Shape}; " +
+                $"turn (N, 1, 28, 28) images into sequences with SequentialMnist.ToSequences(images, {PixelsPerStep}).", nameof(input));
         // h_n of a 1-layer unidirectional LSTM is the output at the last step: (1, N, H) → (N, H), no slicing of the output needed.
         var (_, hN, _) = Lstm.Forward(input);
         return Fc.Forward(hN.Squeeze(0));

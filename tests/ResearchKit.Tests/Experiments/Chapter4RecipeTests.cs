@@ -136,6 +136,22 @@ public class Chapter4RecipeTests
     }
 
     [Fact]
+    public void SeqMnistTrainRound_ReadingRows_LearnsInAFewHundredSteps_AndRefusesMismatchedSettings()
+    {
+        var data = Samples.Mnist();
+        var (train, test) = (data.Take(800), data.Subset(Enumerable.Range(800, 200).ToArray()));
+        var settings = new SeqMnistTraining { Iterations = 240, BatchSize = 20, LogEvery = 40, PixelsPerStep = 28 };
+        var r = SeqMnistLstmRecipe.TrainRound(new SeqMnistLstm(generator: new Generator(1), pixelsPerStep: 28), train, test, settings);
+        Assert.True(r.FinalMetrics["accuracy"] > 0.6, $"row-wise LSTM after 240 steps: accuracy {r.FinalMetrics["accuracy"]:P1} on 200 held-out sample images (chance 10%)");
+
+        var e = Assert.Throws<ArgumentException>(() => SeqMnistLstmRecipe.TrainRound(new SeqMnistLstm(generator: new Generator(1)), train, test, settings));
+        Assert.Contains("new SeqMnistLstm(pixelsPerStep: 28)", e.Message);
+        var both = settings with { Subsampling = new SubsamplingSchedule([2], [10]) };
+        Assert.Contains("PixelsPerStep = 1", Assert.Throws<ArgumentException>(() =>
+            SeqMnistLstmRecipe.TrainRound(new SeqMnistLstm(generator: new Generator(1), pixelsPerStep: 28), train, test, both)).Message);
+    }
+
+    [Fact]
     public void LmTrainRound_UsesTheGivenOptimizer_AndReportsPerplexity()
     {
         var corpus = Samples.WikiText2();

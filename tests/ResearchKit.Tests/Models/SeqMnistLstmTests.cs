@@ -95,4 +95,23 @@ public class SeqMnistLstmTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new SeqMnistLstm(hiddenSize: 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SeqMnistLstm(numClasses: 0));
     }
+
+    [Fact]
+    public void RowSequences_AreTheImageRows_AndFeedAModelBuiltForThem()
+    {
+        var images = Tensor.Arange(2 * 784).Reshape(2, 1, 28, 28).Contiguous();
+        var rows = SequentialMnist.ToSequences(images, 28);
+        Assert.Equal(new[] { 2, 28, 28 }, rows.Shape.ToArray());
+        for (int r = 0; r < 28; r += 9)
+            Assert.Equal(images.Select(0, 1).Select(0, 0).Select(0, r).ToArray(), rows.Select(0, 1).Select(0, r).ToArray());
+
+        var m = new SeqMnistLstm(generator: new Generator(3), pixelsPerStep: 28);
+        Assert.Equal(28, m.PixelsPerStep);
+        Assert.Equal(new[] { 512, 28 }, m.StateDict()["lstm.weight_ih_l0"].Shape.ToArray());
+        Assert.Equal(new[] { 2, 10 }, m.Forward(rows).Shape.ToArray());
+        var ex = Assert.Throws<ArgumentException>(() => m.Forward(SequentialMnist.ToSequences(images)));
+        Assert.Contains("(N, T, 28)", ex.Message);
+        Assert.Contains("ToSequences(images, 28)", ex.Message);
+        Assert.Contains("divide the 784 pixels", Assert.Throws<ArgumentException>(() => SequentialMnist.ToSequences(images, 27)).Message);
+    }
 }

@@ -15,20 +15,25 @@ public static class SequentialMnist
     /// <summary>The per-image pipeline: <c>ToFloat()</c> then <c>Standardize()</c>.</summary>
     public static ImageTransform Transform() => Transforms.ToFloat().Then(Transforms.Standardize());
 
-    /// <summary>A loader producing standardized (N, 1, 28, 28) batches; turn them into sequences with <see cref="ToSequences(Tensor)"/>.</summary>
+    /// <summary>A loader producing standardized (N, 1, 28, 28) batches; turn them into sequences with <see cref="ToSequences(Tensor, int)"/>.</summary>
     public static DataLoader Loader(ImageDataset dataset, int batchSize, bool shuffle, long seed, bool dropLast = false, int prefetch = 2) =>
         new(dataset, batchSize, shuffle, seed, Transform(), dropLast, prefetch);
 
     /// <summary>
-    /// Views (N, C, H, W) images as (N, C·H·W, 1) sequences (row-major pixel order; a view when contiguous, so free).
+    /// Views (N, C, H, W) images as (N, C·H·W / k, k) sequences of <paramref name="pixelsPerStep"/> = k consecutive
+    /// pixels in row-major order (a view when contiguous, so free): k = 1 is the thesis' pixel-by-pixel task (784 steps),
+    /// k = W reads one image row per step (28 steps of 28 pixels).
     /// </summary>
-    /// <exception cref="ArgumentException">The tensor is not 4-D.</exception>
-    public static Tensor ToSequences(Tensor images)
+    /// <exception cref="ArgumentException">The tensor is not 4-D, or k does not divide C·H·W.</exception>
+    public static Tensor ToSequences(Tensor images, int pixelsPerStep = 1)
     {
         if (images.Dim != 4)
             throw new ArgumentException($"SequentialMnist.ToSequences: expected (N, C, H, W) images, got shape {images.Shape}.");
         var s = images.Shape;
-        return images.Reshape(s[0], s[1] * s[2] * s[3], 1);
+        int pixels = s[1] * s[2] * s[3];
+        if (pixelsPerStep < 1 || pixels % pixelsPerStep != 0)
+            throw new ArgumentException($"SequentialMnist.ToSequences: pixelsPerStep {pixelsPerStep} must be ≥ 1 and divide the {pixels} pixels of an image (1 for pixel sequences, {s[3]} for rows).", nameof(pixelsPerStep));
+        return images.Reshape(s[0], pixels / pixelsPerStep, pixelsPerStep);
     }
 
     /// <summary>The sequences (N, C·H·W, 1) of a batch.</summary>
