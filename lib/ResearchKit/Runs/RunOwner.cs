@@ -12,6 +12,9 @@ namespace ResearchKit.Runs;
 /// <param name="StartTicks">Process start time, UTC ticks.</param>
 public sealed record RunOwner(string Host, int ProcessId, long StartTicks)
 {
+    /// <summary>How far apart two readings of one process' start time may be (they jitter by milliseconds).</summary>
+    internal static readonly TimeSpan StartTimeTolerance = TimeSpan.FromSeconds(1);
+
     /// <summary>This process.</summary>
     public static RunOwner Current { get; } = Of(Process.GetCurrentProcess());
 
@@ -48,7 +51,10 @@ public sealed record RunOwner(string Host, int ProcessId, long StartTicks)
         try
         {
             using var p = Process.GetProcessById(ProcessId);
-            return p.HasExited || p.StartTime.ToUniversalTime().Ticks != StartTicks;
+            // StartTime is derived from the boot time, which .NET recomputes on each call: the same process reads a few
+            // milliseconds apart from one call to the next, so compare with a tolerance. A recycled id starts later
+            // than its first owner by at least that owner's lifetime.
+            return p.HasExited || Math.Abs(p.StartTime.ToUniversalTime().Ticks - StartTicks) > StartTimeTolerance.Ticks;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {

@@ -29,7 +29,11 @@ public class RunLeaseTests
         using var sleeper = StartSleeper();
         try
         {
-            long id = StartAs(store, RunOwner.Of(sleeper));
+            // As another process reads it: Process.StartTime jitters by milliseconds from one reading to the next.
+            var owner = RunOwner.Of(sleeper) with { StartTicks = RunOwner.Of(sleeper).StartTicks + TimeSpan.FromMilliseconds(40).Ticks };
+            Assert.False(owner.IsGoneFromThisHost());
+            Assert.True((owner with { StartTicks = owner.StartTicks - TimeSpan.FromSeconds(30).Ticks }).IsGoneFromThisHost()); // a recycled id
+            long id = StartAs(store, owner);
             var e = Assert.Throws<RunLeasedException>(() => store.StartOrResume(Cfg.Hash, Cfg.Json));
             Assert.Equal(id, e.RunId);
             Assert.Equal(sleeper.Id, e.Owner!.ProcessId);
