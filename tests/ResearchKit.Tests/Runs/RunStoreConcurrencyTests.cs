@@ -28,7 +28,11 @@ public class RunStoreConcurrencyTests
     internal static long RunWorkload(string runsDir, int worker)
     {
         using var store = SqliteRunStore.Open(runsDir);
-        long shared = store.StartOrResume(SharedConfig.Hash, SharedConfig.Json).Id;
+        // All writers ask for one config at once: one gets the run, the others are refused by its lease (another live
+        // process trains it) and must all see that same run.
+        long shared;
+        try { shared = store.StartOrResume(SharedConfig.Hash, SharedConfig.Json).Id; }
+        catch (RunLeasedException e) { shared = e.RunId; }
         for (int i = 0; i < RunsPerWorker; i++)
         {
             var cfg = WorkerConfig(worker, i);
