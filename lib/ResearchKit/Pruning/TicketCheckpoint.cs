@@ -43,12 +43,10 @@ internal static class TicketCheckpoint
         Dictionary<string, ulong[]> Generators,
         long? SaveStep);
 
-    /// <summary>Path of the shared dense round.</summary>
-    internal static string DensePath(string directory) => System.IO.Path.Combine(directory, "dense.safetensors");
-
-    /// <summary>Path of pruned round <paramref name="round"/> of a configuration.</summary>
-    internal static string RoundPath(string directory, TicketConfiguration configuration, int round) =>
-        System.IO.Path.Combine(directory, configuration.ToString(), $"round-{round:D2}.safetensors");
+    /// <summary>Path of round <paramref name="round"/>: the shared dense file for round 0, else the configuration's own file.</summary>
+    internal static string PathOf(string directory, TicketConfiguration configuration, int round) => round == 0
+        ? System.IO.Path.Combine(directory, "dense.safetensors")
+        : System.IO.Path.Combine(directory, configuration.ToString(), $"round-{round:D2}.safetensors");
 
     /// <summary>Writes one completed round atomically.</summary>
     internal static void Write(string path, TicketRoundResult round, Dictionary<string, Tensor> model, PruningMasks masks,

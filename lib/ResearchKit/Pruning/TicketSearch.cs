@@ -122,7 +122,7 @@ public sealed class TicketSearch
 
             var record = new TicketRoundResult(r, Config.Configuration, ctx.Objective, start, pruning, result, Config.KeepRoundMasks ? masks.Clone() : null);
             if (CheckpointDirectory is string dir)
-                TicketCheckpoint.Write(r == 0 ? TicketCheckpoint.DensePath(dir) : TicketCheckpoint.RoundPath(dir, Config.Configuration, r),
+                TicketCheckpoint.Write(TicketCheckpoint.PathOf(dir, Config.Configuration, r),
                     record, Snapshot(model), masks, r == 0 ? theta0 : null, r == 0 ? thetaSave : null, Config.SaveStep, Generators);
             rounds.Add(record);
             RoundCompleted?.Invoke(record);
@@ -141,7 +141,7 @@ public sealed class TicketSearch
         TicketCheckpoint.Saved? last = null;
         for (int r = 0; r <= Config.Objectives.Count; r++)
         {
-            string path = r == 0 ? TicketCheckpoint.DensePath(dir) : TicketCheckpoint.RoundPath(dir, Config.Configuration, r);
+            string path = TicketCheckpoint.PathOf(dir, Config.Configuration, r);
             var saved = TicketCheckpoint.TryRead(path);
             if (saved is null) break;
             double? objective = r == 0 ? null : Config.Objectives[r - 1];
