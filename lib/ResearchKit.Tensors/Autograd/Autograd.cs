@@ -12,13 +12,21 @@ public static class Autograd
     /// <param name="gradOutputs">Vector in the vector-Jacobian product, one per output (default: ones for scalars).</param>
     /// <param name="createGraph">Record the backward pass so the result can be differentiated again.</param>
     /// <param name="allowUnused">Return zeros for inputs the outputs do not depend on instead of throwing.</param>
+    /// <param name="retainGraph">Keep the saved tensors so the graph can be differentiated again; defaults to <paramref name="createGraph"/>.</param>
     /// <returns>One gradient per input, shaped like it.</returns>
+    /// <remarks>
+    /// Only the part of the graph that leads to <paramref name="inputs"/> runs: an attack's ∂loss/∂x never computes the
+    /// weight gradients, and no <see cref="Tensor.Grad"/> (of a leaf or of a <see cref="Tensor.RetainGrad"/> tensor) changes.
+    /// </remarks>
     /// <exception cref="ArgumentException">An output does not require grad, an input does not, or shapes mismatch.</exception>
-    /// <exception cref="InvalidOperationException">An input is unused and <paramref name="allowUnused"/> is false.</exception>
-    public static Tensor[] Grad(Tensor[] outputs, Tensor[] inputs, Tensor[]? gradOutputs = null, bool createGraph = false, bool allowUnused = false)
+    /// <exception cref="InvalidOperationException">
+    /// An input is unused and <paramref name="allowUnused"/> is false; a saved tensor was modified in place; or the graph
+    /// was already freed by an earlier backward without <paramref name="retainGraph"/>.
+    /// </exception>
+    public static Tensor[] Grad(Tensor[] outputs, Tensor[] inputs, Tensor[]? gradOutputs = null, bool createGraph = false, bool allowUnused = false, bool? retainGraph = null)
     {
         var seeds = Seeds(outputs, gradOutputs, "Autograd.Grad");
-        var r = Engine.Run(outputs, seeds, inputs, createGraph)!;
+        var r = Engine.Run(outputs, seeds, inputs, createGraph, retainGraph ?? createGraph)!;
         var result = new Tensor[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
         {
@@ -31,8 +39,8 @@ public static class Autograd
     }
 
     /// <summary>Gradient of one output with respect to one input.</summary>
-    public static Tensor Grad(Tensor output, Tensor input, Tensor? gradOutput = null, bool createGraph = false) =>
-        Grad([output], [input], gradOutput is null ? null : [gradOutput], createGraph)[0];
+    public static Tensor Grad(Tensor output, Tensor input, Tensor? gradOutput = null, bool createGraph = false, bool? retainGraph = null) =>
+        Grad([output], [input], gradOutput is null ? null : [gradOutput], createGraph, retainGraph: retainGraph)[0];
 
     internal static Tensor[] Seeds(Tensor[] outputs, Tensor[]? gradOutputs, string op)
     {

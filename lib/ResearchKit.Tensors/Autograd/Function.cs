@@ -36,14 +36,19 @@ public abstract class Function
         if (!record) return output;
         // The output must be a fresh graph node even if Forward returned an input or a view of one.
         output = output.Alias();
-        output.SetGradFn(new FunctionNode(this, ctx, inputs), 0);
+        var node = new FunctionNode(this, ctx, inputs);
+        // The versions of what Forward saved, as they are now: an in-place write before backward is then refused.
+        node.SaveForBackward([.. ctx.SavedTensors]);
+        output.SetGradFn(node, 0);
         return output;
     }
 
     private sealed class FunctionNode(Function f, FunctionContext ctx, Tensor[] inputs) : Node(inputs)
     {
+        private FunctionContext? _ctx = ctx;
         public override string Name => f.Name;
-        protected internal override Tensor?[] Backward(Tensor?[] gradOutputs) => f.Backward(ctx, gradOutputs[0]!);
+        protected override void OnRelease() => _ctx = null;
+        protected internal override Tensor?[] Backward(Tensor?[] gradOutputs) => f.Backward(_ctx!, gradOutputs[0]!);
     }
 }
 
@@ -61,8 +66,11 @@ public sealed class FunctionContext
     /// <summary>Tensors kept by <see cref="SaveForBackward"/>.</summary>
     public IReadOnlyList<Tensor> SavedTensors => _saved;
 
-    /// <summary>Whether input <paramref name="i"/> needs a gradient.</summary>
-    public bool NeedsInputGrad(int i) => _inputs[i].RequiresGrad;
+    /// <summary>
+    /// Whether input <paramref name="i"/> needs a gradient in the running backward pass (false for an input that
+    /// requires grad but does not lead to what <c>Autograd.Grad</c> asked for): skip computing it when false.
+    /// </summary>
+    public bool NeedsInputGrad(int i) => Engine.Needs(_inputs[i]);
 
     /// <summary>Free-form non-tensor state (scales, bit-widths...).</summary>
     public Dictionary<string, object> Items { get; } = new();

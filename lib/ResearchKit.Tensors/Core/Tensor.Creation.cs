@@ -214,7 +214,7 @@ public sealed partial class Tensor
             StridedCopy.Gather(_l!, _offset, _shape, _strides, d);
             r = new Tensor(d, (int[])_shape.Clone());
         }
-        return Record(r, "clone", this, g => g);
+        return Record(r, "clone", this, g => g, NoSaved);
     }
 
     /// <summary>Converts to Float32 (no copy if already Float32), like <c>tensor.float()</c>.</summary>
@@ -236,9 +236,16 @@ public sealed partial class Tensor
 
     /// <summary>Copies <paramref name="src"/> (broadcastable) into this tensor in place (<c>tensor.copy_(src)</c>).</summary>
     /// <exception cref="ArgumentException">Shapes are not broadcastable to this tensor's shape.</exception>
+    /// <exception cref="InvalidOperationException">This tensor requires grad in grad mode, or is an expanded/overlapping view.</exception>
     public Tensor CopyFrom(Tensor src)
     {
         CheckInPlace("CopyFrom");
+        return StridedWrite(src);
+    }
+
+    /// <summary>Writes <paramref name="src"/> (broadcast to this shape) through this view; the caller has checked the write.</summary>
+    private Tensor StridedWrite(Tensor src)
+    {
         var b = ShapeUtil.Broadcast(_shape, src._shape, "CopyFrom");
         if (!ShapeUtil.SameShape(b, _shape)) throw ThrowHelper.ShapeMismatch("CopyFrom", this, src, "The source must broadcast to the destination's shape.");
         var s = src.Expand(_shape);
@@ -256,11 +263,12 @@ public sealed partial class Tensor
     }
 
     /// <summary>Fills with a value in place (<c>tensor.fill_</c>).</summary>
+    /// <exception cref="InvalidOperationException">This tensor requires grad in grad mode, or is an expanded/overlapping view.</exception>
     public Tensor Fill_(float value)
     {
         CheckInPlace("Fill_");
-        if (IsContiguous) AsSpan().Fill(value);
-        else CopyFrom(Scalar(value));
+        if (IsContiguous) F.AsSpan(_offset, _numel).Fill(value);
+        else StridedWrite(Scalar(value));
         return this;
     }
 

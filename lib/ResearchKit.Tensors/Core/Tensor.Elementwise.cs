@@ -36,21 +36,21 @@ public sealed partial class Tensor
 
     /// <summary>Elementwise sum with broadcasting (<c>a + b</c>).</summary>
     public static Tensor operator +(Tensor a, Tensor b) =>
-        Record(BinaryRaw<AddOp>(a, b, "add"), "add", a, b, g => (g.SumToShape(a._shape), g.SumToShape(b._shape)));
+        Record(BinaryRaw<AddOp>(a, b, "add"), "add", a, b, g => (g.SumToShape(a._shape), g.SumToShape(b._shape)), NoSaved);
 
     /// <summary>Elementwise difference with broadcasting (<c>a - b</c>).</summary>
     public static Tensor operator -(Tensor a, Tensor b) =>
-        Record(BinaryRaw<SubOp>(a, b, "sub"), "sub", a, b, g => (g.SumToShape(a._shape), b.RequiresGrad ? (-g).SumToShape(b._shape) : null));
+        Record(BinaryRaw<SubOp>(a, b, "sub"), "sub", a, b, g => (g.SumToShape(a._shape), Needs(b) ? (-g).SumToShape(b._shape) : null), NoSaved);
 
     /// <summary>Elementwise product with broadcasting (<c>a * b</c>).</summary>
     public static Tensor operator *(Tensor a, Tensor b) =>
         Record(BinaryRaw<MulOp>(a, b, "mul"), "mul", a, b, g =>
-            (a.RequiresGrad ? (g * b).SumToShape(a._shape) : null, b.RequiresGrad ? (g * a).SumToShape(b._shape) : null));
+            (Needs(a) ? (g * b).SumToShape(a._shape) : null, Needs(b) ? (g * a).SumToShape(b._shape) : null));
 
     /// <summary>Elementwise quotient with broadcasting (<c>a / b</c>).</summary>
     public static Tensor operator /(Tensor a, Tensor b) =>
         Record(BinaryRaw<DivOp>(a, b, "div"), "div", a, b, g =>
-            (a.RequiresGrad ? (g / b).SumToShape(a._shape) : null, b.RequiresGrad ? (-g * a / (b * b)).SumToShape(b._shape) : null));
+            (Needs(a) ? (g / b).SumToShape(a._shape) : null, Needs(b) ? (-g * a / (b * b)).SumToShape(b._shape) : null));
 
     /// <summary>Adds a scalar.</summary>
     public static Tensor operator +(Tensor a, float b) => a + Scalar(b);
@@ -80,8 +80,8 @@ public sealed partial class Tensor
         var a = this; var b = exponent;
         var y = BinaryRaw<PowOp>(a, b, "pow");
         return Record(y, "pow", a, b, g =>
-            (a.RequiresGrad ? (g * b * a.Pow(b - 1f)).SumToShape(a._shape) : null,
-             b.RequiresGrad ? (g * y * a.Log()).SumToShape(b._shape) : null));
+            (Needs(a) ? (g * b * a.Pow(b - 1f)).SumToShape(a._shape) : null,
+             Needs(b) ? (g * y * a.Log()).SumToShape(b._shape) : null), [a, b, y]);
     }
 
     /// <summary>Elementwise maximum with broadcasting; ties split the gradient equally (<c>torch.maximum</c>).</summary>
@@ -97,7 +97,7 @@ public sealed partial class Tensor
         var tie = BinaryRaw<CompareOp<EqC>>(a, b, "tie");
         var wa = aWins + tie * 0.5f;
         var wb = 1f - wa;
-        return (a.RequiresGrad ? (g * wa).SumToShape(a._shape) : null, b.RequiresGrad ? (g * wb).SumToShape(b._shape) : null);
+        return (Needs(a) ? (g * wa).SumToShape(a._shape) : null, Needs(b) ? (g * wb).SumToShape(b._shape) : null);
     }
 
     // ───────────────────────────── comparisons (0/1 Float32 masks, no gradient) ─────────────────────────────
@@ -135,7 +135,7 @@ public sealed partial class Tensor
         // Multiplying by the mask would turn inf·0 into NaN; fix those lanes with an exact select.
         if (HasNonFinite(a) || HasNonFinite(b)) y = SelectExact(c, a, b, y._shape);
         return Record(y, "where", a, b, g =>
-            (a.RequiresGrad ? (g * c).SumToShape(a._shape) : null, b.RequiresGrad ? (g * (1f - c)).SumToShape(b._shape) : null));
+            (Needs(a) ? (g * c).SumToShape(a._shape) : null, Needs(b) ? (g * (1f - c)).SumToShape(b._shape) : null), NoSaved);
     }
 
     private static bool HasNonFinite(Tensor t)
@@ -178,22 +178,22 @@ public sealed partial class Tensor
     }
 
     /// <summary><c>-x</c>.</summary>
-    public Tensor Neg() => Record(Map(TensorPrimitives.Negate), "neg", this, g => -g);
+    public Tensor Neg() => Record(Map(TensorPrimitives.Negate), "neg", this, g => -g, NoSaved);
 
     /// <summary><c>eˣ</c>.</summary>
-    public Tensor Exp() { var y = Map(TensorPrimitives.Exp); return Record(y, "exp", this, g => g * y); }
+    public Tensor Exp() { var y = Map(TensorPrimitives.Exp); return Record(y, "exp", this, g => g * y, [y]); }
 
     /// <summary>Natural logarithm.</summary>
     public Tensor Log() => Record(Map(TensorPrimitives.Log), "log", this, g => g / this);
 
     /// <summary>Square root.</summary>
-    public Tensor Sqrt() { var y = Map(TensorPrimitives.Sqrt); return Record(y, "sqrt", this, g => g / (2f * y)); }
+    public Tensor Sqrt() { var y = Map(TensorPrimitives.Sqrt); return Record(y, "sqrt", this, g => g / (2f * y), [y]); }
 
     /// <summary>Reciprocal square root.</summary>
-    public Tensor Rsqrt() { var y = Map(static (x, d) => { TensorPrimitives.Sqrt(x, d); TensorPrimitives.Divide(1f, d, d); }); return Record(y, "rsqrt", this, g => -0.5f * g * y * y * y); }
+    public Tensor Rsqrt() { var y = Map(static (x, d) => { TensorPrimitives.Sqrt(x, d); TensorPrimitives.Divide(1f, d, d); }); return Record(y, "rsqrt", this, g => -0.5f * g * y * y * y, [y]); }
 
     /// <summary><c>1/x</c>.</summary>
-    public Tensor Reciprocal() { var y = Map((x, d) => TensorPrimitives.Divide(1f, x, d)); return Record(y, "reciprocal", this, g => -g * y * y); }
+    public Tensor Reciprocal() { var y = Map((x, d) => TensorPrimitives.Divide(1f, x, d)); return Record(y, "reciprocal", this, g => -g * y * y, [y]); }
 
     /// <summary><c>x²</c>.</summary>
     public Tensor Square() => Record(Map((x, d) => TensorPrimitives.Multiply(x, x, d)), "square", this, g => 2f * g * this);
@@ -230,16 +230,17 @@ public sealed partial class Tensor
     public Tensor Cos() => Record(Map(TensorPrimitives.Cos), "cos", this, g => -g * Sin());
 
     /// <summary>Hyperbolic tangent.</summary>
-    public Tensor Tanh() { var y = Map(TensorPrimitives.Tanh); return Record(y, "tanh", this, g => g * (1f - y * y)); }
+    public Tensor Tanh() { var y = Map(TensorPrimitives.Tanh); return Record(y, "tanh", this, g => g * (1f - y * y), [y]); }
 
     /// <summary>Logistic sigmoid <c>1/(1+e⁻ˣ)</c>.</summary>
-    public Tensor Sigmoid() { var y = Map(TensorPrimitives.Sigmoid); return Record(y, "sigmoid", this, g => g * y * (1f - y)); }
+    public Tensor Sigmoid() { var y = Map(TensorPrimitives.Sigmoid); return Record(y, "sigmoid", this, g => g * y * (1f - y), [y]); }
 
     /// <summary><c>max(x, 0)</c>; gradient 0 at 0 as in PyTorch.</summary>
     public Tensor Relu()
     {
         var y = Map(static (x, d) => TensorPrimitives.Max(x, 0f, d));
-        return Record(y, "relu", this, g => MaskedGrad(g, y, 0f));
+        // Under createGraph the rule must stay differentiable in g: multiply by the (constant) mask instead.
+        return Record(y, "relu", this, g => GradMode.IsEnabled ? g * y.Gt(0f) : MaskedGrad(g, y, 0f), [y]);
     }
 
     /// <summary>g where <paramref name="reference"/> &gt; threshold, else 0 (shared by ReLU-like backward rules).</summary>
@@ -259,7 +260,7 @@ public sealed partial class Tensor
     {
         var pos = Gt(0f);
         var w = pos + (1f - pos) * negativeSlope;
-        return Record(BinaryRaw<MulOp>(this, w, "leaky_relu"), "leaky_relu", this, g => g * w);
+        return Record(BinaryRaw<MulOp>(this, w, "leaky_relu"), "leaky_relu", this, g => g * w, NoSaved);
     }
 
     /// <summary>ELU: <c>x</c> if x &gt; 0 else <c>α(eˣ−1)</c>.</summary>
@@ -268,7 +269,10 @@ public sealed partial class Tensor
         Tensor pos, em1;
         using (Torch.NoGrad()) { pos = Gt(0f); em1 = Exp() - 1f; }
         var y = BinaryRaw<AddOp>(BinaryRaw<MulOp>(pos, this, "elu"), BinaryRaw<MulOp>(1f - pos, em1 * alpha, "elu"), "elu");
-        return Record(y, "elu", this, g => g * (pos + (1f - pos) * (em1 + 1f) * alpha));
+        // For createGraph the factor is rebuilt from x with recorded ops, so its own derivative (αeˣ below 0) is kept.
+        return Record(y, "elu", this, g => GradMode.IsEnabled
+            ? g * (pos + (1f - pos) * Exp() * alpha)
+            : g * (pos + (1f - pos) * (em1 + 1f) * alpha));
     }
 
     /// <summary>SiLU / swish: <c>x·σ(x)</c>.</summary>
@@ -277,7 +281,11 @@ public sealed partial class Tensor
         Tensor s;
         using (Torch.NoGrad()) s = Sigmoid();
         var y = BinaryRaw<MulOp>(this, s, "silu");
-        return Record(y, "silu", this, g => g * s * (1f + this * (1f - s)));
+        return Record(y, "silu", this, g =>
+        {
+            var sg = GradMode.IsEnabled ? Sigmoid() : s; // recorded under createGraph, so σ' enters the second derivative
+            return g * sg * (1f + this * (1f - sg));
+        });
     }
 
     /// <summary>GELU with the tanh approximation (<c>approximate='tanh'</c>).</summary>
@@ -314,11 +322,11 @@ public sealed partial class Tensor
         var y = Map((x, d) => { TensorPrimitives.Max(x, lo, d); TensorPrimitives.Min(d, hi, d); });
         return Record(y, "clamp", this, g =>
         {
-            var gg = g.ReadSpan(); var xx = ReadSpan();
-            var r = Empty((int[])_shape.Clone());
-            var dd = r._f!;
-            for (int i = 0; i < dd.Length; i++) dd[i] = xx[i] >= lo && xx[i] <= hi ? gg[i] : 0f;
-            return r;
+            var xx = ReadSpan();
+            var mask = Empty((int[])_shape.Clone());
+            var m = mask._f!;
+            for (int i = 0; i < m.Length; i++) m[i] = xx[i] >= lo && xx[i] <= hi ? 1f : 0f;
+            return g * mask; // recorded in g under createGraph: the mask is piecewise constant in x
         });
     }
 
@@ -327,15 +335,17 @@ public sealed partial class Tensor
 
     // ───────────────────────────── in-place (no autograd; for optimizers and buffers) ─────────────────────────────
 
-    private Tensor InPlace(Tensor value, string op)
+    // Each op checks and records the write (CheckInPlace) before computing the new value under NoGrad, so the guard
+    // sees the caller's grad mode, not the NoGrad the op itself opens.
+
+    private Tensor InPlace(Tensor value)
     {
-        CheckInPlace(op);
         if (IsContiguous && ShapeUtil.SameShape(value._shape, _shape) && value.IsContiguous)
         {
-            value.ReadSpan().CopyTo(AsSpan());
+            value.ReadSpan().CopyTo(F.AsSpan(_offset, _numel));
             return this;
         }
-        return CopyFrom(value);
+        return StridedWrite(value);
     }
 
     /// <summary><c>this += alpha · other</c> in place (<c>add_</c>).</summary>
@@ -344,45 +354,62 @@ public sealed partial class Tensor
         CheckInPlace("Add_");
         if (IsContiguous && other.IsContiguous && other._f is not null && ShapeUtil.SameShape(other._shape, _shape))
         {
-            var d = AsSpan();
+            var d = F.AsSpan(_offset, _numel);
             if (alpha == 1f) TensorPrimitives.Add(d, other.ReadSpan(), d);
             else TensorPrimitives.MultiplyAdd(other.ReadSpan(), alpha, d, d);
             return this;
         }
-        using (Torch.NoGrad()) return InPlace(this + (alpha == 1f ? other : other * alpha), "Add_");
+        using (Torch.NoGrad()) return InPlace(this + (alpha == 1f ? other : other * alpha));
     }
 
     /// <summary>Adds a scalar in place.</summary>
-    public Tensor Add_(float value) { using (Torch.NoGrad()) return InPlace(this + value, "Add_"); }
+    public Tensor Add_(float value)
+    {
+        CheckInPlace("Add_");
+        using (Torch.NoGrad()) return InPlace(this + value);
+    }
 
     /// <summary>Multiplies by a scalar in place (<c>mul_</c>).</summary>
     public Tensor Mul_(float value)
     {
         CheckInPlace("Mul_");
-        if (IsContiguous) { var d = AsSpan(); TensorPrimitives.Multiply(d, value, d); return this; }
-        using (Torch.NoGrad()) return InPlace(this * value, "Mul_");
+        if (IsContiguous) { var d = F.AsSpan(_offset, _numel); TensorPrimitives.Multiply(d, value, d); return this; }
+        using (Torch.NoGrad()) return InPlace(this * value);
     }
 
     /// <summary>Multiplies by a tensor in place (broadcasting the other).</summary>
-    public Tensor Mul_(Tensor other) { using (Torch.NoGrad()) return InPlace(this * other, "Mul_"); }
+    public Tensor Mul_(Tensor other)
+    {
+        CheckInPlace("Mul_");
+        using (Torch.NoGrad()) return InPlace(this * other);
+    }
 
     /// <summary>Subtracts in place.</summary>
     public Tensor Sub_(Tensor other, float alpha = 1f) => Add_(other, -alpha);
 
     /// <summary>Divides by a tensor in place.</summary>
-    public Tensor Div_(Tensor other) { using (Torch.NoGrad()) return InPlace(this / other, "Div_"); }
+    public Tensor Div_(Tensor other)
+    {
+        CheckInPlace("Div_");
+        using (Torch.NoGrad()) return InPlace(this / other);
+    }
 
     /// <summary>Clamps in place.</summary>
-    public Tensor Clamp_(float? min = null, float? max = null) { using (Torch.NoGrad()) return InPlace(Clamp(min, max), "Clamp_"); }
+    public Tensor Clamp_(float? min = null, float? max = null)
+    {
+        CheckInPlace("Clamp_");
+        using (Torch.NoGrad()) return InPlace(Clamp(min, max));
+    }
 
     /// <summary>Accumulates a gradient (engine use): contiguous fast path, broadcasting never needed.</summary>
     internal void AddInPlace(Tensor g)
     {
+        BumpVersion();
         if (IsContiguous && g.IsContiguous && ShapeUtil.SameShape(g._shape, _shape))
         {
-            var d = AsSpan();
+            var d = F.AsSpan(_offset, _numel);
             TensorPrimitives.Add(d, g.ReadSpan(), d);
         }
-        else using (Torch.NoGrad()) InPlace(this + g, "grad accumulation");
+        else using (Torch.NoGrad()) InPlace(this + g);
     }
 }

@@ -168,7 +168,7 @@ public sealed partial class Tensor
         else IndexKernels.IndexAdd(r._l!, outer, size, inner, idx, source.ReadInt64Span(), (long)alpha);
         if (_f is null) return r;
         return Record(r, "index_add", this, source, g =>
-            (RequiresGrad ? g : null, source.RequiresGrad ? (alpha == 1f ? g.IndexSelect(d, index) : g.IndexSelect(d, index) * alpha) : null));
+            (Needs(this) ? g : null, Needs(source) ? (alpha == 1f ? g.IndexSelect(d, index) : g.IndexSelect(d, index) * alpha) : null));
     }
 
     /// <summary>
@@ -189,7 +189,7 @@ public sealed partial class Tensor
         if (_f is null) return r;
         var srcShape = source._shape;
         return Record(r, "index_copy", this, source, g =>
-            (RequiresGrad ? g.IndexCopy(d, index, Zeros(srcShape)) : null, source.RequiresGrad ? g.IndexSelect(d, index) : null));
+            (Needs(this) ? g.IndexCopy(d, index, Zeros(srcShape)) : null, Needs(source) ? g.IndexSelect(d, index) : null));
     }
 
     /// <summary>
@@ -317,7 +317,7 @@ public sealed partial class Tensor
         int d = ShapeUtil.NormDim(dim, _shape.Length, "Scatter");
         var srcShape = src._shape;
         return Record(r, "scatter", this, src, g =>
-            (RequiresGrad ? g.Scatter(d, index, 0f) : null, src.RequiresGrad ? GatherToShape(g, d, index, srcShape) : null));
+            (Needs(this) ? g.Scatter(d, index, 0f) : null, Needs(src) ? GatherToShape(g, d, index, srcShape) : null));
     }
 
     /// <summary>Out-of-place <c>torch.scatter(dim, index, value)</c>: writes one value at every indexed place.</summary>
@@ -343,6 +343,6 @@ public sealed partial class Tensor
         int d = ShapeUtil.NormDim(dim, _shape.Length, "ScatterAdd");
         var srcShape = src._shape;
         return Record(r, "scatter_add", this, src, g =>
-            (RequiresGrad ? g : null, src.RequiresGrad ? GatherToShape(g, d, index, srcShape) : null));
+            (Needs(this) ? g : null, Needs(src) ? GatherToShape(g, d, index, srcShape) : null));
     }
 }

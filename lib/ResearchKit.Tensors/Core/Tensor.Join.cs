@@ -54,9 +54,9 @@ public sealed partial class Tensor
         {
             var grads = new Tensor?[inputs.Length];
             for (int i = 0, start = 0; i < inputs.Length; start += inputs[i]._shape[d], i++)
-                if (inputs[i].RequiresGrad) grads[i] = g.Narrow(d, start, inputs[i]._shape[d]).Contiguous();
+                if (Needs(inputs[i])) grads[i] = g.Narrow(d, start, inputs[i]._shape[d]).Contiguous();
             return grads;
-        });
+        }, NoSaved);
     }
 
     /// <summary>Stacks equally shaped tensors along a new dimension (<c>torch.stack</c>).</summary>

@@ -62,7 +62,7 @@ public sealed partial class Tensor
 
     private static Tensor Mm(Tensor a, Tensor b) =>
         Record(MmRaw(a, b), "mm", a, b, g =>
-            (a.RequiresGrad ? MmOrRecord(g, b.T) : null, b.RequiresGrad ? MmOrRecord(a.T, g) : null));
+            (Needs(a) ? MmOrRecord(g, b.T) : null, Needs(b) ? MmOrRecord(a.T, g) : null));
 
     private static Tensor MmOrRecord(Tensor x, Tensor y) => GradMode.IsEnabled ? Mm(x, y) : MmRaw(x, y);
 
@@ -85,8 +85,8 @@ public sealed partial class Tensor
                 Gemm.Sgemm(false, false, n, m, k, 1f, ad.AsSpan(aOff + i * n * k, n * k), k, bd.AsSpan(bOff + i * k * m, k * m), m, 0f, cd.AsSpan(i * n * m, n * m), m);
         var aShape = a._shape; var bShape = b._shape;
         return Record(c, "bmm", a, b, g =>
-            (a.RequiresGrad ? g.Matmul(b.Transpose(-1, -2)).SumToShape(aShape) : null,
-             b.RequiresGrad ? a.Transpose(-1, -2).Matmul(g).SumToShape(bShape) : null));
+            (Needs(a) ? g.Matmul(b.Transpose(-1, -2)).SumToShape(aShape) : null,
+             Needs(b) ? a.Transpose(-1, -2).Matmul(g).SumToShape(bShape) : null));
     }
 
     /// <summary>Inner product of two 1-D tensors.</summary>

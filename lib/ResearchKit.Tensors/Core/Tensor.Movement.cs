@@ -5,7 +5,10 @@ public sealed partial class Tensor
     // ───────────────────────────── movement (views) ─────────────────────────────
 
     private Tensor MakeView(int[] shape, int[] strides, int offset) =>
-        _f is not null ? new Tensor(_f, shape, strides, offset) : new Tensor(_l!, shape, strides, offset);
+        ShareVersion(_f is not null ? new Tensor(_f, shape, strides, offset) : new Tensor(_l!, shape, strides, offset));
+
+    /// <summary>A raw view with explicit geometry (<c>torch.as_strided</c> without autograd), for tests of view handling.</summary>
+    internal Tensor AsStrided(int[] shape, int[] strides, int offset = 0) => MakeView((int[])shape.Clone(), (int[])strides.Clone(), _offset + offset);
 
     private int[] InferShape(int[] shape, string op)
     {
@@ -41,7 +44,7 @@ public sealed partial class Tensor
         if (!IsContiguous)
             throw new InvalidOperationException($"View: tensor of shape {Shape} with strides {ShapeUtil.Format(_strides)} is not contiguous, so it cannot be viewed as {ShapeUtil.Format(s)}; use Reshape() (copies) or call Contiguous() first.");
         var inShape = _shape;
-        return Record(MakeView(s, ShapeUtil.ContiguousStrides(s), _offset), "view", this, g => g.Reshape(inShape));
+        return Record(MakeView(s, ShapeUtil.ContiguousStrides(s), _offset), "view", this, g => g.Reshape(inShape), NoSaved);
     }
 
     /// <summary>Like <see cref="View"/> but copies when the layout requires it (<c>tensor.reshape</c>).</summary>
@@ -77,7 +80,7 @@ public sealed partial class Tensor
             seen[d] = true;
             sh[i] = _shape[d]; st[i] = _strides[d]; inv[d] = i;
         }
-        return Record(MakeView(sh, st, _offset), "permute", this, g => g.Permute(inv));
+        return Record(MakeView(sh, st, _offset), "permute", this, g => g.Permute(inv), NoSaved);
     }
 
     /// <summary>Swaps two dimensions (<c>tensor.transpose</c>).</summary>
@@ -108,7 +111,7 @@ public sealed partial class Tensor
             sh[i] = _shape[j]; st[i] = _strides[j]; j++;
         }
         var inShape = _shape;
-        return Record(MakeView(sh, st, _offset), "unsqueeze", this, g => g.Reshape(inShape));
+        return Record(MakeView(sh, st, _offset), "unsqueeze", this, g => g.Reshape(inShape), NoSaved);
     }
 
     /// <summary>Removes dimension <paramref name="dim"/> if its size is one (<c>tensor.squeeze(dim)</c>).</summary>
@@ -119,7 +122,7 @@ public sealed partial class Tensor
         var sh = new int[_shape.Length - 1]; var st = new int[_shape.Length - 1];
         for (int i = 0, j = 0; i < _shape.Length; i++) if (i != d) { sh[j] = _shape[i]; st[j] = _strides[i]; j++; }
         var inShape = _shape;
-        return Record(MakeView(sh, st, _offset), "squeeze", this, g => g.Reshape(inShape));
+        return Record(MakeView(sh, st, _offset), "squeeze", this, g => g.Reshape(inShape), NoSaved);
     }
 
     /// <summary>Removes every dimension of size one (<c>tensor.squeeze()</c>).</summary>
@@ -128,7 +131,7 @@ public sealed partial class Tensor
         var sh = new List<int>(); var st = new List<int>();
         for (int i = 0; i < _shape.Length; i++) if (_shape[i] != 1) { sh.Add(_shape[i]); st.Add(_strides[i]); }
         var inShape = _shape;
-        return Record(MakeView(sh.ToArray(), st.ToArray(), _offset), "squeeze", this, g => g.Reshape(inShape));
+        return Record(MakeView(sh.ToArray(), st.ToArray(), _offset), "squeeze", this, g => g.Reshape(inShape), NoSaved);
     }
 
     /// <summary>Broadcasts size-one dimensions to <paramref name="shape"/> without copying; -1 keeps a size (<c>tensor.expand</c>).</summary>
@@ -150,7 +153,7 @@ public sealed partial class Tensor
         }
         if (ShapeUtil.SameShape(sh, _shape)) return this;
         var inShape = _shape;
-        return Record(MakeView(sh, st, _offset), "expand", this, g => g.SumToShape(inShape));
+        return Record(MakeView(sh, st, _offset), "expand", this, g => g.SumToShape(inShape), NoSaved);
     }
 
     /// <summary>Expands to the shape of <paramref name="other"/>.</summary>
@@ -177,12 +180,19 @@ public sealed partial class Tensor
         var sh = (int[])_shape.Clone(); var st = (int[])_strides.Clone();
         sh[d] = len; st[d] = _strides[d] * step;
         var inShape = _shape;
-        return Record(MakeView(sh, st, _offset + s * _strides[d]), "slice", this, g =>
-        {
-            var z = Zeros(inShape);
-            using (Torch.NoGrad()) z.Slice(d, s, e, step).CopyFrom(g);
-            return z;
-        });
+        return Record(MakeView(sh, st, _offset + s * _strides[d]), "slice", this,
+            g => IntoZeros(inShape, g, z => z.Slice(d, s, e, step), "slice_backward"), NoSaved);
+    }
+
+    /// <summary>
+    /// zeros(<paramref name="shape"/>) with <paramref name="g"/> written into the view <paramref name="viewOf"/> picks: the
+    /// backward of a view op. Recorded, with that same view as its own backward, so double backward flows through it.
+    /// </summary>
+    internal static Tensor IntoZeros(int[] shape, Tensor g, Func<Tensor, Tensor> viewOf, string name)
+    {
+        var z = Zeros(shape);
+        using (Torch.NoGrad()) viewOf(z).CopyFrom(g);
+        return Record(z, name, g, gg => viewOf(gg), NoSaved);
     }
 
     /// <summary>Selects one index of <paramref name="dim"/>, removing the dimension (<c>tensor.select</c>, <c>x[i]</c>).</summary>

@@ -89,7 +89,7 @@ public sealed partial class Tensor
         // The adjoint of padding by (l, r) with constants is cropping by (l, r): pad g by (-l, -r) with zeros.
         var neg = new int[pad.Length];
         for (int i = 0; i < pad.Length; i++) neg[i] = -pad[i];
-        return Record(res, "constant_pad_nd", this, g => g.PadConstant(neg, 0f));
+        return Record(res, "constant_pad_nd", this, g => g.PadConstant(neg, 0f), NoSaved);
     }
 
     /// <summary>Reflect/replicate/circular padding as one index_select per padded dim (so autograd comes from index_select).</summary>

@@ -76,7 +76,7 @@ public sealed partial class Tensor
         var keptShape = y._shape;
         var inShape = _shape;
         y = y.View(outShape);
-        return Record(y, "sum", this, g => g.Reshape(keptShape).Expand(inShape));
+        return Record(y, "sum", this, g => g.Reshape(keptShape).Expand(inShape), NoSaved);
     }
 
     /// <summary>Sum over one dimension.</summary>

@@ -37,7 +37,7 @@ public sealed partial class Tensor
             r = new Tensor(data, shape);
         }
         var flipDims = (int[])dims.Clone();
-        return Record(r, "flip", this, g => g.Flip(flipDims));
+        return Record(r, "flip", this, g => g.Flip(flipDims), NoSaved);
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ public sealed partial class Tensor
         if (_f is not null) { r = Empty(shape); ScanKernels.Cumsum(x.ReadSpan(), outer, size, inner, r._f.AsSpan(0, r._numel)); }
         else { r = ZerosInt64(shape); ScanKernels.Cumsum(x.ReadInt64Span(), outer, size, inner, r._l.AsSpan(0, r._numel)); }
         if (_f is null) return r;
-        return Record(r, "cumsum", this, g => g.Dim == 0 ? g : g.Flip(d).Cumsum(d).Flip(d));
+        return Record(r, "cumsum", this, g => g.Dim == 0 ? g : g.Flip(d).Cumsum(d).Flip(d), NoSaved);
     }
 
     /// <summary>

@@ -107,7 +107,7 @@ public sealed partial class Tensor
                 break;
             }
         }
-        return (self.RequiresGrad ? gs : null, src.RequiresGrad ? gsrc : null);
+        return (Needs(self) ? gs : null, Needs(src) ? gsrc : null);
     }
 
     /// <summary>Π of the other factors given the non-zero product, the zero count and the factor itself.</summary>

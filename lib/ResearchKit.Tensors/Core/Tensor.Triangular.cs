@@ -32,7 +32,7 @@ public sealed partial class Tensor
                 else r._l!.AsSpan(row + lo, hi - lo).Clear();
             }
         if (_f is null) return r;
-        return Record(r, lower ? "tril" : "triu", this, g => lower ? g.Tril(diagonal) : g.Triu(diagonal));
+        return Record(r, lower ? "tril" : "triu", this, g => lower ? g.Tril(diagonal) : g.Triu(diagonal), NoSaved);
     }
 
     /// <summary>
@@ -52,11 +52,7 @@ public sealed partial class Tensor
         for (int i = 0, j = 0; i < n; i++) if (i != a && i != b) { sh[j] = _shape[i]; st[j] = _strides[i]; j++; }
         sh[^1] = len; st[^1] = _strides[a] + _strides[b];
         var inShape = _shape;
-        return Record(MakeView(sh, st, start), "diagonal", this, g =>
-        {
-            var z = Zeros(inShape);
-            using (Torch.NoGrad()) z.Diagonal(offset, a, b).CopyFrom(g);
-            return z;
-        });
+        return Record(MakeView(sh, st, start), "diagonal", this,
+            g => IntoZeros(inShape, g, z => z.Diagonal(offset, a, b), "diagonal_backward"), NoSaved);
     }
 }

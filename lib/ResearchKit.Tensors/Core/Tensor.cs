@@ -21,6 +21,8 @@ public sealed partial class Tensor
     internal readonly int _offset;
     internal readonly int _numel;
     private bool _requiresGrad;
+    // Shared by every view of one storage; created on first use (most temporaries are never saved or written twice).
+    private StorageVersion? _version;
 
     internal Tensor(float[] data, int[] shape, int[] strides, int offset)
     {
@@ -113,20 +115,54 @@ public sealed partial class Tensor
     internal float[] F => _f ?? throw new InvalidOperationException("This operation needs a Float32 tensor, but the tensor is Int64; call .Float() first.");
     internal long[] L => _l ?? throw new InvalidOperationException("This operation needs an Int64 tensor (indices/labels), but the tensor is Float32; call .Long() first.");
 
-    /// <summary>Span over the elements of a contiguous Float32 tensor (writes go to the storage).</summary>
-    /// <exception cref="InvalidOperationException">The tensor is not contiguous or not Float32.</exception>
+    /// <summary>
+    /// Writable span over the elements of a contiguous Float32 tensor (writes go to the storage). Counts as an in-place
+    /// write: it bumps <see cref="Version"/>, so a graph that saved this tensor refuses to backward afterwards.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The tensor is not contiguous or not Float32, or is an overlapping view.</exception>
     public Span<float> AsSpan()
     {
         if (!IsContiguous) throw new InvalidOperationException($"AsSpan: tensor of shape {Shape} with strides {ShapeUtil.Format(_strides)} is not contiguous; call Contiguous() first.");
-        return F.AsSpan(_offset, _numel);
+        var span = F.AsSpan(_offset, _numel);
+        BumpVersion();
+        return span;
     }
 
-    /// <summary>Span over the elements of a contiguous Int64 tensor.</summary>
+    /// <summary>Writable span over the elements of a contiguous Int64 tensor; bumps <see cref="Version"/> like <see cref="AsSpan"/>.</summary>
     /// <exception cref="InvalidOperationException">The tensor is not contiguous or not Int64.</exception>
     public Span<long> AsInt64Span()
     {
         if (!IsContiguous) throw new InvalidOperationException($"AsInt64Span: tensor of shape {Shape} is not contiguous; call Contiguous() first.");
-        return L.AsSpan(_offset, _numel);
+        var span = L.AsSpan(_offset, _numel);
+        BumpVersion();
+        return span;
+    }
+
+    /// <summary>Read-only span over the elements of a contiguous Float32 tensor; reading does not bump <see cref="Version"/>.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not contiguous or not Float32.</exception>
+    public ReadOnlySpan<float> AsReadOnlySpan()
+    {
+        if (!IsContiguous) throw new InvalidOperationException($"AsReadOnlySpan: tensor of shape {Shape} with strides {ShapeUtil.Format(_strides)} is not contiguous; call Contiguous() first.");
+        return F.AsSpan(_offset, _numel);
+    }
+
+    /// <summary>
+    /// How many times the storage under this tensor has been written in place (PyTorch's <c>tensor._version</c>):
+    /// shared by all views of the storage, bumped by every in-place op, <see cref="CopyFrom"/> and <see cref="AsSpan"/>.
+    /// </summary>
+    public int Version => _version?.Value ?? 0;
+
+    /// <summary>The storage's counter, created on first use and shared with every view made from this tensor.</summary>
+    internal StorageVersion VersionCounter => _version ??= new StorageVersion();
+
+    /// <summary>Records an in-place write to the storage.</summary>
+    internal void BumpVersion() => VersionCounter.Value++;
+
+    /// <summary>Makes <paramref name="view"/> share this tensor's version counter (views and aliases of one storage).</summary>
+    internal Tensor ShareVersion(Tensor view)
+    {
+        view._version = VersionCounter;
+        return view;
     }
 
     /// <summary>Read-only span over a Float32 tensor's elements, copying only when it is not contiguous.</summary>

@@ -61,19 +61,19 @@ public static partial class Functional
             ConvOpSupport.NoDoubleBackward(op);
             var gyd = ConvOpSupport.Data(gy);
             var grads = new Tensor?[inputs.Length];
-            if (x.RequiresGrad)
+            if (Tensor.Needs(x))
             {
                 var gx = Tensor.Empty([n, c, h, w]);
                 Conv2dKernel.BackwardInput(geo, gyd.Span, wd.Span, gx.AsSpan());
                 grads[0] = gx;
             }
-            if (weight.RequiresGrad)
+            if (Tensor.Needs(weight))
             {
                 var gw = Tensor.Empty(weight.Shape.ToArray());
                 Conv2dKernel.BackwardWeight(geo, xd.Span, gyd.Span, gw.AsSpan());
                 grads[1] = gw;
             }
-            if (bias is not null && bias.RequiresGrad)
+            if (bias is not null && Tensor.Needs(bias))
             {
                 var gb = Tensor.Empty([outC]);
                 Conv2dKernel.BackwardBias(geo, gyd.Span, gb.AsSpan());
@@ -128,19 +128,19 @@ public static partial class Functional
             ConvOpSupport.NoDoubleBackward(op);
             var gyd = ConvOpSupport.Data(gy);
             var grads = new Tensor?[inputs.Length];
-            if (x.RequiresGrad)
+            if (Tensor.Needs(x))
             {
                 var gx = Tensor.Empty([n, c, h, w]);
                 ConvTranspose2dKernel.BackwardInput(geo, gyd.Span, wd.Span, gx.AsSpan());
                 grads[0] = gx;
             }
-            if (weight.RequiresGrad)
+            if (Tensor.Needs(weight))
             {
                 var gw = Tensor.Empty(weight.Shape.ToArray());
                 ConvTranspose2dKernel.BackwardWeight(geo, xd.Span, gyd.Span, gw.AsSpan());
                 grads[1] = gw;
             }
-            if (bias is not null && bias.RequiresGrad)
+            if (bias is not null && Tensor.Needs(bias))
             {
                 var gb = Tensor.Empty([outC]);
                 ConvTranspose2dKernel.BackwardBias(geo, gyd.Span, gb.AsSpan());

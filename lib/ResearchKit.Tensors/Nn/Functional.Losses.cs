@@ -285,12 +285,12 @@ public static partial class Functional
                 var wT = w is null ? null : new Tensor(w, (int[])shape.Clone());
                 var pwT = pw is null ? null : new Tensor(pw, (int[])shape.Clone());
                 var sig = input.Sigmoid();
-                if (input.RequiresGrad)
+                if (Tensor.Needs(input))
                 {
                     var dx = pwT is null ? sig - target : (1f + (pwT - 1f) * target) * sig - pwT * target;
                     gx = g * (wT is null ? dx : dx * wT);
                 }
-                if (target.RequiresGrad)
+                if (Tensor.Needs(target))
                 {
                     var dt = pwT is null ? -input : (pwT - 1f) * (-input).Softplus() - input;
                     gt = g * (wT is null ? dt : dt * wT);
@@ -298,7 +298,7 @@ public static partial class Functional
                 return (gx, gt);
             }
             var gs = g.Contiguous().ReadSpan();
-            if (input.RequiresGrad)
+            if (Tensor.Needs(input))
             {
                 var r = Tensor.Empty((int[])shape.Clone()); var rd = r.F;
                 for (int i = 0; i < rd.Length; i++)
@@ -309,7 +309,7 @@ public static partial class Functional
                 }
                 gx = r;
             }
-            if (target.RequiresGrad)
+            if (Tensor.Needs(target))
             {
                 var r = Tensor.Empty((int[])shape.Clone()); var rd = r.F;
                 for (int i = 0; i < rd.Length; i++)
@@ -355,12 +355,12 @@ public static partial class Functional
             if (GradMode.IsEnabled)
             {
                 var wT = w is null ? null : new Tensor(w, (int[])shape.Clone());
-                if (input.RequiresGrad)
+                if (Tensor.Needs(input))
                 {
                     var dx = (input - target) / ((1f - input) * input).Clamp(min: 1e-12f);
                     gx = g * (wT is null ? dx : dx * wT);
                 }
-                if (target.RequiresGrad)
+                if (Tensor.Needs(target))
                 {
                     var dt = (1f - input).Log().Clamp(min: -100f) - input.Log().Clamp(min: -100f);
                     gt = g * (wT is null ? dt : dt * wT);
@@ -368,14 +368,14 @@ public static partial class Functional
                 return (gx, gt);
             }
             var gs = g.Contiguous().ReadSpan();
-            if (input.RequiresGrad)
+            if (Tensor.Needs(input))
             {
                 var r = Tensor.Empty((int[])shape.Clone()); var rd = r.F;
                 for (int i = 0; i < rd.Length; i++)
                     rd[i] = (float)(gs[i] * (w?[i] ?? 1f) * (p[i] - (double)t[i]) / Math.Max((1 - (double)p[i]) * p[i], 1e-12));
                 gx = r;
             }
-            if (target.RequiresGrad)
+            if (Tensor.Needs(target))
             {
                 var r = Tensor.Empty((int[])shape.Clone()); var rd = r.F;
                 for (int i = 0; i < rd.Length; i++)

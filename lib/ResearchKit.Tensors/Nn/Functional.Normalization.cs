@@ -81,7 +81,7 @@ public static partial class Functional
         if (bias is not null) inputs.Add(bias);
         return Tensor.Record(y, "batch_norm", inputs.ToArray(), g =>
         {
-            bool nx = input.RequiresGrad, nw = weight is not null && weight.RequiresGrad, nb = bias is not null && bias.RequiresGrad;
+            bool nx = Tensor.Needs(input), nw = weight is not null && Tensor.Needs(weight), nb = bias is not null && Tensor.Needs(bias);
             Tensor? gx, gw = null, gb = null;
             if (GradMode.IsEnabled)
                 (gx, gw, gb) = BatchNormGraphBackward(g, input, weight, training, mean, invstd, eps, c);
@@ -156,7 +156,7 @@ public static partial class Functional
         var gx = training
             ? k * (g - gb.Reshape(bshape) * (1f / m) - xhat * gw.Reshape(bshape) * (1f / m))
             : g * k;
-        return (x.RequiresGrad ? gx : null, weight is not null && weight.RequiresGrad ? gw : null, gb);
+        return (Tensor.Needs(x) ? gx : null, weight is not null && Tensor.Needs(weight) ? gw : null, gb);
     }
 
     // ───────────────────────────── layer norm ─────────────────────────────
@@ -192,7 +192,7 @@ public static partial class Functional
         if (bias is not null) inputs.Add(bias);
         return Tensor.Record(y, "layer_norm", inputs.ToArray(), g =>
         {
-            bool nx = x.RequiresGrad, nw = weight is not null && weight.RequiresGrad, nb = bias is not null && bias.RequiresGrad;
+            bool nx = Tensor.Needs(x), nw = weight is not null && Tensor.Needs(weight), nb = bias is not null && Tensor.Needs(bias);
             Tensor? gx = null, gw = null, gb = null;
             if (GradMode.IsEnabled)
             {

@@ -96,7 +96,7 @@ public static partial class Functional
         Tensor[] inputs = bias is null ? [input, weight] : [input, weight, bias];
         return Tensor.Record(y, "linear", inputs, g =>
         {
-            bool nx = input.RequiresGrad, nw = weight.RequiresGrad, nb = bias is not null && bias.RequiresGrad;
+            bool nx = Tensor.Needs(input), nw = Tensor.Needs(weight), nb = bias is not null && Tensor.Needs(bias);
             Tensor? gx = null, gw = null, gb = null;
             if (GradMode.IsEnabled)
             {

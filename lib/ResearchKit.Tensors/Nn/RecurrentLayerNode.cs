@@ -32,6 +32,7 @@ internal sealed class RecurrentLayerNode : Node
         int ixH0, int ixC0, int ixBias, float[] x, int xOffset, int seqLen, int batch, int inputSize, int hiddenSize)
         : base(inputs, kind == RecurrentKind.Lstm ? 3 : 2)
     {
+        SaveForBackward(inputs); // backward reads x, the initial states and the weights
         _kind = kind;
         _reverse = reverse;
         _pool = pool;

@@ -7,7 +7,7 @@ namespace ResearchKit.Pruning;
 internal static class MaskKernel
 {
     /// <summary>Read-only span over a Float32 tensor's elements, copying only when it is not contiguous.</summary>
-    public static ReadOnlySpan<float> Read(Tensor t) => t.IsContiguous ? t.AsSpan() : t.Contiguous().AsSpan();
+    public static ReadOnlySpan<float> Read(Tensor t) => t.IsContiguous ? t.AsReadOnlySpan() : t.Contiguous().AsReadOnlySpan();
 
     /// <summary>Sets <c>x[i] = +0</c> where <c>mask[i] == 0</c>, leaving the other entries bit-identical.</summary>
     /// <remarks>A select rather than <c>x·mask</c>: a product would leave −0 for negative weights and NaN for NaN

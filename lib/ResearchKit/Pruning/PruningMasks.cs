@@ -45,7 +45,7 @@ public sealed class PruningMasks
             if (m.DType != DType.Float32) throw new ArgumentException($"PruningMasks: mask '{name}' is {m.DType}; masks are Float32 tensors of 0 and 1 (use mask.Float()).", nameof(masks));
             Tensor copy;
             using (Torch.NoGrad()) copy = m.Detach().Contiguous().Clone();
-            if (!MaskKernel.IsBinary(copy.AsSpan())) throw new ArgumentException($"PruningMasks: mask '{name}' (shape {m.Shape}) holds values other than 0 and 1; a mask marks kept (1) and pruned (0) weights.", nameof(masks));
+            if (!MaskKernel.IsBinary(copy.AsReadOnlySpan())) throw new ArgumentException($"PruningMasks: mask '{name}' (shape {m.Shape}) holds values other than 0 and 1; a mask marks kept (1) and pruned (0) weights.", nameof(masks));
             _masks[name] = copy;
         }
     }
@@ -68,13 +68,13 @@ public sealed class PruningMasks
     public Tensor? this[string parameterName] => _masks.TryGetValue(parameterName, out var m) ? m : null;
 
     /// <summary>Pruned (zero) entries of one parameter's mask (0 when it has no mask).</summary>
-    public long PrunedCount(string parameterName) => _masks.TryGetValue(parameterName, out var m) ? MaskKernel.CountZeros(m.AsSpan()) : 0;
+    public long PrunedCount(string parameterName) => _masks.TryGetValue(parameterName, out var m) ? MaskKernel.CountZeros(m.AsReadOnlySpan()) : 0;
 
     /// <summary>Pruned entries over all masks.</summary>
     public long PrunedCount()
     {
         long n = 0;
-        foreach (var m in _masks.Values) n += MaskKernel.CountZeros(m.AsSpan());
+        foreach (var m in _masks.Values) n += MaskKernel.CountZeros(m.AsReadOnlySpan());
         return n;
     }
 
@@ -87,7 +87,7 @@ public sealed class PruningMasks
     }
 
     /// <summary>Fraction of pruned entries of one parameter (0 when it has no mask).</summary>
-    public double Sparsity(string parameterName) => _masks.TryGetValue(parameterName, out var m) && m.Numel > 0 ? (double)MaskKernel.CountZeros(m.AsSpan()) / m.Numel : 0;
+    public double Sparsity(string parameterName) => _masks.TryGetValue(parameterName, out var m) && m.Numel > 0 ? (double)MaskKernel.CountZeros(m.AsReadOnlySpan()) / m.Numel : 0;
 
     /// <summary>Whether every position pruned by <paramref name="earlier"/> is pruned here too (masks only lose ones).</summary>
     public bool IsMonotoneExtensionOf(PruningMasks earlier)
@@ -95,10 +95,10 @@ public sealed class PruningMasks
         ArgumentNullException.ThrowIfNull(earlier);
         foreach (var (name, old) in earlier._masks)
         {
-            if (MaskKernel.CountZeros(old.AsSpan()) == 0) continue;
+            if (MaskKernel.CountZeros(old.AsReadOnlySpan()) == 0) continue;
             if (!_masks.TryGetValue(name, out var now) || now.Numel != old.Numel) return false;
-            var o = old.AsSpan();
-            var n = now.AsSpan();
+            var o = old.AsReadOnlySpan();
+            var n = now.AsReadOnlySpan();
             for (int i = 0; i < o.Length; i++)
                 if (o[i] == 0f && n[i] != 0f) return false;
         }
@@ -111,7 +111,7 @@ public sealed class PruningMasks
     /// <exception cref="ArgumentException">A masked parameter is missing from the model or has another shape.</exception>
     public void Apply(Module model)
     {
-        foreach (var (p, m) in Bind(model)) MaskKernel.Apply(p.AsSpan(), m.AsSpan());
+        foreach (var (p, m) in Bind(model)) MaskKernel.Apply(p.AsSpan(), m.AsReadOnlySpan());
     }
 
     /// <summary>Zeroes the gradients of pruned weights (grad ← grad ⊙ m); call after backward, before the optimizer step.</summary>
@@ -125,7 +125,7 @@ public sealed class PruningMasks
             // Leaf gradients are owned by their parameter (the engine clones them), so masking in place is safe.
             if (!g.IsContiguous) p.Grad = g = g.Contiguous();
             if (g.Numel != m.Numel) throw new ArgumentException($"PruningMasks.MaskGradients: the gradient of a masked parameter has shape {g.Shape}, its mask {m.Shape}.");
-            MaskKernel.Apply(g.AsSpan(), m.AsSpan());
+            MaskKernel.Apply(g.AsSpan(), m.AsReadOnlySpan());
         }
     }
 
@@ -141,7 +141,7 @@ public sealed class PruningMasks
             var st = optimizer.GetState(p);
             if (st is null) continue;
             foreach (var (_, buf) in st.Buffers)
-                if (buf.Numel == m.Numel && buf.IsContiguous) MaskKernel.Apply(buf.AsSpan(), m.AsSpan());
+                if (buf.Numel == m.Numel && buf.IsContiguous) MaskKernel.Apply(buf.AsSpan(), m.AsReadOnlySpan());
         }
     }
 

@@ -76,7 +76,7 @@ public sealed class SparsityReport
                     var mask = masks[name];
                     if (mask is not null && !mask.Shape.Equals(p.Shape))
                         throw new ArgumentException($"SparsityReport: the mask of '{name}' has shape {mask.Shape} but the parameter has shape {p.Shape}; the masks belong to another architecture.");
-                    pruned = mask is null ? 0 : MaskKernel.CountZeros(mask.AsSpan());
+                    pruned = mask is null ? 0 : MaskKernel.CountZeros(mask.AsReadOnlySpan());
                 }
                 else pruned = p.DType == DType.Float32 ? MaskKernel.CountZeroValues(MaskKernel.Read(p)) : 0;
                 rows.Add(new SparsityRow(name, Classify(m, local), p.Numel, pruned));

@@ -31,7 +31,7 @@ public static class Metrics
     internal static long TopKCorrectValid(Tensor logits, Tensor labels, int k, out int counted)
     {
         int n = logits.Size(0), c = logits.Size(1);
-        var x = logits.Contiguous().AsSpan();
+        var x = logits.Contiguous().AsReadOnlySpan();
         var y = labels.Contiguous().AsInt64Span();
         long correct = 0;
         counted = 0;
@@ -71,7 +71,7 @@ public static class Metrics
         if (logits.Dim != 2 || logits.DType != DType.Float32)
             throw new ArgumentException($"Metrics.Predictions: expected (N, C) Float32 logits, got shape {logits.Shape} ({logits.DType}).");
         int n = logits.Size(0), c = logits.Size(1);
-        var x = logits.Contiguous().AsSpan();
+        var x = logits.Contiguous().AsReadOnlySpan();
         var r = new int[n];
         for (int i = 0; i < n; i++)
         {

@@ -56,7 +56,7 @@ public class RecurrentModuleTests
         fx.AssertClose("out.h_n", hn);
         fx.AssertClose("out.c_n", cn);
         // Seed each output with its upstream gradient through Autograd.Grad (no .Grad side effects), then Backward.
-        var gx = Autograd.Grad([y, hn, cn], [x], [fx["gout.y"], fx["gout.h_n"], fx["gout.c_n"]])[0];
+        var gx = Autograd.Grad([y, hn, cn], [x], [fx["gout.y"], fx["gout.h_n"], fx["gout.c_n"]], retainGraph: true)[0];
         fx.AssertClose("grad.in.x", gx);
         var total = (y * fx["gout.y"]).Sum() + (hn * fx["gout.h_n"]).Sum() + (cn * fx["gout.c_n"]).Sum();
         total.Backward();

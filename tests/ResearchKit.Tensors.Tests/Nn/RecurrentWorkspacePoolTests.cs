@@ -71,7 +71,7 @@ public class RecurrentWorkspacePoolTests
         var x = Tensor.Randn([4, 2, 3], new Generator(6)).RequiresGrad_();
         var (y, hn, cn) = m.Forward(x);
         var loss = y.Square().Sum() + hn.Sum() + cn.Sum();
-        var first = Autograd.Grad(loss, x).ToArray();
+        var first = Autograd.Grad(loss, x, retainGraph: true).ToArray();
         // Another forward of the same geometry takes the returned workspaces and overwrites them.
         using (Torch.NoGrad()) m.Forward(Tensor.Randn([4, 2, 3], new Generator(7)));
         var second = Autograd.Grad(loss, x).ToArray();
