@@ -212,8 +212,8 @@ public class FunctionalGradChecks
         var p = Tensor.Uniform([3, 4], 0.1f, 0.9f, new Generator(29)).RequiresGrad_();
         foreach (var r in new[] { "mean", "batchmean", "sum", "none" })
         {
-            GradCheck.Check(a => F.KlDiv(a[0], a[1], r), [logq, p], eps: 1e-3f);
-            GradCheck.Check(a => F.KlDiv(a[0], a[1], r, logTarget: true), [logq, p], eps: 1e-3f);
+            GradCheck.Check(a => F.KlDiv(a[0], a[1], r), [logq, p]);
+            GradCheck.Check(a => F.KlDiv(a[0], a[1], r, logTarget: true), [logq, p]);
         }
     }
 
@@ -272,6 +272,6 @@ public class FunctionalGradChecks
         GradCheck.Check(t =>
         {
             using (Torch.EnableGrad()) return Autograd.Grad(loss(t[0]), t[0], createGraph: true);
-        }, [x0], eps: 3e-3f, atol: 5e-3);
+        }, [x0]);
     }
 }
