@@ -189,6 +189,12 @@ public sealed partial class Tensor
         var inShape = _shape;
         values = Record(values, max ? "max" : "min", this, g =>
         {
+            if (GradMode.IsEnabled) // createGraph: scatter through a recorded op, so the rule stays differentiable in g
+            {
+                if (inShape.Length == 0) return g.Reshape(inShape);
+                var ik = keepDim ? indices : indices.Unsqueeze(d);
+                return ScatterAddIntoZeros(inShape, d, ik, keepDim ? g : g.Unsqueeze(d));
+            }
             var gi = Zeros(inShape);
             var gs = g.Contiguous().ReadSpan();
             var gd = gi._f!;

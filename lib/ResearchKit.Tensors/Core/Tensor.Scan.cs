@@ -40,6 +40,8 @@ public sealed partial class Tensor
         var self = this;
         return Record(r, "cumprod", this, g =>
         {
+            if (GradMode.IsEnabled)
+                throw new NotSupportedException("cumprod: double backward (createGraph: true) is not supported; its backward is a span kernel that handles zeros exactly. Use Log/Exp of a positive input (Cumsum of Log, then Exp) if you need higher-order gradients.");
             var dx = Empty(shape);
             ScanKernels.CumprodBackward(self.ReadSpan(), g.Float().ReadSpan(), outer, size, inner, dx._f.AsSpan(0, dx._numel));
             return dx;

@@ -86,6 +86,8 @@ public sealed partial class Tensor
             }
             case ScatterReduction.Prod:
             {
+                if (GradMode.IsEnabled)
+                    throw new NotSupportedException("scatter_reduce: double backward (createGraph: true) of the 'prod' reduction is not supported; its backward handles zeros with masks computed under NoGrad.");
                 // Products without the element itself: P/x when the reduction has no zero, the product of the non-zeros
                 // for the single zero, and 0 otherwise.
                 Tensor others, srcOthers;

@@ -19,17 +19,6 @@ public class OpRegistryTests(ITestOutputHelper output)
     /// </summary>
     public static readonly HashSet<string> KnownSecondOrderGaps =
     [
-        // Backward built from raw spans (MaskedGrad / explicit loops) or from values saved under NoGrad: the result does
-        // not depend on the incoming gradient (∂²/∂w = 0) or misses the derivative of the saved factor (∂²/∂x wrong).
-        "relu", "relu_times_x", "clamp", "clamp_min_only", "elu", "silu", "rnn_cell_relu",
-        // Views whose backward writes g into a fresh buffer without recording: the graph is cut at the view.
-        "slice", "narrow", "select", "chunk", "split", "split_sizes", "diagonal", "roll", "roll_flat",
-        // Extremum backward scatters g without recording (norm_inf goes through max).
-        "max_dim", "min_dim", "norm_inf",
-        // Backward by a span kernel that neither records nor throws (cumprod documents it is not differentiable).
-        "cumprod", "cumprod_signed", "scatter_reduce_prod",
-        // Composites that inherit a cut: normalize via clamp of the norm; the cells via chunk/slice of the gates.
-        "normalize", "normalize_p1", "lstm_cell", "gru_cell",
     ];
 
     /// <summary>Ops whose first-order backward fails the sharp check: engine bugs, same protocol as above.</summary>
