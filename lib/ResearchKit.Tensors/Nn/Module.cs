@@ -288,7 +288,9 @@ public abstract partial class Module
 /// As in PyTorch, where you implement <c>forward</c> and call the module: subclasses implement <see cref="ForwardCore"/>,
 /// callers call <see cref="Forward"/>, which runs the forward hooks around it (<see cref="RegisterForwardPreHook(Func{Module{TIn, TOut}, TIn, TIn})"/>,
 /// <see cref="RegisterForwardHook(Func{Module{TIn, TOut}, TIn, TOut, TOut})"/>). Inside a model, call children through
-/// <see cref="Forward"/> too, so their hooks run.
+/// <see cref="Forward"/> too, so their hooks run. Overloads with more arguments (an LSTM's initial state, a loss's target)
+/// call the computation directly and do not run the hooks. With no hooks registered, <see cref="Forward"/> costs one
+/// extra check.
 /// </remarks>
 public abstract class Module<TIn, TOut> : Module
 {
