@@ -19,7 +19,7 @@ public sealed class AdaptiveAvgPool2d : Module<Tensor, Tensor>
     public Pair OutputSize { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.AdaptiveAvgPool2d(input, OutputSize);
+    protected override Tensor ForwardCore(Tensor input) => Functional.AdaptiveAvgPool2d(input, OutputSize);
 
     /// <inheritdoc/>
     public override string ExtraRepr() => $"output_size={OutputSize}";

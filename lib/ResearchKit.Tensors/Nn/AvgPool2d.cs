@@ -44,7 +44,7 @@ public sealed class AvgPool2d : Module<Tensor, Tensor>
     public int? DivisorOverride { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) =>
+    protected override Tensor ForwardCore(Tensor input) =>
         Functional.AvgPool2d(input, KernelSize, Stride, Padding, CeilMode, CountIncludePad, DivisorOverride);
 
     /// <inheritdoc/>

@@ -91,7 +91,7 @@ public abstract class BatchNormBase : Module<Tensor, Tensor>
     protected abstract void CheckInputDim(Tensor input);
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         CheckInputDim(input);
         if (input.Size(1) != NumFeatures)

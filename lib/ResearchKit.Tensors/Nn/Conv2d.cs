@@ -6,7 +6,9 @@ namespace ResearchKit.Tensors.Nn;
 /// </summary>
 /// <remarks>
 /// Initialised like PyTorch (<see cref="ConvNdBase.ResetParameters"/>); pass a <see cref="Generator"/> for reproducible models.
-/// Not sealed, so variants (e.g. a quantized convolution) can override <see cref="Forward"/>.
+/// Not sealed, so variants can change the computation: override <see cref="ConvNdBase.EffectiveWeight"/> (e.g. fake-quantize
+/// the weight for quantization-aware training) or <see cref="ForwardCore"/>. Such a subclass keeps the <c>weight</c>/<c>bias</c>
+/// names, so it can replace a <see cref="Conv2d"/> in a model (<see cref="Module.Replace{T}"/>) without changing the state dict.
 /// </remarks>
 public class Conv2d : ConvNdBase
 {
@@ -31,6 +33,6 @@ public class Conv2d : ConvNdBase
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) =>
-        Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+    protected override Tensor ForwardCore(Tensor input) =>
+        Functional.Conv2d(input, EffectiveWeight(), EffectiveBias(), Stride, Padding, Dilation, Groups);
 }

@@ -65,6 +65,15 @@ public abstract class ConvNdBase : Module<Tensor, Tensor>
     /// <summary>Bias <c>(out_channels)</c>, or null when created with <c>bias: false</c>.</summary>
     public Tensor? Bias { get; }
 
+    /// <summary>
+    /// The weight the forward pass uses: <see cref="Weight"/> here; override to transform it (fake quantization, weight
+    /// normalization) while the parameter stays the one that is trained and saved.
+    /// </summary>
+    protected virtual Tensor EffectiveWeight() => Weight;
+
+    /// <summary>The bias the forward pass uses (<see cref="Bias"/> here); override like <see cref="EffectiveWeight"/>.</summary>
+    protected virtual Tensor? EffectiveBias() => Bias;
+
     /// <summary>Output padding; always (0, 0) for a non-transposed convolution (only printed when not zero).</summary>
     private protected Pair OutputPaddingValue { get; }
 

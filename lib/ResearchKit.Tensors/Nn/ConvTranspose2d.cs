@@ -33,8 +33,8 @@ public class ConvTranspose2d : ConvNdBase
     public Pair OutputPadding => OutputPaddingValue;
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) =>
-        Functional.ConvTranspose2d(input, Weight, Bias, Stride, Padding, OutputPadding, Groups, Dilation);
+    protected override Tensor ForwardCore(Tensor input) =>
+        Functional.ConvTranspose2d(input, EffectiveWeight(), EffectiveBias(), Stride, Padding, OutputPadding, Groups, Dilation);
 
     /// <summary>
     /// Forward with a requested output size (PyTorch's <c>forward(input, output_size)</c>): picks the output padding, which
@@ -54,6 +54,6 @@ public class ConvTranspose2d : ConvNdBase
             throw new ArgumentException(
                 $"{nameof(ConvTranspose2d)}: requested an output size of {outputSize.ToTupleString()}, but valid sizes range from " +
                 $"({minH}, {minW}) to ({maxH}, {maxW}) for an input of size ({h}, {w}); choose a size in that range.");
-        return Functional.ConvTranspose2d(input, Weight, Bias, Stride, Padding, (outputSize.H - minH, outputSize.W - minW), Groups, Dilation);
+        return Functional.ConvTranspose2d(input, EffectiveWeight(), EffectiveBias(), Stride, Padding, (outputSize.H - minH, outputSize.W - minW), Groups, Dilation);
     }
 }

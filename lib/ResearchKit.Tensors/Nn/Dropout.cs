@@ -22,7 +22,7 @@ public sealed class Dropout : Module<Tensor, Tensor>
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Dropout(input, P, Training, _generator);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Dropout(input, P, Training, _generator);
 
     /// <inheritdoc/>
     public override string ExtraRepr() => $"p={PyRepr.Float(P)}, inplace=False";

@@ -10,7 +10,7 @@ public sealed class ELU : Module<Tensor, Tensor>
     public ELU(float alpha = 1f) { Alpha = alpha; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Elu(input, Alpha);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Elu(input, Alpha);
 
     /// <inheritdoc/>
     public override string ExtraRepr() => $"alpha={PyRepr.Float(Alpha)}";

@@ -44,7 +44,7 @@ public sealed class Embedding : Module<Tensor, Tensor>
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Embedding(input, Weight, PaddingIdx);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Embedding(input, Weight, PaddingIdx);
 
     /// <inheritdoc/>
     public override string ExtraRepr() => $"{NumEmbeddings}, {EmbeddingDim}" + (PaddingIdx is { } p ? $", padding_idx={p}" : "");

@@ -16,7 +16,7 @@ public sealed class Flatten : Module<Tensor, Tensor>
     public Flatten(int startDim = 1, int endDim = -1) { StartDim = startDim; EndDim = endDim; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => input.Flatten(StartDim, EndDim);
+    protected override Tensor ForwardCore(Tensor input) => input.Flatten(StartDim, EndDim);
 
     /// <inheritdoc/>
     public override string ExtraRepr() => $"start_dim={StartDim}, end_dim={EndDim}";

@@ -17,7 +17,7 @@ public sealed class GELU : Module<Tensor, Tensor>
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Gelu(input, Approximate);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Gelu(input, Approximate);
 
     /// <inheritdoc/>
     public override string ExtraRepr() => $"approximate='{Approximate}'";

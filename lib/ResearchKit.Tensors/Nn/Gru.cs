@@ -30,7 +30,7 @@ public sealed class Gru : RecurrentBase<(Tensor Output, Tensor HN)>
 
     /// <summary>Runs the GRU from a zero initial state.</summary>
     /// <exception cref="ArgumentException">The input rank or feature size is wrong.</exception>
-    public override (Tensor Output, Tensor HN) Forward(Tensor input) => Forward(input, null);
+    protected override (Tensor Output, Tensor HN) ForwardCore(Tensor input) => Forward(input, null);
 
     /// <summary>Runs the GRU from <paramref name="h0"/> ((num_layers·num_directions, batch, hidden_size)), or zeros when null.</summary>
     /// <exception cref="ArgumentException">The input rank or feature size, or the state shape, is wrong.</exception>

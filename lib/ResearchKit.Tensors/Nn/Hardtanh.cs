@@ -18,7 +18,7 @@ public sealed class Hardtanh : Module<Tensor, Tensor>
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Hardtanh(input, MinVal, MaxVal);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Hardtanh(input, MinVal, MaxVal);
 
     /// <inheritdoc/>
     public override string ExtraRepr() => $"min_val={PyRepr.Float(MinVal)}, max_val={PyRepr.Float(MaxVal)}";

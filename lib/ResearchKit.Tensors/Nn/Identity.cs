@@ -4,5 +4,5 @@ namespace ResearchKit.Tensors.Nn;
 public sealed class Identity : Module<Tensor, Tensor>
 {
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => input;
+    protected override Tensor ForwardCore(Tensor input) => input;
 }

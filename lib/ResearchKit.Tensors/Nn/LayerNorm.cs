@@ -50,7 +50,7 @@ public sealed class LayerNorm : Module<Tensor, Tensor>
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.LayerNorm(input, NormalizedShape, Weight, Bias, Eps);
+    protected override Tensor ForwardCore(Tensor input) => Functional.LayerNorm(input, NormalizedShape, Weight, Bias, Eps);
 
     /// <inheritdoc/>
     public override string ExtraRepr() => $"{ShapeUtil.Format(NormalizedShape)}, eps={PyRepr.Float(Eps)}, elementwise_affine={PyRepr.Bool(ElementwiseAffine)}";

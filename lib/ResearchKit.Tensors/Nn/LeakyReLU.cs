@@ -10,7 +10,7 @@ public sealed class LeakyReLU : Module<Tensor, Tensor>
     public LeakyReLU(float negativeSlope = 0.01f) { NegativeSlope = negativeSlope; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.LeakyRelu(input, NegativeSlope);
+    protected override Tensor ForwardCore(Tensor input) => Functional.LeakyRelu(input, NegativeSlope);
 
     /// <inheritdoc/>
     public override string ExtraRepr() => $"negative_slope={PyRepr.Float(NegativeSlope)}";

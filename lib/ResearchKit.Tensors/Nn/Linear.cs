@@ -5,7 +5,12 @@ namespace ResearchKit.Tensors.Nn;
 /// Shape: input <c>(*, in_features)</c> → output <c>(*, out_features)</c>; weight <c>(out_features, in_features)</c>, bias <c>(out_features)</c>.
 /// Init (PyTorch default): weight by kaiming_uniform_(a = √5), i.e. U(−1/√in, 1/√in); bias U(−1/√in, 1/√in).
 /// </summary>
-public sealed class Linear : Module<Tensor, Tensor>
+/// <remarks>
+/// Not sealed: a variant (e.g. a fake-quantized linear for quantization-aware training) overrides
+/// <see cref="EffectiveWeight"/> or <see cref="ForwardCore"/> and keeps the <c>weight</c>/<c>bias</c> names, so it can replace
+/// a <see cref="Linear"/> in a model without changing the state dict.
+/// </remarks>
+public class Linear : Module<Tensor, Tensor>
 {
     /// <summary>Size of each input sample.</summary>
     public int InFeatures { get; }
@@ -47,8 +52,17 @@ public sealed class Linear : Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>
+    /// The weight the forward pass uses: <see cref="Weight"/> here; override to transform it (fake quantization, weight
+    /// normalization) while the parameter stays the one that is trained and saved.
+    /// </summary>
+    protected virtual Tensor EffectiveWeight() => Weight;
+
+    /// <summary>The bias the forward pass uses (<see cref="Bias"/> here); override like <see cref="EffectiveWeight"/>.</summary>
+    protected virtual Tensor? EffectiveBias() => Bias;
+
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Linear(input, Weight, Bias);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Linear(input, EffectiveWeight(), EffectiveBias());
 
     /// <inheritdoc/>
     public override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={PyRepr.Bool(Bias is not null)}";

@@ -10,7 +10,7 @@ public sealed class LogSoftmax : Module<Tensor, Tensor>
     public LogSoftmax(int dim) { Dimension = dim; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.LogSoftmax(input, Dimension);
+    protected override Tensor ForwardCore(Tensor input) => Functional.LogSoftmax(input, Dimension);
 
     /// <inheritdoc/>
     public override string ExtraRepr() => $"dim={Dimension}";

@@ -25,7 +25,7 @@ public abstract class Loss : Module<(Tensor Input, Tensor Target), Tensor>
     public abstract Tensor Forward(Tensor input, Tensor target);
 
     /// <inheritdoc/>
-    public sealed override Tensor Forward((Tensor Input, Tensor Target) pair) => Forward(pair.Input, pair.Target);
+    protected sealed override Tensor ForwardCore((Tensor Input, Tensor Target) pair) => Forward(pair.Input, pair.Target);
 
     /// <inheritdoc/>
     public override string ExtraRepr() => "";

@@ -31,7 +31,7 @@ public sealed class Lstm : RecurrentBase<(Tensor Output, Tensor HN, Tensor CN)>
 
     /// <summary>Runs the LSTM from zero initial states.</summary>
     /// <exception cref="ArgumentException">The input rank or feature size is wrong.</exception>
-    public override (Tensor Output, Tensor HN, Tensor CN) Forward(Tensor input) => Forward(input, null);
+    protected override (Tensor Output, Tensor HN, Tensor CN) ForwardCore(Tensor input) => Forward(input, null);
 
     /// <summary>Runs the LSTM from the given initial states (each (num_layers·num_directions, batch, hidden_size)), or zeros when null.</summary>
     /// <exception cref="ArgumentException">The input rank or feature size, or a state shape, is wrong.</exception>

@@ -24,7 +24,7 @@ public sealed class LstmCell : RecurrentCellBase<(Tensor H, Tensor C)>
 
     /// <summary>One step from zero states.</summary>
     /// <exception cref="ArgumentException">The input shape is wrong.</exception>
-    public override (Tensor H, Tensor C) Forward(Tensor input) => Forward(input, null);
+    protected override (Tensor H, Tensor C) ForwardCore(Tensor input) => Forward(input, null);
 
     /// <summary>One step: input (batch, input_size) or (input_size); states (batch, hidden_size) or (hidden_size), zeros when null.</summary>
     /// <exception cref="ArgumentException">The input or a state has the wrong shape.</exception>

@@ -2,7 +2,7 @@ namespace ResearchKit.Tensors.Nn;
 
 /// <summary>2-D max pooling layer (<c>torch.nn.MaxPool2d</c>); padding acts as −∞.</summary>
 /// <remarks>
-/// <see cref="Forward"/> returns the pooled values (a module has one output); use <see cref="ForwardWithIndices"/> for the
+/// <see cref="Module{TIn, TOut}.Forward"/> returns the pooled values (a module has one output); use <see cref="ForwardWithIndices"/> for the
 /// Int64 argmax that PyTorch returns with <c>return_indices=True</c>.
 /// </remarks>
 public sealed class MaxPool2d : Module<Tensor, Tensor>
@@ -47,7 +47,7 @@ public sealed class MaxPool2d : Module<Tensor, Tensor>
     public bool ReturnIndices { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.MaxPool2d(input, KernelSize, Stride, Padding, Dilation, CeilMode);
+    protected override Tensor ForwardCore(Tensor input) => Functional.MaxPool2d(input, KernelSize, Stride, Padding, Dilation, CeilMode);
 
     /// <summary>Pooled values and their Int64 flat indices <c>h·W + w</c> into each input plane.</summary>
     /// <param name="input">Input <c>(N, C, H, W)</c> or <c>(C, H, W)</c>.</param>

@@ -10,11 +10,12 @@ namespace ResearchKit.Tensors.Nn;
 /// Register in the constructor in the same order as the PyTorch module does, so state-dict keys and
 /// <see cref="Parameters"/> order match and <c>.safetensors</c> weights move between the two.
 /// </remarks>
-public abstract class Module
+public abstract partial class Module
 {
     private readonly List<(string Name, Tensor? Value)> _parameters = new();
     private readonly List<(string Name, Tensor? Value, bool Persistent)> _buffers = new();
-    private readonly List<(string Name, Module Value)> _children = new();
+    // Declared: the type the parent registered the child as (the type its Forward uses); a replacement must be one.
+    private readonly List<(string Name, Module Value, Type Declared)> _children = new();
 
     /// <summary>True in training mode (dropout active, batch norm uses batch statistics).</summary>
     public bool Training { get; private set; } = true;
@@ -47,12 +48,42 @@ public abstract class Module
     }
 
     /// <summary>Registers a child module under <paramref name="name"/>.</summary>
+    /// <remarks>
+    /// <typeparamref name="T"/> is the type the parent uses the child as: <see cref="Replace(string, Module)"/> accepts only
+    /// replacements of that type. Register as <c>Module&lt;Tensor, Tensor&gt;</c> and read the child back with
+    /// <see cref="Child{T}"/> in <c>Forward</c> (not from a field), so that a replaced child is the one that runs.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The name is empty, contains '.', or is taken.</exception>
     protected T RegisterModule<T>(string name, T module) where T : Module
     {
+        ArgumentNullException.ThrowIfNull(module);
         CheckName(name);
-        _children.Add((name, module));
+        _children.Add((name, module, typeof(T)));
         return module;
     }
+
+    /// <summary>
+    /// The child currently registered under <paramref name="name"/> (after any <see cref="Replace(string, Module)"/>);
+    /// models read their children through this so replacements take effect in <c>Forward</c>.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No child has that name (the children are listed).</exception>
+    /// <exception cref="InvalidCastException">The child is not a <typeparamref name="T"/>.</exception>
+    protected T Child<T>(string name) where T : Module
+    {
+        foreach (var c in _children)
+            if (string.Equals(c.Name, name, StringComparison.Ordinal))
+                return c.Value as T ?? throw new InvalidCastException(
+                    $"{GetType().Name}: child '{name}' is a {c.Value.GetType().Name}, not a {typeof(T).Name}; register it as {c.Declared.Name} and read it as that type.");
+        throw new KeyNotFoundException($"{GetType().Name}: no child named '{name}'; children: {ChildList()}.");
+    }
+
+    /// <summary>The child at registration position <paramref name="index"/> (for the list containers).</summary>
+    private protected Module ChildAt(int index) => _children[index].Value;
+
+    /// <summary>Number of direct children.</summary>
+    private protected int ChildCount => _children.Count;
+
+    private string ChildList() => _children.Count == 0 ? "(none)" : string.Join(", ", _children.Select(c => c.Name));
 
     /// <summary>Replaces a registered parameter or buffer tensor (used by re-parametrizations such as pruning masks).</summary>
     /// <exception cref="KeyNotFoundException">No parameter or buffer has that name.</exception>
@@ -80,7 +111,7 @@ public abstract class Module
     /// <summary>Direct children with their names.</summary>
     public IEnumerable<(string Name, Module Module)> NamedChildren()
     {
-        foreach (var c in _children) yield return c;
+        foreach (var c in _children) yield return (c.Name, c.Value);
     }
 
     /// <summary>Direct children.</summary>
@@ -93,7 +124,7 @@ public abstract class Module
     public IEnumerable<(string Name, Module Module)> NamedModules(string prefix = "")
     {
         yield return (prefix, this);
-        foreach (var (name, child) in _children)
+        foreach (var (name, child, _) in _children)
             foreach (var m in child.NamedModules(prefix.Length == 0 ? name : prefix + "." + name))
                 yield return m;
     }
@@ -132,7 +163,7 @@ public abstract class Module
     /// <summary>Calls <paramref name="fn"/> on every descendant and then this module (<c>apply</c>), e.g. for custom init.</summary>
     public Module Apply(Action<Module> fn)
     {
-        foreach (var (_, c) in _children) c.Apply(fn);
+        foreach (var (_, c, _) in _children) c.Apply(fn);
         fn(this);
         return this;
     }
@@ -148,6 +179,17 @@ public abstract class Module
 
     /// <summary>Sets evaluation mode (<c>eval()</c>).</summary>
     public Module Eval() => Train(false);
+
+    /// <summary>
+    /// Sets <see cref="Tensor.RequiresGrad"/> on every parameter of this module and its descendants (<c>requires_grad_()</c>):
+    /// false freezes them (backward leaves their <see cref="Tensor.Grad"/> null, so optimizers skip them), true unfreezes.
+    /// </summary>
+    /// <returns>This module.</returns>
+    public Module RequiresGrad_(bool requiresGrad = true)
+    {
+        foreach (var p in Parameters()) p.RequiresGrad = requiresGrad;
+        return this;
+    }
 
     /// <summary>Clears all parameter gradients (<c>zero_grad(set_to_none=True)</c>).</summary>
     public void ZeroGrad()
@@ -180,7 +222,7 @@ public abstract class Module
     {
         foreach (var (name, p) in _parameters) if (p is not null) d[prefix + name] = p;
         foreach (var (name, b, persistent) in _buffers) if (b is not null && persistent) d[prefix + name] = b;
-        foreach (var (name, c) in _children) c.AddState(d, prefix + name + ".");
+        foreach (var (name, c, _) in _children) c.AddState(d, prefix + name + ".");
     }
 
     /// <summary>
@@ -230,7 +272,7 @@ public abstract class Module
         string extra = ExtraRepr();
         if (_children.Count == 0) { sb.Append(extra).Append(')'); return; }
         if (extra.Length > 0) sb.Append('\n').Append(' ', indent + 2).Append(extra);
-        foreach (var (name, c) in _children)
+        foreach (var (name, c, _) in _children)
         {
             sb.Append('\n').Append(' ', indent + 2).Append('(').Append(name).Append("): ");
             c.Print(sb, indent + 2);
@@ -242,8 +284,106 @@ public abstract class Module
 /// <summary>A module with a single-input, single-output <see cref="Forward"/>.</summary>
 /// <typeparam name="TIn">Input type, usually <see cref="Tensor"/>.</typeparam>
 /// <typeparam name="TOut">Output type.</typeparam>
+/// <remarks>
+/// As in PyTorch, where you implement <c>forward</c> and call the module: subclasses implement <see cref="ForwardCore"/>,
+/// callers call <see cref="Forward"/>, which runs the forward hooks around it (<see cref="RegisterForwardPreHook(Func{Module{TIn, TOut}, TIn, TIn})"/>,
+/// <see cref="RegisterForwardHook(Func{Module{TIn, TOut}, TIn, TOut, TOut})"/>). Inside a model, call children through
+/// <see cref="Forward"/> too, so their hooks run. Overloads with more arguments (an LSTM's initial state, a loss's target)
+/// call the computation directly and do not run the hooks. With no hooks registered, <see cref="Forward"/> costs one
+/// extra check.
+/// </remarks>
 public abstract class Module<TIn, TOut> : Module
 {
-    /// <summary>Computes the module's output.</summary>
-    public abstract TOut Forward(TIn input);
+    // Copy-on-write arrays: Forward reads them without locking or allocation, and a hook may remove itself while running.
+    private (long Id, Func<Module<TIn, TOut>, TIn, TIn> Hook)[]? _preHooks;
+    private (long Id, Func<Module<TIn, TOut>, TIn, TOut, TOut> Hook)[]? _postHooks;
+    private long _nextHookId;
+
+    /// <summary>Computes the output: runs the pre-hooks, <see cref="ForwardCore"/>, then the post-hooks (PyTorch's <c>module(x)</c>).</summary>
+    public TOut Forward(TIn input)
+    {
+        if (_preHooks is null && _postHooks is null) return ForwardCore(input);
+        return ForwardWithHooks(input);
+    }
+
+    /// <summary>The module's computation (PyTorch's <c>forward</c>); override this, call <see cref="Forward"/>.</summary>
+    protected abstract TOut ForwardCore(TIn input);
+
+    private TOut ForwardWithHooks(TIn input)
+    {
+        if (_preHooks is { } pre)
+            foreach (var (_, hook) in pre) input = hook(this, input);
+        var output = ForwardCore(input);
+        if (_postHooks is { } post)
+            foreach (var (_, hook) in post) output = hook(this, input, output);
+        return output;
+    }
+
+    /// <summary>
+    /// Registers a hook run before every <see cref="Forward"/> (<c>register_forward_pre_hook</c>); it receives the module and
+    /// the input and returns the input to use (return it unchanged to only observe). Hooks run in registration order,
+    /// each on the previous one's result.
+    /// </summary>
+    /// <returns>A handle; <see cref="RemovableHandle.Remove"/> or <c>Dispose</c> unregisters the hook.</returns>
+    public RemovableHandle RegisterForwardPreHook(Func<Module<TIn, TOut>, TIn, TIn> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        long id = ++_nextHookId;
+        _preHooks = [.. _preHooks ?? [], (id, hook)];
+        return new RemovableHandle(() =>
+        {
+            var rest = _preHooks?.Where(h => h.Id != id).ToArray();
+            _preHooks = rest is { Length: > 0 } ? rest : null;
+        });
+    }
+
+    /// <summary>Registers an observing pre-hook (it cannot change the input), e.g. to record input shapes.</summary>
+    /// <returns>A handle that unregisters the hook.</returns>
+    public RemovableHandle RegisterForwardPreHook(Action<Module<TIn, TOut>, TIn> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        return RegisterForwardPreHook((m, x) => { hook(m, x); return x; });
+    }
+
+    /// <summary>
+    /// Registers a hook run after every <see cref="Forward"/> (<c>register_forward_hook</c>); it receives the module, the input
+    /// (after the pre-hooks) and the output, and returns the output to use. Hooks run in registration order.
+    /// </summary>
+    /// <returns>A handle; <see cref="RemovableHandle.Remove"/> or <c>Dispose</c> unregisters the hook.</returns>
+    public RemovableHandle RegisterForwardHook(Func<Module<TIn, TOut>, TIn, TOut, TOut> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        long id = ++_nextHookId;
+        _postHooks = [.. _postHooks ?? [], (id, hook)];
+        return new RemovableHandle(() =>
+        {
+            var rest = _postHooks?.Where(h => h.Id != id).ToArray();
+            _postHooks = rest is { Length: > 0 } ? rest : null;
+        });
+    }
+
+    /// <summary>Registers an observing post-hook, e.g. to capture activations (<c>(m, x, y) =&gt; captured.Add(y.Detach())</c>).</summary>
+    /// <returns>A handle that unregisters the hook.</returns>
+    public RemovableHandle RegisterForwardHook(Action<Module<TIn, TOut>, TIn, TOut> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        return RegisterForwardHook((m, x, y) => { hook(m, x, y); return y; });
+    }
+}
+
+/// <summary>
+/// Unregisters a hook (PyTorch's <c>RemovableHandle</c>); use it in a <c>using</c> block to hook only a region of code.
+/// Removing twice is harmless.
+/// </summary>
+public sealed class RemovableHandle : IDisposable
+{
+    private Action? _remove;
+
+    internal RemovableHandle(Action remove) => _remove = remove;
+
+    /// <summary>Unregisters the hook (<c>handle.remove()</c>).</summary>
+    public void Remove() => Interlocked.Exchange(ref _remove, null)?.Invoke();
+
+    /// <summary>Same as <see cref="Remove"/>.</summary>
+    public void Dispose() => Remove();
 }

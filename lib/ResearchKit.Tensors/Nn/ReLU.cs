@@ -4,5 +4,5 @@ namespace ResearchKit.Tensors.Nn;
 public sealed class ReLU : Module<Tensor, Tensor>
 {
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Relu(input);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Relu(input);
 }

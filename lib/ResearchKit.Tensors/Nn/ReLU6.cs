@@ -4,5 +4,5 @@ namespace ResearchKit.Tensors.Nn;
 public sealed class ReLU6 : Module<Tensor, Tensor>
 {
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Relu6(input);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Relu6(input);
 }

@@ -34,7 +34,7 @@ public sealed class RnnCell : RecurrentCellBase<Tensor>
 
     /// <summary>One step from a zero state.</summary>
     /// <exception cref="ArgumentException">The input shape is wrong.</exception>
-    public override Tensor Forward(Tensor input) => Forward(input, null);
+    protected override Tensor ForwardCore(Tensor input) => Forward(input, null);
 
     /// <summary>One step: input (batch, input_size) or (input_size); state (batch, hidden_size) or (hidden_size), zeros when null.</summary>
     /// <exception cref="ArgumentException">The input or the state has the wrong shape.</exception>

@@ -1,10 +1,9 @@
 namespace ResearchKit.Tensors.Nn;
 
 /// <summary>Applies child modules in order (<c>nn.Sequential</c>); children are named "0", "1", …</summary>
+/// <remarks>Layers are read from the registry on every call, so <see cref="Module.Replace(string, Module)"/> takes effect.</remarks>
 public sealed class Sequential : Module<Tensor, Tensor>
 {
-    private readonly List<Module<Tensor, Tensor>> _layers = new();
-
     /// <summary>Creates the container from layers in order.</summary>
     public Sequential(params Module<Tensor, Tensor>[] layers)
     {
@@ -14,31 +13,29 @@ public sealed class Sequential : Module<Tensor, Tensor>
     /// <summary>Appends a layer named by its position.</summary>
     public Sequential Append(Module<Tensor, Tensor> layer)
     {
-        RegisterModule(_layers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), layer);
-        _layers.Add(layer);
+        RegisterModule(ChildCount.ToString(System.Globalization.CultureInfo.InvariantCulture), layer);
         return this;
     }
 
     /// <summary>Number of layers.</summary>
-    public int Count => _layers.Count;
+    public int Count => ChildCount;
 
     /// <summary>Layer at <paramref name="index"/>.</summary>
-    public Module<Tensor, Tensor> this[int index] => _layers[index];
+    public Module<Tensor, Tensor> this[int index] => (Module<Tensor, Tensor>)ChildAt(index);
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
-        foreach (var l in _layers) input = l.Forward(input);
+        for (int i = 0; i < ChildCount; i++) input = ((Module<Tensor, Tensor>)ChildAt(i)).Forward(input);
         return input;
     }
 }
 
 /// <summary>Holds modules in a list so their parameters are registered (<c>nn.ModuleList</c>).</summary>
 /// <typeparam name="T">Module type.</typeparam>
+/// <remarks>Items are read from the registry, so <see cref="Module.Replace(string, Module)"/> takes effect.</remarks>
 public sealed class ModuleList<T> : Module, IReadOnlyList<T> where T : Module
 {
-    private readonly List<T> _items = new();
-
     /// <summary>Creates the list from modules.</summary>
     public ModuleList(params T[] modules)
     {
@@ -48,15 +45,17 @@ public sealed class ModuleList<T> : Module, IReadOnlyList<T> where T : Module
     /// <summary>Appends a module named by its position.</summary>
     public void Add(T module)
     {
-        RegisterModule(_items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), module);
-        _items.Add(module);
+        RegisterModule(ChildCount.ToString(System.Globalization.CultureInfo.InvariantCulture), module);
     }
 
     /// <inheritdoc/>
-    public T this[int index] => _items[index];
+    public T this[int index] => (T)ChildAt(index);
     /// <inheritdoc/>
-    public int Count => _items.Count;
+    public int Count => ChildCount;
     /// <inheritdoc/>
-    public IEnumerator<T> GetEnumerator() => _items.GetEnumerator();
+    public IEnumerator<T> GetEnumerator()
+    {
+        for (int i = 0; i < ChildCount; i++) yield return (T)ChildAt(i);
+    }
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -4,5 +4,5 @@ namespace ResearchKit.Tensors.Nn;
 public sealed class SiLU : Module<Tensor, Tensor>
 {
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Silu(input);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Silu(input);
 }

@@ -4,5 +4,5 @@ namespace ResearchKit.Tensors.Nn;
 public sealed class Sigmoid : Module<Tensor, Tensor>
 {
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Sigmoid(input);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Sigmoid(input);
 }

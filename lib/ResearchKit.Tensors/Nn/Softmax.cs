@@ -10,7 +10,7 @@ public sealed class Softmax : Module<Tensor, Tensor>
     public Softmax(int dim) { Dimension = dim; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Softmax(input, Dimension);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Softmax(input, Dimension);
 
     /// <inheritdoc/>
     public override string ExtraRepr() => $"dim={Dimension}";

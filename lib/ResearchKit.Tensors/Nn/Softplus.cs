@@ -13,7 +13,7 @@ public sealed class Softplus : Module<Tensor, Tensor>
     public Softplus(float beta = 1f, float threshold = 20f) { Beta = beta; Threshold = threshold; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Softplus(input, Beta, Threshold);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Softplus(input, Beta, Threshold);
 
     /// <inheritdoc/>
     public override string ExtraRepr() => $"beta={PyRepr.Number(Beta)}, threshold={PyRepr.Number(Threshold)}";

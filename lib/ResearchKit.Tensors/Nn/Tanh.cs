@@ -4,5 +4,5 @@ namespace ResearchKit.Tensors.Nn;
 public sealed class Tanh : Module<Tensor, Tensor>
 {
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Tanh(input);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Tanh(input);
 }

@@ -20,6 +20,9 @@ namespace ResearchKit.Models;
 /// <para>Shapes: tokens (T, B) Int64 (sequence-first, as <see cref="Data.LmBatcher"/> produces) and a hidden state
 /// (h, c) each (layers, B, hidden) → logits (T, B, V) and the new hidden state. Between BPTT windows, cut the graph
 /// with <see cref="Detach"/> (<c>repackage_hidden</c>).</para>
+/// <para>The children are read from the registry in <c>Forward</c>, so <see cref="Module.Replace(string, Module)"/> takes
+/// effect; a replacement must be of the child's type (the decoder must stay a <see cref="TiedLinear"/>, e.g. a subclass
+/// that fake-quantizes the shared weight, so the tie is kept).</para>
 /// </remarks>
 public sealed class MediumLstmLm : Module<Tensor, Tensor>
 {
@@ -61,11 +64,11 @@ public sealed class MediumLstmLm : Module<Tensor, Tensor>
         _generator = generator;
         var dropGen = dropoutGenerator ?? generator;
         DropoutGenerator = dropGen;
-        Drop = RegisterModule("drop", new Dropout((float)dropout, dropGen));
-        Encoder = RegisterModule("encoder", new Embedding(vocabSize, embedDim, generator: generator));
+        RegisterModule("drop", new Dropout((float)dropout, dropGen));
+        var encoder = RegisterModule("encoder", new Embedding(vocabSize, embedDim, generator: generator));
         // The LSTM draws its inter-layer dropout masks from its generator: give it the dropout one, re-initialize from `generator` below.
-        Rnn = RegisterModule("rnn", new Lstm(embedDim, hidden, layers, dropout: dropout, generator: dropGen));
-        Decoder = RegisterModule("decoder", new TiedLinear(Encoder.Weight));
+        RegisterModule("rnn", new Lstm(embedDim, hidden, layers, dropout: dropout, generator: dropGen));
+        RegisterModule("decoder", new TiedLinear(encoder.Weight));
         InitWeights(generator);
     }
 
@@ -75,16 +78,16 @@ public sealed class MediumLstmLm : Module<Tensor, Tensor>
     public Generator? DropoutGenerator { get; }
 
     /// <summary>Dropout on the embedding and on the last LSTM layer's output.</summary>
-    public Dropout Drop { get; }
+    public Dropout Drop => Child<Dropout>("drop");
 
     /// <summary>Word vectors (V, E).</summary>
-    public Embedding Encoder { get; }
+    public Embedding Encoder => Child<Embedding>("encoder");
 
     /// <summary>The stacked LSTM (sequence-first), with dropout between layers.</summary>
-    public Lstm Rnn { get; }
+    public Lstm Rnn => Child<Lstm>("rnn");
 
     /// <summary>The word classifier; its weight is <see cref="Encoder"/>'s.</summary>
-    public TiedLinear Decoder { get; }
+    public TiedLinear Decoder => Child<TiedLinear>("decoder");
 
     /// <summary>Vocabulary size V.</summary>
     public int VocabSize { get; }
@@ -125,7 +128,7 @@ public sealed class MediumLstmLm : Module<Tensor, Tensor>
 
     /// <summary>Logits (T, B, V) of tokens (T, B) from a zero hidden state.</summary>
     /// <exception cref="ArgumentException">The tokens are not a (T, B) Int64 tensor.</exception>
-    public override Tensor Forward(Tensor input) => Forward(input, null).Logits;
+    protected override Tensor ForwardCore(Tensor input) => Forward(input, null).Logits;
 
     /// <summary>Runs one window.</summary>
     /// <param name="tokens">Token ids (T, B) Int64 in [0, V).</param>

@@ -13,18 +13,25 @@ namespace ResearchKit.Models;
 /// …, <c>linear.weight</c>), so weights move through <c>.safetensors</c>. Shortcuts use option A of the paper (strided
 /// identity, zero-padded channels: no parameters). <c>inChannels</c> lets CIFAR recipes run on 1-channel
 /// stand-ins such as Fashion-MNIST.
+/// <para>Every layer, ReLUs included, is a registered module read back from the registry in <c>Forward</c>, so
+/// <see cref="Module.Replace(string, Module)"/> and <see cref="Module.Replace{T}"/> take effect, and forward hooks can
+/// capture any activation. The ReLUs (<c>relu</c>, <c>layerX.Y.relu1</c>/<c>relu2</c>) have no parameters, so the state
+/// dict keeps the reference implementation's keys. Pass a <see cref="LayerFactory"/> to build e.g. quantized layers.</para>
 /// Shape: input (N, inChannels, H, W) with H, W divisible by 4 (32×32 for CIFAR); output (N, numClasses) logits.
 /// </remarks>
 public sealed class ResNetCifar : Module<Tensor, Tensor>
 {
-    /// <summary>Stem convolution.</summary>
-    public Conv2d Conv1 { get; }
-    /// <summary>Stem batch norm.</summary>
-    public BatchNorm2d Bn1 { get; }
-    /// <summary>The three stages of basic blocks.</summary>
-    public IReadOnlyList<Sequential> Stages { get; }
-    /// <summary>Classifier.</summary>
-    public Linear Classifier { get; }
+    // Children are read through the registry (Child), never cached in fields, so replacing one changes Forward.
+    /// <summary>Stem convolution (<c>conv1</c>; a <see cref="Conv2d"/> unless built or replaced otherwise).</summary>
+    public Module<Tensor, Tensor> Conv1 => Child<Module<Tensor, Tensor>>("conv1");
+    /// <summary>Stem batch norm (<c>bn1</c>).</summary>
+    public Module<Tensor, Tensor> Bn1 => Child<Module<Tensor, Tensor>>("bn1");
+    /// <summary>Stem activation (<c>relu</c>).</summary>
+    public Module<Tensor, Tensor> Relu => Child<Module<Tensor, Tensor>>("relu");
+    /// <summary>The three stages of basic blocks (<c>layer1</c> … <c>layer3</c>).</summary>
+    public IReadOnlyList<Module<Tensor, Tensor>> Stages => [Child<Module<Tensor, Tensor>>("layer1"), Child<Module<Tensor, Tensor>>("layer2"), Child<Module<Tensor, Tensor>>("layer3")];
+    /// <summary>Classifier (<c>linear</c>).</summary>
+    public Module<Tensor, Tensor> Classifier => Child<Module<Tensor, Tensor>>("linear");
 
     private readonly int _depth, _inChannels, _numClasses;
 
@@ -33,17 +40,19 @@ public sealed class ResNetCifar : Module<Tensor, Tensor>
     /// <param name="numClasses">Number of output classes (10 for CIFAR-10).</param>
     /// <param name="inChannels">Input channels (3 for CIFAR, 1 for Fashion-MNIST).</param>
     /// <param name="generator">Generator for the initialization (default: <see cref="Generator.Default"/>).</param>
+    /// <param name="layers">Creates the convolutions, batch norms, ReLUs and the classifier (default: <see cref="LayerFactory.Default"/>).</param>
     /// <exception cref="ArgumentException"><paramref name="depth"/> is not of the form 6n + 2.</exception>
-    public ResNetCifar(int depth = 20, int numClasses = 10, int inChannels = 3, Generator? generator = null)
+    public ResNetCifar(int depth = 20, int numClasses = 10, int inChannels = 3, Generator? generator = null, LayerFactory? layers = null)
     {
+        layers ??= LayerFactory.Default;
         if (depth < 8 || (depth - 2) % 6 != 0)
             throw new ArgumentException($"ResNetCifar: depth must be 6n + 2 (20, 32, 44, 56, 110), got {depth}.", nameof(depth));
         if (inChannels < 1) throw new ArgumentException($"ResNetCifar: inChannels must be positive, got {inChannels}.", nameof(inChannels));
         _depth = depth; _inChannels = inChannels; _numClasses = numClasses;
         int n = (depth - 2) / 6;
-        Conv1 = RegisterModule("conv1", new Conv2d(inChannels, 16, 3, stride: 1, padding: 1, bias: false, generator: generator));
-        Bn1 = RegisterModule("bn1", new BatchNorm2d(16));
-        var stages = new List<Sequential>();
+        RegisterModule("conv1", layers.Conv2d(inChannels, 16, 3, stride: 1, padding: 1, bias: false, generator: generator));
+        RegisterModule("bn1", layers.BatchNorm2d(16));
+        RegisterModule("relu", layers.ReLU());
         int inPlanes = 16;
         int[] widths = [16, 32, 64];
         for (int s = 0; s < 3; s++)
@@ -52,17 +61,19 @@ public sealed class ResNetCifar : Module<Tensor, Tensor>
             for (int b = 0; b < n; b++)
             {
                 int stride = b == 0 && s > 0 ? 2 : 1;
-                stage.Append(new BasicBlock(inPlanes, widths[s], stride, generator));
+                stage.Append(new BasicBlock(inPlanes, widths[s], stride, generator, layers));
                 inPlanes = widths[s];
             }
-            stages.Add(RegisterModule($"layer{s + 1}", stage));
+            RegisterModule<Module<Tensor, Tensor>>($"layer{s + 1}", stage);
         }
-        Stages = stages;
-        Classifier = RegisterModule("linear", new Linear(64, numClasses, generator: generator));
+        RegisterModule("linear", layers.Linear(64, numClasses, generator: generator));
         ResetParameters(generator);
     }
 
-    /// <summary>kaiming_normal_ (fan_in, ReLU gain) on every conv and linear weight, as in the reference implementation.</summary>
+    /// <summary>
+    /// kaiming_normal_ (fan_in, ReLU gain) on every conv and linear weight, as in the reference implementation (modules that
+    /// are neither a <see cref="Conv2d"/> nor a <see cref="Linear"/>, nor subclasses, keep their own initialization).
+    /// </summary>
     public void ResetParameters(Generator? generator = null)
     {
         foreach (var m in Modules())
@@ -73,11 +84,11 @@ public sealed class ResNetCifar : Module<Tensor, Tensor>
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         if (input.Dim != 4 || input.Size(1) != _inChannels)
             throw new ArgumentException($"ResNetCifar: expected input (N, {_inChannels}, H, W), got {input.Shape}; construct the model with inChannels: {(input.Dim == 4 ? input.Size(1) : 3)} or convert the images.");
-        var x = Bn1.Forward(Conv1.Forward(input)).Relu();
+        var x = Relu.Forward(Bn1.Forward(Conv1.Forward(input)));
         foreach (var stage in Stages) x = stage.Forward(x);
         x = x.Mean([2, 3]);
         return Classifier.Forward(x);
@@ -91,39 +102,52 @@ public sealed class ResNetCifar : Module<Tensor, Tensor>
 /// Basic residual block: <c>relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))</c>, 3×3 convolutions, stride on
 /// <c>conv1</c>, option-A shortcut (strided identity zero-padded in channels) when the shape changes.
 /// </summary>
+/// <remarks>
+/// Children (<c>conv1</c>, <c>bn1</c>, <c>relu1</c>, <c>conv2</c>, <c>bn2</c>, <c>relu2</c>) are read from the registry in
+/// <c>Forward</c>, so replacing one takes effect. <c>relu2</c> follows the residual addition.
+/// </remarks>
 public sealed class BasicBlock : Module<Tensor, Tensor>
 {
     private readonly int _stride, _inPlanes, _planes;
 
     /// <summary>First convolution (carries the stride).</summary>
-    public Conv2d Conv1 { get; }
+    public Module<Tensor, Tensor> Conv1 => Child<Module<Tensor, Tensor>>("conv1");
     /// <summary>First batch norm.</summary>
-    public BatchNorm2d Bn1 { get; }
+    public Module<Tensor, Tensor> Bn1 => Child<Module<Tensor, Tensor>>("bn1");
+    /// <summary>Activation after the first batch norm.</summary>
+    public Module<Tensor, Tensor> Relu1 => Child<Module<Tensor, Tensor>>("relu1");
     /// <summary>Second convolution.</summary>
-    public Conv2d Conv2 { get; }
+    public Module<Tensor, Tensor> Conv2 => Child<Module<Tensor, Tensor>>("conv2");
     /// <summary>Second batch norm.</summary>
-    public BatchNorm2d Bn2 { get; }
+    public Module<Tensor, Tensor> Bn2 => Child<Module<Tensor, Tensor>>("bn2");
+    /// <summary>Activation after the residual addition.</summary>
+    public Module<Tensor, Tensor> Relu2 => Child<Module<Tensor, Tensor>>("relu2");
 
     /// <summary>Creates a block from <paramref name="inPlanes"/> to <paramref name="planes"/> channels.</summary>
     /// <param name="inPlanes">Input channels.</param>
     /// <param name="planes">Output channels.</param>
     /// <param name="stride">Stride of the first convolution (2 halves the resolution).</param>
     /// <param name="generator">Random source for the initialization (default: <see cref="Generator.Default"/>).</param>
-    public BasicBlock(int inPlanes, int planes, int stride = 1, Generator? generator = null)
+    /// <param name="layers">Creates the layers (default: <see cref="LayerFactory.Default"/>).</param>
+    public BasicBlock(int inPlanes, int planes, int stride = 1, Generator? generator = null, LayerFactory? layers = null)
     {
+        layers ??= LayerFactory.Default;
         _stride = stride; _inPlanes = inPlanes; _planes = planes;
-        Conv1 = RegisterModule("conv1", new Conv2d(inPlanes, planes, 3, stride: stride, padding: 1, bias: false, generator: generator));
-        Bn1 = RegisterModule("bn1", new BatchNorm2d(planes));
-        Conv2 = RegisterModule("conv2", new Conv2d(planes, planes, 3, stride: 1, padding: 1, bias: false, generator: generator));
-        Bn2 = RegisterModule("bn2", new BatchNorm2d(planes));
+        // Registration order = PyTorch's attribute order (conv1, bn1, conv2, bn2); the parameterless ReLUs do not change the keys.
+        RegisterModule("conv1", layers.Conv2d(inPlanes, planes, 3, stride: stride, padding: 1, bias: false, generator: generator));
+        RegisterModule("bn1", layers.BatchNorm2d(planes));
+        RegisterModule("relu1", layers.ReLU());
+        RegisterModule("conv2", layers.Conv2d(planes, planes, 3, stride: 1, padding: 1, bias: false, generator: generator));
+        RegisterModule("bn2", layers.BatchNorm2d(planes));
+        RegisterModule("relu2", layers.ReLU());
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
-        var y = Bn1.Forward(Conv1.Forward(input)).Relu();
+        var y = Relu1.Forward(Bn1.Forward(Conv1.Forward(input)));
         y = Bn2.Forward(Conv2.Forward(y));
-        return (y + Shortcut(input)).Relu();
+        return Relu2.Forward(y + Shortcut(input));
     }
 
     private Tensor Shortcut(Tensor x)

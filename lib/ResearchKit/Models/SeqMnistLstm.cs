@@ -13,31 +13,37 @@ namespace ResearchKit.Models;
 /// 4·128·(1 + 128) + 2·4·128 + 128·10 + 10 = 67,850 in total (the thesis rounds to 68k). Initialization is PyTorch's
 /// default (LSTM U(±1/√128), Linear kaiming-uniform). Input is batch-first (N, T, 1) for any T ≥ 1, so sub-sampled
 /// sequences (<see cref="Data.SubsamplingSchedule"/>) go through the same model; output (N, 10) logits.
+/// <para>The children are read from the registry in <c>Forward</c>, so <see cref="Module.Replace(string, Module)"/> takes
+/// effect; the classifier comes from an optional <see cref="LayerFactory"/>.</para>
 /// </remarks>
 public sealed class SeqMnistLstm : Module<Tensor, Tensor>
 {
     /// <summary>Features per time step in the thesis (one pixel).</summary>
     public const int InputSize = 1;
 
-    /// <summary>The recurrent layer, batch-first.</summary>
-    public Lstm Lstm { get; }
+    private readonly int _numClasses;
 
-    /// <summary>The classifier on the last hidden state.</summary>
-    public Linear Fc { get; }
+    /// <summary>The recurrent layer, batch-first (<c>lstm</c>; a replacement must be an <see cref="Tensors.Nn.Lstm"/>).</summary>
+    public Lstm Lstm => Child<Lstm>("lstm");
+
+    /// <summary>The classifier on the last hidden state (<c>fc</c>; a <see cref="Linear"/> unless built or replaced otherwise).</summary>
+    public Module<Tensor, Tensor> Fc => Child<Module<Tensor, Tensor>>("fc");
 
     /// <summary>Builds the model.</summary>
     /// <param name="hiddenSize">LSTM width (128 in the thesis).</param>
     /// <param name="numClasses">Number of classes (10).</param>
     /// <param name="generator">Random source of the initialization (default: <see cref="Generator.Default"/>).</param>
     /// <param name="pixelsPerStep">Pixels read per time step: 1 in the thesis; 28 reads a row per step (see <see cref="Data.SequentialMnist.ToSequences(Tensor, int)"/>).</param>
+    /// <param name="layers">Creates the classifier (default: <see cref="LayerFactory.Default"/>).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is below 1.</exception>
-    public SeqMnistLstm(int hiddenSize = 128, int numClasses = 10, Generator? generator = null, int pixelsPerStep = InputSize)
+    public SeqMnistLstm(int hiddenSize = 128, int numClasses = 10, Generator? generator = null, int pixelsPerStep = InputSize, LayerFactory? layers = null)
     {
         if (pixelsPerStep < 1) throw new ArgumentOutOfRangeException(nameof(pixelsPerStep), pixelsPerStep, "SeqMnistLstm: pixelsPerStep must be at least 1 (1 pixel per step in the thesis, 28 for rows).");
         if (hiddenSize < 1) throw new ArgumentOutOfRangeException(nameof(hiddenSize), hiddenSize, "SeqMnistLstm: hiddenSize must be at least 1 (the thesis uses 128).");
         if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "SeqMnistLstm: numClasses must be at least 1 (10 for MNIST).");
-        Lstm = RegisterModule("lstm", new Lstm(pixelsPerStep, hiddenSize, batchFirst: true, generator: generator));
-        Fc = RegisterModule("fc", new Linear(hiddenSize, numClasses, generator: generator));
+        _numClasses = numClasses;
+        RegisterModule("lstm", new Lstm(pixelsPerStep, hiddenSize, batchFirst: true, generator: generator));
+        RegisterModule("fc", (layers ?? LayerFactory.Default).Linear(hiddenSize, numClasses, generator: generator));
     }
 
     /// <summary>LSTM width.</summary>
@@ -47,11 +53,11 @@ public sealed class SeqMnistLstm : Module<Tensor, Tensor>
     public int PixelsPerStep => Lstm.InputSize;
 
     /// <summary>Number of output classes.</summary>
-    public int NumClasses => Fc.OutFeatures;
+    public int NumClasses => _numClasses;
 
     /// <summary>Logits (N, classes) of (N, T, k) pixel sequences (k = <see cref="PixelsPerStep"/>), from the hidden state after the last step.</summary>
     /// <exception cref="ArgumentException">The input is not (N, T, k).</exception>
-    public override Tensor Forward(Tensor input)
+    protected override Tensor ForwardCore(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Dim != 3 || input.Size(2) != PixelsPerStep)

@@ -12,8 +12,10 @@ namespace ResearchKit.Models;
 /// The shared tensor is registered here under <c>weight</c> as well, so, as in PyTorch, the state dict holds both keys
 /// (e.g. <c>encoder.weight</c> and <c>decoder.weight</c>, the same tensor) while <see cref="Module.Parameters"/> lists it
 /// once (optimizers update it once, with the gradient accumulated from both uses).
+/// Not sealed: a variant (e.g. fake-quantized for quantization-aware training) overrides <see cref="EffectiveWeight"/> and
+/// keeps the tie.
 /// </remarks>
-public sealed class TiedLinear : Module<Tensor, Tensor>
+public class TiedLinear : Module<Tensor, Tensor>
 {
     /// <summary>Wraps <paramref name="weight"/> (out_features, in_features) and adds a zero bias when <paramref name="bias"/>.</summary>
     /// <exception cref="ArgumentException">The weight is not a 2-D Float32 tensor.</exception>
@@ -39,8 +41,14 @@ public sealed class TiedLinear : Module<Tensor, Tensor>
     /// <summary>Output features.</summary>
     public int OutFeatures => Weight.Size(0);
 
+    /// <summary>The weight the forward pass uses: the shared <see cref="Weight"/> here; override to transform it.</summary>
+    protected virtual Tensor EffectiveWeight() => Weight;
+
+    /// <summary>The bias the forward pass uses (<see cref="Bias"/> here); override like <see cref="EffectiveWeight"/>.</summary>
+    protected virtual Tensor? EffectiveBias() => Bias;
+
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Linear(input, Weight, Bias);
+    protected override Tensor ForwardCore(Tensor input) => Functional.Linear(input, EffectiveWeight(), EffectiveBias());
 
     /// <inheritdoc/>
     public override string ExtraRepr() =>

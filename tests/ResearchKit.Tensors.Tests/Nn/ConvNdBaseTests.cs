@@ -10,7 +10,7 @@ public class ConvNdBaseTests
     private sealed class DoubledConv2d(int inChannels, int outChannels, Pair kernelSize)
         : Conv2d(inChannels, outChannels, kernelSize, generator: new Generator(5))
     {
-        public override Tensor Forward(Tensor input) => base.Forward(input) * 2f;
+        protected override Tensor ForwardCore(Tensor input) => base.ForwardCore(input) * 2f;
     }
 
     [Theory]

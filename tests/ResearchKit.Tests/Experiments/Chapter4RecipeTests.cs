@@ -3,6 +3,7 @@ using ResearchKit.Experiments;
 using ResearchKit.Models;
 using ResearchKit.Runs;
 using ResearchKit.Tensors;
+using ResearchKit.Tensors.Nn;
 using ResearchKit.Tensors.Optim;
 using ResearchKit.Tests.Runs;
 using ResearchKit.Training;
@@ -126,12 +127,12 @@ public class Chapter4RecipeTests
             afterStep: m =>
             {
                 hooks++;
-                using (Torch.NoGrad()) ((SeqMnistLstm)m).Fc.Weight.Narrow(0, 0, 1).Zero_(); // a "pruned" row
+                using (Torch.NoGrad()) ((Linear)((SeqMnistLstm)m).Fc).Weight.Narrow(0, 0, 1).Zero_(); // a "pruned" row
             });
         Assert.Equal(4, r.Steps);
         Assert.Equal(4, hooks);
         Assert.Equal(new long[] { 1, 2, 3, 4 }, steps);
-        Assert.All(model.Fc.Weight.Narrow(0, 0, 1).ToArray(), v => Assert.Equal(0f, v));
+        Assert.All(((Linear)model.Fc).Weight.Narrow(0, 0, 1).ToArray(), v => Assert.Equal(0f, v));
         Assert.InRange(r.FinalMetrics["accuracy"], 0, 1);
     }
 

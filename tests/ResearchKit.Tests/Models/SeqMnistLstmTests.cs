@@ -42,7 +42,7 @@ public class SeqMnistLstmTests
         // Reference: the FC layer applied to the LSTM output at t = T − 1.
         var (output, _, _) = m.Lstm.Forward(x);
         var last = output.Select(1, 19);
-        Close(F.Linear(last, m.Fc.Weight, m.Fc.Bias), logits, "logits");
+        Close(F.Linear(last, ((ResearchKit.Tensors.Nn.Linear)m.Fc).Weight, ((ResearchKit.Tensors.Nn.Linear)m.Fc).Bias), logits, "logits");
         // Changing an early pixel changes the prediction (the state carries it); the model reads the whole sequence.
         var x2 = x.Clone();
         using (Torch.NoGrad()) x2.Select(1, 0).Fill_(5f);

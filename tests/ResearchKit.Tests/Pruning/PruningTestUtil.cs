@@ -18,7 +18,7 @@ internal static class PruningTestUtil
             Fc = RegisterModule("fc", new Linear(hidden, classes, generator: g));
         }
 
-        public override Tensor Forward(Tensor x)
+        protected override Tensor ForwardCore(Tensor x)
         {
             var (y, _, _) = Rnn.Forward(x);          // (T, B, H)
             return Fc.Forward(y.Select(0, y.Shape[0] - 1)); // last step
@@ -39,7 +39,7 @@ internal static class PruningTestUtil
             Decoder = RegisterModule("decoder", new Linear(dim, vocab, generator: g));
         }
 
-        public override Tensor Forward(Tensor x) => Decoder.Forward(Rnn.Forward(Encoder.Forward(x)).Output);
+        protected override Tensor ForwardCore(Tensor x) => Decoder.Forward(Rnn.Forward(Encoder.Forward(x)).Output);
     }
 
     /// <summary>Algorithm 3 as written: raise t by ε from 0 until the fraction of |w| ≤ t reaches the objective.</summary>
