@@ -6,7 +6,7 @@ namespace ResearchKit.Benchmarks;
 /// </summary>
 internal static class Program
 {
-    private const string Usage = "usage: ResearchKit.Benchmarks <all|gemm|resnet|lstm|loader|conv|lstm-kernel|gemm-tune> ...";
+    private const string Usage = "usage: ResearchKit.Benchmarks <all|gemm|resnet|input-grad|lstm|loader|conv|lstm-kernel|gemm-tune> ...";
 
     private static int Main(string[] args)
     {
@@ -23,12 +23,14 @@ internal static class Program
                 case "all":
                     GemmBench.Run(Console.Out);
                     ResNetBench.Run(Console.Out);
+                    InputGradientBench.Run(Console.Out);
                     LstmModuleBench.Run(Console.Out);
                     LoaderBench.Run(Console.Out);
                     break;
                 case "gemm": GemmBench.Run(Console.Out); break;
                 case "gemm-tune": GemmBench.Tune(Console.Out); break;
                 case "resnet": ResNetBench.Run(Console.Out); break;
+                case "input-grad": InputGradientBench.Run(Console.Out); break;
                 case "lstm": LstmModuleBench.Run(Console.Out); break;
                 case "lstm-kernel": LstmBench.Run(Console.Out); break;
                 case "conv": ConvBench.Run(Console.Out); break;
