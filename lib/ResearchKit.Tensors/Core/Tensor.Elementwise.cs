@@ -179,7 +179,7 @@ public sealed partial class Tensor
         return r;
     }
 
-    /// <summary><c>-x</c> (exact on Int64, wrapping at <c>long.MinValue</c>).</summary>
+    /// <summary><c>-x</c>.</summary>
     public Tensor Neg() => _l is not null ? NegInt64() : Record(Map(TensorPrimitives.Negate), "neg", this, g => -g);
 
     /// <summary><c>eˣ</c>.</summary>
@@ -207,7 +207,7 @@ public sealed partial class Tensor
         return Record(y, "pow", this, g => g * p * Pow(p - 1f));
     }
 
-    /// <summary>|x|; the gradient at 0 is 0 (as <c>torch.abs</c>); exact on Int64.</summary>
+    /// <summary>|x|; the gradient at 0 is 0 (as <c>torch.abs</c>).</summary>
     public Tensor Abs() => _l is not null ? AbsInt64() : Record(Map(TensorPrimitives.Abs), "abs", this, g => g * Sign());
 
     /// <summary>Sign: −1, 0 or 1 (zero gradient).</summary>
