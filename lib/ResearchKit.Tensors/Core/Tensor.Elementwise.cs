@@ -10,6 +10,7 @@ public sealed partial class Tensor
     /// <summary>Computes op(a, b) with broadcasting, without recording autograd.</summary>
     internal static Tensor BinaryRaw<TOp>(Tensor a, Tensor b, string op) where TOp : struct, IBinaryOp
     {
+        if (a._l is not null && b._l is not null && BinaryInt64<TOp>(a, b, op) is { } exact) return exact;
         a = a.Float(); b = b.Float();
         int[] shape = ShapeUtil.SameShape(a._shape, b._shape) ? a._shape : ShapeUtil.Broadcast(a._shape, b._shape, op);
         var r = Empty((int[])shape.Clone());
@@ -102,7 +103,7 @@ public sealed partial class Tensor
 
     // ───────────────────────────── comparisons (0/1 Float32 masks, no gradient) ─────────────────────────────
 
-    /// <summary>1 where equal, else 0 (<c>torch.eq</c>); Int64 inputs compare exactly up to 2^24.</summary>
+    /// <summary>1 where equal, else 0 (<c>torch.eq</c>); two Int64 inputs compare exactly.</summary>
     public Tensor Eq(Tensor other) => BinaryRaw<CompareOp<EqC>>(this, other, "eq");
     /// <summary>1 where different (<c>torch.ne</c>).</summary>
     public Tensor Ne(Tensor other) => BinaryRaw<CompareOp<NeC>>(this, other, "ne");
@@ -130,6 +131,7 @@ public sealed partial class Tensor
     /// <summary>Picks <paramref name="a"/> where <paramref name="condition"/> is non-zero, else <paramref name="b"/>, with broadcasting (<c>torch.where</c>).</summary>
     public static Tensor Where(Tensor condition, Tensor a, Tensor b)
     {
+        if (a._l is not null && b._l is not null) return WhereInt64(condition, a, b);
         var c = condition.Ne(0f);
         var y = BinaryRaw<AddOp>(BinaryRaw<MulOp>(c, a, "where"), BinaryRaw<MulOp>(1f - c, b, "where"), "where");
         // Multiplying by the mask would turn inf·0 into NaN; fix those lanes with an exact select.
@@ -178,7 +180,7 @@ public sealed partial class Tensor
     }
 
     /// <summary><c>-x</c>.</summary>
-    public Tensor Neg() => Record(Map(TensorPrimitives.Negate), "neg", this, g => -g, NoSaved);
+    public Tensor Neg() => _l is not null ? NegInt64() : Record(Map(TensorPrimitives.Negate), "neg", this, g => -g, NoSaved);
 
     /// <summary><c>eˣ</c>.</summary>
     public Tensor Exp() { var y = Map(TensorPrimitives.Exp); return Record(y, "exp", this, g => g * y, [y]); }
@@ -206,7 +208,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>|x|; the gradient at 0 is 0 (as <c>torch.abs</c>).</summary>
-    public Tensor Abs() => Record(Map(TensorPrimitives.Abs), "abs", this, g => g * Sign());
+    public Tensor Abs() => _l is not null ? AbsInt64() : Record(Map(TensorPrimitives.Abs), "abs", this, g => g * Sign());
 
     /// <summary>Sign: −1, 0 or 1 (zero gradient).</summary>
     public Tensor Sign() => Map(static (x, d) => { for (int i = 0; i < d.Length; i++) d[i] = x[i] > 0 ? 1f : x[i] < 0 ? -1f : x[i]; });

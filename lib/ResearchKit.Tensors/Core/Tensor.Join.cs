@@ -11,6 +11,7 @@ public sealed partial class Tensor
         if (tensors.Count == 0) throw new ArgumentException("Cat: expected a non-empty list of tensors.");
         var first = tensors[0];
         int rank = first.Dim;
+        if (rank == 0) throw new ArgumentException("Cat: zero-dimensional tensor (at position 0) cannot be concatenated; use Stack, or Reshape(1) first.");
         int d = ShapeUtil.NormDim(dim, rank, "Cat");
         int total = 0;
         for (int i = 0; i < tensors.Count; i++)

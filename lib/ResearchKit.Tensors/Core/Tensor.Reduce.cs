@@ -67,10 +67,11 @@ public sealed partial class Tensor
         return new Tensor(data, shape);
     }
 
-    /// <summary>Sum over <paramref name="dims"/> (all when none), like <c>tensor.sum(dim, keepdim)</c>.</summary>
+    /// <summary>Sum over <paramref name="dims"/> (all when none), like <c>tensor.sum(dim, keepdim)</c>; Int64 sums exactly to Int64 (wrapping on overflow).</summary>
     public Tensor Sum(int[]? dims = null, bool keepDim = false)
     {
         var mask = ReduceMask(dims, "Sum");
+        if (_l is not null) return SumInt64(mask, keepDim);
         var y = SumRaw(mask);
         var outShape = KeptShape(mask, keepDim);
         var keptShape = y._shape;
@@ -83,8 +84,10 @@ public sealed partial class Tensor
     public Tensor Sum(int dim, bool keepDim = false) => Sum([dim], keepDim);
 
     /// <summary>Mean over <paramref name="dims"/> (all when none), like <c>tensor.mean</c>.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is Int64: like <c>torch.mean</c>, no output dtype is inferred; call <c>.Float()</c> first.</exception>
     public Tensor Mean(int[]? dims = null, bool keepDim = false)
     {
+        if (_l is not null) throw MeanOfInt64("Mean", this);
         var mask = ReduceMask(dims, "Mean");
         int count = 1;
         for (int i = 0; i < mask.Length; i++) if (mask[i]) count *= _shape[i];
@@ -99,6 +102,7 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor Var(int[]? dims = null, int correction = 1, bool keepDim = false)
     {
+        if (_l is not null) throw MeanOfInt64("Var", this);
         var mask = ReduceMask(dims, "Var");
         int count = 1;
         for (int i = 0; i < mask.Length; i++) if (mask[i]) count *= _shape[i];
@@ -143,6 +147,7 @@ public sealed partial class Tensor
 
     private Tensor GlobalExtremum(bool max)
     {
+        if (_l is not null) return GlobalExtremumInt64(max);
         var x = Float().ReadSpan();
         if (x.Length == 0) throw new InvalidOperationException($"{(max ? "Max" : "Min")}: the tensor is empty; specify a dimension or check the input.");
         float v = max ? TensorPrimitives.Max(x) : TensorPrimitives.Min(x);
@@ -159,11 +164,15 @@ public sealed partial class Tensor
         string op = max ? "Max" : "Min";
         if (_shape.Length == 0) dim = 0;
         int d = ShapeUtil.NormDim(dim, _shape.Length, op);
-        var x = Float().Contiguous();
         int outer = 1, red = _shape.Length == 0 ? 1 : _shape[d], inner = 1;
         for (int i = 0; i < d; i++) outer *= _shape[i];
         for (int i = d + 1; i < _shape.Length; i++) inner *= _shape[i];
         if (red == 0) throw new InvalidOperationException($"{op}: cannot reduce over dimension {d} of size 0 (shape {Shape}).");
+        var mask = new bool[Math.Max(_shape.Length, 1)];
+        mask[d] = true;
+        int[] outShape = _shape.Length == 0 ? [] : KeptShape(mask, keepDim);
+        if (_l is not null) return ExtremumInt64(outer, red, inner, outShape, max);
+        var x = Contiguous();
         var vals = new float[outer * inner];
         var idx = new long[outer * inner];
         var src = x._f!;
@@ -181,9 +190,6 @@ public sealed partial class Tensor
                     }
                 vals[o * inner + i] = best; idx[o * inner + i] = bi;
             }
-        var mask = new bool[Math.Max(_shape.Length, 1)];
-        mask[d] = true;
-        int[] outShape = _shape.Length == 0 ? [] : KeptShape(mask, keepDim);
         var values = new Tensor(vals, outShape);
         var indices = new Tensor(idx, (int[])outShape.Clone());
         var inShape = _shape;

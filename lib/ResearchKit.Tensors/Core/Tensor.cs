@@ -182,22 +182,26 @@ public sealed partial class Tensor
         return IsContiguous ? L.AsSpan(_offset, _numel).ToArray() : Contiguous().L.AsSpan(0, _numel).ToArray();
     }
 
-    /// <summary>The value of a one-element tensor (<c>tensor.item()</c>).</summary>
-    /// <exception cref="InvalidOperationException">The tensor has more than one element.</exception>
+    /// <summary>The value of a one-element tensor (<c>tensor.item()</c>); for Int64 prefer <see cref="ItemInt64"/>.</summary>
+    /// <exception cref="InvalidOperationException">
+    /// The tensor has more than one element, or is Int64 with a value float32 cannot hold exactly (above 2^24 in magnitude,
+    /// e.g. 16_777_217): the message names <see cref="ItemInt64"/> rather than rounding silently.
+    /// </exception>
     public float Item()
     {
         if (_numel != 1) throw new InvalidOperationException($"Item: only one-element tensors can be converted to a scalar, this one has shape {Shape}.");
-        return _f is not null ? _f[_offset] : _l![_offset];
+        return _f is not null ? _f[_offset] : ExactFloat(_l![_offset], "Item");
     }
 
     /// <summary>Element at a full index (negative indices count from the end); for inspection, not for loops.</summary>
+    /// <remarks>On Int64 tensors it throws rather than round a value float32 cannot hold; use <see cref="Int64At"/>.</remarks>
     [System.Runtime.CompilerServices.IndexerName("At")]
     public float this[params int[] index]
     {
         get
         {
             int off = ElementOffset(index);
-            return _f is not null ? _f[off] : _l![off];
+            return _f is not null ? _f[off] : ExactFloat(_l![off], "Indexer");
         }
     }
 

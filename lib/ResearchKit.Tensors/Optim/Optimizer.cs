@@ -165,7 +165,7 @@ public abstract class Optimizer
                 {
                     string prefix = "state." + index.ToString(CultureInfo.InvariantCulture) + ".";
                     if (StepDType is DType dt)
-                        tensors[prefix + "step"] = dt == DType.Float32 ? Tensor.Scalar(st.Step) : Tensor.FromArray(new[] { st.Step }, Array.Empty<int>());
+                        tensors[prefix + "step"] = dt == DType.Float32 ? Tensor.Scalar((float)st.Step) : Tensor.FromArray(new[] { st.Step }, Array.Empty<int>());
                     foreach (var b in st.Buffers) tensors[prefix + b.Key] = b.Value.Detach().Clone();
                 }
                 index++;

@@ -91,6 +91,8 @@ public static class OpRegistry
         Add("sub", "Tensor.op_Subtraction", t => t[0] - t[1], () => L(34, 2, 3), () => L(35, 3));
         Add("mul", "Tensor.op_Multiply", t => t[0] * t[1], () => L(36, 2, 3), () => L(37, 2, 1));
         Add("div", "Tensor.op_Division", t => t[0] / t[1], () => L(38, 2, 3), () => P(39, 3));
+        // a/b stays inside (1.1, 1.9): away from the jumps of floor, remainder is a − b there.
+        Add("remainder", "Tensor.Remainder", t => t[0].Remainder(t[1]), () => U(300, 2.2f, 2.8f, 2, 3), () => U(301, 1.5f, 2f, 3));
         Add("scalar_ops", "Tensor.op_Addition Tensor.op_Subtraction Tensor.op_Multiply Tensor.op_Division",
             t => (2f - t[0] * 3f + 1f) / 2f + 1.5f / t[0] - (t[0] - 0.5f) + 0.5f * t[0], () => P(40, 2, 3));
         Add("pow_tensor", "Tensor.Pow", t => t[0].Pow(t[1]), () => P(41, 2, 3), () => U(42, -1.5f, 1.5f, 3));

@@ -40,7 +40,7 @@ public class OpRegistryTests(ITestOutputHelper output)
         ["Tensor.Le"] = "comparison", ["Tensor.Gt"] = "comparison", ["Tensor.Ge"] = "comparison",
         // Piecewise constant: zero gradient almost everywhere, no backward recorded (as in PyTorch).
         ["Tensor.Floor"] = "piecewise constant", ["Tensor.Ceil"] = "piecewise constant", ["Tensor.Round"] = "piecewise constant",
-        ["Tensor.Trunc"] = "piecewise constant", ["Tensor.Sign"] = "piecewise constant",
+        ["Tensor.Trunc"] = "piecewise constant", ["Tensor.Sign"] = "piecewise constant", ["Tensor.FloorDivide"] = "piecewise constant",
         ["Tensor.Bernoulli"] = "random sample; the probabilities get no gradient",
         // Values independent of the input (only its shape is used).
         ["Tensor.ZerosLike"] = "creation", ["Tensor.OnesLike"] = "creation", ["Tensor.FullLike"] = "creation",
