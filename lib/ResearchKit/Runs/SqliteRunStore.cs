@@ -278,6 +278,7 @@ public sealed class SqliteRunStore : IRunStore
     }
 
     /// <summary>Appends metric points in one transaction with one prepared statement (cheap enough to call every step).</summary>
+    /// <exception cref="RunLeaseLostException">This store does not hold the run's lease (taken over by another process, or never started here); nothing was written.</exception>
     public void LogMetrics(long runId, IReadOnlyList<MetricPoint> points)
     {
         ArgumentNullException.ThrowIfNull(points);
@@ -336,6 +337,7 @@ public sealed class SqliteRunStore : IRunStore
     /// </summary>
     /// <exception cref="ArgumentException">Negative step or a reserved metadata key.</exception>
     /// <exception cref="KeyNotFoundException">No run with this id.</exception>
+    /// <exception cref="RunLeaseLostException">This store does not hold the run's lease (taken over by another process, or never started here); nothing was written.</exception>
     public void SaveCheckpoint(long runId, Checkpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -456,6 +458,7 @@ public sealed class SqliteRunStore : IRunStore
     }
 
     /// <inheritdoc/>
+    /// <exception cref="RunLeaseLostException">This store does not hold the run's lease (taken over by another process, or never started here); nothing was written.</exception>
     public void TruncateMetrics(long runId, long step)
     {
         lock (_lock)
@@ -473,6 +476,7 @@ public sealed class SqliteRunStore : IRunStore
 
     /// <summary>Marks the run completed and replaces its final metrics (NaN allowed), in one transaction.</summary>
     /// <exception cref="KeyNotFoundException">No run with this id.</exception>
+    /// <exception cref="RunLeaseLostException">This store does not hold the run's lease (taken over by another process, or never started here); nothing was written.</exception>
     public void Complete(long runId, IReadOnlyDictionary<string, double> finalMetrics)
     {
         ArgumentNullException.ThrowIfNull(finalMetrics);
@@ -505,6 +509,7 @@ public sealed class SqliteRunStore : IRunStore
 
     /// <summary>Marks the run failed with an error message (a later <see cref="StartOrResume"/> resumes it).</summary>
     /// <exception cref="KeyNotFoundException">No run with this id.</exception>
+    /// <exception cref="RunLeaseLostException">This store does not hold the run's lease (taken over by another process, or never started here); nothing was written.</exception>
     public void Fail(long runId, string error)
     {
         ArgumentNullException.ThrowIfNull(error);
