@@ -12,12 +12,15 @@ internal static class RunsCommands
         var runsDir = new Option<string>("--runs-dir") { Description = "Run store directory (default: RESEARCHKIT_RUNS or ./runs)", DefaultValueFactory = _ => CliPaths.DefaultRunsDir };
         var runs = new Command("runs", "Inspect and export recorded runs");
 
-        var list = new Command("list", "All runs, newest first") { runsDir };
+        var list = new Command("list", "All runs, newest first; runs recorded by another code version are marked stale") { runsDir };
         list.SetAction(pr =>
         {
             using var store = SqliteRunStore.Open(pr.GetValue(runsDir)!);
-            foreach (var r in store.List())
-                Console.WriteLine($"{r.Id,5}  {r.Status,-9}  {r.StartedUtc:yyyy-MM-dd HH:mm}  {r.ConfigHash[..12]}  {Summary(r)}");
+            var runs = store.List();
+            foreach (var r in runs)
+                Console.WriteLine($"{r.Id,5}  {r.Status,-9}  {(r.IsStale ? "stale" : ""),-5}  {r.StartedUtc:yyyy-MM-dd HH:mm}  {r.ConfigHash[..12]}  {Summary(r)}");
+            if (runs.Any(r => r.IsStale))
+                Console.WriteLine($"stale: recorded by another code version than this one ({RunConfig.DefaultCodeVersion}); `rk train` trains them again unless --reuse-stale.");
             return 0;
         });
 
@@ -29,6 +32,9 @@ internal static class RunsCommands
             var r = store.Get(pr.GetValue(id));
             if (r is null) { Console.Error.WriteLine($"rk runs: no run {pr.GetValue(id)} in {store.RunsDirectory}; see `rk runs list`."); return 1; }
             Console.WriteLine($"run {r.Id}: {r.Status}, started {r.StartedUtc:u}{(r.EndedUtc is { } e ? $", ended {e:u}" : "")}");
+            Console.WriteLine(r.IsStale
+                ? $"code version {r.CodeVersion ?? "(none recorded)"}: STALE, this code is {RunConfig.DefaultCodeVersion} (`rk train` trains it again unless --reuse-stale)"
+                : $"code version {r.CodeVersion}: this code");
             Console.WriteLine($"config {r.ConfigHash}: {r.ConfigJson}");
             foreach (var (k, v) in r.FinalMetrics) Console.WriteLine($"  {k} = {v.ToString("G6", CultureInfo.InvariantCulture)}");
             if (r.Error is not null) Console.WriteLine($"error: {r.Error}");

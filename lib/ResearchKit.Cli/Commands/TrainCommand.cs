@@ -17,9 +17,14 @@ internal static class TrainCommand
         var seed = new Option<long>("--seed") { Description = "Master seed", DefaultValueFactory = _ => 0 };
         var runsDir = new Option<string>("--runs-dir") { Description = "Run store directory (default: RESEARCHKIT_RUNS or ./runs)", DefaultValueFactory = _ => CliPaths.DefaultRunsDir };
         var ckpt = new Option<int>("--checkpoint-every") { Description = "Checkpoint every N steps (0: recipe default)", DefaultValueFactory = _ => 0 };
-        var train = new Command("train", "Train a recipe, or show its stored result if an identical run completed; an interrupted run resumes")
+        var reuseStale = new Option<bool>("--reuse-stale")
         {
-            recipe, preset, seed, runsDir, ckpt,
+            Description = "Show the stored result of a run recorded by another code version (stale) instead of training again",
+        };
+        var train = new Command("train", "Train a recipe, or show its stored result if an identical run completed; an interrupted run resumes; " +
+                                         "a result of another code version is stale and trains again unless --reuse-stale")
+        {
+            recipe, preset, seed, runsDir, ckpt, reuseStale,
         };
         train.SetAction(pr =>
         {
@@ -29,8 +34,10 @@ internal static class TrainCommand
                 var p = Presets.Parse(pr.GetValue(preset)!);
                 var sw = Stopwatch.StartNew();
                 using var store = SqliteRunStore.Open(pr.GetValue(runsDir)!);
-                var result = r.Run(store, p, new RecipeOptions { Seed = pr.GetValue(seed), CheckpointEvery = pr.GetValue(ckpt) });
-                string how = result.FromCache ? "stored result (identical config already completed)" : result.Resumed ? "resumed and completed" : "completed";
+                var result = r.Run(store, p, new RecipeOptions { Seed = pr.GetValue(seed), CheckpointEvery = pr.GetValue(ckpt), ReuseStale = pr.GetValue(reuseStale) });
+                string how = result.StaleCodeVersion is { } old
+                    ? $"STALE stored result reused (--reuse-stale): computed by code version {old}, this code is {result.CodeVersion}"
+                    : result.FromCache ? "stored result (identical config already completed)" : result.Resumed ? "resumed and completed" : "completed";
                 Console.WriteLine($"{r.Name} [{p.Name()}] run {result.RunId}: {how} in {sw.Elapsed.TotalSeconds:F1} s");
                 foreach (var (k, v) in result.FinalMetrics.OrderBy(kv => kv.Key, StringComparer.Ordinal))
                     Console.WriteLine($"  {k} = {v.ToString("G6", CultureInfo.InvariantCulture)}");

@@ -14,6 +14,11 @@ public sealed record RecipeOptions
     public IProgressSink? Progress { get; init; }
     /// <summary>Where datasets come from (default: environment variables, cache, mirror, download).</summary>
     public Data.DataOptions? Data { get; init; }
+    /// <summary>Reuse a completed run recorded by another code version instead of training again (see
+    /// <see cref="ExperimentRunOptions.ReuseStale"/>). Not part of the run's config.</summary>
+    public bool ReuseStale { get; init; }
+    /// <summary>The runner options these recipe options imply.</summary>
+    public ExperimentRunOptions RunOptions => new() { ReuseStale = ReuseStale };
 }
 
 /// <summary>A named, preset-driven experiment that records itself in a run store.</summary>

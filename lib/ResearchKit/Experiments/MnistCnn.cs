@@ -92,7 +92,7 @@ public sealed class MnistCnn : IRecipe
             });
             ctx.Attach(trainer);
             return trainer.Fit((e, s) => trainLoader.Epoch(e, s).Select(b => (b.Images, b.Labels)), trainLoader.BatchesPerEpoch).FinalMetrics;
-        });
+        }, options.RunOptions);
     }
 
     private static (ImageDataset Train, ImageDataset Test) LoadData(Preset preset, DataOptions? data)

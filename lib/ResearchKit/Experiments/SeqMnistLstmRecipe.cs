@@ -146,7 +146,7 @@ public sealed class SeqMnistLstmRecipe : IRecipe
             var model = new SeqMnistLstm(generator: new Generator(options.Seed));
             return TrainRound(model, train, test, training, progress: options.Progress ?? ProgressSinks.Auto(), context: ctx,
                 description: $"{Name} [{preset.Name()}]").FinalMetrics;
-        });
+        }, options.RunOptions);
     }
 
     /// <summary>

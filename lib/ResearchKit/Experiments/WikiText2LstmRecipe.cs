@@ -130,7 +130,7 @@ public sealed class WikiText2LstmRecipe : IRecipe
             var model = Model(preset, corpus.Vocab.Count, options.Seed);
             return TrainRound(model, corpus, training, progress: options.Progress ?? ProgressSinks.Auto(), context: ctx,
                 description: $"{Name} [{preset.Name()}]").FinalMetrics;
-        });
+        }, options.RunOptions);
     }
 
     /// <summary>

@@ -23,7 +23,18 @@ public enum RunStatus
 /// <param name="FinalMetrics">Final metrics by name (empty until completed).</param>
 /// <param name="Error">Failure message, if failed.</param>
 public sealed record RunRecord(long Id, string ConfigHash, string ConfigJson, RunStatus Status, DateTime StartedUtc,
-    DateTime? EndedUtc, IReadOnlyDictionary<string, double> FinalMetrics, string? Error);
+    DateTime? EndedUtc, IReadOnlyDictionary<string, double> FinalMetrics, string? Error)
+{
+    /// <summary>The config's <c>code_version</c> (null when it has none or the store does not record it).</summary>
+    public string? CodeVersion { get; init; }
+
+    /// <summary>
+    /// True when the run was recorded by another code version than the one it was looked up for: the request's for
+    /// <see cref="IRunStore.FindStale"/>, this build's <see cref="RunConfig.DefaultCodeVersion"/> for
+    /// <see cref="IRunStore.Get"/> and <see cref="IRunStore.List"/>. Its numbers may differ from what this code computes.
+    /// </summary>
+    public bool IsStale { get; init; }
+}
 
 /// <summary>One point of a metric series.</summary>
 /// <param name="Step">Training step (iteration).</param>
@@ -46,6 +57,13 @@ public interface IRunStore : IDisposable
     /// <summary>The most recent run with this config hash, or null.</summary>
     RunRecord? Find(string configHash);
 
+    /// <summary>
+    /// The newest Completed run whose config equals <paramref name="configJson"/> except for <c>code_version</c> and
+    /// whose code version differs: a stale result, returned with <see cref="RunRecord.IsStale"/> set. Null when there is
+    /// none, when the config has no <c>code_version</c>, or for a store that cannot tell.
+    /// </summary>
+    RunRecord? FindStale(string configJson) => null;
+
     /// <summary>Run by id.</summary>
     RunRecord? Get(long runId);
 
@@ -58,8 +76,10 @@ public interface IRunStore : IDisposable
     /// a Running one as is (interrupted: resume from <see cref="LatestCheckpoint"/>), a Failed one switched back to
     /// Running (resume). Atomic across processes: concurrent callers with one config get one run.
     /// </summary>
-    /// <remarks>A store with leases (<see cref="SqliteRunStore"/>) makes the caller the run's owner, and throws
-    /// <see cref="RunLeasedException"/> when another live process owns the Running run.</remarks>
+    /// <remarks>A store with leases (<see cref="SqliteRunStore"/>) makes the caller the run's owner with a fresh lease
+    /// token, and throws <see cref="RunLeasedException"/> when another live process owns the Running run. Its writes
+    /// (<see cref="LogMetrics"/>, <see cref="SaveCheckpoint"/>, <see cref="TruncateMetrics"/>, <see cref="Complete"/>,
+    /// <see cref="Fail"/>) throw <see cref="RunLeaseLostException"/> once the lease has been taken over.</remarks>
     RunRecord StartOrResume(string configHash, string configJson);
 
     /// <summary>How often the trainer of a run should call <see cref="Heartbeat"/>; infinite for a store without leases.</summary>

@@ -89,3 +89,40 @@ public sealed class RunLeasedException : InvalidOperationException
     /// <summary>The owner's last heartbeat.</summary>
     public DateTime HeartbeatUtc { get; }
 }
+
+/// <summary>
+/// Thrown by a write to a run (<see cref="IRunStore.LogMetrics"/>, <see cref="IRunStore.SaveCheckpoint"/>,
+/// <see cref="IRunStore.TruncateMetrics"/>, <see cref="IRunStore.Complete"/>, <see cref="IRunStore.Fail"/>) when the
+/// caller does not hold the run's lease: it expired and another process (or store) took the run over, or this store
+/// never started it. Nothing was written; the caller must stop training this run.
+/// </summary>
+public sealed class RunLeaseLostException : InvalidOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="runId">The run.</param>
+    /// <param name="operation">The refused operation (e.g. "LogMetrics").</param>
+    /// <param name="holder">The lease holder now (null when none or unreadable).</param>
+    /// <param name="neverHeld">True when this store never took the run's lease (no <see cref="IRunStore.StartOrResume"/>).</param>
+    public RunLeaseLostException(long runId, string operation, RunOwner? holder, bool neverHeld)
+        : base(neverHeld
+            ? string.Create(CultureInfo.InvariantCulture, $"{operation}: run {runId} is not leased by this store; call StartOrResume with its config before writing to it ") +
+              "(only the store that started or resumed a run may write its metrics, checkpoints and status)."
+            : string.Create(CultureInfo.InvariantCulture, $"{operation}: run {runId} lost its lease: ") +
+              (holder is null ? "another process took it over" : string.Create(CultureInfo.InvariantCulture, $"process {holder.ProcessId} on {holder.Host} took it over")) +
+              " after this process' heartbeat stopped renewing it. Nothing was written; stop training the run here: " +
+              "the new owner continues it from its last checkpoint.")
+    {
+        RunId = runId;
+        Operation = operation;
+        Holder = holder;
+    }
+
+    /// <summary>The run.</summary>
+    public long RunId { get; }
+
+    /// <summary>The refused operation.</summary>
+    public string Operation { get; }
+
+    /// <summary>The process holding the lease now (null when none or unreadable).</summary>
+    public RunOwner? Holder { get; }
+}

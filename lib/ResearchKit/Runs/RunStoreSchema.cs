@@ -13,7 +13,7 @@ internal static class RunStoreSchema
     internal delegate void Migration(SqliteConnection connection, SqliteTransaction transaction);
 
     /// <summary>All migrations; the current schema version is their count.</summary>
-    internal static readonly IReadOnlyList<Migration> Migrations = [CreateV1, AddLeaseV2];
+    internal static readonly IReadOnlyList<Migration> Migrations = [CreateV1, AddLeaseV2, AddCodeVersionAndLeaseTokenV3];
 
     /// <summary>Version 1: runs, metric series, final metrics, checkpoints, artifacts.</summary>
     private static void CreateV1(SqliteConnection c, SqliteTransaction tx) => Execute(c, tx, """
@@ -56,6 +56,43 @@ internal static class RunStoreSchema
         ALTER TABLE runs ADD COLUMN owner TEXT;
         ALTER TABLE runs ADD COLUMN heartbeat_utc TEXT;
         """);
+
+    /// <summary>
+    /// Version 3: <c>config_key</c> (hash of the config without its code version: finds stale results of other code
+    /// versions), <c>code_version</c>, and <c>lease_token</c> (random per lease, so a writer whose lease was taken over
+    /// is refused). Existing rows get their key and version from their stored config JSON; their token stays null (an
+    /// old lease is free to take over).
+    /// </summary>
+    private static void AddCodeVersionAndLeaseTokenV3(SqliteConnection c, SqliteTransaction tx)
+    {
+        Execute(c, tx, """
+            ALTER TABLE runs ADD COLUMN config_key TEXT;
+            ALTER TABLE runs ADD COLUMN code_version TEXT;
+            ALTER TABLE runs ADD COLUMN lease_token TEXT;
+            CREATE INDEX ix_runs_config_key ON runs(config_key, id);
+            """);
+        var rows = new List<(long Id, string Json)>();
+        using (var sel = c.CreateCommand())
+        {
+            sel.Transaction = tx;
+            sel.CommandText = "SELECT id, config_json FROM runs;";
+            using var reader = sel.ExecuteReader();
+            while (reader.Read()) rows.Add((reader.GetInt64(0), reader.GetString(1)));
+        }
+        using var upd = c.CreateCommand();
+        upd.Transaction = tx;
+        upd.CommandText = "UPDATE runs SET config_key = $k, code_version = $v WHERE id = $id;";
+        var key = upd.Parameters.Add("$k", SqliteType.Text);
+        var version = upd.Parameters.Add("$v", SqliteType.Text);
+        var id = upd.Parameters.Add("$id", SqliteType.Integer);
+        foreach (var (rowId, json) in rows)
+        {
+            key.Value = (object?)RunConfig.KeyWithoutCodeVersion(json) ?? DBNull.Value;
+            version.Value = (object?)RunConfig.CodeVersionOf(json) ?? DBNull.Value;
+            id.Value = rowId;
+            upd.ExecuteNonQuery();
+        }
+    }
 
     /// <summary>Runs SQL text in a transaction.</summary>
     internal static void Execute(SqliteConnection c, SqliteTransaction? tx, string sql)

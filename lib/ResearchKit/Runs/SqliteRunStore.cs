@@ -15,7 +15,10 @@ namespace ResearchKit.Runs;
 /// directory without corrupting it; readers see committed data only. One instance holds one connection and is
 /// thread-safe (calls are serialized). <c>synchronous = NORMAL</c>: a process crash loses nothing committed; a power
 /// loss may drop the last transactions but never corrupts the database.</para>
-/// <para>Not detected: two processes resuming the same Running run at once (there is no lease); run one trainer per config.</para>
+/// <para>Leases: <see cref="StartOrResume"/> makes this store the owner of a Running run (process identity plus a random
+/// token per lease, both in the <c>runs</c> row); every write to the run checks both in its transaction and throws
+/// <see cref="RunLeaseLostException"/> once another process has taken the run over, so a trainer that lost its lease
+/// writes nothing more.</para>
 /// <para>Metric values are REAL; NaN (which SQLite stores as NULL) reads back as <see cref="double.NaN"/>.</para>
 /// <para>Paths inside the runs directory are stored relative to it, so the directory can be moved or copied.</para>
 /// </remarks>
@@ -33,6 +36,8 @@ public sealed class SqliteRunStore : IRunStore
     private readonly SqliteConnection _connection;
     private readonly Lock _lock = new();
     private int _keepCheckpoints = 2;
+    // Lease token this store holds per run (issued by StartOrResume); writes must match the row's token.
+    private readonly Dictionary<long, string> _leases = new();
     private bool _disposed;
 
     static SqliteRunStore() => SQLitePCL.Batteries_V2.Init();
@@ -135,13 +140,30 @@ public sealed class SqliteRunStore : IRunStore
     }
 
     /// <inheritdoc/>
+    public RunRecord? FindStale(string configJson)
+    {
+        ArgumentNullException.ThrowIfNull(configJson);
+        string? key = RunConfig.KeyWithoutCodeVersion(configJson), version = RunConfig.CodeVersionOf(configJson);
+        if (key is null || version is null) return null;
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var tx = _connection.BeginTransaction(deferred: true);
+            // code_version NULL: a config recorded without one is another version too.
+            var run = QueryRuns(tx, "WHERE config_key = $p AND status = 'Completed' AND (code_version IS NULL OR code_version <> $v) ORDER BY id DESC LIMIT 1",
+                key, staleAgainst: version, extra: ("$v", version));
+            return run.Count == 0 ? null : run[0];
+        }
+    }
+
+    /// <inheritdoc/>
     public RunRecord? Get(long runId)
     {
         lock (_lock)
         {
             ThrowIfDisposed();
             using var tx = _connection.BeginTransaction(deferred: true);
-            var run = QueryRuns(tx, "WHERE id = $p", runId);
+            var run = QueryRuns(tx, "WHERE id = $p", runId, staleAgainst: RunConfig.DefaultCodeVersion);
             return run.Count == 0 ? null : run[0];
         }
     }
@@ -153,7 +175,7 @@ public sealed class SqliteRunStore : IRunStore
         {
             ThrowIfDisposed();
             using var tx = _connection.BeginTransaction(deferred: true);
-            return QueryRuns(tx, "ORDER BY id DESC", null);
+            return QueryRuns(tx, "ORDER BY id DESC", null, staleAgainst: RunConfig.DefaultCodeVersion);
         }
     }
 
@@ -181,13 +203,15 @@ public sealed class SqliteRunStore : IRunStore
             var existing = QueryRuns(tx, "WHERE config_hash = $p ORDER BY id DESC LIMIT 1", configHash);
             long id;
             var now = DateTime.UtcNow;
+            string token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
             if (existing.Count == 1)
             {
                 var run = existing[0];
                 if (run.Status == RunStatus.Completed) return run; // read-only transaction: nothing to commit
                 id = run.Id;
                 if (run.Status == RunStatus.Running) ThrowIfLeasedByOther(tx, id, now);
-                using var upd = Command(tx, "UPDATE runs SET status = $s, ended_utc = NULL, error = NULL, owner = $o, heartbeat_utc = $t WHERE id = $id;");
+                using var upd = Command(tx, "UPDATE runs SET status = $s, ended_utc = NULL, error = NULL, owner = $o, heartbeat_utc = $t, lease_token = $k WHERE id = $id;");
+                upd.Parameters.AddWithValue("$k", token);
                 upd.Parameters.AddWithValue("$s", nameof(RunStatus.Running));
                 upd.Parameters.AddWithValue("$o", Owner.ToString());
                 upd.Parameters.AddWithValue("$t", FormatTime(now));
@@ -196,7 +220,11 @@ public sealed class SqliteRunStore : IRunStore
             }
             else
             {
-                using var ins = Command(tx, "INSERT INTO runs(config_hash, config_json, status, started_utc, owner, heartbeat_utc) VALUES($h, $j, $s, $t, $o, $t) RETURNING id;");
+                using var ins = Command(tx, "INSERT INTO runs(config_hash, config_json, status, started_utc, owner, heartbeat_utc, lease_token, config_key, code_version) " +
+                    "VALUES($h, $j, $s, $t, $o, $t, $k, $ck, $cv) RETURNING id;");
+                ins.Parameters.AddWithValue("$k", token);
+                ins.Parameters.AddWithValue("$ck", (object?)RunConfig.KeyWithoutCodeVersion(configJson) ?? DBNull.Value);
+                ins.Parameters.AddWithValue("$cv", (object?)RunConfig.CodeVersionOf(configJson) ?? DBNull.Value);
                 ins.Parameters.AddWithValue("$h", configHash);
                 ins.Parameters.AddWithValue("$j", configJson);
                 ins.Parameters.AddWithValue("$s", nameof(RunStatus.Running));
@@ -206,6 +234,7 @@ public sealed class SqliteRunStore : IRunStore
             }
             var result = QueryRuns(tx, "WHERE id = $p", id)[0];
             tx.Commit();
+            _leases[id] = token;
             return result;
         }
     }
@@ -237,7 +266,9 @@ public sealed class SqliteRunStore : IRunStore
         lock (_lock)
         {
             ThrowIfDisposed();
-            using var cmd = Command(null, "UPDATE runs SET heartbeat_utc = $t WHERE id = $r AND owner = $o AND status = $s;");
+            if (!_leases.TryGetValue(runId, out string? token)) return false;
+            using var cmd = Command(null, "UPDATE runs SET heartbeat_utc = $t WHERE id = $r AND owner = $o AND lease_token = $k AND status = $s;");
+            cmd.Parameters.AddWithValue("$k", token);
             cmd.Parameters.AddWithValue("$t", FormatTime(DateTime.UtcNow));
             cmd.Parameters.AddWithValue("$r", runId);
             cmd.Parameters.AddWithValue("$o", Owner.ToString());
@@ -247,6 +278,7 @@ public sealed class SqliteRunStore : IRunStore
     }
 
     /// <summary>Appends metric points in one transaction with one prepared statement (cheap enough to call every step).</summary>
+    /// <exception cref="RunLeaseLostException">This store does not hold the run's lease (taken over by another process, or never started here); nothing was written.</exception>
     public void LogMetrics(long runId, IReadOnlyList<MetricPoint> points)
     {
         ArgumentNullException.ThrowIfNull(points);
@@ -257,7 +289,7 @@ public sealed class SqliteRunStore : IRunStore
         {
             ThrowIfDisposed();
             using var tx = _connection.BeginTransaction(deferred: false);
-            EnsureRun(tx, runId, nameof(LogMetrics));
+            EnsureLease(tx, runId, nameof(LogMetrics));
             if (points.Count > 0)
             {
                 using var cmd = Command(tx, "INSERT INTO metrics(run_id, step, name, value) VALUES($r, $s, $n, $v);");
@@ -305,6 +337,7 @@ public sealed class SqliteRunStore : IRunStore
     /// </summary>
     /// <exception cref="ArgumentException">Negative step or a reserved metadata key.</exception>
     /// <exception cref="KeyNotFoundException">No run with this id.</exception>
+    /// <exception cref="RunLeaseLostException">This store does not hold the run's lease (taken over by another process, or never started here); nothing was written.</exception>
     public void SaveCheckpoint(long runId, Checkpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -325,13 +358,14 @@ public sealed class SqliteRunStore : IRunStore
         lock (_lock)
         {
             ThrowIfDisposed();
-            using (var check = _connection.BeginTransaction(deferred: true)) EnsureRun(check, runId, nameof(SaveCheckpoint));
+            // Checked before the file is written (a taken-over run's files belong to the new owner) and again when recorded.
+            using (var check = _connection.BeginTransaction(deferred: true)) EnsureLease(check, runId, nameof(SaveCheckpoint));
             Directory.CreateDirectory(RunDirectory(runId));
             // The file is complete on disk before the row that makes it visible is committed.
             SafeTensors.Save(Path.Combine(RunsDirectory, relative), checkpoint.Tensors, metadata);
 
             using var tx = _connection.BeginTransaction(deferred: false);
-            EnsureRun(tx, runId, nameof(SaveCheckpoint));
+            EnsureLease(tx, runId, nameof(SaveCheckpoint));
             using (var ins = Command(tx, "INSERT OR REPLACE INTO checkpoints(run_id, step, path, created_utc) VALUES($r, $s, $p, $t);"))
             {
                 ins.Parameters.AddWithValue("$r", runId);
@@ -424,12 +458,14 @@ public sealed class SqliteRunStore : IRunStore
     }
 
     /// <inheritdoc/>
+    /// <exception cref="RunLeaseLostException">This store does not hold the run's lease (taken over by another process, or never started here); nothing was written.</exception>
     public void TruncateMetrics(long runId, long step)
     {
         lock (_lock)
         {
             ThrowIfDisposed();
             using var tx = _connection.BeginTransaction(deferred: false);
+            EnsureLease(tx, runId, nameof(TruncateMetrics));
             using var cmd = Command(tx, "DELETE FROM metrics WHERE run_id = $r AND step > $s;");
             cmd.Parameters.AddWithValue("$r", runId);
             cmd.Parameters.AddWithValue("$s", step);
@@ -440,6 +476,7 @@ public sealed class SqliteRunStore : IRunStore
 
     /// <summary>Marks the run completed and replaces its final metrics (NaN allowed), in one transaction.</summary>
     /// <exception cref="KeyNotFoundException">No run with this id.</exception>
+    /// <exception cref="RunLeaseLostException">This store does not hold the run's lease (taken over by another process, or never started here); nothing was written.</exception>
     public void Complete(long runId, IReadOnlyDictionary<string, double> finalMetrics)
     {
         ArgumentNullException.ThrowIfNull(finalMetrics);
@@ -447,7 +484,7 @@ public sealed class SqliteRunStore : IRunStore
         {
             ThrowIfDisposed();
             using var tx = _connection.BeginTransaction(deferred: false);
-            EnsureRun(tx, runId, nameof(Complete));
+            EnsureLease(tx, runId, nameof(Complete));
             using (var del = Command(tx, "DELETE FROM final_metrics WHERE run_id = $r;"))
             {
                 del.Parameters.AddWithValue("$r", runId);
@@ -472,6 +509,7 @@ public sealed class SqliteRunStore : IRunStore
 
     /// <summary>Marks the run failed with an error message (a later <see cref="StartOrResume"/> resumes it).</summary>
     /// <exception cref="KeyNotFoundException">No run with this id.</exception>
+    /// <exception cref="RunLeaseLostException">This store does not hold the run's lease (taken over by another process, or never started here); nothing was written.</exception>
     public void Fail(long runId, string error)
     {
         ArgumentNullException.ThrowIfNull(error);
@@ -479,7 +517,7 @@ public sealed class SqliteRunStore : IRunStore
         {
             ThrowIfDisposed();
             using var tx = _connection.BeginTransaction(deferred: false);
-            EnsureRun(tx, runId, nameof(Fail));
+            EnsureLease(tx, runId, nameof(Fail));
             SetStatus(tx, runId, RunStatus.Failed, error);
             tx.Commit();
         }
@@ -540,6 +578,7 @@ public sealed class SqliteRunStore : IRunStore
             cmd.Parameters.AddWithValue("$r", runId);
             n = cmd.ExecuteNonQuery();
             tx.Commit();
+            _leases.Remove(runId);
         }
         string dir = RunDirectory(runId);
         if (Directory.Exists(dir))
@@ -592,6 +631,23 @@ public sealed class SqliteRunStore : IRunStore
             throw new KeyNotFoundException($"SqliteRunStore.{op}: run {runId} does not exist in '{DatabasePath}'; use the id returned by StartOrResume.");
     }
 
+    /// <summary>
+    /// Throws unless this store holds the run's lease: the row names this store's owner and the token that its
+    /// <see cref="StartOrResume"/> issued. Runs inside the write's transaction, so a takeover cannot slip in between.
+    /// </summary>
+    private void EnsureLease(SqliteTransaction tx, long runId, string op)
+    {
+        using var cmd = Command(tx, "SELECT owner, lease_token FROM runs WHERE id = $r;");
+        cmd.Parameters.AddWithValue("$r", runId);
+        using var reader = cmd.ExecuteReader();
+        if (!reader.Read())
+            throw new KeyNotFoundException($"SqliteRunStore.{op}: run {runId} does not exist in '{DatabasePath}'; use the id returned by StartOrResume.");
+        string? owner = reader.IsDBNull(0) ? null : reader.GetString(0), token = reader.IsDBNull(1) ? null : reader.GetString(1);
+        bool held = _leases.TryGetValue(runId, out string? mine);
+        if (held && owner == Owner.ToString() && token == mine) return;
+        throw new RunLeaseLostException(runId, "SqliteRunStore." + op, RunOwner.Parse(owner), neverHeld: !held);
+    }
+
     private void SetStatus(SqliteTransaction tx, long runId, RunStatus status, string? error)
     {
         using var cmd = Command(tx, "UPDATE runs SET status = $s, ended_utc = $t, error = $e WHERE id = $r;");
@@ -602,19 +658,23 @@ public sealed class SqliteRunStore : IRunStore
         cmd.ExecuteNonQuery();
     }
 
-    /// <summary>Reads runs matching a SQL tail (WHERE/ORDER BY with optional parameter <c>$p</c>) with their final metrics.</summary>
-    private List<RunRecord> QueryRuns(SqliteTransaction tx, string tail, object? parameter)
+    /// <summary>
+    /// Reads runs matching a SQL tail (WHERE/ORDER BY with optional parameter <c>$p</c> and one <paramref name="extra"/>)
+    /// with their final metrics; <see cref="RunRecord.IsStale"/> is set for code versions other than <paramref name="staleAgainst"/>.
+    /// </summary>
+    private List<RunRecord> QueryRuns(SqliteTransaction tx, string tail, object? parameter, string? staleAgainst = null, (string Name, object Value)? extra = null)
     {
-        var rows = new List<(long Id, string Hash, string Json, RunStatus Status, DateTime Started, DateTime? Ended, string? Error)>();
-        using (var cmd = Command(tx, $"SELECT id, config_hash, config_json, status, started_utc, ended_utc, error FROM runs {tail};"))
+        var rows = new List<(long Id, string Hash, string Json, RunStatus Status, DateTime Started, DateTime? Ended, string? Error, string? Version)>();
+        using (var cmd = Command(tx, $"SELECT id, config_hash, config_json, status, started_utc, ended_utc, error, code_version FROM runs {tail};"))
         {
             if (parameter is not null) cmd.Parameters.AddWithValue("$p", parameter);
+            if (extra is { } x) cmd.Parameters.AddWithValue(x.Name, x.Value);
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
                 rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), Enum.Parse<RunStatus>(reader.GetString(3)),
                     ParseTime(reader.GetString(4)), reader.IsDBNull(5) ? null : ParseTime(reader.GetString(5)),
-                    reader.IsDBNull(6) ? null : reader.GetString(6)));
+                    reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7)));
             }
         }
         var finals = new Dictionary<long, Dictionary<string, double>>();
@@ -633,7 +693,11 @@ public sealed class SqliteRunStore : IRunStore
         foreach (var r in rows)
         {
             IReadOnlyDictionary<string, double> fm = finals.TryGetValue(r.Id, out var d) ? d : new Dictionary<string, double>();
-            result.Add(new RunRecord(r.Id, r.Hash, r.Json, r.Status, r.Started, r.Ended, fm, r.Error));
+            result.Add(new RunRecord(r.Id, r.Hash, r.Json, r.Status, r.Started, r.Ended, fm, r.Error)
+            {
+                CodeVersion = r.Version,
+                IsStale = staleAgainst is not null && !string.Equals(r.Version, staleAgainst, StringComparison.Ordinal),
+            });
         }
         return result;
     }

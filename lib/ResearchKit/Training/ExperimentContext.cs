@@ -6,9 +6,10 @@ namespace ResearchKit.Training;
 /// What an experiment body gets from <see cref="ExperimentRunner.Run"/>: the run's identity, buffered metric logging
 /// (written at checkpoints and at the end), checkpoints, and whether it resumes an interrupted run.
 /// </summary>
-public sealed class ExperimentContext
+public sealed class ExperimentContext : IDisposable
 {
     private readonly List<MetricPoint> _pending = new();
+    private readonly CancellationTokenSource _leaseLost = new();
     private Checkpoint? _latest;
 
     internal ExperimentContext(IRunStore store, RunRecord run, Checkpoint? latest)
@@ -37,6 +38,24 @@ public sealed class ExperimentContext
     /// Metric points logged after that checkpoint have already been discarded.</summary>
     public bool Resumed { get; }
 
+    /// <summary>
+    /// Cancelled when the run's lease was lost (another process took the run over): a body with long stretches
+    /// between metrics can watch it to stop sooner. The context's writes throw <see cref="RunLeaseLostException"/> then.
+    /// </summary>
+    public CancellationToken Cancellation => _leaseLost.Token;
+
+    /// <summary>True once the run's lease was found taken over.</summary>
+    public bool LeaseLost => _leaseLost.IsCancellationRequested;
+
+    /// <summary>Throws <see cref="RunLeaseLostException"/> when the run's lease was lost.</summary>
+    public void ThrowIfLeaseLost()
+    {
+        if (LeaseLost) throw new RunLeaseLostException(RunId, "ExperimentContext", holder: null, neverHeld: false);
+    }
+
+    /// <summary>Called by the runner's heartbeat when a renewal finds the lease taken over.</summary>
+    internal void LoseLease() => _leaseLost.Cancel();
+
     /// <summary>Metric points logged but not yet written.</summary>
     public int PendingMetrics => _pending.Count;
 
@@ -44,12 +63,14 @@ public sealed class ExperimentContext
     public void LogMetric(long step, string name, double value)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
+        ThrowIfLeaseLost(); // stops a body that only logs (through ExperimentCallback) at its next step
         _pending.Add(new MetricPoint(step, name, value));
     }
 
     /// <summary>Writes the buffered metric points (one transaction).</summary>
     public void Flush()
     {
+        ThrowIfLeaseLost();
         if (_pending.Count == 0) return;
         Store.LogMetrics(RunId, _pending.ToArray());
         _pending.Clear();
@@ -60,6 +81,7 @@ public sealed class ExperimentContext
     public void SaveCheckpoint(Checkpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
+        ThrowIfLeaseLost();
         Flush();
         Store.SaveCheckpoint(RunId, checkpoint);
         _latest = checkpoint;
@@ -81,4 +103,7 @@ public sealed class ExperimentContext
         TrainerCheckpoint.Restore(trainer, _latest);
         return true;
     }
+
+    /// <summary>Releases the cancellation source.</summary>
+    public void Dispose() => _leaseLost.Dispose();
 }

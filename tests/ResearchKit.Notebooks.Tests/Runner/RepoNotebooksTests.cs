@@ -33,12 +33,18 @@ public class RepoNotebooksTests
         // Committed notebooks are stored as Jupyter writes them, so a run diff shows only outputs.
         Assert.Equal(committed, original.ToJson());
         var log = new StringWriter();
+        // The notebooks' run store falls back to the repository's runs/ without RESEARCHKIT_RUNS: tests must not touch it.
+        string repoRuns = Path.Combine(RepoRoot(), "runs"), repoDb = Path.Combine(repoRuns, "runs.db");
+        bool runsExisted = Directory.Exists(repoRuns);
+        DateTime? dbTime = File.Exists(repoDb) ? File.GetLastWriteTimeUtc(repoDb) : null;
 
         var (executed, result) = await new NotebookRunner(new NotebookRunOptions { Preset = "smoke", Log = log, CellTimeout = TimeSpan.FromMinutes(2) }).RunFileAsync(path);
 
         var errors = executed.Cells.SelectMany(c => c.Outputs.OfType<ErrorOutput>().Select(e => $"cell '{c.Id}': {e.EName}: {e.EValue}")).ToList();
         Assert.True(result.Succeeded && errors.Count == 0, $"{name}: {result.Error}\n{string.Join("\n", errors)}\n{log}");
         Assert.True(executed.Cells.Where(CellCode.IsCSharp).All(c => c.ExecutionCount is not null));
+        Assert.Equal(runsExisted, Directory.Exists(repoRuns));
+        Assert.Equal(dbTime, File.Exists(repoDb) ? File.GetLastWriteTimeUtc(repoDb) : null);
         // Original ids, order and tags are kept; the injected parameters cell follows the parameters cell.
         var kept = executed.Cells.Where(c => !c.HasTag(NotebookParameters.InjectedTag)).ToList();
         Assert.Equal(original.Cells.Select(c => (c.Id, string.Join(",", c.Tags))), kept.Select(c => (c.Id, string.Join(",", c.Tags))));
@@ -49,6 +55,14 @@ public class RepoNotebooksTests
         string outPath = Path.Combine(tmp.Path, name);
         executed.Save(outPath);
         Assert.Null(NbformatValidator.Validate(outPath));
+    }
+
+    [Fact]
+    public void Tests_use_a_temporary_run_store_outside_the_repository()
+    {
+        string? env = Environment.GetEnvironmentVariable("RESEARCHKIT_RUNS");
+        Assert.Equal(TestRunsIsolation.RunsDir, env);
+        Assert.False(Path.GetFullPath(env!).StartsWith(RepoRoot() + Path.DirectorySeparatorChar, StringComparison.Ordinal));
     }
 
     [Fact]

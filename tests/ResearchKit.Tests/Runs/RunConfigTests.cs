@@ -59,11 +59,60 @@ public class RunConfigTests
     }
 
     [Fact]
-    public void DefaultCodeVersion_IsAssemblyVersionWithoutCommitSuffix()
+    public void DefaultCodeVersion_IsSourceHashAndSimdPath_NotTheAssemblyVersion()
     {
-        Assert.False(string.IsNullOrEmpty(RunConfig.DefaultCodeVersion));
-        Assert.DoesNotContain('+', RunConfig.DefaultCodeVersion);
-        Assert.Equal(RunConfig.DefaultCodeVersion, RunConfig.From(new Dictionary<string, object?>()).CodeVersion);
+        string v = RunConfig.DefaultCodeVersion;
+        Assert.Matches("^src-[0-9a-f]{12}-(avx512|avx2|sse|neon|scalar)$", v);
+        Assert.NotEqual("1.0.0", v);
+        Assert.EndsWith("-" + RunConfig.SimdPath, v);
+        Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, RunConfig.SimdPath == "avx512");
+        Assert.Equal(v, RunConfig.DefaultCodeVersion); // stable within a process
+        Assert.Equal(v, RunConfig.From(new Dictionary<string, object?>()).CodeVersion);
+    }
+
+    /// <summary>
+    /// The hash embedded at build time is the hash of the checked-out sources (same rule as lib/SourceHash.targets), so
+    /// editing any engine or kit file and rebuilding changes the code version; the configuration plays no part.
+    /// </summary>
+    [Theory]
+    [InlineData("ResearchKit.Tensors")]
+    [InlineData("ResearchKit")]
+    public void EmbeddedSourceHash_IsTheHashOfTheProjectsSources(string project)
+    {
+        var asm = project == "ResearchKit" ? typeof(RunConfig).Assembly : typeof(ResearchKit.Tensors.Tensor).Assembly;
+        string? embedded = asm.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().SingleOrDefault(a => a.Key == RunConfig.SourceHashMetadataKey)?.Value;
+        Assert.NotNull(embedded);
+        Assert.Matches("^[0-9a-f]{64}$", embedded);
+
+        string? repo = AppContext.BaseDirectory;
+        while (repo is not null && !File.Exists(Path.Combine(repo, "ResearchKit.sln"))) repo = Path.GetDirectoryName(repo);
+        Assert.NotNull(repo);
+        string root = Path.Combine(repo, "lib", project);
+        var lines = new System.Text.StringBuilder();
+        foreach (var rel in Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
+                     .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
+                     .Where(r => !r.StartsWith("obj/", StringComparison.Ordinal) && !r.StartsWith("bin/", StringComparison.Ordinal))
+                     .Order(StringComparer.Ordinal))
+        {
+            string text = File.ReadAllText(Path.Combine(root, rel)).Replace("\r\n", "\n");
+            lines.Append(rel).Append('\0').Append(RunConfig.HashOf(text)).Append('\n');
+        }
+        Assert.Equal(RunConfig.HashOf(lines.ToString()), embedded);
+    }
+
+    [Fact]
+    public void KeyWithoutCodeVersion_IgnoresOnlyTheCodeVersion()
+    {
+        var a = RunConfig.From(new Dictionary<string, object?> { ["lr"] = 0.1, ["model"] = "m\u00e9" }, "v1");
+        var b = RunConfig.From(new Dictionary<string, object?> { ["model"] = "m\u00e9", ["lr"] = 0.1 }, "v2");
+        var c = RunConfig.From(new Dictionary<string, object?> { ["lr"] = 0.2, ["model"] = "m\u00e9" }, "v1");
+        Assert.NotEqual(a.Hash, b.Hash);
+        Assert.Equal(RunConfig.KeyWithoutCodeVersion(a.Json), RunConfig.KeyWithoutCodeVersion(b.Json));
+        Assert.NotEqual(RunConfig.KeyWithoutCodeVersion(a.Json), RunConfig.KeyWithoutCodeVersion(c.Json));
+        Assert.Equal("v2", RunConfig.CodeVersionOf(b.Json));
+        Assert.Null(RunConfig.CodeVersionOf("{\"lr\":1}"));
+        Assert.Null(RunConfig.KeyWithoutCodeVersion("[1]"));
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ResearchKit.Runs;
+using ResearchKit.Tensors;
 using ResearchKit.Training;
 using Xunit;
 
@@ -90,8 +91,114 @@ public class RunLeaseTests
 
         store.ExecuteScalar($"UPDATE runs SET owner = 'some-other-host:1:1' WHERE id = {id};");
         Assert.False(store.Heartbeat(id)); // taken over: this process must not renew someone else's lease
-        store.Complete(id, new Dictionary<string, double>());
+        Assert.Throws<RunLeaseLostException>(() => store.Complete(id, new Dictionary<string, double>()));
+        Assert.Equal("Running", store.ExecuteScalar($"SELECT status FROM runs WHERE id = {id};"));
         Assert.False(store.Heartbeat(id));
+    }
+
+    /// <summary>
+    /// A second store (another owner) takes the run over after the first owner's lease timed out: from then on every
+    /// write of the first owner is refused with RunLeaseLostException and nothing of it reaches the store.
+    /// </summary>
+    [Fact]
+    public void TakenOverRun_RefusesEveryWriteOfTheFormerOwner_AndKeepsNothingOfIt()
+    {
+        using var dir = new TempRunsDir();
+        using var first = SqliteRunStore.Open(dir.Path);
+        using var second = SqliteRunStore.Open(dir.Path);
+        second.Owner = new RunOwner("other-host", 4242, 1);
+        second.LeaseTimeout = TimeSpan.FromMilliseconds(50);
+        long id = first.StartOrResume(Cfg.Hash, Cfg.Json).Id;
+        first.LogMetrics(id, [new MetricPoint(1, "loss", 1.0)]);
+        first.SaveCheckpoint(id, new Checkpoint(1, new Dictionary<string, Tensor> { ["w"] = Tensor.FromArray(new float[] { 1 }) }, new Dictionary<string, string>()));
+
+        // The first owner's heartbeat is older than the second store's timeout: it takes the run over.
+        Thread.Sleep(120);
+        second.Warning = _ => { };
+        Assert.Equal(id, second.StartOrResume(Cfg.Hash, Cfg.Json).Id);
+
+        var e = Assert.Throws<RunLeaseLostException>(() => first.LogMetrics(id, [new MetricPoint(2, "loss", 0.5)]));
+        Assert.Equal(id, e.RunId);
+        Assert.Equal(4242, e.Holder!.ProcessId);
+        Assert.Contains("lost its lease", e.Message);
+        Assert.Contains("process 4242 on other-host took it over", e.Message);
+        Assert.Throws<RunLeaseLostException>(() => first.SaveCheckpoint(id,
+            new Checkpoint(2, new Dictionary<string, Tensor> { ["w"] = Tensor.FromArray(new float[] { 2 }) }, new Dictionary<string, string>())));
+        Assert.Throws<RunLeaseLostException>(() => first.TruncateMetrics(id, 0));
+        Assert.Throws<RunLeaseLostException>(() => first.Complete(id, new Dictionary<string, double> { ["accuracy"] = 1 }));
+        Assert.Throws<RunLeaseLostException>(() => first.Fail(id, "boom"));
+        Assert.False(first.Heartbeat(id));
+
+        Assert.Equal(new[] { 1L }, first.Metrics(id).Select(p => p.Step).ToArray());
+        Assert.Equal(new[] { 1L }, first.CheckpointSteps(id));
+        Assert.False(File.Exists(Path.Combine(first.RunDirectory(id), "ckpt-2.safetensors")));
+        var run = first.Get(id)!;
+        Assert.Equal(RunStatus.Running, run.Status);
+        Assert.Empty(run.FinalMetrics);
+        Assert.Null(run.Error);
+        // The new owner writes normally.
+        second.LogMetrics(id, [new MetricPoint(2, "loss", 0.4)]);
+        second.Complete(id, new Dictionary<string, double> { ["accuracy"] = 0.5 });
+        Assert.Equal(0.5, first.Get(id)!.FinalMetrics["accuracy"]);
+    }
+
+    [Fact]
+    public void WritesToARunThisStoreDidNotStart_AreRefused()
+    {
+        using var dir = new TempRunsDir();
+        using var first = SqliteRunStore.Open(dir.Path);
+        using var other = SqliteRunStore.Open(dir.Path);
+        long id = first.StartOrResume(Cfg.Hash, Cfg.Json).Id;
+        var e = Assert.Throws<RunLeaseLostException>(() => other.LogMetrics(id, [new MetricPoint(1, "loss", 1.0)]));
+        Assert.Contains("call StartOrResume", e.Message);
+        Assert.Empty(first.Metrics(id));
+        Assert.Throws<KeyNotFoundException>(() => first.LogMetrics(id + 100, []));
+    }
+
+    /// <summary>
+    /// The runner's heartbeat finds the lease taken over while the body trains: the body is stopped at its next metric
+    /// (it sees ctx.Cancellation), the run is neither failed nor completed by this process, and none of its later points is stored.
+    /// </summary>
+    [Fact]
+    public void ExperimentRunner_StopsTheBody_WhenTheHeartbeatFindsTheLeaseLost()
+    {
+        using var dir = new TempRunsDir();
+        using var store = SqliteRunStore.Open(dir.Path);
+        store.LeaseTimeout = TimeSpan.FromMilliseconds(400); // heartbeat every 100 ms
+        using var usurper = SqliteRunStore.Open(dir.Path);
+        usurper.Owner = new RunOwner("other-host", 4242, 1);
+        usurper.Warning = _ => { };
+        var log = new StringWriter();
+        int lastStep = -1;
+        bool sawCancellation = false;
+        var sw = Stopwatch.StartNew();
+        var e = Assert.Throws<RunLeaseLostException>(() => ExperimentRunner.Run(store, Cfg.Json, Cfg.Hash, ctx =>
+        {
+            for (int step = 0; sw.Elapsed < TimeSpan.FromSeconds(20); step++)
+            {
+                sawCancellation |= ctx.Cancellation.IsCancellationRequested;
+                ctx.LogMetric(step, "loss", 1.0 / (step + 1)); // throws once the heartbeat found the lease lost
+                lastStep = step;
+                if (step < 5) ctx.Flush();
+                if (step == 5)
+                {
+                    // Another process takes the run over (as after this process' lease expired).
+                    store.ExecuteScalar($"UPDATE runs SET owner = '{usurper.Owner}', lease_token = 'theirs' WHERE id = {ctx.RunId};");
+                }
+                Thread.Sleep(10);
+            }
+            return new Dictionary<string, double> { ["accuracy"] = 1 };
+        }, new ExperimentRunOptions { Log = log }));
+
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"the body kept running for {sw.Elapsed}");
+        Assert.True(sawCancellation);
+        Assert.Contains("lost its lease", e.Message);
+        Assert.Contains("lost its lease", log.ToString());
+        var run = store.Get(1)!;
+        Assert.Equal(RunStatus.Running, run.Status); // not Failed over the new owner's run
+        Assert.Null(run.Error);
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => (long)i), store.Metrics(1).Select(p => p.Step));
+        Assert.True(lastStep < 200, $"the body logged up to step {lastStep}");
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public class RunStoreSchemaTests
     {
         using var dir = new TempRunsDir();
         using var store = SqliteRunStore.Open(dir.Path);
-        Assert.Equal(2, SqliteRunStore.SchemaVersion);
+        Assert.Equal(3, SqliteRunStore.SchemaVersion);
         Assert.Equal((long)SqliteRunStore.SchemaVersion, store.ExecuteScalar("PRAGMA user_version;"));
         foreach (string table in new[] { "runs", "metrics", "final_metrics", "checkpoints", "artifacts" })
             Assert.Equal(1L, store.ExecuteScalar($"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}';"));
@@ -44,7 +44,7 @@ public class RunStoreSchemaTests
         var migrations = new List<RunStoreSchema.Migration>(RunStoreSchema.Migrations) { next };
         using (var store = SqliteRunStore.Open(dir.Path, migrations))
         {
-            Assert.Equal(3L, store.ExecuteScalar("PRAGMA user_version;"));
+            Assert.Equal((long)SqliteRunStore.SchemaVersion + 1, store.ExecuteScalar("PRAGMA user_version;"));
             Assert.Equal("migrated", store.ExecuteScalar($"SELECT note FROM runs WHERE id = {id};"));
             Assert.Equal(id, store.Find(cfg.Hash)!.Id);
         }
@@ -53,7 +53,7 @@ public class RunStoreSchemaTests
 
         // The old code refuses the newer database instead of misreading it.
         var ex = Assert.Throws<NotSupportedException>(() => SqliteRunStore.Open(dir.Path));
-        Assert.Contains("schema version 3", ex.Message);
+        Assert.Contains($"schema version {SqliteRunStore.SchemaVersion + 1}", ex.Message);
         Assert.Contains("update ResearchKit", ex.Message);
     }
 
