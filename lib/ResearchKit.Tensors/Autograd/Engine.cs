@@ -28,6 +28,17 @@ internal static class Engine
     }
 
     /// <summary>
+    /// Index form of <see cref="Needs"/> for rules that keep no reference to their inputs (so releasing the graph frees
+    /// them): whether input <paramref name="i"/> of the running node must get a gradient.
+    /// </summary>
+    public static bool NeedsInput(int i)
+    {
+        var node = _running ?? throw new InvalidOperationException("NeedsInput is only meaningful inside a backward rule.");
+        var t = node.Inputs[i];
+        return t.RequiresGrad && (node.NeededInputs is not { } mask || mask[i]);
+    }
+
+    /// <summary>
     /// Back-propagates <paramref name="rootGrads"/> from <paramref name="roots"/>. When <paramref name="captures"/> is null,
     /// leaf gradients are accumulated into <see cref="Tensor.Grad"/> (and retained non-leaves' too); otherwise only the
     /// part of the graph that leads to a captured tensor runs, their gradients are returned (in order, null where
@@ -128,7 +139,7 @@ internal static class Engine
                     finally { node.NeededInputs = null; _running = previous; }
                 }
                 else inputGrads = new Tensor?[node.Inputs.Length];
-                if (!retainGraph) node.ReleaseSaved();
+                if (!retainGraph) node.Release();
                 if (inputGrads.Length != node.Inputs.Length)
                     throw new InvalidOperationException($"Backward of '{node.Name}' returned {inputGrads.Length} gradients for {node.Inputs.Length} inputs.");
 

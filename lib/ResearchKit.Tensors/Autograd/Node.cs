@@ -31,7 +31,7 @@ public abstract class Node
     /// <summary>Set by the engine for the duration of <see cref="Backward"/>: which inputs lead to a requested gradient.</summary>
     internal bool[]? NeededInputs { get; set; }
 
-    /// <summary>True once <see cref="ReleaseSaved"/> has freed what backward needs.</summary>
+    /// <summary>True once <see cref="Release"/> has freed what backward needs.</summary>
     internal bool Released { get; private set; }
 
     /// <summary>
@@ -80,9 +80,16 @@ public abstract class Node
         return $"the tensor {who}of shape {t.Shape}{(t.GradFn is { } f ? $" (output of '{f.Name}')" : "")}";
     }
 
-    /// <summary>Frees the saved tensors after backward (unless the graph is retained), so a second pass fails loudly.</summary>
-    internal void ReleaseSaved()
+    /// <summary>
+    /// After backward (unless the graph is retained): frees the saved tensors, so a second pass fails loudly, and swaps
+    /// each non-leaf input for a data-less stand-in, so a graph the user still references (a <c>loss</c> kept for
+    /// logging, the previous step's graph until the variable is reassigned) no longer holds the activations.
+    /// </summary>
+    internal void Release()
     {
+        var inputs = Inputs;
+        for (int i = 0; i < inputs.Length; i++)
+            if (inputs[i].GradFn is not null && !inputs[i].IsStub) inputs[i] = inputs[i].Stub();
         if (_saved.Length == 0) return;
         _saved = [];
         _savedVersions = [];

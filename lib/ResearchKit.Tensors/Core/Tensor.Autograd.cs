@@ -61,6 +61,26 @@ public sealed partial class Tensor
     /// <summary>Whether the running backward rule must produce a gradient for <paramref name="t"/> (see <see cref="Engine.Needs"/>).</summary>
     internal static bool Needs(Tensor t) => Engine.Needs(t);
 
+    /// <summary>Whether input <paramref name="i"/> of the running backward rule must get a gradient (see <see cref="Engine.NeedsInput"/>).</summary>
+    internal static bool NeedsInput(int i) => Engine.NeedsInput(i);
+
+    /// <summary>True for the data-less stand-in a released graph node keeps in place of a non-leaf input.</summary>
+    internal bool IsStub { get; private init; }
+
+    /// <summary>
+    /// A stand-in with this tensor's shape and graph position (GradFn, output index, requires-grad) but no data: what a
+    /// released node needs to route gradients through a retained-free graph again, without keeping the activation alive.
+    /// </summary>
+    internal Tensor Stub()
+    {
+        var t = new Tensor(Array.Empty<float>(), _shape, _strides, 0) { IsStub = true };
+        t.GradFn = GradFn;
+        t.OutputIndex = OutputIndex;
+        t._requiresGrad = _requiresGrad;
+        t.Name = Name;
+        return t;
+    }
+
     /// <summary>Attaches a one-input backward rule to <paramref name="result"/> when <paramref name="a"/> requires grad.</summary>
     internal static Tensor Record(Tensor result, string name, Tensor a, Func<Tensor, Tensor?> backward, Tensor[]? saved = null)
     {

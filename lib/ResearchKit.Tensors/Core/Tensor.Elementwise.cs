@@ -36,12 +36,18 @@ public sealed partial class Tensor
     }
 
     /// <summary>Elementwise sum with broadcasting (<c>a + b</c>).</summary>
-    public static Tensor operator +(Tensor a, Tensor b) =>
-        Record(BinaryRaw<AddOp>(a, b, "add"), "add", a, b, g => (g.SumToShape(a._shape), g.SumToShape(b._shape)), NoSaved);
+    public static Tensor operator +(Tensor a, Tensor b)
+    {
+        int[] sa = a._shape, sb = b._shape; // the rule keeps shapes only, so a released graph frees a and b
+        return Record(BinaryRaw<AddOp>(a, b, "add"), "add", a, b, g => (g.SumToShape(sa), g.SumToShape(sb)), NoSaved);
+    }
 
     /// <summary>Elementwise difference with broadcasting (<c>a - b</c>).</summary>
-    public static Tensor operator -(Tensor a, Tensor b) =>
-        Record(BinaryRaw<SubOp>(a, b, "sub"), "sub", a, b, g => (g.SumToShape(a._shape), Needs(b) ? (-g).SumToShape(b._shape) : null), NoSaved);
+    public static Tensor operator -(Tensor a, Tensor b)
+    {
+        int[] sa = a._shape, sb = b._shape;
+        return Record(BinaryRaw<SubOp>(a, b, "sub"), "sub", a, b, g => (g.SumToShape(sa), NeedsInput(1) ? (-g).SumToShape(sb) : null), NoSaved);
+    }
 
     /// <summary>Elementwise product with broadcasting (<c>a * b</c>).</summary>
     public static Tensor operator *(Tensor a, Tensor b) =>
@@ -136,8 +142,9 @@ public sealed partial class Tensor
         var y = BinaryRaw<AddOp>(BinaryRaw<MulOp>(c, a, "where"), BinaryRaw<MulOp>(1f - c, b, "where"), "where");
         // Multiplying by the mask would turn inf·0 into NaN; fix those lanes with an exact select.
         if (HasNonFinite(a) || HasNonFinite(b)) y = SelectExact(c, a, b, y._shape);
+        int[] sa = a._shape, sb = b._shape;
         return Record(y, "where", a, b, g =>
-            (Needs(a) ? (g * c).SumToShape(a._shape) : null, Needs(b) ? (g * (1f - c)).SumToShape(b._shape) : null), NoSaved);
+            (NeedsInput(0) ? (g * c).SumToShape(sa) : null, NeedsInput(1) ? (g * (1f - c)).SumToShape(sb) : null), NoSaved);
     }
 
     private static bool HasNonFinite(Tensor t)
@@ -262,7 +269,9 @@ public sealed partial class Tensor
     {
         var pos = Gt(0f);
         var w = pos + (1f - pos) * negativeSlope;
-        return Record(BinaryRaw<MulOp>(this, w, "leaky_relu"), "leaky_relu", this, g => g * w, NoSaved);
+        var y = BinaryRaw<MulOp>(this, w, "leaky_relu");
+        // The rule rebuilds the slope mask from x (saved) rather than holding w, a second full-size tensor.
+        return Record(y, "leaky_relu", this, g => { var p = Gt(0f); return g * (p + (1f - p) * negativeSlope); });
     }
 
     /// <summary>ELU: <c>x</c> if x &gt; 0 else <c>α(eˣ−1)</c>.</summary>

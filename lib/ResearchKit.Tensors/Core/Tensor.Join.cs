@@ -50,12 +50,13 @@ public sealed partial class Tensor
         }
         if (first._f is null) return r;
         var inputs = new Tensor[tensors.Count];
-        for (int i = 0; i < inputs.Length; i++) inputs[i] = tensors[i];
+        var sizes = new int[inputs.Length]; // the rule keeps the sizes only, so a released graph frees the inputs
+        for (int i = 0; i < inputs.Length; i++) { inputs[i] = tensors[i]; sizes[i] = inputs[i]._shape[d]; }
         return Record(r, "cat", inputs, g =>
         {
-            var grads = new Tensor?[inputs.Length];
-            for (int i = 0, start = 0; i < inputs.Length; start += inputs[i]._shape[d], i++)
-                if (Needs(inputs[i])) grads[i] = g.Narrow(d, start, inputs[i]._shape[d]).Contiguous();
+            var grads = new Tensor?[sizes.Length];
+            for (int i = 0, start = 0; i < sizes.Length; start += sizes[i], i++)
+                if (NeedsInput(i)) grads[i] = g.Narrow(d, start, sizes[i]).Contiguous();
             return grads;
         }, NoSaved);
     }

@@ -24,7 +24,7 @@ internal sealed class RecurrentLayerNode : Node
     private readonly RecurrentWorkspacePool _pool;
     private readonly int _seqLen, _batch, _inputSize, _hiddenSize;
     private readonly int _ixH0, _ixC0, _ixWih, _ixWhh, _ixBih, _ixBhh; // -1 when absent; x is input 0
-    private readonly float[] _x; // time-major x, contiguous, already time-reversed for the reverse direction
+    private float[]? _x; // time-major x, contiguous, already time-reversed for the reverse direction; dropped on release
     private readonly int _xOffset;
     private RecurrentWorkspace? _workspace;
 
@@ -111,6 +111,9 @@ internal sealed class RecurrentLayerNode : Node
     }
 
     /// <inheritdoc/>
+    protected override void OnRelease() => _x = null;
+
+    /// <inheritdoc/>
     protected internal override Tensor?[] Backward(Tensor?[] gradOutputs)
     {
         if (GradMode.IsEnabled)
@@ -119,7 +122,7 @@ internal sealed class RecurrentLayerNode : Node
                 "unroll LstmCell/GruCell/RnnCell over time if you need higher-order gradients.");
         int seqLen = _seqLen, batch = _batch, inputSize = _inputSize, hidden = _hiddenSize, state = batch * hidden;
         int gates = RecurrentKinds.GateCount(_kind);
-        ReadOnlySpan<float> x = _x.AsSpan(_xOffset, seqLen * batch * inputSize);
+        ReadOnlySpan<float> x = _x!.AsSpan(_xOffset, seqLen * batch * inputSize);
         Tensor wIh = Inputs[_ixWih], wHh = Inputs[_ixWhh];
 
         var ws = _workspace;

@@ -168,3 +168,57 @@ public class GradScopeTests
         Assert.Equal(g.ToArray(), g2.ToArray());
     }
 }
+
+/// <summary>
+/// After backward the graph lets go of the activations, as PyTorch's does: a loss kept for logging (or last step's
+/// graph, alive until the variable is reassigned) must not pin every intermediate tensor of the forward pass.
+/// </summary>
+public class ReleasedGraphMemoryTests
+{
+    private static (Tensor Loss, WeakReference Hidden) Forward(Tensor x, Tensor w)
+    {
+        var h = (x * w).Sin();        // saved by the mul below
+        var z = h * h + h;            // add's rule keeps shapes only
+        var c = Tensor.Cat([z, h], 0); // cat keeps sizes only
+        return (c.LeakyRelu(0.1f).Sum(), new WeakReference(h));
+    }
+
+    [Fact]
+    public void AfterBackward_IntermediatesAreCollectable_WhileTheLossIsStillReferenced()
+    {
+        var x = Tensor.Randn([1 << 12], new Generator(1));
+        var w = Tensor.Randn([1 << 12], new Generator(2)).RequiresGrad_();
+        var (loss, hidden) = Forward(x, w);
+        loss.Backward();
+        GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+        Assert.False(hidden.IsAlive, "the released graph still references an intermediate activation");
+        Assert.NotNull(loss.GradFn);
+        GC.KeepAlive(loss);
+    }
+
+    [Fact]
+    public void RetainGraph_KeepsThem_AndTheSecondPassAgrees()
+    {
+        var x = Tensor.Randn([64], new Generator(1));
+        var w = Tensor.Randn([64], new Generator(2)).RequiresGrad_();
+        var (loss, hidden) = Forward(x, w);
+        loss.Backward(retainGraph: true);
+        var first = w.Grad!.ToArray();
+        GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+        Assert.True(hidden.IsAlive);
+        w.Grad = null;
+        loss.Backward();
+        Assert.Equal(first, w.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void AGraphWithoutSavedTensors_CanStillBeDifferentiatedAgain_AfterItsInputsWereReleased()
+    {
+        // As in PyTorch: add and views save nothing, so a second backward is allowed; the stand-ins route it.
+        var w = Tensor.FromArray([1f, 2, 3]).RequiresGrad_();
+        var y = (w + 1f).Reshape(3, 1).Slice(0, 1, 3).Sum();
+        y.Backward();
+        y.Backward();
+        Assert.Equal(new[] { 0f, 2, 2 }, w.Grad!.ToArray());
+    }
+}
