@@ -245,9 +245,12 @@ public static class RunExport
     /// <summary>Deedle's CSV writer with the invariant culture; dates first become ISO 8601 text (its own form is culture-style).</summary>
     private static void WriteCsv(Frame<long, string> frame, string keyName, TextWriter writer)
     {
-        var iso = frame.Clone();
+        // Rebuilt column by column: ReplaceColumn would move a replaced column to the end.
+        var iso = Frame.FromRowKeys(frame.RowKeys);
         foreach (var (name, type) in frame.ColumnKeys.Zip(frame.ColumnTypes))
-            if (type == typeof(DateTime)) iso.ReplaceColumn(name, frame.GetColumn<DateTime>(name).Select(kv => FormatTime(kv.Value)));
+            iso.AddColumn(name, type == typeof(DateTime)
+                ? frame.GetColumn<DateTime>(name).Select(kv => FormatTime(kv.Value))
+                : frame.GetColumn<object>(name));
         iso.SaveCsv(writer, includeRowKeys: true, keyNames: [keyName], separator: ',', culture: CultureInfo.InvariantCulture);
     }
 
