@@ -26,6 +26,7 @@ public static class ResultFrames
     public static Frame<string, string> PivotSummary<R>(this Frame<R, string> runs, string rowColumn, string columnColumn, string valueColumn)
     {
         CheckColumns(runs, nameof(PivotSummary), rowColumn, columnColumn, valueColumn);
+        CheckNumeric(runs, nameof(PivotSummary), valueColumn);
         // The keys go through text so that int/double/bool key columns all pivot the same way.
         var keyed = runs.Clone();
         keyed.ReplaceColumn(rowColumn, AsText(runs, rowColumn));
@@ -49,6 +50,7 @@ public static class ResultFrames
         if (valueColumns.Length == 0)
             throw new ArgumentException("ResultFrames.SummarizeBy: name at least one value column to summarize.", nameof(valueColumns));
         CheckColumns(runs, nameof(SummarizeBy), [groupColumn, .. valueColumns]);
+        CheckNumeric(runs, nameof(SummarizeBy), valueColumns);
         var keys = AsText(runs, groupColumn);
         if (keys.KeyCount != runs.RowCount)
             throw new ArgumentException($"ResultFrames.SummarizeBy: {runs.RowCount - keys.KeyCount} row(s) have no '{groupColumn}' value; fill or drop them first (e.g. frame.DropSparseRows()).", nameof(groupColumn));
@@ -66,6 +68,16 @@ public static class ResultFrames
 
     private static Series<R, string> AsText<R>(Frame<R, string> frame, string column) =>
         frame.GetColumn<object>(column).Select(kv => ResultsTable.InvariantText(kv.Value));
+
+    private static void CheckNumeric<R>(Frame<R, string> frame, string op, params string[] columns)
+    {
+        foreach (var (key, type) in frame.ColumnKeys.Zip(frame.ColumnTypes))
+        {
+            var t = Nullable.GetUnderlyingType(type) ?? type;
+            if (columns.Contains(key) && (t == typeof(string) || t == typeof(bool) || t == typeof(DateTime)))
+                throw new ArgumentException($"ResultFrames.{op}: column '{key}' holds {t.Name} values; summarize a numeric column (e.g. a final metric), or group by this one.");
+        }
+    }
 
     private static void CheckColumns<R>(Frame<R, string> frame, string op, params string[] columns)
     {

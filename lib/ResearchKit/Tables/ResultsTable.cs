@@ -61,6 +61,7 @@ public sealed partial class ResultsTable : IRichDisplay
                 throw new ArgumentException($"ResultsTable.From: rowHeader '{header}' is also a column of the frame; choose another header for the row keys.", nameof(rowHeader));
             table._columns.Add(new TableColumn(header, ColumnKind.Text, 0));
         }
+        table._rows.AddRange(keys.Select(k => rowHeader is null ? new List<object?>() : [InvariantText(k)]));
         foreach (var (key, type) in frame.ColumnKeys.Zip(frame.ColumnTypes))
         {
             ArgumentException.ThrowIfNullOrEmpty(key, "frame column key");
@@ -69,17 +70,13 @@ public sealed partial class ResultsTable : IRichDisplay
             var kind = KindOf(type, values);
             table._columns.Add(new TableColumn(key, kind, kind is ColumnKind.Text or ColumnKind.Integer ? 0 : 2));
             for (int r = 0; r < values.Count; r++)
-            {
-                if (table._rows.Count <= r) table._rows.Add(rowHeader is null ? [] : [InvariantText(keys[r])]);
                 table._rows[r].Add(kind switch
                 {
                     ColumnKind.Text => values[r] is null ? null : InvariantText(values[r]),
                     ColumnKind.Number when values[r] is long l => (double)l,
                     _ => values[r],
                 });
-            }
         }
-        if (table._rows.Count == 0) table._rows.AddRange(keys.Select(k => rowHeader is null ? new List<object?>() : [InvariantText(k)]));
         table._frameRows.AddRange(frame.Rows.Values);
         return table;
     }

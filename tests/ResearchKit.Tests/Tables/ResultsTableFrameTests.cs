@@ -35,6 +35,8 @@ public class ResultsTableFrameTests
         Assert.Contains("no column 'accuracy'", ex.Message);
         Assert.Contains("Config, Sparsity, Seed, Accuracy", ex.Message);
         Assert.Throws<ArgumentException>(() => runs.SummarizeBy("Config"));
+        var text = Assert.Throws<ArgumentException>(() => runs.SummarizeBy("Sparsity", "Config"));
+        Assert.Contains("column 'Config' holds String values", text.Message);
     }
 
     [Fact]
