@@ -44,7 +44,7 @@ internal static class RunsCommands
         var id2 = new Argument<long>("run") { Description = "Run id" };
         var format = new Option<string>("--format") { Description = "csv or json", DefaultValueFactory = _ => "csv" };
         var output = new Option<string?>("--out") { Description = "Output file (default: standard output)" };
-        var export = new Command("export", "Metric series of a run as CSV or JSON") { id2, format, output, runsDir };
+        var export = new Command("export", "Metric history of a run: CSV (one row per step, one column per metric; NaN and missing as empty fields) or JSON (every point, NaN kept)") { id2, format, output, runsDir };
         export.SetAction(pr =>
         {
             using var store = SqliteRunStore.Open(pr.GetValue(runsDir)!);

@@ -183,13 +183,20 @@ public sealed class NotebookRunner(NotebookRunOptions? options = null)
 
     private void Log(string line) => _options.Log?.WriteLine("nb: " + line);
 
-    /// <summary>The kit assemblies cells see without <c>#r</c>; a <c>#r</c> to one of them binds to this copy.</summary>
+    /// <summary>Libraries in the kit's public API (results are Deedle frames, statistics come from MathNet).</summary>
+    private static readonly string[] KitApiLibraries = ["Deedle", "MathNet.Numerics"];
+
+    /// <summary>
+    /// The kit assemblies cells see without <c>#r</c>; a <c>#r</c> to one of them binds to this copy. The libraries of
+    /// the kit's API count too: a second copy of Deedle loaded from a <c>#r</c> path would make the kit's frames
+    /// another type than the cell's.
+    /// </summary>
     private static Assembly[] KitAssemblies()
     {
         var list = new List<Assembly> { typeof(NotebookRunner).Assembly, typeof(ResearchKit.Display.IRichDisplay).Assembly };
         foreach (var name in typeof(ResearchKit.Display.IRichDisplay).Assembly.GetReferencedAssemblies())
         {
-            if (name.Name?.StartsWith("ResearchKit", StringComparison.Ordinal) == true) list.Add(Assembly.Load(name));
+            if (name.Name?.StartsWith("ResearchKit", StringComparison.Ordinal) == true || KitApiLibraries.Contains(name.Name)) list.Add(Assembly.Load(name));
         }
         return list.Distinct().ToArray();
     }

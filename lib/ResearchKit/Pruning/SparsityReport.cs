@@ -1,3 +1,4 @@
+using Deedle;
 using ResearchKit.Tables;
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Nn;
@@ -100,23 +101,30 @@ public sealed class SparsityReport
         };
     }
 
-    /// <summary>A table with one row per category (Table 4.4's layout) or per parameter.</summary>
+    /// <summary>
+    /// One row per category (Table 4.4's layout) or per parameter, then a <c>Total</c> row: <c>Layer</c> (or
+    /// <c>Parameter</c>), <c>Weights</c>, <c>Remaining</c>, <c>Sparsity</c> (a fraction) and, per parameter, <c>Category</c>.
+    /// </summary>
+    /// <param name="perLayer">One row per parameter instead of per category.</param>
+    public Frame<int, string> ToFrame(bool perLayer = false)
+    {
+        var rows = (perLayer ? Layers : Categories).Append(Total).ToList();
+        return Frame.FromColumns(new Dictionary<string, Series<int, object>>
+        {
+            [perLayer ? "Parameter" : "Layer"] = Column(rows, (r, i) => i == rows.Count - 1 ? "Total" : r.Name),
+            ["Weights"] = Column(rows, (r, _) => r.Total),
+            ["Remaining"] = Column(rows, (r, _) => r.Remaining),
+            ["Sparsity"] = Column(rows, (r, _) => r.Sparsity),
+        }.Concat(perLayer ? [KeyValuePair.Create("Category", Column(rows, (r, i) => i == rows.Count - 1 ? "" : r.Category.DisplayName()))] : []));
+
+        static Series<int, object> Column(List<SparsityRow> rows, Func<SparsityRow, int, object> value) =>
+            rows.Select((r, i) => KeyValuePair.Create(i, value(r, i))).ToSeries();
+    }
+
+    /// <summary><see cref="ToFrame"/> as a table, sparsity as a percentage with 2 decimals.</summary>
     /// <param name="perLayer">One row per parameter instead of per category.</param>
     /// <param name="name">Export name (e.g. "table4-4").</param>
     /// <param name="caption">Caption.</param>
-    public ResultsTable ToTable(bool perLayer = false, string? name = null, string? caption = null)
-    {
-        var t = new ResultsTable(name, caption)
-            .AddTextColumn(perLayer ? "Parameter" : "Layer")
-            .AddIntegerColumn("Weights").AddIntegerColumn("Remaining").AddPercentColumn("Sparsity", 2);
-        if (perLayer) t.AddTextColumn("Category");
-        foreach (var r in perLayer ? Layers : Categories)
-        {
-            if (perLayer) t.AddRow(r.Name, r.Total, r.Remaining, r.Sparsity, r.Category.DisplayName());
-            else t.AddRow(r.Name, r.Total, r.Remaining, r.Sparsity);
-        }
-        if (perLayer) t.AddRow("Total", Total.Total, Total.Remaining, Total.Sparsity, "");
-        else t.AddRow("Total", Total.Total, Total.Remaining, Total.Sparsity);
-        return t;
-    }
+    public ResultsTable ToTable(bool perLayer = false, string? name = null, string? caption = null) =>
+        ResultsTable.From(ToFrame(perLayer), name, caption).Percent("Sparsity", 2);
 }

@@ -1,3 +1,4 @@
+using Deedle;
 using ResearchKit.Tables;
 
 namespace ResearchKit.Pruning;
@@ -9,30 +10,42 @@ namespace ResearchKit.Pruning;
 public sealed record TicketSearchResult(TicketConfiguration Configuration, IReadOnlyList<TicketRoundResult> Rounds, PruningMasks FinalMasks)
 {
     /// <summary>
-    /// One row per round: configuration, objective, achieved sparsity (overall and per group) and the requested
-    /// metrics — the shape of the thesis' sparsity-vs-accuracy tables.
+    /// One row per round (keyed by round): <c>Configuration</c>, <c>Objective</c> (0 for the dense round),
+    /// <c>Sparsity</c>, <c>Sparsity (group)</c> per pruning group (fractions) and the requested metrics (missing where a
+    /// round lacks one) — the shape of the thesis' sparsity-vs-accuracy tables, for grouping across searches.
+    /// </summary>
+    /// <param name="metrics">Metric names to include.</param>
+    public Frame<int, string> ToFrame(IReadOnlyList<string> metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        var groups = Rounds.Where(r => r.Pruning is not null).SelectMany(r => r.Pruning!.Groups.Select(g => g.Name)).Distinct().ToList();
+        var frame = Frame.FromRowKeys(Rounds.Select(r => r.Round));
+        frame.AddColumn("Configuration", Rounds.Select(r => KeyValuePair.Create(r.Round, Configuration.ShortName())).ToSeries());
+        frame.AddColumn("Objective", Rounds.Select(r => KeyValuePair.Create(r.Round, r.Objective ?? 0.0)).ToSeries());
+        frame.AddColumn("Sparsity", Rounds.Select(r => KeyValuePair.Create(r.Round, r.Sparsity)).ToSeries());
+        foreach (var g in groups)
+            frame.AddColumn($"Sparsity ({g})", Rounds.Select(r => KeyValuePair.Create(r.Round, r.GroupSparsity(g))).ToSeries());
+        foreach (var m in metrics)
+            frame.AddColumn(m, Rounds.Where(r => r.Metric(m) is not null).Select(r => KeyValuePair.Create(r.Round, r.Metric(m)!.Value)).ToSeries());
+        return frame;
+    }
+
+    /// <summary>
+    /// <see cref="ToFrame"/> as a table: the round as a first column, objective and sparsities as percentages, metrics
+    /// with 4 decimals.
     /// </summary>
     /// <param name="metrics">Metric names to show (missing values stay empty).</param>
     /// <param name="name">Export name of the table.</param>
     /// <param name="caption">Caption.</param>
     public ResultsTable ToTable(IReadOnlyList<string> metrics, string? name = null, string? caption = null)
     {
-        ArgumentNullException.ThrowIfNull(metrics);
-        var groups = new List<string>();
-        foreach (var r in Rounds)
-            if (r.Pruning is not null)
-                foreach (var g in r.Pruning.Groups)
-                    if (!groups.Contains(g.Name)) groups.Add(g.Name);
-        var t = new ResultsTable(name, caption)
-            .AddTextColumn("Configuration").AddIntegerColumn("Round").AddPercentColumn("Objective").AddPercentColumn("Sparsity", 2);
-        foreach (var g in groups) t.AddPercentColumn($"Sparsity ({g})", 2);
-        foreach (var m in metrics) t.AddNumberColumn(m, 4);
-        foreach (var r in Rounds)
+        var frame = ToFrame(metrics);
+        var t = ResultsTable.From(frame, name, caption, rowHeader: "Round");
+        foreach (var c in frame.ColumnKeys)
         {
-            var row = new List<object?> { Configuration.ShortName(), (long)r.Round, r.Objective ?? 0.0, r.Sparsity };
-            foreach (var g in groups) row.Add(r.GroupSparsity(g));
-            foreach (var m in metrics) row.Add(r.Metric(m));
-            t.AddRow(row.ToArray());
+            if (c == "Objective") t.Percent(c, 1);
+            else if (c.StartsWith("Sparsity", StringComparison.Ordinal)) t.Percent(c, 2);
+            else if (c != "Configuration") t.Decimals(c, 4);
         }
         return t;
     }

@@ -3,31 +3,108 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Deedle;
 
 namespace ResearchKit.Runs;
 
 /// <summary>
-/// Exports runs as CSV or JSON (for <c>rk runs export</c>, spreadsheets and pandas). Numbers use the invariant culture
-/// and the shortest round-trip form; non-finite values are written as <c>NaN</c>, <c>Infinity</c>, <c>-Infinity</c>
-/// (as strings in JSON, which has no literal for them).
+/// Exports runs as Deedle frames (analysis in notebooks: grouping, pivots, <see cref="Tables.ResultFrames"/>), as CSV
+/// (the frames, for spreadsheets and pandas) or as JSON (for <c>rk runs export</c>). Numbers use the invariant culture
+/// and the shortest round-trip form.
 /// </summary>
+/// <remarks>
+/// Deedle treats NaN in a numeric column as missing, so in frames and their CSV a NaN metric (a diverged loss) reads
+/// as missing, an empty field. The JSON export keeps it: non-finite values are written as the strings <c>NaN</c>,
+/// <c>Infinity</c>, <c>-Infinity</c> (JSON has no literal for them).
+/// </remarks>
 public static class RunExport
 {
-    /// <summary>Writes a run's metric series as CSV: header <c>step,name,value</c>, one row per point, ordered by step.</summary>
+    /// <summary>Run fields after the config fields, before the final metrics.</summary>
+    private static readonly string[] RunFields = ["status", "config_hash", "started_utc", "ended_utc", "duration_s", "error"];
+
+    /// <summary>Config fields placed first when present (the names notebooks group and filter by).</summary>
+    private static readonly string[] LeadingConfigFields = ["recipe", "experiment", "preset", "seed"];
+
+    /// <summary>
+    /// One row per run, keyed by run id, in the given order. Columns: the config fields (<c>recipe</c>,
+    /// <c>experiment</c>, <c>preset</c>, <c>seed</c> first when present, then the others in order of first appearance;
+    /// nested objects flattened as <c>outer.inner</c>, arrays as JSON text; a name that clashes with a run field gets a
+    /// <c>config.</c> prefix), then <c>status</c>, <c>config_hash</c>, <c>started_utc</c>, <c>ended_utc</c> (UTC
+    /// <see cref="DateTime"/>), <c>duration_s</c>, <c>error</c>, then one column per final metric (sorted ordinally; a
+    /// name that clashes with an earlier column gets a <c>final/</c> prefix). A config field is a <see cref="long"/>
+    /// column when every run has an integer there, <see cref="double"/> when all are numbers, <see cref="bool"/> when all
+    /// are booleans, otherwise text. Absent values are missing.
+    /// </summary>
+    /// <param name="runs">The runs, e.g. <c>store.List()</c>.</param>
+    public static Frame<long, string> ToFrame(this IEnumerable<RunRecord> runs)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        var list = runs.ToList();
+        var ids = list.Select(r => r.Id).ToArray();
+        if (ids.Distinct().Count() != ids.Length)
+            throw new ArgumentException("RunExport.ToFrame: a run id appears twice; pass each run once (the id is the row key).", nameof(runs));
+
+        // Config fields: name -> value per run (JsonElement), in order of first appearance.
+        var config = new List<(string Name, Dictionary<long, JsonElement> Values)>();
+        var configIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var r in list)
+        {
+            JsonElement root;
+            try { root = JsonSerializer.Deserialize<JsonElement>(r.ConfigJson); }
+            catch (JsonException) { continue; } // not JSON (foreign writer): the run still gets its row, without config fields
+            if (root.ValueKind != JsonValueKind.Object) continue;
+            foreach (var (name, value) in Flatten(root, ""))
+            {
+                if (!configIndex.TryGetValue(name, out int i)) { configIndex[name] = i = config.Count; config.Add((name, new())); }
+                config[i].Values[r.Id] = value;
+            }
+        }
+        config = [.. config.OrderBy(c => Array.IndexOf(LeadingConfigFields, c.Name) is var k and >= 0 ? k : LeadingConfigFields.Length)];
+
+        // Rows first, then columns joined onto them: the rows stay in the given order, one per run.
+        var frame = Frame.FromRowKeys(ids);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        void Add(string name, ISeries<long> series) { names.Add(name); frame.AddColumn(name, series); }
+        foreach (var (name, values) in config)
+            Add(RunFields.Contains(name) ? "config." + name : name, ConfigColumn(ids, values));
+        Add("status", Column(list, r => r.Status.ToString()));
+        Add("config_hash", Column(list, r => r.ConfigHash));
+        Add("started_utc", RequiredColumn(list, r => r.StartedUtc.ToUniversalTime()));
+        Add("ended_utc", ValueColumn(list, r => r.EndedUtc?.ToUniversalTime()));
+        Add("duration_s", ValueColumn(list, r => r.EndedUtc is { } e ? (e - r.StartedUtc).TotalSeconds : (double?)null));
+        Add("error", Column(list, r => r.Error));
+        foreach (var metric in list.SelectMany(r => r.FinalMetrics.Keys).Distinct().Order(StringComparer.Ordinal))
+            Add(names.Contains(metric) ? "final/" + metric : metric, ValueColumn(list, r => r.FinalMetrics.TryGetValue(metric, out var v) ? v : (double?)null));
+        return frame;
+    }
+
+    /// <summary>
+    /// The metric history of a run: rows keyed by step (ascending), one <see cref="double"/> column per metric name
+    /// (sorted ordinally), missing where a metric was not logged at a step. A point logged twice at one step (a
+    /// resumed run) keeps the later value.
+    /// </summary>
+    /// <param name="store">The run store.</param>
+    /// <param name="runId">A run id (see <c>rk runs list</c>).</param>
+    /// <exception cref="KeyNotFoundException">No run with this id.</exception>
+    public static Frame<long, string> MetricHistory(this IRunStore store, long runId)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _ = GetRun(store, runId, nameof(MetricHistory));
+        var last = new Dictionary<(long, string), MetricPoint>();
+        foreach (var p in store.Metrics(runId)) last[(p.Step, p.Name)] = p;
+        // Frame.FromValues takes the column selector before the row selector.
+        return Frame.FromValues(last.Values, p => p.Name, p => p.Step, p => p.Value).SortRowsByKey().SortColumnsByKey();
+    }
+
+    /// <summary>
+    /// Writes a run's <see cref="MetricHistory"/> as CSV: header <c>step,</c> then the metric names, one row per step;
+    /// missing values (and NaN) are empty fields.
+    /// </summary>
     /// <exception cref="KeyNotFoundException">No run with this id.</exception>
     public static void ToCsv(IRunStore store, long runId, TextWriter writer)
     {
-        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(writer);
-        _ = GetRun(store, runId, nameof(ToCsv));
-        var sb = new StringBuilder("step,name,value\n");
-        foreach (var p in store.Metrics(runId))
-        {
-            sb.Append(p.Step.ToString(CultureInfo.InvariantCulture)).Append(',');
-            AppendCsvField(sb, p.Name);
-            sb.Append(',').Append(FormatNumber(p.Value)).Append('\n');
-        }
-        writer.Write(sb.ToString());
+        WriteCsv(store.MetricHistory(runId), "step", writer);
     }
 
     /// <summary>
@@ -74,33 +151,13 @@ public static class RunExport
     }
 
     /// <summary>
-    /// Writes a table of runs as CSV: <c>id,status,config_hash,started_utc,ended_utc,duration_s,error</c> followed by one
-    /// column per final metric name (union over the runs, sorted ordinally; empty where a run lacks it).
+    /// Writes runs as CSV: the <see cref="ToFrame"/> frame with the run id as the first column, <c>id</c>; times in
+    /// ISO 8601 (round-trip "O" format); missing values as empty fields.
     /// </summary>
     public static void RunsToCsv(IEnumerable<RunRecord> runs, TextWriter writer)
     {
-        ArgumentNullException.ThrowIfNull(runs);
         ArgumentNullException.ThrowIfNull(writer);
-        var list = runs.ToList();
-        var names = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var r in list) names.UnionWith(r.FinalMetrics.Keys);
-        var sb = new StringBuilder("id,status,config_hash,started_utc,ended_utc,duration_s,error");
-        foreach (string n in names) { sb.Append(','); AppendCsvField(sb, n); }
-        sb.Append('\n');
-        foreach (var r in list)
-        {
-            sb.Append(r.Id.ToString(CultureInfo.InvariantCulture)).Append(',').Append(r.Status).Append(',').Append(r.ConfigHash).Append(',')
-              .Append(FormatTime(r.StartedUtc)).Append(',').Append(r.EndedUtc is { } e ? FormatTime(e) : "").Append(',')
-              .Append(r.EndedUtc is { } end ? FormatNumber((end - r.StartedUtc).TotalSeconds) : "").Append(',');
-            AppendCsvField(sb, r.Error ?? "");
-            foreach (string n in names)
-            {
-                sb.Append(',');
-                if (r.FinalMetrics.TryGetValue(n, out double v)) sb.Append(FormatNumber(v));
-            }
-            sb.Append('\n');
-        }
-        writer.Write(sb.ToString());
+        WriteCsv(runs.ToFrame(), "id", writer);
     }
 
     /// <summary>Writes a table of runs as CSV (see <see cref="RunsToCsv(IEnumerable{RunRecord}, TextWriter)"/>), newest first.</summary>
@@ -185,9 +242,62 @@ public static class RunExport
 
     private static string FormatTime(DateTime t) => t.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
-    private static void AppendCsvField(StringBuilder sb, string field)
+    /// <summary>Deedle's CSV writer with the invariant culture; dates first become ISO 8601 text (its own form is culture-style).</summary>
+    private static void WriteCsv(Frame<long, string> frame, string keyName, TextWriter writer)
     {
-        if (field.AsSpan().IndexOfAny(",\"\r\n") < 0) { sb.Append(field); return; }
-        sb.Append('"').Append(field.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
+        // Rebuilt column by column: ReplaceColumn would move a replaced column to the end.
+        var iso = Frame.FromRowKeys(frame.RowKeys);
+        foreach (var (name, type) in frame.ColumnKeys.Zip(frame.ColumnTypes))
+            iso.AddColumn(name, type == typeof(DateTime)
+                ? frame.GetColumn<DateTime>(name).Select(kv => FormatTime(kv.Value))
+                : frame.GetColumn<object>(name));
+        iso.SaveCsv(writer, includeRowKeys: true, keyNames: [keyName], separator: ',', culture: CultureInfo.InvariantCulture);
+    }
+
+    private static Series<long, T> Column<T>(List<RunRecord> runs, Func<RunRecord, T?> value) where T : class
+    {
+        var b = new SeriesBuilder<long, T>();
+        foreach (var r in runs) if (value(r) is { } v) b.Add(r.Id, v);
+        return b.Series;
+    }
+
+    private static Series<long, T> ValueColumn<T>(List<RunRecord> runs, Func<RunRecord, T?> value) where T : struct
+    {
+        var b = new SeriesBuilder<long, T>();
+        foreach (var r in runs) if (value(r) is { } v) b.Add(r.Id, v);
+        return b.Series;
+    }
+
+    private static Series<long, T> RequiredColumn<T>(List<RunRecord> runs, Func<RunRecord, T> value) where T : struct
+    {
+        var b = new SeriesBuilder<long, T>();
+        foreach (var r in runs) b.Add(r.Id, value(r));
+        return b.Series;
+    }
+
+    /// <summary>A typed column: long when every value is an integer, double when all are numbers, bool, else text.</summary>
+    private static ISeries<long> ConfigColumn(long[] ids, Dictionary<long, JsonElement> values)
+    {
+        var present = ids.Where(values.ContainsKey).ToArray();
+        var all = present.Select(id => values[id]).ToArray();
+        if (all.All(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out _)))
+            return new Series<long, long>(present, all.Select(e => e.GetInt64()));
+        if (all.All(e => e.ValueKind == JsonValueKind.Number))
+            return new Series<long, double>(present, all.Select(e => e.GetDouble()));
+        if (all.All(e => e.ValueKind is JsonValueKind.True or JsonValueKind.False))
+            return new Series<long, bool>(present, all.Select(e => e.GetBoolean()));
+        return new Series<long, string>(present, all.Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText()));
+    }
+
+    /// <summary>Leaves of a config object: nested objects as dotted paths; arrays, scalars and null as they are.</summary>
+    private static IEnumerable<(string Name, JsonElement Value)> Flatten(JsonElement obj, string prefix)
+    {
+        foreach (var p in obj.EnumerateObject())
+        {
+            if (p.Value.ValueKind == JsonValueKind.Null) continue; // null: absent, a missing value
+            if (p.Value.ValueKind == JsonValueKind.Object)
+                foreach (var leaf in Flatten(p.Value, prefix + p.Name + ".")) yield return leaf;
+            else yield return (prefix + p.Name, p.Value);
+        }
     }
 }

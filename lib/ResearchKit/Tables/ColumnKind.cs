@@ -9,7 +9,7 @@ public enum ColumnKind
     Integer,
     /// <summary>Floating-point values rendered with a fixed number of decimals.</summary>
     Number,
-    /// <summary>A <see cref="Tables.MeanStd"/> over seed replicates, rendered as "mean ± std" (the mean alone for a single replicate).</summary>
+    /// <summary>A <see cref="SampleSummary"/> over seed replicates, rendered as "mean ± std" (sample std, n − 1; the mean alone for a single replicate).</summary>
     MeanStd,
     /// <summary>A fraction (0.923) rendered as a percentage ("92.3%"); stored and exported raw.</summary>
     Percent,

@@ -7,6 +7,6 @@ public enum ColumnRole
     Value,
     /// <summary>The value reported by the thesis for the column named by <see cref="TableColumn.ComparedWith"/>.</summary>
     ThesisReference,
-    /// <summary>Computed: ours − thesis, signed, with the precision of the compared column. Not stored, not in <c>AddRow</c>.</summary>
+    /// <summary>Computed: ours − thesis, signed, with the precision of the compared column. Not stored.</summary>
     Difference,
 }

@@ -19,10 +19,10 @@ public sealed partial class ResultsTable
             string s => s,
             long l => Minus(l.ToString(CultureInfo.InvariantCulture), flavor),
             // One replicate has no spread to report: show the mean alone rather than a misleading "± 0".
-            MeanStd { Count: 1 } m => FormatNumber(m.Mean, col.Precision, false, flavor),
-            MeanStd m => FormatNumber(m.Mean, col.Precision, false, flavor)
+            SampleSummary { Count: 1 } m => FormatNumber(m.Mean, col.Precision, false, flavor),
+            SampleSummary m => FormatNumber(m.Mean, col.Precision, false, flavor)
                          + (flavor == Flavor.Latex ? " $\\pm$ " : " ± ")
-                         + FormatNumber(m.Std, col.Precision, false, flavor),
+                         + FormatNumber(m.StandardDeviation, col.Precision, false, flavor),
             double d when col.Kind == ColumnKind.Percent => FormatNumber(d * 100, col.Precision, signed, flavor)
                          + (double.IsFinite(d) ? (flavor == Flavor.Latex ? "\\%" : "%") : ""),
             double d => FormatNumber(d, col.Precision, signed, flavor),

@@ -1,18 +1,22 @@
 using System.Globalization;
+using Deedle;
 using ResearchKit.Display;
 
 namespace ResearchKit.Tables;
 
 /// <summary>
-/// A results table ready for a paper: typed columns, "mean ± std" over seeds, best value per column in bold,
-/// a thesis reference with the signed difference, caption, footnotes and a stable <see cref="Name"/>; rendered to
-/// HTML, Markdown, CSV (round-trips through <see cref="FromCsv"/>), LaTeX (booktabs) and aligned plain text.
+/// Renders a Deedle frame as a results table ready for a paper: HTML (notebook display), Markdown, LaTeX (booktabs),
+/// CSV and aligned plain text, with "mean ± std" over seeds (<see cref="SampleSummary"/> cells), the best value per
+/// column in bold, the thesis' value beside ours with the signed difference Δ, caption, footnotes and a stable
+/// <see cref="Name"/> (the file name <c>rk nb export</c> writes the LaTeX and CSV forms to). Grouping, pivots and
+/// aggregation happen on the frame (see <see cref="ResultFrames"/>); the table only adds presentation.
 /// </summary>
 /// <example>
 /// <code>
-/// var t = ResultsTable.Pivot(runs, r =&gt; r.Config, r =&gt; $"{r.Sparsity:P0}", r =&gt; r.Accuracy,
-///                            rowHeader: "Configuration", name: "table4-2", caption: "Clean accuracy (%)");
-/// t.HighlightBest("50%").AddFootnote("preset quick; thesis used paper");
+/// var runs = store.List().ToFrame();
+/// var t = ResultsTable.From(runs.PivotSummary("configuration", "sparsity", "accuracy"), "table4-2",
+///                           "Clean accuracy (%)", rowHeader: "Configuration");
+/// t.HighlightBest("50%").AddThesisReference("50%", thesisByConfiguration).AddFootnote("preset quick; thesis used paper");
 /// File.WriteAllText("table4-2.tex", t.ToLatex());
 /// </code>
 /// </example>
@@ -21,16 +25,60 @@ public sealed partial class ResultsTable : IRichDisplay
 {
     private readonly List<TableColumn> _columns = [];
     private readonly List<List<object?>> _rows = [];
+    /// <summary>The frame's rows, for thesis lookups that read other columns of a row.</summary>
+    private readonly List<ObjectSeries<string>> _frameRows = [];
     private readonly List<string> _footnotes = [];
     private string? _name;
 
-    /// <summary>Creates an empty table; add columns, then rows.</summary>
-    /// <param name="name">Stable export name such as <c>"table4-2"</c> (file name and LaTeX label <c>tab:name</c>).</param>
-    /// <param name="caption">Caption shown above (HTML, Markdown) or in <c>\caption{}</c> (LaTeX).</param>
-    public ResultsTable(string? name = null, string? caption = null)
+    private ResultsTable(string? name, string? caption)
     {
         Name = name;
         Caption = caption;
+    }
+
+    /// <summary>
+    /// A table of <paramref name="frame"/>: one row per frame row, one column per frame column, in the frame's order.
+    /// Cells keep their type: text (<see cref="string"/>; booleans, dates and other values as invariant text),
+    /// integers, floating-point numbers (2 decimals; see <see cref="Decimals"/>, <see cref="Percent"/>) and
+    /// <see cref="SampleSummary"/> ("mean ± std"). Missing values (Deedle's, including NaN in numeric columns) show as "—".
+    /// </summary>
+    /// <typeparam name="R">Row key type.</typeparam>
+    /// <param name="frame">The results; the table is a snapshot (later changes to the frame do not show).</param>
+    /// <param name="name">Stable export name such as <c>"table4-2"</c> (file name and LaTeX label <c>tab:name</c>).</param>
+    /// <param name="caption">Caption shown above (HTML, Markdown) or in <c>\caption{}</c> (LaTeX).</param>
+    /// <param name="rowHeader">When set, the row keys are shown as a first text column with this header (e.g. the
+    /// configuration of a pivot); when null they are not shown (e.g. ordinal keys).</param>
+    /// <exception cref="ArgumentException">Invalid name, or <paramref name="rowHeader"/> equal to a column key.</exception>
+    public static ResultsTable From<R>(Frame<R, string> frame, string? name = null, string? caption = null, string? rowHeader = null)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var table = new ResultsTable(name, caption);
+        var keys = frame.RowKeys.ToList();
+        if (rowHeader is not null)
+        {
+            string header = rowHeader.Length == 0 ? " " : rowHeader;
+            if (frame.ColumnKeys.Contains(header))
+                throw new ArgumentException($"ResultsTable.From: rowHeader '{header}' is also a column of the frame; choose another header for the row keys.", nameof(rowHeader));
+            table._columns.Add(new TableColumn(header, ColumnKind.Text, 0));
+        }
+        table._rows.AddRange(keys.Select(k => rowHeader is null ? new List<object?>() : [InvariantText(k)]));
+        foreach (var (key, type) in frame.ColumnKeys.Zip(frame.ColumnTypes))
+        {
+            ArgumentException.ThrowIfNullOrEmpty(key, "frame column key");
+            var column = frame.GetColumn<object>(key);
+            var values = keys.Select(k => column.TryGet(k) is { HasValue: true } v ? Normalize(v.Value) : null).ToList();
+            var kind = KindOf(type, values);
+            table._columns.Add(new TableColumn(key, kind, kind is ColumnKind.Text or ColumnKind.Integer ? 0 : 2));
+            for (int r = 0; r < values.Count; r++)
+                table._rows[r].Add(kind switch
+                {
+                    ColumnKind.Text => values[r] is null ? null : InvariantText(values[r]),
+                    ColumnKind.Number when values[r] is long l => (double)l,
+                    _ => values[r],
+                });
+        }
+        table._frameRows.AddRange(frame.Rows.Values);
+        return table;
     }
 
     /// <summary>Stable export name (letters, digits, '.', '-', '_'; starts with a letter or digit), e.g. <c>"table4-2"</c>.</summary>
@@ -49,7 +97,7 @@ public sealed partial class ResultsTable : IRichDisplay
     /// <summary>Caption text (plain text; escaped for each output format).</summary>
     public string? Caption { get; set; }
 
-    /// <summary>The columns in display order, including thesis and difference columns.</summary>
+    /// <summary>The columns in display order, including the row-key, thesis and difference columns.</summary>
     public IReadOnlyList<TableColumn> Columns => _columns;
 
     /// <summary>Number of data rows.</summary>
@@ -58,79 +106,7 @@ public sealed partial class ResultsTable : IRichDisplay
     /// <summary>Notes printed under the table, e.g. "preset quick; thesis used paper".</summary>
     public IReadOnlyList<string> Footnotes => _footnotes;
 
-    /// <summary>Adds a column; existing rows get a missing value in it.</summary>
-    /// <param name="header">Unique header text.</param>
-    /// <param name="kind">Cell type.</param>
-    /// <param name="precision">Decimals shown for numeric kinds (0–15).</param>
-    /// <exception cref="ArgumentException">Duplicate or empty header, or precision out of range.</exception>
-    public ResultsTable AddColumn(string header, ColumnKind kind, int precision = 2)
-    {
-        InsertColumn(_columns.Count, new TableColumn(CheckNewHeader(header), kind, CheckPrecision(precision)));
-        return this;
-    }
-
-    /// <summary>Adds a <see cref="ColumnKind.Text"/> column.</summary>
-    /// <param name="header">Unique header text.</param>
-    public ResultsTable AddTextColumn(string header) => AddColumn(header, ColumnKind.Text, 0);
-
-    /// <summary>Adds an <see cref="ColumnKind.Integer"/> column.</summary>
-    /// <param name="header">Unique header text.</param>
-    public ResultsTable AddIntegerColumn(string header) => AddColumn(header, ColumnKind.Integer, 0);
-
-    /// <summary>Adds a <see cref="ColumnKind.Number"/> column.</summary>
-    /// <param name="header">Unique header text.</param>
-    /// <param name="precision">Decimals shown.</param>
-    public ResultsTable AddNumberColumn(string header, int precision = 2) => AddColumn(header, ColumnKind.Number, precision);
-
-    /// <summary>Adds a <see cref="ColumnKind.MeanStd"/> column; cells take a <see cref="MeanStd"/> or the replicates (double[]/float[]/IEnumerable&lt;double&gt;).</summary>
-    /// <param name="header">Unique header text.</param>
-    /// <param name="precision">Decimals shown for mean and std.</param>
-    public ResultsTable AddMeanStdColumn(string header, int precision = 2) => AddColumn(header, ColumnKind.MeanStd, precision);
-
-    /// <summary>Adds a <see cref="ColumnKind.Percent"/> column; cells are fractions (0.923 shows as 92.3%).</summary>
-    /// <param name="header">Unique header text.</param>
-    /// <param name="precision">Decimals of the percentage shown.</param>
-    public ResultsTable AddPercentColumn(string header, int precision = 1) => AddColumn(header, ColumnKind.Percent, precision);
-
-    /// <summary>
-    /// Appends a row with one value per stored column in display order (every column except the computed
-    /// <see cref="ColumnRole.Difference"/> columns). <c>null</c> is a missing value.
-    /// </summary>
-    /// <param name="values">Text: any value (formatted with the invariant culture); Integer: integral types;
-    /// Number/Percent: numeric types; MeanStd: <see cref="MeanStd"/>, a number, or the replicates.</param>
-    /// <exception cref="ArgumentException">Wrong number of values, or a value that does not fit its column.</exception>
-    public ResultsTable AddRow(params object?[] values)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        var stored = StoredColumnIndices();
-        if (values.Length != stored.Count)
-        {
-            var expected = string.Join(", ", stored.Select(i => _columns[i].Header));
-            throw new ArgumentException($"ResultsTable.AddRow: got {values.Length} values for {stored.Count} columns ({expected}); pass one value per column in this order (null for a missing value; difference columns are computed).", nameof(values));
-        }
-        var row = new List<object?>(new object?[_columns.Count]);
-        for (int k = 0; k < stored.Count; k++)
-            row[stored[k]] = Normalize(_columns[stored[k]], values[k], _rows.Count);
-        _rows.Add(row);
-        return this;
-    }
-
-    /// <summary>Sets one stored cell.</summary>
-    /// <param name="row">Row index.</param>
-    /// <param name="column">Column header.</param>
-    /// <param name="value">New value (see <see cref="AddRow"/>), null for missing.</param>
-    /// <exception cref="ArgumentException">Unknown column, a difference column, or a value that does not fit.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">Row index out of range.</exception>
-    public void SetCell(int row, string column, object? value)
-    {
-        CheckRow(row);
-        int c = ColumnIndex(column);
-        if (_columns[c].Role == ColumnRole.Difference)
-            throw new ArgumentException($"ResultsTable.SetCell: column '{column}' is computed (ours − thesis); set the compared or the thesis column instead.", nameof(column));
-        _rows[row][c] = Normalize(_columns[c], value, row);
-    }
-
-    /// <summary>The value of a cell: string, long, double, <see cref="MeanStd"/>, or null when missing; difference cells are computed.</summary>
+    /// <summary>The value of a cell: string, long, double, <see cref="SampleSummary"/>, or null when missing; difference cells are computed.</summary>
     /// <param name="row">Row index.</param>
     /// <param name="column">Column header.</param>
     public object? this[int row, string column]
@@ -142,13 +118,40 @@ public sealed partial class ResultsTable : IRichDisplay
         }
     }
 
-    /// <summary>The numeric value of a cell used for ranking and differences (the mean for <see cref="MeanStd"/>), or null.</summary>
+    /// <summary>The numeric value of a cell used for ranking and differences (the mean of a <see cref="SampleSummary"/>), or null.</summary>
     /// <param name="row">Row index.</param>
     /// <param name="column">Column header.</param>
     public double? GetNumber(int row, string column)
     {
         CheckRow(row);
         return NumberOf(GetValue(row, ColumnIndex(column)));
+    }
+
+    /// <summary>Shows <paramref name="column"/> with <paramref name="decimals"/> decimals (CSV keeps full precision).</summary>
+    /// <param name="column">A floating-point, percent or mean ± std column.</param>
+    /// <param name="decimals">0–15.</param>
+    /// <exception cref="ArgumentException">Unknown, text or integer column.</exception>
+    public ResultsTable Decimals(string column, int decimals)
+    {
+        var col = _columns[ColumnIndex(column)];
+        if (col.Kind is ColumnKind.Text or ColumnKind.Integer)
+            throw new ArgumentException($"ResultsTable.Decimals: column '{column}' holds {col.Kind.ToString().ToLowerInvariant()} values, which have no decimals.", nameof(column));
+        col.Precision = CheckPrecision(decimals);
+        return this;
+    }
+
+    /// <summary>Shows the fractions of <paramref name="column"/> as percentages (0.923 as "92.3%"); CSV keeps the fraction.</summary>
+    /// <param name="column">A floating-point column.</param>
+    /// <param name="decimals">Decimals of the percentage (0–15).</param>
+    /// <exception cref="ArgumentException">Unknown column, or not a floating-point column.</exception>
+    public ResultsTable Percent(string column, int decimals = 1)
+    {
+        var col = _columns[ColumnIndex(column)];
+        if (col.Kind is not (ColumnKind.Number or ColumnKind.Percent))
+            throw new ArgumentException($"ResultsTable.Percent: column '{column}' holds {col.Kind} values; only floating-point fractions show as percentages.", nameof(column));
+        col.Kind = ColumnKind.Percent;
+        col.Precision = CheckPrecision(decimals);
+        return this;
     }
 
     /// <summary>Adds a note printed under the table.</summary>
@@ -182,27 +185,57 @@ public sealed partial class ResultsTable : IRichDisplay
     public IReadOnlyList<int> BestRows(string column) => BestRows(ColumnIndex(column));
 
     /// <summary>
-    /// Inserts, right after <paramref name="column"/>, a thesis reference column and a computed difference column
-    /// Δ = ours − thesis (signed, same precision; the mean for mean ± std cells).
+    /// Shows the thesis' value beside <paramref name="column"/>: moves <paramref name="thesisColumn"/> (a numeric
+    /// column of the frame, missing where the thesis has no value) right after it, followed by the computed
+    /// Δ = ours − thesis (signed, same precision; the mean for mean ± std cells; "—" when either is missing).
     /// </summary>
     /// <param name="column">Our numeric column.</param>
-    /// <param name="thesisValues">One value per existing row (null when the thesis has none).</param>
-    /// <param name="thesisHeader">Defaults to "<paramref name="column"/> (thesis)".</param>
+    /// <param name="thesisColumn">The frame's column with the thesis values.</param>
     /// <param name="deltaHeader">Defaults to "Δ <paramref name="column"/>".</param>
-    /// <exception cref="ArgumentException">Unknown or text column, wrong number of values, or a duplicate header.</exception>
-    public ResultsTable AddThesisReference(string column, IReadOnlyList<double?> thesisValues, string? thesisHeader = null, string? deltaHeader = null)
+    /// <exception cref="ArgumentException">Unknown or text column, or a duplicate header.</exception>
+    public ResultsTable AddThesisReference(string column, string thesisColumn, string? deltaHeader = null)
     {
-        ArgumentNullException.ThrowIfNull(thesisValues);
-        if (thesisValues.Count != _rows.Count)
-            throw new ArgumentException($"ResultsTable.AddThesisReference: got {thesisValues.Count} thesis values for {_rows.Count} rows; add the rows first and pass one value per row (null where the thesis has none), or pass a dictionary keyed by row label.", nameof(thesisValues));
-        int thesis = InsertThesisColumns(column, thesisHeader, deltaHeader);
-        for (int r = 0; r < _rows.Count; r++) _rows[r][thesis] = thesisValues[r];
+        int from = ColumnIndex(thesisColumn);
+        if (_columns[from].Kind == ColumnKind.Text)
+            throw new ArgumentException($"ResultsTable.AddThesisReference: thesis column '{thesisColumn}' holds text; it needs numbers (missing where the thesis has none).", nameof(thesisColumn));
+        int ours = ColumnIndex(column);
+        if (from == ours)
+            throw new ArgumentException($"ResultsTable.AddThesisReference: '{column}' cannot be its own thesis column.", nameof(thesisColumn));
+        if (!_columns[ours].IsNumeric)
+            throw new ArgumentException($"ResultsTable.AddThesisReference: column '{column}' holds text; the thesis comparison needs a numeric column.", nameof(column));
+        // Validate the Δ header before moving anything, so a failed call leaves the table as it was.
+        if (_columns.Exists(c => c.Header == (deltaHeader ?? $"Δ {column}")) || deltaHeader == thesisColumn)
+            throw new ArgumentException($"ResultsTable.AddThesisReference: a column named '{deltaHeader ?? $"Δ {column}"}' already exists; pass another deltaHeader.", nameof(deltaHeader));
+        var values = _rows.Select(r => NumberOf(r[from])).ToList();
+        _columns.RemoveAt(from);
+        foreach (var row in _rows) row.RemoveAt(from);
+        int thesis = InsertThesisColumns(column, thesisColumn, deltaHeader);
+        for (int r = 0; r < _rows.Count; r++) _rows[r][thesis] = values[r];
         return this;
     }
 
     /// <summary>
-    /// Like <see cref="AddThesisReference(string, IReadOnlyList{double?}, string?, string?)"/>, matching rows by their label:
-    /// the text of the first text column. Rows without an entry get a missing thesis value.
+    /// Like <see cref="AddThesisReference(string, string, string?)"/> with the thesis values looked up per row: the
+    /// lookup receives the frame's row (read its columns with <c>row.GetAs&lt;string&gt;("configuration")</c>) and
+    /// returns the thesis value, or null where the thesis has none.
+    /// </summary>
+    /// <param name="column">Our numeric column.</param>
+    /// <param name="thesis">Thesis value of a frame row, or null.</param>
+    /// <param name="thesisHeader">Defaults to "<paramref name="column"/> (thesis)".</param>
+    /// <param name="deltaHeader">Defaults to "Δ <paramref name="column"/>".</param>
+    /// <exception cref="ArgumentException">Unknown or text column, or a duplicate header.</exception>
+    public ResultsTable AddThesisReference(string column, Func<ObjectSeries<string>, double?> thesis, string? thesisHeader = null, string? deltaHeader = null)
+    {
+        ArgumentNullException.ThrowIfNull(thesis);
+        var values = _frameRows.Select(thesis).ToList();
+        int at = InsertThesisColumns(column, thesisHeader ?? $"{column} (thesis)", deltaHeader);
+        for (int r = 0; r < _rows.Count; r++) _rows[r][at] = values[r];
+        return this;
+    }
+
+    /// <summary>
+    /// Like <see cref="AddThesisReference(string, string, string?)"/>, matching rows by their label: the text of the
+    /// first text column (the row keys when shown). Rows without an entry get a missing thesis value.
     /// </summary>
     /// <param name="column">Our numeric column.</param>
     /// <param name="thesisByRowLabel">Thesis value per row label.</param>
@@ -212,14 +245,37 @@ public sealed partial class ResultsTable : IRichDisplay
     public ResultsTable AddThesisReference(string column, IReadOnlyDictionary<string, double> thesisByRowLabel, string? thesisHeader = null, string? deltaHeader = null)
     {
         ArgumentNullException.ThrowIfNull(thesisByRowLabel);
-        int label = _columns.FindIndex(c => c.Kind == ColumnKind.Text);
-        if (label < 0)
-            throw new ArgumentException("ResultsTable.AddThesisReference: the table has no text column to take row labels from; pass a list with one value per row instead.", nameof(thesisByRowLabel));
-        int thesis = InsertThesisColumns(column, thesisHeader, deltaHeader);
-        if (thesis <= label) label += 2;
+        var labels = RowLabels(nameof(AddThesisReference));
+        int at = InsertThesisColumns(column, thesisHeader ?? $"{column} (thesis)", deltaHeader);
         for (int r = 0; r < _rows.Count; r++)
-            _rows[r][thesis] = _rows[r][label] is string key && thesisByRowLabel.TryGetValue(key, out var v) ? v : null;
+            _rows[r][at] = labels[r] is { } key && thesisByRowLabel.TryGetValue(key, out var v) ? v : null;
         return this;
+    }
+
+    /// <summary>
+    /// Compares two rows (e.g. two methods) of a mean ± std column over their seeds with Welch's t-test
+    /// (<see cref="WelchTTest"/>) and adds the result as a footnote.
+    /// </summary>
+    /// <param name="column">A <see cref="SampleSummary"/> column.</param>
+    /// <param name="rowA">Label of the first row (text of the first text column).</param>
+    /// <param name="rowB">Label of the second row.</param>
+    /// <returns>The test, for use in prose.</returns>
+    /// <exception cref="ArgumentException">Not a mean ± std column, unknown labels, a missing cell or fewer than two seeds.</exception>
+    public WelchTTest AddWelchTest(string column, string rowA, string rowB)
+    {
+        int c = ColumnIndex(column);
+        if (_columns[c].Kind != ColumnKind.MeanStd)
+            throw new ArgumentException($"ResultsTable.AddWelchTest: column '{column}' holds single values; Welch's test needs replicates (a SampleSummary column, e.g. from ResultFrames.PivotSummary).", nameof(column));
+        var labels = RowLabels(nameof(AddWelchTest));
+        SampleSummary Cell(string label) =>
+            labels.IndexOf(label) is var r and >= 0
+                ? _rows[r][c] as SampleSummary ?? throw new ArgumentException($"ResultsTable.AddWelchTest: row '{label}' has no value in '{column}'.")
+                : throw new ArgumentException($"ResultsTable.AddWelchTest: no row labelled '{label}'; the labels are: {string.Join(", ", labels)}.");
+        SampleSummary a = Cell(rowA), b = Cell(rowB);
+        var test = WelchTTest.Compare(a, b);
+        AddFootnote(string.Create(CultureInfo.InvariantCulture,
+            $"{column}, {rowA} vs {rowB}: Welch's t-test (two-sided), {test}; {a.Count} and {b.Count} seeds; ± is the sample standard deviation (n − 1)."));
+        return test;
     }
 
     /// <summary>
@@ -256,6 +312,12 @@ public sealed partial class ResultsTable : IRichDisplay
         return header;
     }
 
+    private void InsertColumn(int at, TableColumn column)
+    {
+        _columns.Insert(at, column);
+        foreach (var row in _rows) row.Insert(at, null);
+    }
+
     private static int CheckPrecision(int precision) =>
         precision is < 0 or > 15
             ? throw new ArgumentOutOfRangeException(nameof(precision), precision, "ResultsTable: precision must be between 0 and 15 decimals.")
@@ -274,20 +336,6 @@ public sealed partial class ResultsTable : IRichDisplay
         if (i < 0)
             throw new ArgumentException($"ResultsTable: no column '{header}'; the columns are: {string.Join(", ", _columns.Select(c => c.Header))}.", nameof(header));
         return i;
-    }
-
-    private List<int> StoredColumnIndices()
-    {
-        var list = new List<int>(_columns.Count);
-        for (int i = 0; i < _columns.Count; i++)
-            if (_columns[i].Role != ColumnRole.Difference) list.Add(i);
-        return list;
-    }
-
-    private void InsertColumn(int at, TableColumn column)
-    {
-        _columns.Insert(at, column);
-        foreach (var row in _rows) row.Insert(at, null);
     }
 
     private int InsertThesisColumns(string column, string? thesisHeader, string? deltaHeader)
@@ -320,49 +368,9 @@ public sealed partial class ResultsTable : IRichDisplay
     {
         double d => d,
         long l => l,
-        MeanStd m => m.Mean,
+        SampleSummary m => m.Mean,
         _ => null,
     };
-
-    private static object? Normalize(TableColumn col, object? value, int row)
-    {
-        if (value is null) return null;
-        switch (col.Kind)
-        {
-            case ColumnKind.Text:
-                return value as string ?? (value is IFormattable f ? f.ToString(null, CultureInfo.InvariantCulture) : value.ToString());
-            case ColumnKind.Integer:
-                return value switch
-                {
-                    long l => l, int i => (long)i, short s => (long)s, sbyte sb => (long)sb,
-                    byte b => (long)b, ushort us => (long)us, uint ui => (long)ui,
-                    ulong ul when ul <= long.MaxValue => (long)ul,
-                    _ => throw Mismatch(col, value, row, "an integer (int/long)"),
-                };
-            case ColumnKind.Number:
-            case ColumnKind.Percent:
-                return ToDouble(value) ?? throw Mismatch(col, value, row, "a number (double/float/int)");
-            case ColumnKind.MeanStd:
-                if (value is MeanStd m) return m;
-                if (ToDouble(value) is double single) return new MeanStd(single, 0, 1);
-                if (value is float[] fs) return MeanStd.FromSamples(Array.ConvertAll(fs, x => (double)x));
-                if (value is IEnumerable<double> ds) return MeanStd.FromSamples(ds);
-                if (value is ValueTuple<double, double> t) return new MeanStd(t.Item1, t.Item2);
-                throw Mismatch(col, value, row, "a MeanStd, a (mean, std) tuple, or the replicates as double[]");
-            default:
-                throw new InvalidOperationException($"Unknown column kind {col.Kind}.");
-        }
-    }
-
-    private static double? ToDouble(object value) => value switch
-    {
-        double d => d, float f => f, int i => i, long l => l, short s => s, byte b => b,
-        uint ui => ui, ulong ul => ul, decimal m => (double)m,
-        _ => null,
-    };
-
-    private static ArgumentException Mismatch(TableColumn col, object value, int row, string expected) =>
-        new($"ResultsTable: row {row}, column '{col.Header}' ({col.Kind}) needs {expected}, got {value.GetType().Name} '{value}'.");
 
     private IReadOnlyList<int> BestRows(int column)
     {
@@ -389,5 +397,52 @@ public sealed partial class ResultsTable : IRichDisplay
         if (col.Kind == ColumnKind.Integer || double.IsInfinity(v)) return v;
         double shown = col.Kind == ColumnKind.Percent ? v * 100 : v;
         return double.Parse(shown.ToString("F" + col.Precision, CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + 0.0;
+    }
+
+    /// <summary>Invariant text of a cell or key (numbers in round-trip form, dates in ISO 8601).</summary>
+    internal static string InvariantText(object? value) => value switch
+    {
+        null => "",
+        string s => s,
+        bool b => b ? "true" : "false",
+        DateTime d => d.ToString("O", CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    /// <summary>Cells are stored as string, long, double, <see cref="SampleSummary"/> or (anything else) invariant text.</summary>
+    private static object Normalize(object value) => value switch
+    {
+        string or SampleSummary or double or long => value,
+        int or short or sbyte or byte or ushort or uint => Convert.ToInt64(value, CultureInfo.InvariantCulture),
+        ulong ul when ul <= long.MaxValue => (long)ul,
+        float f => (double)f,
+        decimal m => (double)m,
+        _ => InvariantText(value),
+    };
+
+    private static ColumnKind KindOf(Type declared, List<object?> values)
+    {
+        var t = Nullable.GetUnderlyingType(declared) ?? declared;
+        if (t == typeof(SampleSummary)) return ColumnKind.MeanStd;
+        if (t == typeof(double) || t == typeof(float) || t == typeof(decimal)) return ColumnKind.Number;
+        if (t == typeof(long) || t == typeof(int) || t == typeof(short) || t == typeof(byte) || t == typeof(uint) || t == typeof(ushort) || t == typeof(sbyte)) return ColumnKind.Integer;
+        if (t != typeof(object)) return ColumnKind.Text;
+        // An object column: the kind its values share. All missing reads as numbers (e.g. a thesis column not yet filled in).
+        var present = values.Where(v => v is not null).ToList();
+        if (present.All(v => v is long)) return present.Count == 0 ? ColumnKind.Number : ColumnKind.Integer;
+        if (present.All(v => v is long or double)) return ColumnKind.Number;
+        if (present.All(v => v is SampleSummary)) return ColumnKind.MeanStd;
+        return ColumnKind.Text;
+    }
+
+    /// <summary>Row labels: the text of the first text column.</summary>
+    private List<string?> RowLabels(string op)
+    {
+        int label = _columns.FindIndex(c => c.Kind == ColumnKind.Text);
+        if (label < 0)
+            throw new ArgumentException($"ResultsTable.{op}: the table has no text column to take row labels from; show the row keys (rowHeader) or use the overload that reads the frame's rows.");
+        return _rows.Select(r => r[label] as string).ToList();
     }
 }

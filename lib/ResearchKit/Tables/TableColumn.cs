@@ -16,11 +16,11 @@ public sealed class TableColumn
     public string Header { get; }
 
     /// <summary>How cells are stored and rendered.</summary>
-    public ColumnKind Kind { get; }
+    public ColumnKind Kind { get; internal set; }
 
     /// <summary>Decimals shown for <see cref="ColumnKind.Number"/>, <see cref="ColumnKind.MeanStd"/> and
     /// <see cref="ColumnKind.Percent"/> (decimals of the percentage); exports to CSV keep full precision.</summary>
-    public int Precision { get; }
+    public int Precision { get; internal set; }
 
     /// <summary>Value, thesis reference, or the computed difference.</summary>
     public ColumnRole Role { get; }

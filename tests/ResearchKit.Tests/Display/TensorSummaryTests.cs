@@ -68,7 +68,7 @@ public class TensorSummaryTests
     [Fact]
     public void MimeBundleOf_dispatches_rich_displays_tensors_and_other_values()
     {
-        var table = new ResultsTable().AddTextColumn("a").AddRow("x");
+        var table = ResultsTable.From(ResearchKit.Tests.Tables.SampleTables.FrameOf(("a", ["x"])));
         Assert.Equal(table.ToHtml(), ResearchKit.Display.Display.MimeBundleOf(table)["text/html"]);
         var t = Tensor.FromArray([1f, 2f], 2);
         Assert.Contains("shape: [2]", ResearchKit.Display.Display.MimeBundleOf(t)["text/plain"]);

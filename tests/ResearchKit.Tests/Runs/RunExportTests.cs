@@ -49,7 +49,29 @@ public class RunExportTests
     }
 
     [Fact]
-    public void ToCsv_RoundTripsEveryPoint()
+    public void MetricHistory_IsIndexedByStepWithOneColumnPerMetric()
+    {
+        var (dir, store, id, running) = Populate();
+        using (dir)
+        using (store)
+        {
+            var h = store.MetricHistory(id);
+            Assert.Equal([1L, 2, 3], h.RowKeys);
+            Assert.Equal(["test/acc", "train/loss", "weird,\"name\""], h.ColumnKeys);   // ordinal order
+            var loss = h.GetColumn<double>("train/loss");
+            Assert.Equal(2.302585092994046, loss.Get(1));
+            Assert.False(loss.TryGet(2).HasValue);                 // NaN reads as missing (Deedle)
+            Assert.Equal(double.NegativeInfinity, loss.Get(3));
+            Assert.Equal(0.1, h.GetColumn<double>("test/acc").Get(2));
+            Assert.False(h.GetColumn<double>("test/acc").TryGet(1).HasValue);
+            Assert.Equal(0, store.MetricHistory(running).RowCount);
+            var ex = Assert.Throws<KeyNotFoundException>(() => store.MetricHistory(999));
+            Assert.Contains("rk runs list", ex.Message);
+        }
+    }
+
+    [Fact]
+    public void ToCsv_WritesTheHistoryFrame()
     {
         var (dir, store, id, _) = Populate();
         using (dir)
@@ -57,14 +79,59 @@ public class RunExportTests
         {
             var sw = new StringWriter();
             RunExport.ToCsv(store, id, sw);
-            var rows = ParseCsv(sw.ToString());
-            Assert.Equal(["step", "name", "value"], rows[0]);
-            var parsed = rows.Skip(1).Select(r => new MetricPoint(long.Parse(r[0], CultureInfo.InvariantCulture), r[1],
-                double.Parse(r[2], CultureInfo.InvariantCulture))).ToList();
-            Assert.Equal(store.Metrics(id), parsed); // bit-exact doubles, NaN/-Infinity, the quoted name
-            Assert.Contains("\"weird,\"\"name\"\"\"", sw.ToString());
+            var rows = ParseCsv(sw.ToString().Replace("\r\n", "\n"));
+            Assert.Equal(["step", "test/acc", "train/loss", "weird,\"name\""], rows[0]);
+            Assert.Equal(["1", "", "2.302585092994046", "1E-300"], rows[1]);   // shortest round-trip doubles
+            Assert.Equal(["2", "0.1", "", ""], rows[2]);
+            Assert.Equal(["3", "", "-Infinity", ""], rows[3]);
+            Assert.Equal(1e-300, double.Parse(rows[1][3], CultureInfo.InvariantCulture));
             Assert.Throws<KeyNotFoundException>(() => RunExport.ToCsv(store, 999, new StringWriter()));
         }
+    }
+
+    [Fact]
+    public void ToFrame_HasOneRowPerRunWithConfigFieldsAndFinalMetrics()
+    {
+        var (dir, store, done, failed) = Populate();
+        using (dir)
+        using (store)
+        {
+            var f = store.List().ToFrame();
+            Assert.Equal([failed, done], f.RowKeys);   // the given order: newest first
+            Assert.Equal(["recipe", "seed", "code_version", "status", "config_hash", "started_utc", "ended_utc", "duration_s", "error", "test/acc", "test/loss"], f.ColumnKeys);
+            Assert.Equal(2L, f.GetColumn<long>("seed").Get(failed));
+            Assert.Equal("export", f.GetColumn<string>("recipe").Get(done));
+            Assert.Equal("Failed", f.GetColumn<string>("status").Get(failed));
+            Assert.Equal(DateTimeKind.Utc, f.GetColumn<DateTime>("started_utc").Get(done).Kind);
+            Assert.Equal(0.987654321, f.GetColumn<double>("test/acc").Get(done));
+            Assert.False(f.GetColumn<double>("test/acc").TryGet(failed).HasValue);
+            Assert.Equal(double.PositiveInfinity, f.GetColumn<double>("test/loss").Get(done));
+            Assert.True(f.GetColumn<double>("duration_s").Get(done) >= 0);
+        }
+    }
+
+    [Fact]
+    public void ToFrame_FlattensNestedConfigTypesColumnsAndPrefixesClashes()
+    {
+        RunRecord Run(long id, string config, Dictionary<string, double> final) =>
+            new(id, "h" + id, config, RunStatus.Completed, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), null, final, null);
+        var f = new[]
+        {
+            Run(7, """{"preset":"smoke","opt":{"lr":0.1,"name":"sgd"},"lr_steps":[1,2],"status":"x","accuracy":1,"flag":true}""", new() { ["accuracy"] = 0.9 }),
+            Run(3, """{"seed":4,"opt":{"lr":1},"status":"y","flag":false}""", new()),
+            Run(5, "not json", new() { ["loss"] = 0.5 }),
+        }.ToFrame();
+        Assert.Equal([7L, 3, 5], f.RowKeys);
+        Assert.Equal(["preset", "seed", "opt.lr", "opt.name", "lr_steps", "config.status", "accuracy", "flag",
+                      "status", "config_hash", "started_utc", "ended_utc", "duration_s", "error", "final/accuracy", "loss"], f.ColumnKeys);
+        Assert.Equal(1.0, f.GetColumn<double>("opt.lr").Get(3));      // 0.1 and 1: a double column
+        Assert.Equal(4L, f.GetColumn<long>("seed").Get(3));
+        Assert.Equal("[1,2]", f.GetColumn<string>("lr_steps").Get(7));
+        Assert.False(f.GetColumn<bool>("flag").Get(3));
+        Assert.Equal(0.9, f.GetColumn<double>("final/accuracy").Get(7));
+        Assert.Equal(0.5, f.GetColumn<double>("loss").Get(5));
+        Assert.False(f.GetColumn<double>("opt.lr").TryGet(5).HasValue);
+        Assert.Throws<ArgumentException>(() => new[] { Run(1, "{}", new()), Run(1, "{}", new()) }.ToFrame());
     }
 
     [Fact]
@@ -115,16 +182,18 @@ public class RunExportTests
         {
             var sw = new StringWriter();
             RunExport.RunsToCsv(store, sw);
-            var rows = ParseCsv(sw.ToString());
-            Assert.Equal(["id", "status", "config_hash", "started_utc", "ended_utc", "duration_s", "error", "test/acc", "test/loss"], rows[0]);
+            var rows = ParseCsv(sw.ToString().Replace("\r\n", "\n"));
+            Assert.Equal(["id", "recipe", "seed", "code_version", "status", "config_hash", "started_utc", "ended_utc", "duration_s", "error", "test/acc", "test/loss"], rows[0]);
             Assert.Equal(3, rows.Count);
-            Assert.Equal([failed.ToString(), "Failed"], rows[1].Take(2)); // newest first
-            Assert.Equal("boom, \"quoted\"\nsecond line", rows[1][6]);
-            Assert.Equal("", rows[1][7]);
-            Assert.Equal([done.ToString(), "Completed"], rows[2].Take(2));
-            Assert.Equal(0.987654321, double.Parse(rows[2][7], CultureInfo.InvariantCulture));
-            Assert.Equal("Infinity", rows[2][8]);
-            Assert.True(double.Parse(rows[2][5], CultureInfo.InvariantCulture) >= 0);
+            Assert.Equal([failed.ToString(), "export", "2"], rows[1].Take(3)); // newest first
+            Assert.Equal("Failed", rows[1][4]);
+            Assert.Equal("boom, \"quoted\"\nsecond line", rows[1][9]);
+            Assert.Equal("", rows[1][10]);
+            Assert.Equal([done.ToString(), "export", "1"], rows[2].Take(3));
+            Assert.Equal(0.987654321, double.Parse(rows[2][10], CultureInfo.InvariantCulture));
+            Assert.Equal("Infinity", rows[2][11]);
+            Assert.True(double.Parse(rows[2][8], CultureInfo.InvariantCulture) >= 0);
+            Assert.Equal(DateTimeKind.Utc, DateTime.Parse(rows[2][6], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind).Kind);   // ISO 8601
 
             var js = new StringWriter();
             RunExport.RunsToJson(store, js);

@@ -72,7 +72,7 @@ public class ResultsTableLatexTests
     [InlineData("two\nlines", "two lines")]
     public void Text_is_latex_escaped(string text, string expected)
     {
-        var t = new ResultsTable().AddTextColumn(text).AddRow(text);
+        var t = ResultsTable.From(SampleTables.FrameOf((text, [text])));
         string tex = t.ToLatex();
         Assert.Contains($"    {expected} \\\\\n    \\midrule", tex);   // header
         Assert.Contains($"    {expected} \\\\\n    \\bottomrule", tex); // body cell
@@ -81,10 +81,11 @@ public class ResultsTableLatexTests
     [Fact]
     public void Numbers_use_math_minus_percent_pm_and_bold()
     {
-        var t = new ResultsTable()
-            .AddTextColumn("m").AddNumberColumn("n", 1).AddPercentColumn("p", 1).AddMeanStdColumn("s", 2).AddIntegerColumn("i")
-            .AddRow("a", -1.25, 0.5, new MeanStd(0.5, 0.25, 3), -3L)
-            .AddRow("b", 2.0, 0.25, new MeanStd(0.25, 0.5, 3), 4L)
+        // Replicates with mean 0.5, std 0.25 and mean 0.25, std 0.5.
+        var t = ResultsTable.From(SampleTables.FrameOf(
+                ("m", ["a", "b"]), ("n", [-1.25, 2.0]), ("p", [0.5, 0.25]),
+                ("s", [SampleSummary.Of([0.25, 0.5, 0.75]), SampleSummary.Of([-0.25, 0.25, 0.75])]), ("i", [-3L, 4L])))
+            .Decimals("n", 1).Percent("p", 1)
             .HighlightBest("n").HighlightBest("s", higherIsBetter: false);
         string tex = t.ToLatex();
         Assert.Contains(@"a & $-$1.2 & 50.0\% & 0.50 $\pm$ 0.25 & $-$3 \\", tex);
@@ -95,7 +96,7 @@ public class ResultsTableLatexTests
     [Fact]
     public void Without_name_or_caption_there_is_no_label_or_caption()
     {
-        string tex = new ResultsTable().AddTextColumn("a").AddRow("x").ToLatex();
+        string tex = ResultsTable.From(SampleTables.FrameOf(("a", ["x"]))).ToLatex();
         Assert.DoesNotContain(@"\label", tex);
         Assert.DoesNotContain(@"\caption", tex);
         Assert.Contains(@"\begin{tabular}{l}", tex);

@@ -5,10 +5,9 @@ namespace ResearchKit.Tests.Tables;
 
 public class ResultsTableRenderTests
 {
-    private static ResultsTable Nasty() => new ResultsTable(caption: "<b>cap</b> & \"q\"")
-        .AddTextColumn("name|<x>").AddNumberColumn("v*", 2)
-        .AddRow("a|b *c* _d_ `e` [f](g) <script>alert('x')</script> $1$", 1.0)
-        .AddRow("line1\nline2", 2.0)
+    private static ResultsTable Nasty() => ResultsTable.From(SampleTables.FrameOf(
+            ("name|<x>", ["a|b *c* _d_ `e` [f](g) <script>alert('x')</script> $1$", "line1\nline2"]),
+            ("v*", [1.0, 2.0])), caption: "<b>cap</b> & \"q\"")
         .AddFootnote("note <i>&</i> | *");
 
     [Fact]
