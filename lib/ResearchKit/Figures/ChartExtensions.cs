@@ -24,7 +24,7 @@ public static class ChartExtensions
     {
         ArgumentNullException.ThrowIfNull(chart);
         ArgumentNullException.ThrowIfNull(theme);
-        return Chart.withTemplate(theme.ToTemplate()).Invoke(chart);
+        return Chart.withTemplate(theme.ToTemplate()).Invoke(Detached(chart));
     }
 
     /// <summary>
@@ -77,7 +77,7 @@ public static class ChartExtensions
         var meta = Obj(new DynamicObj.DynamicObj(), (MetaKey, info));
         // Also the file name of the mode bar's download button.
         var config = Obj(new Config(), ("toImageButtonOptions", Obj(new DynamicObj.DynamicObj(), ("filename", name))));
-        return GenericChart.addConfig(config, GenericChart.addLayout(Obj(new Layout(), ("meta", meta)), chart));
+        return GenericChart.addConfig(config, GenericChart.addLayout(Obj(new Layout(), ("meta", meta)), Detached(chart)));
     }
 
     /// <summary>The export name set by <see cref="WithFigureName"/>, or null.</summary>
@@ -103,6 +103,21 @@ public static class ChartExtensions
         return root.ToJsonString();
     }
 
+    /// <summary>
+    /// The chart with its own copy of layout and config: Plotly.NET's layout functions (<c>addLayout</c>,
+    /// <c>withShape</c>, <c>withTemplate</c>) change the chart's layout object in place, so without this copy the
+    /// kit's extensions would also change the chart they were called on.
+    /// </summary>
+    private static GenericChart Detached(GenericChart chart)
+    {
+        ArgumentNullException.ThrowIfNull(chart);
+        var layout = new Layout();
+        GenericChart.getLayout(chart).DeepCopyPropertiesTo(layout, FSharpOption<bool>.None, FSharpOption<bool>.Some(true));
+        var config = new Config();
+        GenericChart.getConfig(chart).DeepCopyPropertiesTo(config, FSharpOption<bool>.None, FSharpOption<bool>.Some(true));
+        return GenericChart.setConfig(config, GenericChart.setLayout(layout, chart));
+    }
+
     private static string? MetaText(GenericChart chart, string key)
     {
         ArgumentNullException.ThrowIfNull(chart);
@@ -117,7 +132,7 @@ public static class ChartExtensions
     private static GenericChart WithLine(GenericChart chart, string xref, double x0, double x1, string yref, double y0, double y1,
         string? label, string xAnchor, string yAnchor, double labelX, double labelY, string dash, string color)
     {
-        ArgumentNullException.ThrowIfNull(chart);
+        chart = Detached(chart);
         var shape = Obj(new Shape(), ("type", "line"), ("xref", xref), ("yref", yref), ("x0", x0), ("x1", x1), ("y0", y0), ("y1", y1),
             ("line", Obj(new Line(), ("color", color), ("width", 1.2), ("dash", dash))));
         chart = Chart.withShape(shape, FSharpOption<bool>.Some(true)).Invoke(chart);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Xml.Linq;
+using ResearchKit.Figures;
 using ResearchKit.Notebooks.Format;
 using ResearchKit.Notebooks.Report;
 using ResearchKit.Notebooks.Runner;
@@ -59,6 +60,21 @@ public sealed class ChartNotebookTests : IDisposable
         var png = await File.ReadAllBytesAsync(Path.Combine(_dir, "fig4-4.png"));
         Assert.Equal((1600, 1000), (BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20))));
         Assert.Equal("%PDF", Encoding.ASCII.GetString(File.ReadAllBytes(Path.Combine(_dir, "fig4-4.pdf")), 0, 4));
+    }
+
+    [Fact]
+    public void A_chart_output_without_kit_metadata_is_named_from_its_layout_meta()
+    {
+        // As the .NET Interactive kernel's formatter writes it: the bundle only, no metadata.researchkit.
+        var chart = ResearchKit.Figures.Charts.OverSteps([new ResearchKit.Figures.Series("a", [1.0, 2], [1.0, 2])], "loss");
+        var bundle = new MimeBundle();
+        bundle.Set(RichFormatter.PlotlyMime, chart.WithFigureName("fig4-8").ToPlotlyJson());
+        var nb = new NotebookBuilder().CodeWithId("", "c").Build();
+        nb.Cells[0].Outputs.Add(new DisplayDataOutput(bundle, new System.Text.Json.Nodes.JsonObject()));
+        var unnamed = new MimeBundle();
+        unnamed.Set(RichFormatter.PlotlyMime, chart.ToPlotlyJson());
+        nb.Cells[0].Outputs.Add(new DisplayDataOutput(unnamed, new System.Text.Json.Nodes.JsonObject()));
+        Assert.Equal(["fig4-8", "c-2"], NotebookArtifacts.Find(nb).Select(a => a.Name));
     }
 
     [Fact]

@@ -143,6 +143,19 @@ public class ChartTests
     }
 
     [Fact]
+    public void Kit_extensions_return_a_new_chart_and_leave_the_input_unchanged()
+    {
+        // Plotly.NET combines layouts in place; the kit copies first so a base chart can be reused.
+        var chart = Charts.OverSteps([new Series("a", [1, 2], [1, 2])], "loss");
+        string before = chart.ToPlotlyJson();
+        var a = chart.WithFigureName("fig-a").WithReferenceLine(1.5, "ref").WithTheme(Theme.Notebook);
+        var b = chart.WithFigureName("fig-b");
+        Assert.Equal(before, chart.ToPlotlyJson());
+        Assert.Equal(("fig-a", "fig-b"), (a.FigureName(), b.FigureName()));
+        Assert.Null(Json(b)["layout"]!["shapes"]);
+    }
+
+    [Fact]
     public void Heatmap_keeps_labels_as_categories_and_refuses_ragged_rows()
     {
         var fig = Json(Charts.Heatmap([[0.9, 0.8], [0.7, double.NaN]], ["4", "8"], ["50%", "90%"], "bits", "sparsity", cellText: ".2f"));
