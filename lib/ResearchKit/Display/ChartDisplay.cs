@@ -22,16 +22,15 @@ public static class ChartDisplay
     public const string PlotlyMimeType = "application/vnd.plotly.v1+json";
 
     private static long _counter;
-    private static int _registered;
 
     /// <summary>
     /// Registers the chart formatters with the .NET Interactive kernel (<c>Formatter.Register</c>) and makes plotly
-    /// JSON the preferred form of <see cref="GenericChart"/>. Idempotent; runs when ResearchKit loads, so a
-    /// notebook's <c>#r</c> of the kit is enough. Outside a kernel it only fills Formatting's tables.
+    /// JSON the preferred form of <see cref="GenericChart"/>. Runs when ResearchKit loads, so a notebook's <c>#r</c>
+    /// of the kit is enough; a host that calls <c>Formatter.ResetToDefault()</c> after loading the kit (an in-process
+    /// runner) calls it again. Later registrations win, so calling it twice is harmless.
     /// </summary>
     public static void RegisterFormatters()
     {
-        if (Interlocked.Exchange(ref _registered, 1) == 1) return;
         Formatter.Register<GenericChart>((chart, writer) => writer.Write(ToPlotlyMimeJson(chart)), PlotlyMimeType);
         Formatter.Register<GenericChart>((chart, writer) => writer.Write(ToHtml(chart, loader: true)), HtmlFormatter.MimeType);
         Formatter.Register<GenericChart>((chart, writer) => writer.Write(Describe(chart)), PlainTextFormatter.MimeType);

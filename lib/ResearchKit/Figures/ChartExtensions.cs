@@ -93,15 +93,23 @@ public static class ChartExtensions
     public static string ToPlotlyJson(this GenericChart chart)
     {
         ArgumentNullException.ThrowIfNull(chart);
-        // Plotly.NET's own serializer (Newtonsoft, DynamicObj-aware); data/layout/config as separate documents.
+        // Newtonsoft with DynamicObj's own converter, as Plotly.NET serializes; its Globals.JSON_CONFIG is avoided
+        // because touching Globals also initializes Plotly.NET's HTML templates (Giraffe), which fail to load when a
+        // kernel loads FSharp.Core twice.
         var root = new JsonObject
         {
-            ["data"] = JsonNode.Parse(Newtonsoft.Json.JsonConvert.SerializeObject(GenericChart.getTraces(chart), Globals.JSON_CONFIG)),
-            ["layout"] = JsonNode.Parse(Newtonsoft.Json.JsonConvert.SerializeObject(GenericChart.getLayout(chart), Globals.JSON_CONFIG)),
-            ["config"] = JsonNode.Parse(Newtonsoft.Json.JsonConvert.SerializeObject(GenericChart.getConfig(chart), Globals.JSON_CONFIG)),
+            ["data"] = JsonNode.Parse(Newtonsoft.Json.JsonConvert.SerializeObject(GenericChart.getTraces(chart), JsonSettings)),
+            ["layout"] = JsonNode.Parse(Newtonsoft.Json.JsonConvert.SerializeObject(GenericChart.getLayout(chart), JsonSettings)),
+            ["config"] = JsonNode.Parse(Newtonsoft.Json.JsonConvert.SerializeObject(GenericChart.getConfig(chart), JsonSettings)),
         };
         return root.ToJsonString();
     }
+
+    private static readonly Newtonsoft.Json.JsonSerializerSettings JsonSettings = new()
+    {
+        ReferenceLoopHandling = Newtonsoft.Json.ReferenceLoopHandling.Serialize,
+        Formatting = Newtonsoft.Json.Formatting.None,
+    };
 
     /// <summary>
     /// The chart with its own copy of layout and config: Plotly.NET's layout functions (<c>addLayout</c>,
