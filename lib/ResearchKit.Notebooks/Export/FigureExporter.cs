@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
+using Plotly.NET;
 using ResearchKit.Figures;
 
 namespace ResearchKit.Notebooks.Export;
@@ -86,23 +87,23 @@ public sealed class FigureExporter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes <paramref name="figure"/> to <paramref name="path"/>; the extension (.png, .svg, .pdf) picks the format.
+    /// Writes <paramref name="chart"/> to <paramref name="path"/>; the extension (.png, .svg, .pdf) picks the format.
     /// </summary>
-    /// <param name="figure">The figure.</param>
+    /// <param name="chart">The Plotly.NET chart.</param>
     /// <param name="path">Output file (its folder is created).</param>
-    /// <param name="width">Width in CSS px; null: the figure's layout width, else 700.</param>
-    /// <param name="height">Height in CSS px; null: the figure's layout height, else 450.</param>
+    /// <param name="width">Width in CSS px; null: the chart's layout width, else 700.</param>
+    /// <param name="height">Height in CSS px; null: the chart's layout height, else 450.</param>
     /// <param name="scale">Pixel multiplier for PNG (2 = "retina"); SVG and PDF are vectors and ignore it.</param>
     /// <param name="cancellationToken">Cancels waiting for the page.</param>
-    public Task ExportAsync(Figure figure, string path, int? width = null, int? height = null, double scale = 2,
+    public Task ExportAsync(GenericChart chart, string path, int? width = null, int? height = null, double scale = 2,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(figure);
-        return ExportAsync(figure.ToJson(), path, width ?? figure.Layout.Width, height ?? figure.Layout.Height, scale, cancellationToken);
+        ArgumentNullException.ThrowIfNull(chart);
+        return ExportAsync(chart.ToPlotlyJson(), path, width, height, scale, cancellationToken);
     }
 
     /// <summary>Writes a plotly JSON figure (<c>{"data":[...],"layout":{...}}</c>) to a .png, .svg or .pdf file.</summary>
-    /// <param name="plotlyJson">Figure JSON, e.g. from <see cref="Figure.ToJson"/> or a notebook's plotly output.</param>
+    /// <param name="plotlyJson">Figure JSON, e.g. from <see cref="ChartExtensions.ToPlotlyJson"/> or a notebook's plotly output.</param>
     /// <param name="path">Output file (its folder is created).</param>
     /// <param name="width">Width in CSS px; null: <c>layout.width</c> of the JSON, else 700.</param>
     /// <param name="height">Height in CSS px; null: <c>layout.height</c> of the JSON, else 450.</param>
@@ -119,22 +120,23 @@ public sealed class FigureExporter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes <c>{Name}.svg</c>, <c>.png</c> and <c>.pdf</c> (or the given formats) of a named figure into
-    /// <paramref name="directory"/>; returns the paths written.
+    /// Writes <c>{name}.svg</c>, <c>.png</c> and <c>.pdf</c> (or the given formats) of a chart named with
+    /// <see cref="ChartExtensions.WithFigureName"/> into <paramref name="directory"/>; returns the paths written.
     /// </summary>
-    public async Task<IReadOnlyList<string>> ExportAllAsync(Figure figure, string directory, IEnumerable<ExportFormat>? formats = null,
+    /// <exception cref="ArgumentException">The chart has no figure name.</exception>
+    public async Task<IReadOnlyList<string>> ExportAllAsync(GenericChart chart, string directory, IEnumerable<ExportFormat>? formats = null,
         int? width = null, int? height = null, double scale = 2, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(figure);
+        ArgumentNullException.ThrowIfNull(chart);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        var name = figure.Name ?? throw new ArgumentException(
-            "FigureExporter.ExportAllAsync: the figure has no Name; set one (e.g. new Figure(..., name: \"fig4-4\")) or call ExportAsync with a path.", nameof(figure));
+        var name = chart.FigureName() ?? throw new ArgumentException(
+            "FigureExporter.ExportAllAsync: the chart has no figure name; set one with chart.WithFigureName(\"fig4-4\") or call ExportAsync with a path.", nameof(chart));
         var written = new List<string>();
-        var json = figure.ToJson();
+        var json = chart.ToPlotlyJson();
         foreach (var format in formats ?? [ExportFormat.Svg, ExportFormat.Png, ExportFormat.Pdf])
         {
             var path = Path.Combine(directory, name + format.Extension());
-            await ExportAsync(json, path, width ?? figure.Layout.Width, height ?? figure.Layout.Height, scale, cancellationToken).ConfigureAwait(false);
+            await ExportAsync(json, path, width, height, scale, cancellationToken).ConfigureAwait(false);
             written.Add(path);
         }
         return written;
@@ -349,7 +351,7 @@ public sealed class FigureExporter : IAsyncDisposable
         }
         catch (JsonException ex)
         {
-            throw new ArgumentException($"FigureExporter: the figure is not valid JSON ({ex.Message}); pass Figure.ToJson() or a plotly {{\"data\":[...],\"layout\":{{...}}}} object.", nameof(plotlyJson), ex);
+            throw new ArgumentException($"FigureExporter: the figure is not valid JSON ({ex.Message}); pass chart.ToPlotlyJson() or a plotly {{\"data\":[...],\"layout\":{{...}}}} object.", nameof(plotlyJson), ex);
         }
         if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
         {

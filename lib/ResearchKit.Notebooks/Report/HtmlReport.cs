@@ -107,6 +107,15 @@ public static partial class HtmlReport
             var spec = new JsonObject { ["data"] = fig["data"]?.DeepClone() ?? new JsonArray(), ["layout"] = fig["layout"]?.DeepClone() ?? new JsonObject(), ["config"] = fig["config"]?.DeepClone() ?? new JsonObject { ["responsive"] = true, ["displaylogo"] = false } };
             sb.Append("<div class=\"figure\" id=\"").Append(id).Append("\"></div>\n<script>(function(){var f=")
                 .Append(ScriptSafe(spec.ToJsonString())).Append(";Plotly.newPlot('").Append(id).Append("',f.data,f.layout,f.config);})();</script>");
+            // The export name and caption a chart carries (WithFigureName) go under it, as in a paper.
+            if (fig["layout"]?["meta"]?[ResearchKit.Figures.ChartExtensions.MetaKey] is JsonObject info)
+            {
+                string? name = info["name"] is JsonValue n && n.TryGetValue<string>(out var ns) ? ns : null;
+                string? caption = info["caption"] is JsonValue c && c.TryGetValue<string>(out var cs) ? cs : null;
+                if (name is not null || caption is not null)
+                    sb.Append("<p class=\"caption\">").Append(name is null ? "" : "<b>" + Esc(name) + "</b>")
+                        .Append(name is not null && caption is not null ? ": " : "").Append(caption is null ? "" : Esc(caption)).Append("</p>");
+            }
             return;
         }
         if (data.GetText("text/html") is { } html) { sb.Append(html); return; }
@@ -147,6 +156,7 @@ public static partial class HtmlReport
         pre.error{background:#ffebe9;border-color:#ffcecb}
         .rich{margin:.3rem 0;overflow-x:auto}
         .figure{width:100%;min-height:420px}
+        .caption{font-size:.9rem;color:#444;margin:.2rem 0 .8rem}
         table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #d0d7de;padding:.25rem .6rem}th{background:#f6f8fa}
         blockquote{margin:0;padding:0 1rem;color:#59636e;border-left:.25em solid #d0d7de}
         .banner{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:.8rem;margin-bottom:1rem}

@@ -15,7 +15,10 @@ namespace ResearchKit.Notebooks.Report;
 /// </summary>
 public static partial class NotebookArtifacts
 {
-    /// <summary>The named figures and tables, in notebook order; unnamed ones are named after their cell.</summary>
+    /// <summary>
+    /// The named figures and tables, in notebook order: named by <c>metadata.researchkit.name</c>, else (charts) by
+    /// the name in their plotly JSON's <c>layout.meta</c>, else after their cell.
+    /// </summary>
     /// <param name="notebook">An executed notebook.</param>
     public static IReadOnlyList<NotebookArtifact> Find(Notebook notebook)
     {
@@ -29,7 +32,9 @@ public static partial class NotebookArtifacts
                 string? kind = output.Data.Contains(RichFormatter.PlotlyMime) ? "figure" : rk?["exports"] is JsonObject { Count: > 0 } ? "table" : null;
                 if (kind is null) continue;
                 n++;
-                string name = rk?["name"] is JsonValue v && v.ToString() is { Length: > 0 } s ? s : $"{cell.Id}-{n}";
+                string name = rk?["name"] is JsonValue v && v.ToString() is { Length: > 0 } s ? s
+                    : kind == "figure" && ChartName(output) is { } chartName ? chartName
+                    : $"{cell.Id}-{n}";
                 list.Add(new NotebookArtifact(SafeFileName(name), kind, cell.Id, output));
             }
         }
@@ -83,6 +88,14 @@ public static partial class NotebookArtifacts
         foreach (var path in written) log.WriteLine("export: " + path);
         return written;
     }
+
+    /// <summary>
+    /// The name a Plotly.NET chart carries in <c>layout.meta.researchkit.name</c> (<c>WithFigureName</c>), for outputs
+    /// written by a kernel formatter that sets no <c>metadata.researchkit</c>.
+    /// </summary>
+    private static string? ChartName(DisplayDataOutput output) =>
+        output.Data.GetJson(RichFormatter.PlotlyMime)?["layout"]?["meta"]?[ResearchKit.Figures.ChartExtensions.MetaKey]?["name"] is JsonValue v
+        && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : null;
 
     private static (int Width, int Height) Size(JsonNode figure)
     {

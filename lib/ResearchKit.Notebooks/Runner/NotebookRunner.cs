@@ -194,6 +194,10 @@ public sealed class NotebookRunner(NotebookRunOptions? options = null)
     private static Assembly[] KitAssemblies()
     {
         var list = new List<Assembly> { typeof(NotebookRunner).Assembly, typeof(ResearchKit.Display.IRichDisplay).Assembly };
+        // Figures are Plotly.NET charts: cells build and style them with its API (F# optional parameters need
+        // FSharp.Core, chart objects DynamicObj), and displayed charts must be this process's GenericChart type.
+        list.AddRange([typeof(Plotly.NET.GenericChart).Assembly, typeof(Plotly.NET.CSharp.Chart).Assembly,
+            typeof(Microsoft.FSharp.Core.FSharpOption<>).Assembly, typeof(DynamicObj.DynamicObj).Assembly]);
         foreach (var name in typeof(ResearchKit.Display.IRichDisplay).Assembly.GetReferencedAssemblies())
         {
             if (name.Name?.StartsWith("ResearchKit", StringComparison.Ordinal) == true || KitApiLibraries.Contains(name.Name)) list.Add(Assembly.Load(name));

@@ -10,7 +10,8 @@ namespace ResearchKit.Notebooks.Runner;
 /// <summary>
 /// Turns a displayed value into a MIME bundle plus output metadata. Kit objects implement
 /// <c>ResearchKit.Display.IRichDisplay</c>; the interface is found by name so that a copy of the kit loaded by a
-/// notebook's <c>#r</c> (another load context) still counts. Objects with a <c>Name</c> get
+/// notebook's <c>#r</c> (another load context) still counts. Plotly.NET charts show through
+/// <c>ResearchKit.Display.ChartDisplay</c>. Objects with a <c>Name</c> (charts: their figure name) get
 /// <c>metadata.researchkit = {name, kind, exports}</c>, which <c>rk nb export</c> uses for file names.
 /// </summary>
 public static class RichFormatter
@@ -70,6 +71,7 @@ public static class RichFormatter
     /// <param name="value">The value.</param>
     public static IReadOnlyDictionary<string, string>? RichBundle(object value)
     {
+        if (value is Plotly.NET.GenericChart chart) return ResearchKit.Display.ChartDisplay.ToMimeBundle(chart);
         var iface = value.GetType().GetInterfaces().FirstOrDefault(i => i.FullName == RichDisplayInterface);
         if (iface is null) return null;
         var method = iface.GetMethod("ToMimeBundle", Type.EmptyTypes);
@@ -86,6 +88,7 @@ public static class RichFormatter
     /// <param name="value">The value.</param>
     public static string? NameOf(object value)
     {
+        if (value is Plotly.NET.GenericChart chart) return ResearchKit.Figures.ChartExtensions.FigureName(chart);
         var prop = value.GetType().GetProperty("Name", BindingFlags.Public | BindingFlags.Instance);
         if (prop is null || prop.PropertyType != typeof(string) || prop.GetIndexParameters().Length != 0) return null;
         return prop.GetValue(value) is string s && s.Length > 0 ? s : null;

@@ -11,13 +11,14 @@ public static class Display
     public static TensorSummary Summarize(Tensor tensor) => new(tensor);
 
     /// <summary>
-    /// The MIME bundle of any value: <see cref="IRichDisplay.ToMimeBundle"/> when implemented, a
-    /// <see cref="TensorSummary"/> for tensors, otherwise <c>text/plain</c> = <c>ToString()</c> ("null" for null).
+    /// The MIME bundle of any value: <see cref="IRichDisplay.ToMimeBundle"/> when implemented,
+    /// <see cref="ChartDisplay.ToMimeBundle"/> for Plotly.NET charts, a <see cref="TensorSummary"/> for tensors, otherwise <c>text/plain</c> = <c>ToString()</c> ("null" for null).
     /// </summary>
     /// <param name="value">The value to show.</param>
     public static IReadOnlyDictionary<string, string> MimeBundleOf(object? value) => value switch
     {
         IRichDisplay rich => rich.ToMimeBundle(),
+        Plotly.NET.GenericChart chart => ChartDisplay.ToMimeBundle(chart),
         Tensor t => Summarize(t).ToMimeBundle(),
         null => new Dictionary<string, string> { ["text/plain"] = "null" },
         _ => new Dictionary<string, string> { ["text/plain"] = value.ToString() ?? "" },

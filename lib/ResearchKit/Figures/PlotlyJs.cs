@@ -2,7 +2,8 @@ namespace ResearchKit.Figures;
 
 /// <summary>
 /// Finds the local plotly.js bundle (npm package <c>plotly.js-dist-min</c>, installed by
-/// <c>environment/install-browser.sh</c>) used for self-contained HTML reports and for image export.
+/// <c>environment/install-browser.sh</c>) used for self-contained HTML reports, the offline HTML form of charts and
+/// image export.
 /// </summary>
 public static class PlotlyJs
 {
@@ -14,9 +15,6 @@ public static class PlotlyJs
 
     /// <summary>Location of the bundle relative to the repository root.</summary>
     public const string RelativePath = "environment/node_modules/plotly.js-dist-min/plotly.min.js";
-
-    /// <summary>Public CDN copy of the same version, used only by notebook HTML outputs when no local copy is loaded.</summary>
-    public static string CdnUrl => $"https://cdn.plot.ly/plotly-{Version}.min.js";
 
     private static readonly Lock CacheLock = new();
     private static (string Path, string Text)? _cached;
@@ -74,7 +72,7 @@ public static class PlotlyJs
 
     /// <summary>
     /// An inline <c>&lt;script&gt;</c> element defining <c>window.Plotly</c>: put it once in a self-contained report,
-    /// before the figures' <see cref="Figure.ToHtml"/> output.
+    /// before the figures' <see cref="ResearchKit.Display.ChartDisplay.ToHtml"/> output.
     /// </summary>
     public static string ScriptTag(string? path = null) =>
         "<script type=\"text/javascript\">/* plotly.js " + Version + " (MIT) */\n"

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using Plotly.NET;
 using ResearchKit.Figures;
 using ResearchKit.Notebooks.Export;
 using Xunit;
@@ -31,12 +32,13 @@ public sealed class BrowserExportTests : IDisposable
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 
-    private static Figure SparsityFigure() =>
-        Figure.Line(null, "Sparsity (%)", "Accuracy (%)", name: "fig-test")
-            .AddSeries("Magnitude pruning", new[] { 0.0, 50, 80, 90, 95 }, new[] { 99.1, 99.0, 98.7, 97.9, 96.2 },
-                std: new[] { 0.1, 0.1, 0.2, 0.3, 0.5 })
-            .AddSeries("Random pruning", new[] { 0.0, 50, 80, 90, 95 }, new[] { 99.1, 98.2, 95.0, 90.3, 81.7 }, markers: true)
-            .AddHorizontalLine(98.9, "thesis");
+    private static GenericChart SparsityFigure() =>
+        Charts.AccuracyVsSparsity([
+                new Curve("Magnitude pruning", [0.0, 50, 80, 90, 95], [99.1, 99.0, 98.7, 97.9, 96.2], [0.1, 0.1, 0.2, 0.3, 0.5]),
+                new Curve("Random pruning", [0.0, 50, 80, 90, 95], [99.1, 98.2, 95.0, 90.3, 81.7])],
+                "Sparsity (%)", "Accuracy (%)")
+            .WithReferenceLine(98.9, "thesis")
+            .WithFigureName("fig-test", "Accuracy vs sparsity.");
 
     private async Task<TimeSpan> Timed(Func<Task> action, string what)
     {
@@ -60,14 +62,15 @@ public sealed class BrowserExportTests : IDisposable
         var legend = TextOf("legendtext");
         Assert.Contains("Magnitude pruning", legend);
         Assert.Contains("Random pruning", legend);
-        Assert.DoesNotContain("trace", legend); // the ±std band has no legend entry of its own
+        Assert.DoesNotContain("upper", legend); // the ±std band has no legend entry of its own
+        Assert.DoesNotContain("lower", legend);
         Assert.Equal("Sparsity (%)", TextOf("xtitle"));
         Assert.Equal("Accuracy (%)", TextOf("ytitle"));
         Assert.Contains("thesis", TextOf("annotation-text"));
-        // Three scatter traces drawn: band polygon, two lines.
+        // Four scatter traces drawn: the band's lower and (filled) upper edge, two lines.
         int traces = svg.Descendants(ns + "g").Count(g => ((string?)g.Attribute("class") ?? "").Split(' ').Contains("scatter")
             && ((string?)g.Attribute("class") ?? "").Split(' ').Contains("trace"));
-        Assert.Equal(3, traces);
+        Assert.Equal(4, traces);
         // The paper theme reached the renderer: serif text, and the export size is the SVG size.
         Assert.Contains("Liberation Serif", svg.ToString());
         Assert.Equal("700", (string?)svg.Root!.Attribute("width"));
@@ -86,7 +89,7 @@ public sealed class BrowserExportTests : IDisposable
         Assert.Equal(800, h);
 
         // Scale 1 and another size: the IHDR follows the request, not a fixed canvas.
-        var bytes1 = await _browser.Exporter.RenderAsync(SparsityFigure().ToJson(), ExportFormat.Png, 333, 222, scale: 1);
+        var bytes1 = await _browser.Exporter.RenderAsync(SparsityFigure().ToPlotlyJson(), ExportFormat.Png, 333, 222, scale: 1);
         Assert.Equal((333, 222), PngSize(bytes1));
     }
 
@@ -110,66 +113,42 @@ public sealed class BrowserExportTests : IDisposable
     }
 
     [Fact]
-    public async Task Every_builder_feature_passes_plotlys_own_schema_validation()
+    public async Task Every_kit_shape_passes_plotlys_own_schema_validation()
     {
-        var fig = Figure.Subplots(2, 2, "All features", name: "kitchen-sink");
-        var a = fig.Subplot(1, 1);
-        var b = fig.Subplot(1, 2);
-        var c = fig.Subplot(2, 1);
-        var d = fig.Subplot(2, 2);
-        fig.AddSeries("mean", new[] { 1.0, 10, 100 }, new[] { 0.5, double.NaN, 0.9 }, std: new[] { 0.1, 0.1, 0.1 }, markers: true, dash: LineDash.DashDot, subplot: a)
-            .LogX(a).SetAxisTitles("Steps", "Loss", a)
-            .AddBars("int8", new[] { "LeNet", "ResNet" }, new[] { 98.0, 91.0 }, std: new[] { 0.2, 0.4 }, subplot: b)
-            .AddHistogram("weights", new[] { -1.0, -0.5, 0, 0.1, 0.2, 0.9 }, bins: 4, norm: HistNorm.ProbabilityDensity, subplot: c)
-            .AddBox("seeds", new[] { 97.0, 97.5, 98.1, 96.9 }, BoxPoints.None, subplot: d)
-            .AddPoints("runs", new[] { 1.0, 2 }, new[] { 3.0, 4 }, symbol: "diamond-open", subplot: d)
-            .AddHorizontalLine(0.8, "thesis", subplot: a)
-            .AddVerticalLine(10, "warm-up", subplot: a)
-            .AddAnnotation("best", "ResNet", 91.0, arrow: true, subplot: b)
-            .WithLegend(LegendPosition.Below)
-            .WithSize(800, 600);
-        fig.Layout.GetYAxis(b.Index).SetLogRange(1, 1000);
-        fig.Layout.BarMode = BarMode.Stack;
-        fig.Layout.Margin = new Margin { L = 50, R = 10, T = 40, B = 40, Pad = 2 };
-        fig.Layout.Font = new Font { Family = "serif", Size = 11, Color = "#111" };
-        fig.Layout.Grid!.XGap = 0.2;
-        fig.Layout.Shapes!.Add(new Shape { Type = ShapeType.Rect, XRef = "x2", YRef = "y2 domain", X0 = "LeNet", X1 = "ResNet", Y0 = 0.0, Y1 = 1.0, FillColor = "#eee", Layer = "below", Opacity = 0.5 });
-        fig.Config.ToImageButtonOptions = new ImageExportOptions { Format = "svg", Width = 800, Height = 600, Scale = 1 };
-        fig.Config.StaticPlot = false;
-        var heat = Figure.Heatmap("Accuracy", [[0.9, 0.8], [0.7, double.NaN]], new[] { "4 bit", "8 bit" }, new[] { "50%", "90%" },
-            "Bits", "Sparsity", colorScale: "Blues", zMin: 0, zMax: 1, cellText: ".2f");
-        ((HeatmapTrace)heat.Data[0]).ColorBar = new ColorBar { Title = new Title("acc"), TickFormat = ".0%" };
-        ((HeatmapTrace)heat.Data[0]).Text = [["a", "b"], ["c", "d"]];
-        var notebook = Figure.Bars("t", "x", "y", BarMode.Group, logY: true).WithTheme(Theme.Notebook)
-            .AddBars("b", new[] { 1, 2 }, new[] { 3, 4 });
-        ((BarTrace)notebook.Data[0]).Orientation = Orientation.Vertical;
-        ((BarTrace)notebook.Data[0]).ErrorY = new ErrorBars(new[] { 0.1, 0.2 }) { ArrayMinus = new[] { 0.05, 0.1 } };
-
-        foreach (var f in new[] { fig, heat, notebook })
+        var charts = new[]
         {
-            var errors = await _browser.Exporter.ValidateAsync(f.ToJson());
-            Assert.True(errors.Count == 0, $"{f}: plotly.validate reported:\n{string.Join("\n", errors)}\n{f.ToJson(indented: true)}");
+            SparsityFigure().WithVerticalLine(50, "S1"),
+            Charts.OverSteps([new Curve("loss", [1.0, 2, 3], [2.3, double.NaN, 0.9])], "cross-entropy", logY: true, title: "Loss")
+                .WithTheme(Theme.Notebook),
+            Charts.AccuracyVsBitWidth([Curve.OverSeeds("int", [2.0, 4, 8, 32], [[90.0, 97, 99, 99.1], [91.0, 96, 99, 99.2]])]),
+            Charts.Heatmap([[0.9, 0.8], [0.7, double.NaN]], ["4 bit", "8 bit"], ["50%", "90%"], "Bits", "Sparsity",
+                colorScale: "Blues", zMin: 0, zMax: 1, cellText: ".2f").WithFigureName("heat"),
+            Charts.Embedding([0.0, 1, 2, 3], [1.0, 1, 2, 2], [1, 0, 1, 0], ["zero", "one"]),
+            Plotly.NET.CSharp.GenericChartExtensions.WithSize(Charts.ErrorBand([1.0, 2], [0.0, 1], [1.0, 2], "#ff0000"), 400, 300),
+        };
+        foreach (var chart in charts)
+        {
+            var errors = await _browser.Exporter.ValidateAsync(chart.ToPlotlyJson());
+            Assert.True(errors.Count == 0, $"plotly.validate reported:\n{string.Join("\n", errors)}\n{chart.ToPlotlyJson()}");
         }
 
-        // ...and they render: one SVG with all four subplots' axes.
-        var svg = Encoding.UTF8.GetString(await _browser.Exporter.RenderAsync(fig.ToJson(), ExportFormat.Svg));
-        foreach (var axis in new[] { "xtick", "x2tick", "x3tick", "x4tick" }) Assert.Contains(axis, svg);
-        Assert.Contains("warm-up", svg);
+        // ...and they render.
+        var svg = Encoding.UTF8.GetString(await _browser.Exporter.RenderAsync(charts[0].ToPlotlyJson(), ExportFormat.Svg));
+        Assert.Contains("S1", svg);
     }
 
     [Fact]
     public async Task Validation_catches_a_misspelt_attribute()
     {
-        var fig = Figure.Line(null, "x", "y").AddSeries("s", new[] { 1.0, 2 }, new[] { 1.0, 2 });
-        fig.Data[0].Set("linewdith", 3);
-        var errors = await _browser.Exporter.ValidateAsync(fig.ToJson());
+        const string json = """{"data":[{"type":"scatter","x":[1,2],"y":[1,2],"linewdith":3}],"layout":{}}""";
+        var errors = await _browser.Exporter.ValidateAsync(json);
         Assert.Contains(errors, e => e.Contains("linewdith"));
     }
 
     [Fact]
     public async Task ExportAll_writes_svg_png_and_pdf_under_the_figure_name_at_the_layout_size()
     {
-        var fig = SparsityFigure().WithSize(500, 300);
+        var fig = Plotly.NET.CSharp.GenericChartExtensions.WithSize(SparsityFigure(), 500, 300);
         var clock = Stopwatch.StartNew();
         var paths = await _browser.Exporter.ExportAllAsync(fig, _dir, scale: 1);
         _output.WriteLine($"svg+png+pdf of one figure: {clock.Elapsed.TotalMilliseconds:F0} ms");
@@ -203,12 +182,12 @@ public sealed class BrowserExportTests : IDisposable
         Assert.Contains("\"data\" array", noData.Message);
         var notJson = await Assert.ThrowsAsync<ArgumentException>(() => _browser.Exporter.RenderAsync("{data:", ExportFormat.Svg));
         Assert.Contains("not valid JSON", notJson.Message);
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _browser.Exporter.RenderAsync(fig.ToJson(), ExportFormat.Png, 5, 100));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _browser.Exporter.RenderAsync(fig.ToJson(), ExportFormat.Png, 100, 100, scale: 0));
-        var unnamed = await Assert.ThrowsAsync<ArgumentException>(() => _browser.Exporter.ExportAllAsync(new Figure(), _dir));
-        Assert.Contains("no Name", unnamed.Message);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _browser.Exporter.RenderAsync(fig.ToPlotlyJson(), ExportFormat.Png, 5, 100));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _browser.Exporter.RenderAsync(fig.ToPlotlyJson(), ExportFormat.Png, 100, 100, scale: 0));
+        var unnamed = await Assert.ThrowsAsync<ArgumentException>(() => _browser.Exporter.ExportAllAsync(Charts.ErrorBand([1.0], [0.0], [1.0], "#000000"), _dir));
+        Assert.Contains("no figure name", unnamed.Message);
         // The exporter is still usable afterwards.
-        Assert.Equal((100, 50), PngSize(await _browser.Exporter.RenderAsync(fig.ToJson(), ExportFormat.Png, 100, 50, 1)));
+        Assert.Equal((100, 50), PngSize(await _browser.Exporter.RenderAsync(fig.ToPlotlyJson(), ExportFormat.Png, 100, 50, 1)));
     }
 
     /// <summary>Width and height from a PNG's IHDR chunk (bytes 16–23, big-endian), after checking the signature.</summary>

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Linq.Expressions;
 using System.Reflection;
 using ResearchKit.Display;
+using ResearchKit.Figures;
 using ResearchKit.Tables;
 using ResearchKit.Tensors;
 using ResearchKit.Tests.Tables;
@@ -63,15 +64,21 @@ public class FormatterConventionTests
     }
 
     [Fact]
-    public void Figure_is_discovered_and_formats_plotly_json_first()
+    public void GenericChart_is_registered_with_the_kernel_formatter_and_prefers_plotly_json()
     {
-        var fig = ResearchKit.Figures.Figure.Line("t", "x", "y", name: "fig-test").AddSeries("s", new[] { 1.0, 2.0 }, new[] { 3.0, 4.0 });
-        var (formatters, preferred) = Discover(typeof(ResearchKit.Figures.Figure));
-        Assert.NotNull(preferred);
-        Assert.Equal("application/vnd.plotly.v1+json", preferred![0]);
-        string json = Render(formatters.Single(f => f.MimeType == "application/vnd.plotly.v1+json"), fig);
-        Assert.Equal(fig.ToMimeBundle()["application/vnd.plotly.v1+json"], json);
+        // Plotly.NET's chart type is not ours, so no attribute: ResearchKit registers it through Formatter.Register
+        // when it loads, as the .NET Interactive kernel expects of #r'd libraries.
+        var chart = ResearchKit.Figures.Charts.OverSteps([new ResearchKit.Figures.Curve("s", [1.0, 2.0], [3.0, 4.0])], "loss")
+            .WithFigureName("fig-test");
+        ChartDisplay.RegisterFormatters();
+        var preferred = Microsoft.DotNet.Interactive.Formatting.Formatter.GetPreferredMimeTypesFor(typeof(Plotly.NET.GenericChart));
+        Assert.Equal(ChartDisplay.PlotlyMimeType, preferred.First());
+        string json = Microsoft.DotNet.Interactive.Formatting.Formatter.ToDisplayString(chart, ChartDisplay.PlotlyMimeType);
+        Assert.Equal(ChartDisplay.ToPlotlyMimeJson(chart), json);
         Assert.Contains("\"data\"", json);
+        string html = Microsoft.DotNet.Interactive.Formatting.Formatter.ToDisplayString(chart, "text/html");
+        Assert.Contains("rk-plot", html);
+        Assert.DoesNotContain("cdn.plot.ly", html);
     }
 
     [Fact]
