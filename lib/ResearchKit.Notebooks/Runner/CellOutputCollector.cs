@@ -32,6 +32,10 @@ internal sealed class CellOutputCollector(NotebookCell cell, Dictionary<string, 
                 case StandardOutputValueProduced o: AppendStream("stdout", o); break;
                 case StandardErrorValueProduced o: AppendStream("stderr", o); break;
                 case ErrorProduced o: AppendStream("stderr", o); break;
+                // Jupyter's kernel prints compiler diagnostics (warnings too) on stderr.
+                case DiagnosticsProduced d when d.FormattedDiagnostics.Count > 0:
+                    AppendText("stderr", string.Concat(d.FormattedDiagnostics.Select(v => "\n" + v.Value + "\n")));
+                    break;
                 case ReturnValueProduced r when Bundle(r) is { } data:
                     cell.Outputs.Add(new ExecuteResultOutput(data, RichFormatter.Metadata(r.Value), cell.ExecutionCount));
                     break;
@@ -65,6 +69,8 @@ internal sealed class CellOutputCollector(NotebookCell cell, Dictionary<string, 
             ? CompilationErrorName
             : exception.GetType().FullName ?? exception.GetType().Name;
         string message = exception is null or CodeSubmissionCompilationErrorException ? failed.Message : exception.Message;
+        if (message.Contains("error CS0006", StringComparison.Ordinal))
+            message += " (#r paths are relative to the notebook's folder; build the kit first: dotnet build lib/ResearchKit)";
         var traceback = new List<string> { $"{ename}: {message}", $"   (raised in {cellName})" };
         if (exception is not null and not CodeSubmissionCompilationErrorException)
         {
@@ -85,8 +91,12 @@ internal sealed class CellOutputCollector(NotebookCell cell, Dictionary<string, 
 
     private void AppendStream(string stream, DisplayEvent e)
     {
-        string text = e.FormattedValues.FirstOrDefault(v => v.MimeType == PlainTextFormatter.MimeType)?.Value
-                      ?? e.FormattedValues.FirstOrDefault()?.Value ?? "";
+        AppendText(stream, e.FormattedValues.FirstOrDefault(v => v.MimeType == PlainTextFormatter.MimeType)?.Value
+                           ?? e.FormattedValues.FirstOrDefault()?.Value ?? "");
+    }
+
+    private void AppendText(string stream, string text)
+    {
         if (text.Length == 0) return;
         if (cell.Outputs.Count > 0 && cell.Outputs[^1] is StreamOutput last && last.Name == stream) last.Text += text;
         else cell.Outputs.Add(new StreamOutput(stream, text));
