@@ -116,14 +116,24 @@ public class JupyterParityTests
         StreamOutput { Name: "stderr" } => "stream:stderr",
         StreamOutput s => "stream:" + s.Name + ":" + Mask(s.Text),
         DisplayDataOutput d => d.OutputType + "[" + string.Join(",", d.Data.MimeTypes.Order(StringComparer.Ordinal)) + "]:"
-            + string.Join("|", d.Data.MimeTypes.Order(StringComparer.Ordinal).Select(m => Mask(d.Data.GetText(m) ?? ""))),
+            + string.Join("|", d.Data.MimeTypes.Order(StringComparer.Ordinal).Select(m => Mask(MimeText(d.Data, m)))),
         ErrorOutput e => "error:" + e.EName,
         _ => output.OutputType,
     };
 
+    /// <summary>JSON MIME types compared as JSON, not by how their writer escaped characters ('+' or \u002B).</summary>
+    private static string MimeText(MimeBundle data, string mime) => MimeBundle.IsJsonMime(mime)
+        ? System.Text.Json.JsonSerializer.Serialize(data.GetJson(mime), new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping })
+        : data.GetText(mime) ?? "";
+
     private static string Mask(string text)
     {
+        // The kernel's default tree view of an object lists every property, down to generated lambda names and
+        // the kernel build's source paths: compare its summary line.
+        if (text.StartsWith("<details open=\"open\" class=\"dni-treeview\">", StringComparison.Ordinal))
+            text = Regex.Match(text, "<code>(.*?)</code>", RegexOptions.Singleline).Value;
         text = Regex.Replace(text, @"<style>.*?</style>", "", RegexOptions.Singleline);
+        text = Regex.Replace(text, Regex.Escape(Path.GetTempPath().TrimEnd('/')) + @"/[^\s;]+", "<tmp>");
         text = Regex.Replace(text, @"\b\d+(\.\d+)?\s?(s|ms|min)\b", "<time>");
         text = Regex.Replace(text, @"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", "<id>");
         text = Regex.Replace(text, @"rk-fig-[A-Za-z0-9_-]*?-\d+\b", "rk-fig-<n>");
