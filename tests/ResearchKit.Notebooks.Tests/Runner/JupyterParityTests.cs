@@ -121,10 +121,17 @@ public class JupyterParityTests
         _ => output.OutputType,
     };
 
-    /// <summary>JSON MIME types compared as JSON, not by how their writer escaped characters ('+' or \u002B).</summary>
-    private static string MimeText(MimeBundle data, string mime) => MimeBundle.IsJsonMime(mime)
-        ? System.Text.Json.JsonSerializer.Serialize(data.GetJson(mime), new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping })
-        : data.GetText(mime) ?? "";
+    /// <summary>
+    /// JSON MIME types compared as JSON: not by how the writer escaped characters ('+' or \u002B), and parsed when
+    /// stored as a JSON string (the Jupyter kernel sends the plotly figure as a string; rk nb run stores the object).
+    /// </summary>
+    private static string MimeText(MimeBundle data, string mime)
+    {
+        if (!MimeBundle.IsJsonMime(mime)) return data.GetText(mime) ?? "";
+        var node = data.GetJson(mime);
+        if (node is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var text)) node = System.Text.Json.Nodes.JsonNode.Parse(text);
+        return System.Text.Json.JsonSerializer.Serialize(node, new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
 
     private static string Mask(string text)
     {
