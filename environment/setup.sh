@@ -24,5 +24,40 @@ if ! /usr/bin/python3 -c "import nbformat" >/dev/null 2>&1; then
   fi
 fi
 
+# Notebooks in Jupyter (JupyterLab, VS Code's Jupyter extension, nbconvert/nbclient in the tests): the .NET
+# Interactive tool pinned in .config/dotnet-tools.json registers the .net-csharp kernel.
+sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+if ! /usr/bin/python3 -c "import nbclient, nbconvert, jupyter_client" >/dev/null 2>&1 || ! command -v jupyter-kernelspec >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Jupyter's nbconvert, nbclient and kernelspec tools (Debian packages)"
+    pkgs="jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel"
+    $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs >/dev/null \
+      || { $sudo_cmd apt-get update >/dev/null && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs >/dev/null; }
+  else
+    echo "setup: install Jupyter (nbconvert, nbclient, jupyter_client) to run the notebooks in Jupyter and its tests." >&2
+  fi
+fi
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+(cd "$repo" && dotnet tool restore >/dev/null)
+echo "setup: dotnet-interactive $(cd "$repo" && dotnet tool run dotnet-interactive --version | cut -d+ -f1) OK (local tool)"
+if command -v jupyter-kernelspec >/dev/null 2>&1; then
+  (cd "$repo" && dotnet tool run dotnet-interactive jupyter install >/dev/null)
+  # The kernel spec starts `dotnet interactive` in the notebook's folder (found through this repository's tool
+  # manifest). Its --http-port-range only serves Polyglot's JavaScript bridge, which the kit does not use: drop it,
+  # so a kernel listens on no network port.
+  spec="$(jupyter-kernelspec list --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["kernelspecs"][".net-csharp"]["resource_dir"])')/kernel.json"
+  /usr/bin/python3 - "$spec" <<'PY'
+import json, sys
+path = sys.argv[1]
+spec = json.load(open(path))
+argv = spec["argv"]
+if "--http-port-range" in argv:
+    i = argv.index("--http-port-range")
+    del argv[i:i + 2]
+json.dump(spec, open(path, "w"), indent=2)
+PY
+  echo "setup: Jupyter kernel .net-csharp registered ($spec)"
+fi
+
 # Figure export (PNG/SVG/PDF): headless Chromium + plotly.js.
 "$(dirname "${BASH_SOURCE[0]}")/install-browser.sh"

@@ -26,10 +26,10 @@ public static class NotebookCommands
         var preset = new Option<string?>("--preset") { Description = "Run size, injected as the 'preset' parameter: smoke, quick or paper." };
         preset.AcceptOnlyFromAmong([.. NotebookParameters.Presets]);
         var parameters = new Option<string[]>("--parameter", "-p") { Description = "A parameter name=value (repeatable); int, double and bool are inferred, else string.", Arity = ArgumentArity.ZeroOrMore };
-        var output = new Option<FileInfo?>("--out", "-o") { Description = "Where to write the executed notebook (default: overwrite nothing, print a summary)." };
+        var output = new Option<FileInfo?>("--out", "-o") { Description = "Where to write the executed notebook, after every cell (default: overwrite nothing, print a summary)." };
         var html = new Option<FileInfo?>("--html") { Description = "Write a self-contained HTML report of the executed notebook." };
-        var timeout = new Option<double?>("--cell-timeout") { Description = "Fail a cell that runs longer than this many seconds." };
-        var run = new Command("run", "Execute a notebook's C# cells in order (stops at the first failing cell; exit code 1 then).")
+        var timeout = new Option<double?>("--cell-timeout") { Description = "Cancel and fail a cell that runs longer than this many seconds." };
+        var run = new Command("run", "Execute a notebook's C# cells in order with the .NET Interactive C# kernel (stops at the first failing cell: exit code 1; Ctrl-C: 130, the cells run so far are written).")
         {
             notebook, preset, parameters, output, html, timeout,
         };
@@ -54,6 +54,7 @@ public static class NotebookCommands
                 Preset = parse.GetValue(preset),
                 Parameters = pairs,
                 CellTimeout = parse.GetValue(timeout) is double s ? TimeSpan.FromSeconds(s) : null,
+                OutputPath = parse.GetValue(output)?.FullName,
                 Log = log,
             };
             Notebook executed;
@@ -64,17 +65,15 @@ public static class NotebookCommands
                 log.WriteLine("rk nb run: " + e.Message);
                 return 2;
             }
-            if (parse.GetValue(output) is { } outFile)
-            {
-                executed.Save(outFile.FullName);
-                log.WriteLine($"nb: wrote {outFile.FullName}");
-            }
+            if (parse.GetValue(output) is { } outFile) log.WriteLine($"nb: wrote {outFile.FullName}");
             if (parse.GetValue(html) is { } htmlFile)
             {
                 bool plotly = HtmlReport.Write(executed, htmlFile.FullName, path.DirectoryName);
                 log.WriteLine($"nb: wrote {htmlFile.FullName}" + (plotly ? "" : $" (plotly.js not found: figures are shown as text; {ResearchKit.Figures.PlotlyJs.InstallHint})"));
             }
-            log.WriteLine(result.Succeeded ? $"nb: {path.Name} OK ({result.ExecutedCells} cells, {result.Elapsed.TotalSeconds:0.0} s)" : $"nb: {path.Name} FAILED at {result.Error}");
+            log.WriteLine(result.Succeeded ? $"nb: {path.Name} OK ({result.ExecutedCells} cells, {result.Elapsed.TotalSeconds:0.0} s)"
+                : result.Interrupted ? $"nb: {path.Name} INTERRUPTED at {result.Error}"
+                : $"nb: {path.Name} FAILED at {result.Error}");
             return result.ExitCode;
         });
         return run;

@@ -1,32 +1,36 @@
 using System.Diagnostics;
-using System.Reflection;
+using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Scripting;
-using Microsoft.CodeAnalysis.Scripting;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Events;
 using ResearchKit.Notebooks.Format;
 
 namespace ResearchKit.Notebooks.Runner;
 
 /// <summary>
-/// Executes a notebook's C# cells in order with Roslyn scripting, the way the Polyglot C# kernel does: one
-/// continuing script state (variables persist across cells), the kernel's default usings, <c>#r</c> relative to
-/// the notebook's folder, a <c>display(...)</c> global, trailing-expression values as <c>execute_result</c>,
-/// console output as <c>stream</c> outputs. Stops at the first failing cell (like papermill), leaving later cells
-/// without outputs and marked <c>metadata.researchkit.status = "not-executed"</c>.
+/// Executes a notebook's C# cells in order with the .NET Interactive C# kernel (the engine behind Jupyter's
+/// <c>.net-csharp</c> kernel and Polyglot Notebooks), in process. What the kernel does not do is added here:
+/// papermill-style parameters, one dedicated thread for all cells, a per-cell timeout that cancels the cell,
+/// the executed notebook saved atomically after each cell, and papermill's stop at the first failing cell (later
+/// cells keep no outputs and are marked <c>metadata.researchkit.status = "not-executed"</c>).
 /// </summary>
-/// <param name="options">Run options (parameters, preset, timeout, log).</param>
+/// <remarks>
+/// Runs in one process are serialized: the working directory (the notebook's folder, as Jupyter starts its kernel
+/// there, so relative <c>#r</c> and file paths resolve alike), the formatters and the console redirection are
+/// process-wide.
+/// </remarks>
+/// <param name="options">Run options (parameters, preset, timeout, output path, log).</param>
 public sealed class NotebookRunner(NotebookRunOptions? options = null)
 {
-    /// <summary>The Polyglot C# kernel's default usings (Microsoft.DotNet.Interactive.CSharp.CSharpKernel).</summary>
-    public static IReadOnlyList<string> DefaultImports { get; } =
-        ["System", "System.Text", "System.Collections", "System.Collections.Generic", "System.Threading.Tasks", "System.Linq"];
+    private static readonly SemaphoreSlim s_oneRunAtATime = new(1, 1);
+    private static readonly TimeSpan s_stopGrace = TimeSpan.FromSeconds(5);
 
     private readonly NotebookRunOptions _options = options ?? new NotebookRunOptions();
 
-    /// <summary>Reads, runs and returns the notebook at <paramref name="path"/> (relative <c>#r</c> against its folder).</summary>
+    /// <summary>Reads, runs and returns the notebook at <paramref name="path"/> (relative paths against its folder).</summary>
     /// <param name="path">The .ipynb path.</param>
-    /// <param name="cancellationToken">Stops before the next cell.</param>
+    /// <param name="cancellationToken">Ctrl-C: cancels the running cell and ends the run (<see cref="NotebookRunResult.Interrupted"/>).</param>
     public async Task<(Notebook Notebook, NotebookRunResult Result)> RunFileAsync(string path, CancellationToken cancellationToken = default)
     {
         var notebook = Notebook.Load(path);
@@ -36,100 +40,91 @@ public sealed class NotebookRunner(NotebookRunOptions? options = null)
 
     /// <summary>Runs <paramref name="notebook"/> in place: injects parameters, executes cells, writes outputs into the cells.</summary>
     /// <param name="notebook">The notebook (modified).</param>
-    /// <param name="notebookDirectory">The folder relative <c>#r</c> paths are resolved against.</param>
-    /// <param name="notebookName">Name used in stack traces and logs.</param>
-    /// <param name="cancellationToken">Stops before the next cell.</param>
+    /// <param name="notebookDirectory">The kernel's working directory: relative <c>#r</c> and file paths resolve against it.</param>
+    /// <param name="notebookName">Name used in tracebacks and logs.</param>
+    /// <param name="cancellationToken">Ctrl-C: cancels the running cell and ends the run (<see cref="NotebookRunResult.Interrupted"/>).</param>
     public async Task<NotebookRunResult> RunAsync(Notebook notebook, string notebookDirectory, string notebookName = "notebook.ipynb", CancellationToken cancellationToken = default)
     {
-        var clock = Stopwatch.StartNew();
         NotebookParameters.Inject(notebook, _options.Parameters, _options.Preset);
-        ConsoleCapture.EnsureInstalled();
+        await s_oneRunAtATime.WaitAsync(cancellationToken);
+        string previousDirectory = Environment.CurrentDirectory;
+        try
+        {
+            Environment.CurrentDirectory = notebookDirectory;
+            return await RunCellsAsync(notebook, notebookName, cancellationToken);
+        }
+        finally
+        {
+            Environment.CurrentDirectory = previousDirectory;
+            s_oneRunAtATime.Release();
+        }
+    }
 
-        var globals = new NotebookGlobals();
-        var kit = KitAssemblies();
-        var scriptOptions = ScriptOptions.Default
-            .WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Latest)
-            .WithImports(DefaultImports)
-            .AddReferences(typeof(object).Assembly, typeof(Enumerable).Assembly, typeof(List<>).Assembly, typeof(Console).Assembly)
-            .AddReferences(kit)
-            .WithMetadataResolver(new KitReferenceResolver(notebookDirectory, kit, Log))
-            .WithSourceResolver(new SourceFileResolver([], notebookDirectory))
-            .WithEmitDebugInformation(true)
-            .WithFileEncoding(System.Text.Encoding.UTF8);
-
-        ScriptState<object>? state = null;
+    private async Task<NotebookRunResult> RunCellsAsync(Notebook notebook, string notebookName, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        using var cellThread = new CellThread("notebook " + notebookName);
+        using var kernel = NotebookKernel.Create(cellThread);
+        var displays = new Dictionary<string, DisplayDataOutput>(StringComparer.Ordinal);
         int count = 0, executed = 0;
         foreach (var cell in notebook.Cells) ClearRunStatus(cell);
+        Save(notebook);
 
         for (int index = 0; index < notebook.Cells.Count; index++)
         {
             var cell = notebook.Cells[index];
             if (!CellCode.IsCSharp(cell)) continue;
-            cancellationToken.ThrowIfCancellationRequested();
             cell.Outputs.Clear();
             cell.ExecutionCount = ++count;
             executed++;
             string cellName = $"cell {index + 1} (id '{cell.Id}')";
-            var sink = new OutputSink(cell.Outputs);
+            var collector = new CellOutputCollector(cell, displays);
             var cellClock = Stopwatch.StartNew();
             string? failure = null;
-            try
+            bool interrupted = false;
+
+            var submit = new SubmitCode(cell.Source);
+            Task<KernelCommandResult> send;
+            using (kernel.KernelEvents.Subscribe(collector.On))
             {
-                string code = CellCode.Prepare(cell.Source);
-                // Line numbers in stack traces then point into the cell: "<notebook>#cell3:line 2".
-                var cellOptions = scriptOptions.WithFilePath(Path.Combine(notebookDirectory, $"{notebookName}#cell{index + 1}"));
-                state ??= await CSharpScript.RunAsync("", scriptOptions, globals, typeof(NotebookGlobals), cancellationToken);
-                var previous = state;
-                var next = await ExecuteAsync(previous, code, cellOptions, globals, sink, cancellationToken);
-                if (next.Exception is { } ex)
+                send = kernel.SendAsync(submit, CancellationToken.None);
+                try
                 {
-                    sink.Add(CellErrors.FromException(ex, $"{notebookName} {cellName}"));
-                    failure = $"{ex.GetType().FullName}: {ex.Message}";
-                }
-                else
-                {
-                    state = next;
-                    if (CellCode.ProducesValue(next.Script.GetCompilation()) && next.ReturnValue is not DisplayedValue)
+                    var result = _options.CellTimeout is { } limit
+                        ? await send.WaitAsync(limit, cancellationToken)
+                        : await send.WaitAsync(cancellationToken);
+                    if (result.Events.OfType<CommandFailed>().FirstOrDefault() is { } failed)
                     {
-                        var (data, metadata) = RichFormatter.Format(next.ReturnValue);
-                        sink.Add(new ExecuteResultOutput(data, metadata, cell.ExecutionCount));
+                        var error = CellOutputCollector.Error(failed, $"{notebookName} {cellName}");
+                        collector.Add(error);
+                        failure = $"{error.EName}: {error.EValue.Split('\n')[0]}";
                     }
                 }
-            }
-            catch (CompilationErrorException e)
-            {
-                var error = CellErrors.FromDiagnostics(e.Diagnostics, SafePrepare(cell.Source), $"{notebookName} {cellName}");
-                sink.Add(error);
-                failure = "compile error: " + error.EValue.Split('\n')[0];
-            }
-            catch (TimeoutException)
-            {
-                sink.Add(new ErrorOutput("TimeoutException", $"the cell ran longer than the {_options.CellTimeout!.Value.TotalSeconds:0.###} s limit", [$"{notebookName} {cellName} timed out"]));
-                failure = $"timed out after {_options.CellTimeout!.Value.TotalSeconds:0.###} s";
-            }
-            catch (NotSupportedException e)
-            {
-                sink.Add(new ErrorOutput("NotSupportedException", e.Message, [$"{notebookName} {cellName}: {e.Message}"]));
-                failure = e.Message;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Roslyn itself can fail on some inputs (an internal compiler error): still a failed cell, not a crash.
-                sink.Add(CellErrors.FromException(e, $"{notebookName} {cellName} (while compiling)"));
-                failure = $"{e.GetType().FullName}: {e.Message}";
-            }
-            finally
-            {
-                sink.Close();
+                catch (TimeoutException)
+                {
+                    string limitText = $"{_options.CellTimeout!.Value.TotalSeconds:0.###} s";
+                    bool stopped = await StopCellAsync(kernel, cellThread, send);
+                    collector.Add(new ErrorOutput("TimeoutException", $"the cell ran longer than the {limitText} limit and was cancelled",
+                        [$"{notebookName} {cellName} timed out after {limitText}"]));
+                    failure = $"timed out after {limitText}" + (stopped ? "" : " (the cell does not block or observe cancellation: it could not be stopped)");
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    await StopCellAsync(kernel, cellThread, send);
+                    collector.Add(new ErrorOutput("Interrupted", "the run was interrupted (Ctrl-C) while this cell ran", [$"{notebookName} {cellName} interrupted"]));
+                    failure = "interrupted";
+                    interrupted = true;
+                }
             }
 
             if (failure is null)
             {
                 Log($"{cellName} [{count}] ok {cellClock.Elapsed.TotalSeconds:0.00} s");
+                Save(notebook);
                 continue;
             }
-            Log($"FAILED {cellName} [{count}] after {cellClock.Elapsed.TotalSeconds:0.00} s: {failure}");
-            SetStatus(cell, "failed");
+            Log($"{(interrupted ? "INTERRUPTED" : "FAILED")} {cellName} [{count}] after {cellClock.Elapsed.TotalSeconds:0.00} s: {failure}");
+            SetStatus(cell, interrupted ? "interrupted" : "failed");
             int skipped = 0;
             for (int j = index + 1; j < notebook.Cells.Count; j++)
             {
@@ -141,6 +136,7 @@ public sealed class NotebookRunner(NotebookRunOptions? options = null)
                 skipped++;
             }
             if (skipped > 0) Log($"{skipped} later code cell(s) not executed");
+            Save(notebook);
             return new NotebookRunResult
             {
                 ExecutedCells = executed,
@@ -148,62 +144,39 @@ public sealed class NotebookRunner(NotebookRunOptions? options = null)
                 FailedCellId = cell.Id,
                 Error = $"{cellName}: {failure}",
                 Elapsed = clock.Elapsed,
+                Interrupted = interrupted,
             };
         }
         Log($"{executed} code cell(s) executed in {clock.Elapsed.TotalSeconds:0.00} s");
         return new NotebookRunResult { ExecutedCells = executed, Elapsed = clock.Elapsed };
     }
 
-    private async Task<ScriptState<object>> ExecuteAsync(ScriptState<object> state, string code, ScriptOptions options, NotebookGlobals globals, OutputSink sink, CancellationToken cancellationToken)
+    /// <summary>
+    /// Cancels the running submission as a front end's interrupt does (<see cref="Cancel"/>), then interrupts the
+    /// cell thread, which stops code blocked in Sleep/Wait/Join. Returns whether the cell's code has ended.
+    /// </summary>
+    private static async Task<bool> StopCellAsync(Kernel kernel, CellThread cellThread, Task send)
     {
-        // A worker task so a timeout can abandon a runaway cell; console capture follows it through AsyncLocal.
-        var task = Task.Run(async () =>
-        {
-            ConsoleCapture.Current = sink;
-            globals.Sink = sink;
-            try
-            {
-                return await state.ContinueWithAsync(code, options, catchException: _ => true, cancellationToken);
-            }
-            finally
-            {
-                await Console.Out.FlushAsync(CancellationToken.None);
-                globals.Sink = null;
-                ConsoleCapture.Current = null;
-            }
-        }, cancellationToken);
-        return _options.CellTimeout is { } limit ? await task.WaitAsync(limit, cancellationToken) : await task;
+        try { await kernel.SendAsync(new Cancel()).WaitAsync(s_stopGrace); }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException or ObjectDisposedException) { }
+        cellThread.Interrupt();
+        try { await send.WaitAsync(s_stopGrace); }
+        catch (Exception) { /* the command's own outcome no longer matters: the cell failed */ }
+        return await cellThread.WaitIdleAsync(s_stopGrace);
     }
 
-    private static string SafePrepare(string source)
+    /// <summary>Writes the notebook to <see cref="NotebookRunOptions.OutputPath"/> through a temporary file, so a reader never sees half a file.</summary>
+    private void Save(Notebook notebook)
     {
-        try { return CellCode.Prepare(source); }
-        catch (NotSupportedException) { return source; }
+        if (_options.OutputPath is not { } path) return;
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string temp = full + $".{Environment.ProcessId}.tmp";
+        File.WriteAllText(temp, notebook.ToJson(), new UTF8Encoding(false));
+        File.Move(temp, full, overwrite: true);
     }
 
     private void Log(string line) => _options.Log?.WriteLine("nb: " + line);
-
-    /// <summary>Libraries in the kit's public API (results are Deedle frames, statistics come from MathNet).</summary>
-    private static readonly string[] KitApiLibraries = ["Deedle", "MathNet.Numerics"];
-
-    /// <summary>
-    /// The kit assemblies cells see without <c>#r</c>; a <c>#r</c> to one of them binds to this copy. The libraries of
-    /// the kit's API count too: a second copy of Deedle loaded from a <c>#r</c> path would make the kit's frames
-    /// another type than the cell's.
-    /// </summary>
-    private static Assembly[] KitAssemblies()
-    {
-        var list = new List<Assembly> { typeof(NotebookRunner).Assembly, typeof(ResearchKit.Display.IRichDisplay).Assembly };
-        // Figures are Plotly.NET charts: cells build and style them with its API (F# optional parameters need
-        // FSharp.Core, chart objects DynamicObj), and displayed charts must be this process's GenericChart type.
-        list.AddRange([typeof(Plotly.NET.GenericChart).Assembly, typeof(Plotly.NET.CSharp.Chart).Assembly,
-            typeof(Microsoft.FSharp.Core.FSharpOption<>).Assembly, typeof(DynamicObj.DynamicObj).Assembly]);
-        foreach (var name in typeof(ResearchKit.Display.IRichDisplay).Assembly.GetReferencedAssemblies())
-        {
-            if (name.Name?.StartsWith("ResearchKit", StringComparison.Ordinal) == true || KitApiLibraries.Contains(name.Name)) list.Add(Assembly.Load(name));
-        }
-        return list.Distinct().ToArray();
-    }
 
     private static void ClearRunStatus(NotebookCell cell)
     {

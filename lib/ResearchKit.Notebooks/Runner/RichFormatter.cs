@@ -1,18 +1,13 @@
-using System.Collections;
-using System.Globalization;
 using System.Reflection;
-using System.Text;
 using System.Text.Json.Nodes;
-using ResearchKit.Notebooks.Format;
 
 namespace ResearchKit.Notebooks.Runner;
 
 /// <summary>
-/// Turns a displayed value into a MIME bundle plus output metadata. Kit objects implement
-/// <c>ResearchKit.Display.IRichDisplay</c>; the interface is found by name so that a copy of the kit loaded by a
-/// notebook's <c>#r</c> (another load context) still counts. Plotly.NET charts show through
-/// <c>ResearchKit.Display.ChartDisplay</c>. Objects with a <c>Name</c> (charts: their figure name) get
-/// <c>metadata.researchkit = {name, kind, exports}</c>, which <c>rk nb export</c> uses for file names.
+/// What the kernel's formatters do not give: the output metadata <c>researchkit = {name, kind, exports}</c> of a
+/// displayed kit object, which <c>rk nb export</c> and the HTML report use for file names and table exports (CSV,
+/// LaTeX). Kit objects implement <c>ResearchKit.Display.IRichDisplay</c>; the interface is found by name so that
+/// a copy of the kit loaded by a notebook's <c>#r</c> (another load context) still counts. Plotly.NET charts carry their figure name in <c>layout.meta</c>.
 /// </summary>
 public static class RichFormatter
 {
@@ -22,49 +17,23 @@ public static class RichFormatter
     /// <summary>Full name of the kit's display interface.</summary>
     public const string RichDisplayInterface = "ResearchKit.Display.IRichDisplay";
 
-    private const int MaxListedItems = 100;
-
-    /// <summary>Formats <paramref name="value"/>.</summary>
-    /// <param name="value">The value (may be null).</param>
-    /// <param name="mimeTypes">Keep only these MIME types when non-empty (text/plain stays as a fallback if none match).</param>
-    /// <returns>The bundle and the output metadata.</returns>
-    public static (MimeBundle Data, JsonObject Metadata) Format(object? value, IReadOnlyCollection<string>? mimeTypes = null)
+    /// <summary>The output metadata of a displayed value: empty unless it is a named kit object or has exports.</summary>
+    /// <param name="value">The displayed value (may be null).</param>
+    public static JsonObject Metadata(object? value)
     {
-        var data = new MimeBundle();
         var metadata = new JsonObject();
-        var rich = value is null ? null : RichBundle(value);
-        if (rich is null)
-        {
-            data.Set("text/plain", PlainText(value));
-        }
-        else
-        {
-            foreach (var (mime, content) in rich) data.Set(mime, content);
-            if (!data.Contains("text/plain")) data.Set("text/plain", value!.ToString() ?? "");
-            // CSV and LaTeX are export formats, not something a notebook front end should pick to render a table.
-            var exports = new JsonObject();
-            if (data.GetText("text/csv") is { } csv) { exports["csv"] = csv; data.Remove("text/csv"); }
-            if (data.GetText("text/latex") is { } tex && data.Contains("text/html")) { exports["tex"] = tex; data.Remove("text/latex"); }
-            string? name = NameOf(value!);
-            if (name is not null || exports.Count > 0)
-            {
-                var rk = new JsonObject();
-                if (name is not null) rk["name"] = name;
-                rk["kind"] = data.Contains(PlotlyMime) ? "figure" : exports.Count > 0 ? "table" : value!.GetType().Name.ToLowerInvariant();
-                if (exports.Count > 0) rk["exports"] = exports;
-                metadata["researchkit"] = rk;
-            }
-        }
-        if (mimeTypes is { Count: > 0 })
-        {
-            string fallback = data.GetText("text/plain") ?? "";
-            foreach (var mime in data.MimeTypes.ToList())
-            {
-                if (!mimeTypes.Contains(mime)) data.Remove(mime);
-            }
-            if (data.Count == 0) data.Set("text/plain", fallback);
-        }
-        return (data, metadata);
+        if (value is null || RichBundle(value) is not { } bundle) return metadata;
+        var exports = new JsonObject();
+        if (bundle.TryGetValue("text/csv", out var csv)) exports["csv"] = csv;
+        if (bundle.TryGetValue("text/latex", out var tex) && bundle.ContainsKey("text/html")) exports["tex"] = tex;
+        string? name = NameOf(value);
+        if (name is null && exports.Count == 0) return metadata;
+        var rk = new JsonObject();
+        if (name is not null) rk["name"] = name;
+        rk["kind"] = bundle.ContainsKey(PlotlyMime) ? "figure" : exports.Count > 0 ? "table" : value.GetType().Name.ToLowerInvariant();
+        if (exports.Count > 0) rk["exports"] = exports;
+        metadata["researchkit"] = rk;
+        return metadata;
     }
 
     /// <summary>The MIME bundle of an <c>IRichDisplay</c> object, or <c>null</c> if it is not one.</summary>
@@ -73,10 +42,9 @@ public static class RichFormatter
     {
         if (value is Plotly.NET.GenericChart chart) return ResearchKit.Display.ChartDisplay.ToMimeBundle(chart);
         var iface = value.GetType().GetInterfaces().FirstOrDefault(i => i.FullName == RichDisplayInterface);
-        if (iface is null) return null;
-        var method = iface.GetMethod("ToMimeBundle", Type.EmptyTypes);
+        if (iface?.GetMethod("ToMimeBundle", Type.EmptyTypes) is not { } method) return null;
         object? result;
-        try { result = method?.Invoke(value, null); }
+        try { result = method.Invoke(value, null); }
         catch (TargetInvocationException e) when (e.InnerException is not null) { throw e.InnerException; }
         if (result is not IEnumerable<KeyValuePair<string, string>> pairs) return null;
         var dict = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -92,30 +60,5 @@ public static class RichFormatter
         var prop = value.GetType().GetProperty("Name", BindingFlags.Public | BindingFlags.Instance);
         if (prop is null || prop.PropertyType != typeof(string) || prop.GetIndexParameters().Length != 0) return null;
         return prop.GetValue(value) is string s && s.Length > 0 ? s : null;
-    }
-
-    /// <summary>Plain-text form: <c>&lt;null&gt;</c>, strings as-is, collections listed, else <c>ToString()</c>.</summary>
-    /// <param name="value">The value.</param>
-    public static string PlainText(object? value)
-    {
-        switch (value)
-        {
-            case null: return "<null>";
-            case string s: return s;
-            case IFormattable f: return f.ToString(null, CultureInfo.InvariantCulture);
-            case IEnumerable e when value.GetType().GetMethod("ToString", Type.EmptyTypes)?.DeclaringType == typeof(object):
-                var sb = new StringBuilder("[");
-                int n = 0;
-                foreach (var item in e)
-                {
-                    if (n > 0) sb.Append(", ");
-                    if (n == MaxListedItems) { sb.Append("..."); break; }
-                    sb.Append(item is string str ? str : PlainText(item));
-                    n++;
-                }
-                return sb.Append(']').ToString();
-            default:
-                return value.ToString() ?? "";
-        }
     }
 }

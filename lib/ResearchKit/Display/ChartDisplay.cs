@@ -37,11 +37,6 @@ public static class ChartDisplay
         Formatter.SetPreferredMimeTypesFor(typeof(GenericChart), PlotlyMimeType, HtmlFormatter.MimeType);
     }
 
-    // A library module initializer on purpose: the kernel gives #r'd assemblies no other hook (CA2255).
-#pragma warning disable CA2255
-    [ModuleInitializer]
-    internal static void RegisterOnLoad() => RegisterFormatters();
-#pragma warning restore CA2255
 
     /// <summary>
     /// The notebook MIME bundle of <paramref name="chart"/>: <c>text/plain</c> (<see cref="Describe"/>),

@@ -40,7 +40,9 @@ public sealed class SqliteRunStore : IRunStore
     private readonly Dictionary<long, string> _leases = new();
     private bool _disposed;
 
-    static SqliteRunStore() => SQLitePCL.Batteries_V2.Init();
+    // No explicit SQLitePCL.Batteries_V2.Init(): Microsoft.Data.Sqlite calls it itself (loading the bundle by name),
+    // and a second, direct call makes a notebook kernel that #r's the kit load SQLitePCLRaw twice, in two load
+    // contexts (EntryPointNotFoundException in sqlite3_libversion_number).
 
     private TimeSpan _leaseTimeout = TimeSpan.FromMinutes(2);
 

@@ -5,6 +5,7 @@ using ResearchKit.Figures;
 using ResearchKit.Notebooks.Format;
 using ResearchKit.Notebooks.Report;
 using ResearchKit.Notebooks.Runner;
+using ResearchKit.Notebooks.Tests.Runner;
 using Xunit;
 
 namespace ResearchKit.Notebooks.Tests.Export;
@@ -35,7 +36,7 @@ public sealed class ChartNotebookTests : IDisposable
 
     private async Task<Notebook> RunChartNotebookAsync()
     {
-        var nb = new NotebookBuilder().Markdown("# Charts").Code(ChartCell).Build();
+        var nb = new NotebookBuilder().Markdown("# Charts").Code(RunnerTestSupport.KitReferences() + "\n" + ChartCell).Build();
         var result = await new NotebookRunner().RunAsync(nb, _dir, "charts.ipynb");
         Assert.True(result.Succeeded, result.Error);
         return nb;

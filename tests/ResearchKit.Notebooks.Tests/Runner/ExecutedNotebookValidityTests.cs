@@ -11,6 +11,7 @@ public class ExecutedNotebookValidityTests
     {
         var nb = new NotebookBuilder()
             .Markdown("# t")
+            .Code(KitReferences())
             .Code("var n = 1;", "parameters")
             .Code("""
                 class Fig : ResearchKit.Display.IRichDisplay
@@ -29,8 +30,8 @@ public class ExecutedNotebookValidityTests
             .Build();
         var result = await RunAsync(nb, options: new() { Parameters = [new("n", "5")] });
         Assert.False(result.Succeeded);
-        Assert.Equal(["stream", "stream", "display_data", "execute_result"], nb.Cells[3].Outputs.Select(o => o.OutputType));
-        Assert.Equal("error", nb.Cells[4].Outputs.Single().OutputType);
+        Assert.Equal(["stream", "stream", "display_data", "execute_result"], nb.Cells[4].Outputs.Select(o => o.OutputType));
+        Assert.Equal("error", nb.Cells[5].Outputs.Single().OutputType);
 
         using var tmp = NewTempDir();
         string path = Path.Combine(tmp.Path, "executed.ipynb");

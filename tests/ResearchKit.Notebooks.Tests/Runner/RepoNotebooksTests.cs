@@ -38,7 +38,8 @@ public class RepoNotebooksTests
         bool runsExisted = Directory.Exists(repoRuns);
         DateTime? dbTime = File.Exists(repoDb) ? File.GetLastWriteTimeUtc(repoDb) : null;
 
-        var (executed, result) = await new NotebookRunner(new NotebookRunOptions { Preset = "smoke", Log = log, CellTimeout = TimeSpan.FromMinutes(2) }).RunFileAsync(path);
+        var (executed, result, runLog) = await SmokeRuns.RunAsync(path);
+        log.Write(runLog);
 
         var errors = executed.Cells.SelectMany(c => c.Outputs.OfType<ErrorOutput>().Select(e => $"cell '{c.Id}': {e.EName}: {e.EValue}")).ToList();
         Assert.True(result.Succeeded && errors.Count == 0, $"{name}: {result.Error}\n{string.Join("\n", errors)}\n{log}");

@@ -12,6 +12,7 @@ namespace ResearchKit.Notebooks.Tests.Runner;
 public class StaleReuseParameterTests
 {
     private static Notebook StaleNotebook(string runsDir) => new NotebookBuilder()
+        .Code(KitReferences())
         .Code("var reuseStale = false;", NotebookParameters.ParametersTag)
         .Code($$"""
             using ResearchKit.Runs;
