@@ -1,0 +1,319 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime;
+using System.Text.Json;
+using ResearchKit.Tensors.Kernels;
+
+namespace ResearchKit.Benchmarks;
+
+/// <summary>Statistics of one workload at one thread count, from either side.</summary>
+/// <param name="MeanMs">Mean step time over the timed steps.</param>
+/// <param name="MedianMs">Median step time.</param>
+/// <param name="MinMs">Fastest step.</param>
+/// <param name="Gen2PerStep">Gen-2 collections per timed step (ours only).</param>
+/// <param name="AllocBytesPerStep">Managed bytes allocated per timed step (ours only).</param>
+/// <param name="PeakRssKib">Peak resident set size in KiB (per workload when <paramref name="PeakPerWorkload"/>, else the process peak so far).</param>
+/// <param name="PeakPerWorkload">Whether the peak mark could be reset before the workload.</param>
+internal sealed record StepStats(double MeanMs, double MedianMs, double MinMs, double? Gen2PerStep, double? AllocBytesPerStep,
+    long? PeakRssKib, bool PeakPerWorkload);
+
+/// <summary>
+/// The honest side-by-side table: every workload through the public API at each thread count, under the runtime's
+/// default GC settings, mean (and median, min) over N timed steps after W warm-up steps, gen-2 collections and
+/// allocated bytes per step and the peak RSS; the same workloads in PyTorch (<c>torch/bench.py</c>, a subprocess per
+/// thread count) when Python can import torch; one table with both and the ratio.
+/// </summary>
+internal static class SideBySide
+{
+    /// <summary>Command-line options of the side-by-side run.</summary>
+    internal sealed record Options(int[] Threads, int Warmup, int Steps, string[] Workloads, bool Torch, string? Python);
+
+    /// <summary>Parses <c>--threads 2,4 --steps 20 --warmup 3 --only a,b --no-torch --python PATH</c>.</summary>
+    /// <exception cref="ArgumentException">An option is unknown or malformed.</exception>
+    public static Options Parse(IReadOnlyList<string> args)
+    {
+        int[] threads = [.. new[] { 2, Environment.ProcessorCount }.Distinct()];
+        int warmup = 3, steps = 20;
+        string[] workloads = [.. Benchmarks.Workloads.All.Select(w => w.Id)];
+        bool torch = true;
+        string? python = Environment.GetEnvironmentVariable("RK_BENCH_PYTHON");
+        for (int i = 0; i < args.Count; i++)
+        {
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            static int Int(string s, string opt, int min) =>
+                int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min ? v
+                    : throw new ArgumentException($"{opt}: expected an integer >= {min}, got '{s}'.");
+            switch (args[i])
+            {
+                case "--threads":
+                    threads = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(s => s.Equals("N", StringComparison.OrdinalIgnoreCase) ? Environment.ProcessorCount : Int(s, "--threads", 1)).Distinct()];
+                    break;
+                case "--warmup": warmup = Int(Value(), "--warmup", 0); break;
+                case "--steps": steps = Int(Value(), "--steps", 1); break;
+                case "--only":
+                    workloads = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    foreach (string w in workloads)
+                        if (Benchmarks.Workloads.All.All(x => x.Id != w))
+                            throw new ArgumentException($"--only: unknown workload '{w}' (known: {string.Join(", ", Benchmarks.Workloads.All.Select(x => x.Id))}).");
+                    break;
+                case "--no-torch": torch = false; break;
+                case "--python": python = Value(); break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'.");
+            }
+        }
+        return new Options(threads, warmup, steps, workloads, torch, python);
+    }
+
+    /// <summary>Runs ours, then PyTorch, and prints the table.</summary>
+    public static void Run(TextWriter o, Options opt)
+    {
+        PrintRuntimeSettings(o);
+        string loadBefore = ProcStatus.LoadAverage();
+        o.WriteLine($"Protocol: per workload and thread count, untimed setup, {opt.Warmup} warm-up steps, then mean/median/min over {opt.Steps} timed steps.");
+        var selected = Benchmarks.Workloads.All.Where(w => opt.Workloads.Contains(w.Id)).ToArray();
+
+        var ours = new Dictionary<(string, int), StepStats>();
+        int saved = Parallelism.Threads;
+        try
+        {
+            foreach (int t in opt.Threads)
+            {
+                Parallelism.Threads = t;
+                foreach (var w in selected)
+                {
+                    Console.Error.WriteLine($"  [ours] {w.Id}, {t} threads ...");
+                    ours[(w.Id, t)] = Measure(w, opt.Warmup, opt.Steps);
+                }
+            }
+        }
+        finally
+        {
+            Parallelism.Threads = saved;
+        }
+
+        var torch = new Dictionary<(string, int), StepStats>();
+        o.WriteLine(opt.Torch ? TorchSide.Run(opt, selected.Select(w => w.Id).ToArray(), torch) : "PyTorch: skipped (--no-torch).");
+        // Timings from a shared machine are not comparable: say how loaded it was. OpenMP spin-waits (PyTorch) degrade
+        // far more than blocking waits when other processes compete for the cores.
+        string loadAfter = ProcStatus.LoadAverage();
+        bool busy = new[] { loadBefore, loadAfter }.Any(s => double.TryParse(s, CultureInfo.InvariantCulture, out double l) && l > 0.5 * Environment.ProcessorCount);
+        o.WriteLine($"Load average (1 min) at start {loadBefore}, at end {loadAfter} on {Environment.ProcessorCount} cores" +
+            (busy ? " — the machine was busy: treat these figures as noisy." : "."));
+        PrintTable(o, selected, opt.Threads, ours, torch);
+    }
+
+    private static void PrintRuntimeSettings(TextWriter o)
+    {
+        // The figures are meant to be what a user's program sees: report the GC configuration actually in effect.
+        static string Cfg(string key) => AppContext.GetData(key)?.ToString() ?? "default";
+        o.WriteLine($"GC: {(GCSettings.IsServerGC ? "server" : "workstation")}, latency mode {GCSettings.LatencyMode}, " +
+            $"System.GC.Concurrent={Cfg("System.GC.Concurrent")}, System.GC.RetainVM={Cfg("System.GC.RetainVM")}, " +
+            $"System.Runtime.TieredPGO={Cfg("System.Runtime.TieredPGO")}");
+        // Environment knobs that change GC or JIT behaviour behind the runtimeconfig's back (DOTNET_gcServer, DOTNET_GCgen0size, DOTNET_TieredPGO, ...).
+        string[] knobs = ["gc", "tiered", "tc_", "readytorun", "jit", "pgo", "osr"];
+        var env = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(k => (k.StartsWith("DOTNET_", StringComparison.OrdinalIgnoreCase) || k.StartsWith("COMPlus_", StringComparison.OrdinalIgnoreCase))
+                && knobs.Any(p => k[(k.IndexOf('_') + 1)..].StartsWith(p, StringComparison.OrdinalIgnoreCase)))
+            .Order(StringComparer.Ordinal).ToArray();
+        if (env.Length > 0) o.WriteLine($"Runtime environment overrides in effect: {string.Join(", ", env.Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}"))}");
+    }
+
+    private static StepStats Measure(Workload w, int warmup, int steps)
+    {
+        // Between workloads only (untimed): drop the previous workload's garbage so the peak mark is this workload's.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        bool perWorkload = ProcStatus.ResetPeakRss();
+        var step = w.Setup();
+        for (int i = 0; i < warmup; i++) step();
+        var times = new double[steps];
+        int gen2 = GC.CollectionCount(2);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < steps; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            step();
+            times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        }
+        double gen2PerStep = (double)(GC.CollectionCount(2) - gen2) / steps;
+        double allocPerStep = (double)(GC.GetTotalAllocatedBytes(precise: true) - allocated) / steps;
+        return Summarize(times, gen2PerStep, allocPerStep, ProcStatus.PeakRssKib(), perWorkload);
+    }
+
+    /// <summary>Mean, median and min of <paramref name="times"/> with the other per-step figures.</summary>
+    public static StepStats Summarize(double[] times, double? gen2, double? alloc, long? peakKib, bool perWorkload)
+    {
+        var sorted = times.Order().ToArray();
+        int n = sorted.Length;
+        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return new StepStats(times.Average(), median, sorted[0], gen2, alloc, peakKib, perWorkload);
+    }
+
+    private static void PrintTable(TextWriter o, Workload[] workloads, int[] threads,
+        Dictionary<(string, int), StepStats> ours, Dictionary<(string, int), StepStats> torch)
+    {
+        o.WriteLine();
+        o.WriteLine("Step times in ms (mean / median / min). ratio = ours/PyTorch mean step time = PyTorch/ours throughput: below 1 ours is faster, above 1 ours is slower.");
+        o.WriteLine("gen2/step and alloc/step are ours (managed heap); RSS = peak resident set of each side's process during the workload " +
+            "(VmHWM reset before it; it still counts memory the process kept from earlier workloads; * = not resettable, process peak so far).");
+        string header = $"{"workload",-15} {"thr",3} | {"ours mean",9} {"median",8} {"min",8} {"throughput",16} {"gen2/step",9} {"alloc/step",10} {"RSS",7} | " +
+            $"{"torch mean",10} {"median",8} {"min",8} {"throughput",16} {"RSS",7} | {"ratio",6}";
+        o.WriteLine(header);
+        o.WriteLine(new string('-', header.Length));
+        foreach (int t in threads)
+            foreach (var w in workloads)
+            {
+                var a = ours[(w.Id, t)];
+                string left = $"{w.Id,-15} {t,3} | {a.MeanMs,9:F1} {a.MedianMs,8:F1} {a.MinMs,8:F1} {Throughput(w, a),16} {a.Gen2PerStep,9:F2} {Bytes(a.AllocBytesPerStep),10} {Rss(a),7} | ";
+                if (torch.TryGetValue((w.Id, t), out var b))
+                    o.WriteLine(left + $"{b.MeanMs,10:F1} {b.MedianMs,8:F1} {b.MinMs,8:F1} {Throughput(w, b),16} {Rss(b),7} | {a.MeanMs / b.MeanMs,6:F2}");
+                else
+                    o.WriteLine(left + $"{"-",10} {"-",8} {"-",8} {"-",16} {"-",7} | {"-",6}");
+            }
+        o.WriteLine();
+        foreach (var w in workloads) o.WriteLine($"  {w.Id,-15} {w.Description}");
+    }
+
+    private static string Throughput(Workload w, StepStats s) =>
+        string.Create(CultureInfo.InvariantCulture, $"{w.WorkPerStep / (s.MeanMs / 1000):N1} {w.Unit}");
+
+    private static string Bytes(double? b) => b switch
+    {
+        null => "-",
+        >= 1 << 30 => string.Create(CultureInfo.InvariantCulture, $"{b / (1 << 30):F2} GiB"),
+        >= 1 << 20 => string.Create(CultureInfo.InvariantCulture, $"{b / (1 << 20):F1} MiB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{b / 1024:F0} KiB"),
+    };
+
+    private static string Rss(StepStats s) => s.PeakRssKib is long k
+        ? string.Create(CultureInfo.InvariantCulture, $"{k / 1024}M{(s.PeakPerWorkload ? "" : "*")}")
+        : "-";
+}
+
+/// <summary>Peak resident set size from <c>/proc/self/status</c> (Linux; null elsewhere).</summary>
+internal static class ProcStatus
+{
+    /// <summary>VmHWM in KiB, or null when <c>/proc</c> is unavailable.</summary>
+    public static long? PeakRssKib()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return null;
+    }
+
+    /// <summary>The 1-minute load average from <c>/proc/loadavg</c>, or "?".</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException) { return "?"; }
+        catch (UnauthorizedAccessException) { return "?"; }
+    }
+
+    /// <summary>Resets VmHWM to the current RSS (writing 5 to <c>/proc/self/clear_refs</c>), so the next read is this workload's peak.</summary>
+    public static bool ResetPeakRss()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+}
+
+/// <summary>Runs <c>torch/bench.py</c> with the same workloads, one subprocess per thread count, and parses its JSON.</summary>
+internal static class TorchSide
+{
+    private const string InstallHint = "install it with `sudo apt-get install -y python3-torch` (Debian/Ubuntu; bash environment/install-torch.sh does, with a tuned BLAS) " +
+        "or `pip install torch`, or point RK_BENCH_PYTHON / --python at a Python that has it";
+
+    /// <summary>Fills <paramref name="results"/> and returns one line describing the PyTorch side (or why it is missing).</summary>
+    public static string Run(SideBySide.Options opt, string[] workloads, Dictionary<(string, int), StepStats> results)
+    {
+        string script = Path.Combine(AppContext.BaseDirectory, "torch", "bench.py");
+        if (!File.Exists(script)) return $"PyTorch: not run, {script} is missing from the build output.";
+        // A pyenv/venv python3 first on PATH often lacks torch while Debian's /usr/bin/python3 has it: try both.
+        string[] candidates = opt.Python is { } p ? [p] : [.. new[] { "python3", "/usr/bin/python3" }.Distinct()];
+        string? python = null, why = null;
+        foreach (string c in candidates)
+        {
+            var (rc, stdout, err) = Exec(c, [script, "--probe"], null);
+            if (rc == 0) { python = c; break; }
+            why = err ?? Error(stdout) ?? $"exit code {rc}";
+        }
+        if (python is null) return $"PyTorch: not available ({why}); {InstallHint}. Only ResearchKit's figures are shown.";
+
+        string version = "?", blas = "?";
+        bool referenceBlas = false;
+        foreach (int t in opt.Threads)
+        {
+            var args = new List<string> { script, "--threads", t.ToString(CultureInfo.InvariantCulture), "--workloads", string.Join(',', workloads),
+                "--warmup", opt.Warmup.ToString(CultureInfo.InvariantCulture), "--steps", opt.Steps.ToString(CultureInfo.InvariantCulture) };
+            // torch.set_num_threads covers ATen/OpenMP; an external BLAS (Debian's OpenBLAS) sizes its pool from these at load time.
+            var env = new Dictionary<string, string> { ["OMP_NUM_THREADS"] = $"{t}", ["OPENBLAS_NUM_THREADS"] = $"{t}", ["MKL_NUM_THREADS"] = $"{t}" };
+            var (rc, stdout, err) = Exec(python, args, env);
+            if (rc != 0) return $"PyTorch: {python} {script} failed at {t} threads ({err ?? Error(stdout) ?? $"exit code {rc}"}); only ResearchKit's figures are shown.";
+            using var doc = JsonDocument.Parse(stdout);
+            var root = doc.RootElement;
+            version = root.GetProperty("torch").GetString() ?? "?";
+            var libs = root.GetProperty("blas").EnumerateArray().Select(e => e.GetString() ?? "").ToArray();
+            blas = libs.Length == 0 ? "none found" : string.Join(", ", libs.Select(ShortLib));
+            // Debian's netlib reference BLAS (/usr/lib/x86_64-linux-gnu/blas/libblas.so.3) is what torch gets without OpenBLAS installed.
+            referenceBlas = libs.Any(l => l.Contains("/blas/libblas.so", StringComparison.Ordinal));
+            foreach (var r in root.GetProperty("results").EnumerateArray())
+            {
+                results[(r.GetProperty("workload").GetString()!, r.GetProperty("threads").GetInt32())] = new StepStats(
+                    r.GetProperty("mean_ms").GetDouble(), r.GetProperty("median_ms").GetDouble(), r.GetProperty("min_ms").GetDouble(),
+                    null, null, r.GetProperty("peak_rss_kib").GetInt64(), r.GetProperty("peak_rss_per_workload").GetBoolean());
+            }
+        }
+        string line = $"PyTorch {version} via {python} (same invocation, after ours; torch.set_num_threads + OMP/OPENBLAS_NUM_THREADS per thread count), BLAS/oneDNN: {blas}";
+        if (referenceBlas)
+            line += Environment.NewLine + "WARNING: PyTorch is using the netlib reference BLAS, far slower than any tuned BLAS; its matmul/LSTM figures are not " +
+                "representative. Install OpenBLAS (`sudo apt-get install -y libopenblas0-pthread`) and re-run.";
+        return line;
+    }
+
+    // Keep the parent folder: Debian's openblas-openmp / openblas-pthread / blas (netlib) builds share file names.
+    private static string ShortLib(string path) => Path.Combine(Path.GetFileName(Path.GetDirectoryName(path)) ?? "", Path.GetFileName(path));
+
+    private static string? Error(string stdout)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(stdout);
+            return doc.RootElement.TryGetProperty("error", out var e) ? e.GetString() : null;
+        }
+        catch (JsonException) { return null; }
+    }
+
+    private static (int ExitCode, string Stdout, string? Error) Exec(string file, IEnumerable<string> args, Dictionary<string, string>? env)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = false, UseShellExecute = false };
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
+        try
+        {
+            using var proc = Process.Start(psi)!;
+            string stdout = proc.StandardOutput.ReadToEnd(); // progress lines go to our stderr directly
+            proc.WaitForExit();
+            return (proc.ExitCode, stdout, null);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return (-1, "", $"cannot start {file}: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using ResearchKit.Models;
+using ResearchKit.Tensors;
+using ResearchKit.Tensors.Kernels;
+using ResearchKit.Tensors.Nn;
+using ResearchKit.Tensors.Optim;
+using F = ResearchKit.Tensors.Nn.Functional;
+
+namespace ResearchKit.Benchmarks;
+
+/// <summary>One benchmark workload: an untimed setup that returns the step to time, and what one step processes.</summary>
+/// <param name="Id">Short name, shared with <c>torch/bench.py</c> (the PyTorch side is matched by it).</param>
+/// <param name="Description">What one step is, for the table's legend.</param>
+/// <param name="Unit">Throughput unit (GFLOP/s, img/s, seq/s, tok/s).</param>
+/// <param name="WorkPerStep">Units of work per step (GFLOP, images, sequences, tokens).</param>
+/// <param name="Setup">Builds the model and data (untimed) and returns one step.</param>
+internal sealed record Workload(string Id, string Description, string Unit, double WorkPerStep, Func<Action> Setup);
+
+/// <summary>
+/// The side-by-side workloads, all through the public API (except <c>sgemm-kernel</c>, the raw kernel on purpose).
+/// Each mirrors a function of the same name in <c>torch/bench.py</c>: same shapes, same step, same optimizer.
+/// </summary>
+internal static class Workloads
+{
+    private const int LmVocab = 10_000, LmBatch = 20, LmBptt = 35;
+
+    /// <summary>All workloads in table order.</summary>
+    public static IReadOnlyList<Workload> All { get; } =
+    [
+        new("sgemm-matmul", "Tensor.Matmul 1024x1024 @ 1024x1024 (allocates the result)", "GFLOP/s", 2.0 * 1024 * 1024 * 1024 / 1e9, SgemmMatmul),
+        new("sgemm-kernel", "Gemm.Sgemm 1024^3 into a preallocated C (torch.mm(out=))", "GFLOP/s", 2.0 * 1024 * 1024 * 1024 / 1e9, SgemmKernel),
+        new("resnet20-train", "ResNet-20 train step b=128: CE + backward + SGD(0.1, momentum 0.9, wd 1e-4)", "img/s", 128, () => ResNetTrain(20)),
+        new("resnet20-infer", "ResNet-20 inference b=256, eval, NoGrad", "img/s", 256, () => ResNetInfer(20)),
+        new("resnet32-train", "ResNet-32 train step b=128, as resnet20-train", "img/s", 128, () => ResNetTrain(32)),
+        new("resnet32-infer", "ResNet-32 inference b=256, eval, NoGrad", "img/s", 256, () => ResNetInfer(32)),
+        new("lstm-seqmnist", "seq-MNIST step: Lstm(1,128,batch_first)+Linear(128,10) on h_n, CE, SGD(0.01); B=100, T=784", "seq/s", 100, LstmSeqMnist),
+        new("lstm-lm-medium", $"Medium LSTM LM step (650x2, tied, dropout 0.4, train): V={LmVocab}, B={LmBatch}, bptt={LmBptt}, CE, clip 0.25, Adam(1e-3)", "tok/s", LmBatch * LmBptt, LstmLmMedium),
+        new("pgd-resnet20", "PGD step on ResNet-20 (eval) b=128: dCE/dx via Autograd.Grad, sign step, eps-ball projection", "img/s", 128, PgdResNet20),
+    ];
+
+    private static Action SgemmMatmul()
+    {
+        var gen = new Generator(0);
+        var a = Tensor.Uniform([1024, 1024], -0.5f, 0.5f, gen);
+        var b = Tensor.Uniform([1024, 1024], -0.5f, 0.5f, gen);
+        return () => a.Matmul(b);
+    }
+
+    private static Action SgemmKernel()
+    {
+        const int n = 1024;
+        var rng = new Random(42);
+        float[] a = new float[n * n], b = new float[n * n], c = new float[n * n];
+        for (int i = 0; i < a.Length; i++) { a[i] = (float)(rng.NextDouble() - 0.5); b[i] = (float)(rng.NextDouble() - 0.5); }
+        return () => Gemm.Sgemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n);
+    }
+
+    private static Action ResNetTrain(int depth)
+    {
+        var gen = new Generator(0);
+        var model = new ResNetCifar(depth, generator: gen);
+        model.Train();
+        var opt = new Sgd(model.Parameters(), lr: 0.1, momentum: 0.9, weightDecay: 1e-4);
+        var x = Tensor.Randn([128, 3, 32, 32], gen);
+        var y = Tensor.Randint(0, 10, [128], gen);
+        return () =>
+        {
+            opt.ZeroGrad();
+            F.CrossEntropy(model.Forward(x), y).Backward();
+            opt.Step();
+        };
+    }
+
+    private static Action ResNetInfer(int depth)
+    {
+        var gen = new Generator(0);
+        var model = new ResNetCifar(depth, generator: gen);
+        model.Eval();
+        var x = Tensor.Randn([256, 3, 32, 32], gen);
+        return () =>
+        {
+            using (Torch.NoGrad()) model.Forward(x);
+        };
+    }
+
+    private static Action LstmSeqMnist()
+    {
+        var gen = new Generator(1);
+        var model = new SeqMnistLstm(generator: gen);
+        var opt = new Sgd(model.Parameters(), lr: 0.01);
+        var x = Tensor.Rand([100, 784, 1], gen); // pixel intensities in [0, 1)
+        var y = Tensor.Randint(0, 10, [100], gen);
+        return () =>
+        {
+            opt.ZeroGrad();
+            F.CrossEntropy(model.Forward(x), y).Backward();
+            opt.Step();
+        };
+    }
+
+    private static Action LstmLmMedium()
+    {
+        var gen = new Generator(2);
+        var model = new MediumLstmLm(LmVocab, generator: gen);
+        model.Train();
+        var opt = new Adam(model.Parameters(), lr: 1e-3);
+        var x = Tensor.Randint(0, LmVocab, [LmBptt, LmBatch], gen);
+        var y = Tensor.Randint(0, LmVocab, [LmBptt, LmBatch], gen);
+        (Tensor H, Tensor C)? hidden = null;
+        return () =>
+        {
+            opt.ZeroGrad();
+            var (logits, h) = model.Forward(x, hidden);
+            hidden = MediumLstmLm.Detach(h); // repackage_hidden: truncated BPTT, as the recipe
+            F.CrossEntropy(logits.Reshape(-1, LmVocab), y.Reshape(-1)).Backward();
+            ClipGrad.ClipGradNorm_(model.Parameters(), 0.25);
+            opt.Step();
+        };
+    }
+
+    private static Action PgdResNet20()
+    {
+        var gen = new Generator(0);
+        var model = new ResNetCifar(20, generator: gen);
+        model.Eval();
+        var x0 = Tensor.Uniform([128, 3, 32, 32], 0f, 1f, gen);
+        var y = Tensor.Randint(0, 10, [128], gen);
+        const float eps = 8f / 255, alpha = 2f / 255;
+        var xAdv = x0.Clone();
+        return () =>
+        {
+            var x = xAdv.Detach().RequiresGrad_();
+            var g = Autograd.Grad(F.CrossEntropy(model.Forward(x), y), x);
+            using (Torch.NoGrad())
+            {
+                xAdv.Add_(g.Sign() * alpha);
+                xAdv.CopyFrom(Tensor.Minimum(Tensor.Maximum(xAdv, x0 - eps), x0 + eps).Clamp(0f, 1f));
+            }
+        };
+    }
+}

@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""PyTorch side of ResearchKit's side-by-side benchmark (tests/ResearchKit.Benchmarks, SideBySide.cs).
+
+Launched by the C# benchmark as a subprocess; runs the same workloads with the same shapes, step definitions and
+statistics (mean, median and min over --steps timed steps after --warmup untimed ones) and prints one JSON object on
+stdout. Progress goes to stderr. Exit code 3 with {"error": ...} on stdout when torch cannot be imported.
+
+Keep the workload definitions in step with SideBySide.cs: a change on one side only makes the ratio meaningless.
+"""
+import argparse
+import gc
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+try:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except ImportError as e:  # the C# side prints how to install it
+    print(json.dumps({"error": f"cannot import torch: {e}"}))
+    sys.exit(3)
+
+
+# ---- models (same architectures as lib/ResearchKit/Models) ----
+
+class BasicBlock(nn.Module):
+    """CIFAR basic block with the option-A shortcut (strided identity, zero-padded channels), as ResNetCifar.cs."""
+
+    def __init__(self, in_planes, planes, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.stride, self.in_planes, self.planes = stride, in_planes, planes
+
+    def shortcut(self, x):
+        if self.stride == 1 and self.in_planes == self.planes:
+            return x
+        s = x[:, :, ::self.stride, ::self.stride]
+        extra = self.planes - self.in_planes
+        return F.pad(s, (0, 0, 0, 0, extra // 2, extra - extra // 2))
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return F.relu(y + self.shortcut(x))
+
+
+class ResNetCifar(nn.Module):
+    """He et al. 2016 CIFAR ResNet, depth 6n+2, 16/32/64 channels, global average pool, linear head."""
+
+    def __init__(self, depth=20, num_classes=10):
+        super().__init__()
+        n = (depth - 2) // 6
+        self.conv1 = nn.Conv2d(3, 16, 3, stride=1, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        in_planes = 16
+        stages = []
+        for s, width in enumerate([16, 32, 64]):
+            blocks = []
+            for b in range(n):
+                blocks.append(BasicBlock(in_planes, width, 2 if b == 0 and s > 0 else 1))
+                in_planes = width
+            stages.append(nn.Sequential(*blocks))
+        self.layer1, self.layer2, self.layer3 = stages
+        self.linear = nn.Linear(64, num_classes)
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.kaiming_normal_(m.weight)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.linear(x.mean((2, 3)))
+
+
+class SeqMnistLstm(nn.Module):
+    """LSTM(1, 128, batch_first) + Linear(128, 10) on the last hidden state, as SeqMnistLstm.cs."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(1, 128, batch_first=True)
+        self.fc = nn.Linear(128, 10)
+
+    def forward(self, x):
+        _, (h_n, _) = self.lstm(x)
+        return self.fc(h_n.squeeze(0))
+
+
+class MediumLstmLm(nn.Module):
+    """word_language_model's RNNModel with --tied, as MediumLstmLm.cs: emb 650, 2 x LSTM 650, dropout 0.4."""
+
+    def __init__(self, vocab, width=650, layers=2, dropout=0.4):
+        super().__init__()
+        self.drop = nn.Dropout(dropout)
+        self.encoder = nn.Embedding(vocab, width)
+        self.rnn = nn.LSTM(width, width, layers, dropout=dropout)
+        self.decoder = nn.Linear(width, vocab)
+        self.decoder.weight = self.encoder.weight
+        nn.init.uniform_(self.encoder.weight, -0.1, 0.1)
+        nn.init.zeros_(self.decoder.bias)
+
+    def forward(self, tokens, hidden):
+        out, hidden = self.rnn(self.drop(self.encoder(tokens)), hidden)
+        return self.decoder(self.drop(out)), hidden
+
+
+# ---- workloads: each returns a step function (setup is untimed) ----
+
+def sgemm_matmul():
+    a, b = torch.rand(1024, 1024) - 0.5, torch.rand(1024, 1024) - 0.5
+    return lambda: torch.matmul(a, b)
+
+
+def sgemm_kernel():
+    a, b, c = torch.rand(1024, 1024) - 0.5, torch.rand(1024, 1024) - 0.5, torch.empty(1024, 1024)
+    return lambda: torch.mm(a, b, out=c)
+
+
+def resnet_train(depth):
+    def setup():
+        model = ResNetCifar(depth).train()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
+        x, y = torch.randn(128, 3, 32, 32), torch.randint(0, 10, (128,))
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        return step
+    return setup
+
+
+def resnet_infer(depth):
+    def setup():
+        model = ResNetCifar(depth).eval()
+        x = torch.randn(256, 3, 32, 32)
+
+        def step():
+            with torch.no_grad():
+                model(x)
+        return step
+    return setup
+
+
+def lstm_seqmnist():
+    model = SeqMnistLstm()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    x, y = torch.rand(100, 784, 1), torch.randint(0, 10, (100,))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    return step
+
+
+LM_VOCAB, LM_BATCH, LM_BPTT = 10_000, 20, 35
+
+
+def lstm_lm_medium():
+    model = MediumLstmLm(LM_VOCAB).train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.randint(0, LM_VOCAB, (LM_BPTT, LM_BATCH))
+    y = torch.randint(0, LM_VOCAB, (LM_BPTT, LM_BATCH))
+    state = {"hidden": None}
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        logits, hidden = model(x, state["hidden"])
+        state["hidden"] = tuple(h.detach() for h in hidden)  # repackage_hidden: truncated BPTT
+        F.cross_entropy(logits.reshape(-1, LM_VOCAB), y.reshape(-1)).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 0.25)
+        opt.step()
+    return step
+
+
+def pgd_resnet20():
+    model = ResNetCifar(20).eval()
+    x0, y = torch.rand(128, 3, 32, 32), torch.randint(0, 10, (128,))
+    eps, alpha = 8 / 255, 2 / 255
+    x_adv = x0.clone()
+
+    def step():
+        x = x_adv.detach().requires_grad_()
+        (g,) = torch.autograd.grad(F.cross_entropy(model(x), y), x)
+        with torch.no_grad():
+            x_adv.add_(g.sign() * alpha)
+            x_adv.copy_(torch.minimum(torch.maximum(x_adv, x0 - eps), x0 + eps).clamp(0, 1))
+    return step
+
+
+WORKLOADS = {
+    "sgemm-matmul": sgemm_matmul,
+    "sgemm-kernel": sgemm_kernel,
+    "resnet20-train": resnet_train(20),
+    "resnet20-infer": resnet_infer(20),
+    "resnet32-train": resnet_train(32),
+    "resnet32-infer": resnet_infer(32),
+    "lstm-seqmnist": lstm_seqmnist,
+    "lstm-lm-medium": lstm_lm_medium,
+    "pgd-resnet20": pgd_resnet20,
+}
+
+
+def peak_rss_kib():
+    """Peak RSS of this process in KiB: VmHWM from /proc/self/status, as the C# side reads it.
+
+    resource.getrusage's ru_maxrss is only the fallback: Linux carries ru_maxrss across execve, so in a subprocess of
+    the .NET benchmark it reports the parent's (larger) peak, not PyTorch's.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+
+def reset_peak_rss():
+    """Resets the kernel's peak-RSS mark (VmHWM) to the current RSS, so each workload gets its own peak."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def loaded_blas():
+    """The BLAS/LAPACK/oneDNN libraries actually mapped: Debian's torch uses whatever libblas.so.3 the alternatives
+    system selects, and the reference (netlib) BLAS is 100x slower than OpenBLAS, so the C# side warns about it."""
+    libs = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1]
+                if any(k in path for k in ("blas", "mkl", "blis", "dnnl")):
+                    libs.add(os.path.realpath(path))
+    except OSError:
+        pass
+    return sorted(libs)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--probe", action="store_true", help="only check that torch imports")
+    p.add_argument("--threads", default="1", help="comma-separated thread counts")
+    p.add_argument("--workloads", default=",".join(WORKLOADS))
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--steps", type=int, default=20)
+    args = p.parse_args()
+    if args.probe:
+        print(json.dumps({"torch": torch.__version__}))
+        return
+    torch.manual_seed(0)
+    results = []
+    for threads in [int(t) for t in args.threads.split(",")]:
+        torch.set_num_threads(threads)
+        for name in args.workloads.split(","):
+            if name not in WORKLOADS:
+                print(json.dumps({"error": f"unknown workload {name}"}))
+                sys.exit(2)
+            print(f"  [pytorch] {name}, {threads} threads ...", file=sys.stderr, flush=True)
+            gc.collect()
+            reset_ok = reset_peak_rss()
+            step = WORKLOADS[name]()
+            for _ in range(args.warmup):
+                step()
+            times = []
+            for _ in range(args.steps):
+                t0 = time.perf_counter()
+                step()
+                times.append((time.perf_counter() - t0) * 1000.0)
+            del step
+            results.append({
+                "workload": name, "threads": threads, "steps": args.steps, "warmup": args.warmup,
+                "mean_ms": statistics.fmean(times), "median_ms": statistics.median(times), "min_ms": min(times),
+                "peak_rss_kib": peak_rss_kib(),
+                "peak_rss_per_workload": reset_ok,
+            })
+    print(json.dumps({
+        "torch": torch.__version__, "python": sys.version.split()[0],
+        "mkldnn": torch.backends.mkldnn.is_available(), "interop_threads": torch.get_num_interop_threads(),
+        "blas": loaded_blas(),
+        "results": results,
+    }))
+
+
+if __name__ == "__main__":
+    main()
