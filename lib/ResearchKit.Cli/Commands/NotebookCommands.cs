@@ -25,7 +25,7 @@ public static class NotebookCommands
         var notebook = new Argument<FileInfo>("notebook") { Description = "The .ipynb to execute." };
         var preset = new Option<string?>("--preset") { Description = "Run size, injected as the 'preset' parameter: smoke, quick or paper." };
         preset.AcceptOnlyFromAmong([.. NotebookParameters.Presets]);
-        var parameters = new Option<string[]>("--parameter", "-p") { Description = "A parameter name=value (repeatable); int, double and bool are inferred, else string.", Arity = ArgumentArity.ZeroOrMore };
+        var parameters = new Option<string[]>("--parameter", "-p") { Description = "A parameter name=value (repeatable), declared by the notebook's cell tagged 'parameters'; the value is parsed as the declared type.", Arity = ArgumentArity.ZeroOrMore };
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Where to write the executed notebook, after every cell (default: overwrite nothing, print a summary)." };
         var html = new Option<FileInfo?>("--html") { Description = "Write a self-contained HTML report of the executed notebook." };
         var timeout = new Option<double?>("--cell-timeout") { Description = "Cancel and fail a cell that runs longer than this many seconds." };
