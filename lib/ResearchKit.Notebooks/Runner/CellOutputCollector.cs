@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
 using Microsoft.DotNet.Interactive.Events;
@@ -14,7 +15,7 @@ namespace ResearchKit.Notebooks.Runner;
 /// </summary>
 /// <param name="cell">The cell receiving outputs (cleared by the caller).</param>
 /// <param name="displays">Displayed outputs of the whole run by value id, for updates from later cells.</param>
-internal sealed class CellOutputCollector(NotebookCell cell, Dictionary<string, DisplayDataOutput> displays)
+internal sealed partial class CellOutputCollector(NotebookCell cell, Dictionary<string, DisplayDataOutput> displays)
 {
     private readonly Lock _lock = new();
 
@@ -59,10 +60,15 @@ internal sealed class CellOutputCollector(NotebookCell cell, Dictionary<string, 
         lock (_lock) cell.Outputs.Add(output);
     }
 
-    /// <summary>The error output of a failed submission: the exception's type (or <c>CompilationError</c>) and message.</summary>
+    /// <summary>
+    /// The error output of a failed submission: the exception's type (or <c>CompilationError</c>) and message. A
+    /// missing <c>#r</c> file (CS0006) gets a message saying which path was looked up and why.
+    /// </summary>
     /// <param name="failed">The kernel's failure event.</param>
     /// <param name="cellName">"cell 3 (id 'x')" for the traceback.</param>
-    public static ErrorOutput Error(CommandFailed failed, string cellName)
+    /// <param name="cellSource">The cell's code, for its <c>#r</c> paths; null to skip that explanation.</param>
+    /// <param name="notebookDirectory">The folder <c>#r</c> paths resolve against.</param>
+    public static ErrorOutput Error(CommandFailed failed, string cellName, string? cellSource = null, string? notebookDirectory = null)
     {
         var exception = failed.Exception;
         string ename = exception is null or CodeSubmissionCompilationErrorException
@@ -70,7 +76,10 @@ internal sealed class CellOutputCollector(NotebookCell cell, Dictionary<string, 
             : exception.GetType().FullName ?? exception.GetType().Name;
         string message = exception is null or CodeSubmissionCompilationErrorException ? failed.Message : exception.Message;
         if (message.Contains("error CS0006", StringComparison.Ordinal))
-            message += " (#r paths are relative to the notebook's folder; build the kit first: dotnet build lib/ResearchKit)";
+        {
+            string? missing = cellSource is null || notebookDirectory is null ? null : MissingReferences(cellSource, notebookDirectory);
+            message = missing ?? message + " (#r paths are relative to the notebook's folder)";
+        }
         var traceback = new List<string> { $"{ename}: {message}", $"   (raised in {cellName})" };
         if (exception is not null and not CodeSubmissionCompilationErrorException)
         {
@@ -85,6 +94,34 @@ internal sealed class CellOutputCollector(NotebookCell cell, Dictionary<string, 
         }
         return new ErrorOutput(ename, message, traceback);
     }
+
+    /// <summary>
+    /// Explains each <c>#r "path"</c> of the cell whose file does not exist: the path as resolved against the
+    /// notebook's folder, and the likely fix. The kernel's own CS0006 says only that a metadata file "could not be
+    /// found", which reads like an unbuilt kit even when the notebook merely moved away from notebooks/.
+    /// </summary>
+    /// <returns>The explanation, or null when every <c>#r</c> file exists.</returns>
+    internal static string? MissingReferences(string cellSource, string notebookDirectory)
+    {
+        var lines = new List<string>();
+        foreach (Match m in HashR().Matches(cellSource))
+        {
+            string path = m.Groups[1].Value;
+            string resolved = Path.GetFullPath(Path.Combine(notebookDirectory, path));
+            if (File.Exists(resolved)) continue;
+            // A path into a project's bin folder whose project folder exists: the path is right and the build is missing.
+            int bin = resolved.LastIndexOf($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal);
+            string? project = bin > 0 ? resolved[..bin] : null;
+            string fix = project is not null && Directory.Exists(project) && File.Exists(Path.Combine(project, Path.GetFileName(project) + ".csproj"))
+                ? $"the project folder {project} exists but this build output does not: build it, e.g. dotnet build {project}"
+                : "keep the notebook in the repository's notebooks/ folder, or change the #r path to point at the built dll from the notebook's folder (an absolute path also works)";
+            lines.Add($"#r \"{path}\": no file at {resolved}. #r paths are relative to the notebook's folder ({notebookDirectory}); {fix}.");
+        }
+        return lines.Count == 0 ? null : string.Join("\n", lines);
+    }
+
+    [GeneratedRegex(@"^\s*#r\s+""(?!nuget:)([^""]+)""", RegexOptions.Multiline)]
+    private static partial Regex HashR();
 
     /// <summary>The <c>ename</c> of a compile error or an unknown magic command.</summary>
     public const string CompilationErrorName = "CompilationError";

@@ -46,12 +46,13 @@ public sealed class NotebookRunner(NotebookRunOptions? options = null)
     public async Task<NotebookRunResult> RunAsync(Notebook notebook, string notebookDirectory, string notebookName = "notebook.ipynb", CancellationToken cancellationToken = default)
     {
         NotebookParameters.Inject(notebook, _options.Parameters, _options.Preset);
+        string directory = Path.GetFullPath(notebookDirectory);
         await s_oneRunAtATime.WaitAsync(cancellationToken);
         string previousDirectory = Environment.CurrentDirectory;
         try
         {
-            Environment.CurrentDirectory = notebookDirectory;
-            return await RunCellsAsync(notebook, notebookName, cancellationToken);
+            Environment.CurrentDirectory = directory;
+            return await RunCellsAsync(notebook, notebookName, directory, cancellationToken);
         }
         finally
         {
@@ -60,7 +61,7 @@ public sealed class NotebookRunner(NotebookRunOptions? options = null)
         }
     }
 
-    private async Task<NotebookRunResult> RunCellsAsync(Notebook notebook, string notebookName, CancellationToken cancellationToken)
+    private async Task<NotebookRunResult> RunCellsAsync(Notebook notebook, string notebookName, string notebookDirectory, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         using var cellThread = new CellThread("notebook " + notebookName);
@@ -95,7 +96,7 @@ public sealed class NotebookRunner(NotebookRunOptions? options = null)
                         : await send.WaitAsync(cancellationToken);
                     if (result.Events.OfType<CommandFailed>().FirstOrDefault() is { } failed)
                     {
-                        var error = CellOutputCollector.Error(failed, $"{notebookName} {cellName}");
+                        var error = CellOutputCollector.Error(failed, $"{notebookName} {cellName}", cell.Source, notebookDirectory);
                         collector.Add(error);
                         failure = $"{error.EName}: {error.EValue.Split('\n')[0]}";
                     }

@@ -34,6 +34,42 @@ public class ReferenceResolutionTests
         Assert.Contains("relative to the notebook", err.EValue);
     }
 
+    /// <summary>
+    /// The repository's first cell in a notebook copied out of notebooks/: the kit is built, only the relative path
+    /// is wrong, and the message says so instead of asking for a build.
+    /// </summary>
+    [Fact]
+    public async Task A_notebook_moved_out_of_notebooks_names_the_resolved_path_and_the_fix()
+    {
+        using var tmp = NewTempDir();
+        string firstCell = Notebook.Load(Path.Combine(RepoRoot(), "notebooks", "00-getting-started.ipynb")).Cells.First(c => c.Type == CellType.Code).Source;
+        Assert.StartsWith("#r \"../lib/ResearchKit/bin/", firstCell);
+        var nb = new NotebookBuilder().Code(firstCell).Code("1").Build();
+
+        var result = await RunAsync(nb, tmp.Path);
+
+        Assert.False(result.Succeeded);
+        string message = nb.Cells[0].Outputs.OfType<ErrorOutput>().Single().EValue;
+        string resolved = Path.GetFullPath(Path.Combine(tmp.Path, "../lib/ResearchKit/bin/Debug/net10.0/ResearchKit.dll"));
+        Assert.Contains($"#r \"../lib/ResearchKit/bin/Debug/net10.0/ResearchKit.dll\": no file at {resolved}.", message);
+        Assert.Contains($"#r paths are relative to the notebook's folder ({tmp.Path})", message);
+        Assert.Contains("keep the notebook in the repository's notebooks/ folder, or change the #r path", message);
+        Assert.DoesNotContain("build", message.Replace("built dll", ""));
+    }
+
+    [Fact]
+    public void A_missing_build_output_under_an_existing_project_asks_for_the_build()
+    {
+        using var tmp = NewTempDir();
+        string project = Path.Combine(tmp.Path, "lib", "ResearchKit");
+        Directory.CreateDirectory(project);
+        File.WriteAllText(Path.Combine(project, "ResearchKit.csproj"), "<Project />");
+        Directory.CreateDirectory(Path.Combine(tmp.Path, "notebooks"));
+        string? message = CellOutputCollector.MissingReferences("#r \"../lib/ResearchKit/bin/Debug/net10.0/ResearchKit.dll\"\n#r \"nuget: Foo\"", Path.Combine(tmp.Path, "notebooks"));
+        Assert.Equal($"#r \"../lib/ResearchKit/bin/Debug/net10.0/ResearchKit.dll\": no file at {Path.Combine(project, "bin", "Debug", "net10.0", "ResearchKit.dll")}. "
+            + $"#r paths are relative to the notebook's folder ({Path.Combine(tmp.Path, "notebooks")}); the project folder {project} exists but this build output does not: build it, e.g. dotnet build {project}.", message);
+    }
+
     [Fact]
     public async Task Hash_r_of_the_built_kit_by_relative_path_binds_to_one_copy_of_the_kit()
     {
