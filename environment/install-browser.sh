@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what figure export needs, idempotently: Debian's Chromium (driven by Playwright through its
-# executablePath, so no browser download) and plotly.js from npm, pinned in environment/package.json and
+# executablePath, so no browser download), plotly.js and KaTeX (math in HTML reports) from npm, pinned in environment/package.json and
 # package-lock.json, into environment/node_modules (git-ignored). Offline after this: exports use no network.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 plotly="$here/node_modules/plotly.js-dist-min/plotly.min.js"
-pinned="$(sed -n 's/.*"plotly.js-dist-min": *"\([^"]*\)".*/\1/p' "$here/package.json")"
+katex="$here/node_modules/katex/dist/katex.min.js"
 
 sudo_if_needed() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -36,18 +36,24 @@ if command -v fc-list >/dev/null 2>&1 && ! fc-list : family | grep -qi "liberati
   fi
 fi
 
-installed=""
-if [ -f "$here/node_modules/plotly.js-dist-min/package.json" ]; then
-  installed="$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$here/node_modules/plotly.js-dist-min/package.json" | head -n1)"
-fi
-if [ -f "$plotly" ] && [ "$installed" = "$pinned" ]; then
-  echo "install-browser: plotly.js $installed OK ($plotly)"
-else
+# Every package pinned in package.json (plotly.js for figures, KaTeX for the math of HTML reports) must be
+# installed at its pinned version; otherwise `npm ci` installs them all from package-lock.json.
+missing=""
+for pkg in plotly.js-dist-min katex; do
+  pinned="$(sed -n "s/.*\"$pkg\": *\"\([^\"]*\)\".*/\1/p" "$here/package.json")"
+  installed=""
+  if [ -f "$here/node_modules/$pkg/package.json" ]; then
+    installed="$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$here/node_modules/$pkg/package.json" | head -n1)"
+  fi
+  if [ "$installed" = "$pinned" ]; then echo "install-browser: $pkg $installed OK"; else missing="$missing $pkg@$pinned"; fi
+done
+if [ -n "$missing" ]; then
   if ! command -v npm >/dev/null 2>&1; then
-    echo "install-browser: npm is required to install plotly.js $pinned (apt-get install npm), or set RESEARCHKIT_PLOTLY_JS." >&2
+    echo "install-browser: npm is required to install$missing (apt-get install npm), or set RESEARCHKIT_PLOTLY_JS." >&2
     exit 1
   fi
-  echo "install-browser: installing plotly.js-dist-min $pinned (npm ci, from package-lock.json)"
+  echo "install-browser: installing$missing (npm ci, from package-lock.json)"
   npm ci --prefix "$here" --no-audit --no-fund --loglevel=error
-  [ -f "$plotly" ] || { echo "install-browser: npm finished but $plotly is missing." >&2; exit 1; }
 fi
+[ -f "$plotly" ] || { echo "install-browser: npm finished but $plotly is missing." >&2; exit 1; }
+[ -f "$katex" ] || { echo "install-browser: npm finished but $katex is missing." >&2; exit 1; }

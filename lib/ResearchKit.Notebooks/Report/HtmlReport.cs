@@ -8,9 +8,10 @@ using ResearchKit.Notebooks.Runner;
 namespace ResearchKit.Notebooks.Report;
 
 /// <summary>
-/// Writes an executed notebook as one self-contained HTML file to share: markdown rendered, code with its outputs,
-/// plotly figures drawn by plotly.js inlined once (no network). Without plotly.js the report still renders and a
-/// banner says how to install it.
+/// Writes an executed notebook as one self-contained HTML file to share: Markdown rendered by Markdig, its math by
+/// KaTeX, code with its outputs, plotly figures drawn by plotly.js, each figure with its name and caption under it;
+/// plotly.js and KaTeX (with its fonts) are inlined once, so the file needs no network. Without plotly.js or KaTeX
+/// the report still renders (figures as text, math as TeX) and a banner says how to install them.
 /// </summary>
 public static partial class HtmlReport
 {
@@ -18,7 +19,8 @@ public static partial class HtmlReport
     /// <param name="notebook">The (executed) notebook.</param>
     /// <param name="title">Page title.</param>
     /// <param name="plotlyJs">Content of plotly.min.js; <c>null</c> when not available.</param>
-    public static string Render(Notebook notebook, string title, string? plotlyJs)
+    /// <param name="katex">KaTeX to inline; <c>null</c> when not available (math then shows as TeX).</param>
+    public static string Render(Notebook notebook, string title, string? plotlyJs, Katex? katex = null)
     {
         bool hasFigures = HasFigures(notebook);
         var body = new StringBuilder();
@@ -28,7 +30,7 @@ public static partial class HtmlReport
             switch (cell.Type)
             {
                 case CellType.Markdown:
-                    body.Append("<section class=\"md\">").Append(MarkdownRenderer.ToHtml(cell.Source)).Append("</section>\n");
+                    body.Append("<section class=\"md\">").Append(ReportMarkdown.ToHtml(cell.Source)).Append("</section>\n");
                     break;
                 case CellType.Raw:
                     body.Append("<pre class=\"raw\">").Append(Esc(cell.Source)).Append("</pre>\n");
@@ -51,11 +53,19 @@ public static partial class HtmlReport
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>")
             .Append(Esc(title)).Append("</title>\n<style>\n").Append(Css).Append("</style>\n");
         if (hasFigures && plotlyJs is not null) html.Append("<script>\n").Append(ScriptSafe(plotlyJs)).Append("\n</script>\n");
+        bool hasMath = body.ToString().Contains("class=\"math\"", StringComparison.Ordinal);
+        if (hasMath && katex is not null)
+            html.Append("<style>\n").Append(katex.Css).Append("\n</style>\n<script>\n").Append(ScriptSafe(katex.Script)).Append("\n</script>\n");
         html.Append("</head>\n<body>\n<main>\n");
         if (hasFigures && plotlyJs is null)
             html.Append("<div class=\"banner\">Figures need plotly.js, which was not found when this report was written: ")
                 .Append(Esc(ResearchKit.Figures.PlotlyJs.InstallHint)).Append(", then run the notebook again. Figures are shown as text meanwhile.</div>\n");
-        html.Append(body).Append("</main>\n</body>\n</html>\n");
+        if (hasMath && katex is null)
+            html.Append("<div class=\"banner\">Math needs KaTeX, which was not found when this report was written: ")
+                .Append(Esc(Katex.InstallHint)).Append(", then run the notebook again. Math is shown as TeX meanwhile.</div>\n");
+        html.Append(body).Append("</main>\n");
+        if (hasMath && katex is not null) html.Append("<script>\n").Append(Katex.RenderScript).Append("</script>\n");
+        html.Append("</body>\n</html>\n");
         return html.ToString();
     }
 
@@ -63,17 +73,19 @@ public static partial class HtmlReport
     /// <param name="notebook">The executed notebook.</param>
     /// <param name="path">Output .html path.</param>
     /// <param name="notebookDirectory">Where to start looking for plotly.js (walking up).</param>
-    /// <returns>False when the notebook has figures but plotly.js was not found (the report then carries a banner).</returns>
+    /// <returns>False when the notebook has figures but plotly.js was not found (the report then carries a banner;
+    /// KaTeX missing only shows a banner about math).</returns>
     public static bool Write(Notebook notebook, string path, string? notebookDirectory)
     {
         string? plotlyPath = ResearchKit.Figures.PlotlyJs.TryLocate(notebookDirectory, Path.GetDirectoryName(Path.GetFullPath(path)));
         string? js = plotlyPath is null ? null : File.ReadAllText(plotlyPath);
+        var katex = Katex.TryLoad(notebookDirectory, Path.GetDirectoryName(Path.GetFullPath(path)));
         string title = notebook.Cells.FirstOrDefault(c => c.Type == CellType.Markdown) is { } md && FirstHeading().Match(md.Source) is { Success: true } m
             ? m.Groups[1].Value.Trim()
             : Path.GetFileNameWithoutExtension(path);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
-        File.WriteAllText(path, Render(notebook, title, js), new UTF8Encoding(false));
+        File.WriteAllText(path, Render(notebook, title, js, katex), new UTF8Encoding(false));
         return js is not null || !HasFigures(notebook);
     }
 
@@ -101,13 +113,17 @@ public static partial class HtmlReport
 
     private static void AppendBundle(StringBuilder sb, MimeBundle data, ref int figure, bool plotly)
     {
-        if (plotly && data.GetJson(RichFormatter.PlotlyMime) is JsonObject fig)
+        if (data.GetJson(RichFormatter.PlotlyMime) is JsonObject fig)
         {
-            string id = $"rk-figure-{++figure}";
-            var spec = new JsonObject { ["data"] = fig["data"]?.DeepClone() ?? new JsonArray(), ["layout"] = fig["layout"]?.DeepClone() ?? new JsonObject(), ["config"] = fig["config"]?.DeepClone() ?? new JsonObject { ["responsive"] = true, ["displaylogo"] = false } };
-            sb.Append("<div class=\"figure\" id=\"").Append(id).Append("\"></div>\n<script>(function(){var f=")
-                .Append(ScriptSafe(spec.ToJsonString())).Append(";Plotly.newPlot('").Append(id).Append("',f.data,f.layout,f.config);})();</script>");
-            // The export name and caption a chart carries (WithFigureName) go under it, as in a paper.
+            if (plotly)
+            {
+                string id = $"rk-figure-{++figure}";
+                var spec = new JsonObject { ["data"] = fig["data"]?.DeepClone() ?? new JsonArray(), ["layout"] = fig["layout"]?.DeepClone() ?? new JsonObject(), ["config"] = fig["config"]?.DeepClone() ?? new JsonObject { ["responsive"] = true, ["displaylogo"] = false } };
+                sb.Append("<div class=\"figure\" id=\"").Append(id).Append("\"></div>\n<script>(function(){var f=")
+                    .Append(ScriptSafe(spec.ToJsonString())).Append(";Plotly.newPlot('").Append(id).Append("',f.data,f.layout,f.config);})();</script>");
+            }
+            else sb.Append("<pre>").Append(Esc(StripAnsi(data.GetText("text/plain") ?? ""))).Append("</pre>");
+            // The export name and caption a chart carries (WithFigureName) go under it, as in a paper, drawn or not.
             if (fig["layout"]?["meta"]?[ResearchKit.Figures.ChartExtensions.MetaKey] is JsonObject info)
             {
                 string? name = info["name"] is JsonValue n && n.TryGetValue<string>(out var ns) ? ns : null;
@@ -124,7 +140,7 @@ public static partial class HtmlReport
             if (data.GetText(image) is { } b64) { sb.Append("<img src=\"data:").Append(image).Append(";base64,").Append(b64.Replace("\n", "")).Append("\" alt=\"\">"); return; }
         }
         if (data.GetText("image/svg+xml") is { } svg) { sb.Append(svg); return; }
-        if (data.GetText("text/markdown") is { } md) { sb.Append(MarkdownRenderer.ToHtml(md)); return; }
+        if (data.GetText("text/markdown") is { } md) { sb.Append(ReportMarkdown.ToHtml(md)); return; }
         sb.Append("<pre>").Append(Esc(StripAnsi(data.GetText("text/plain") ?? ""))).Append("</pre>");
     }
 

@@ -91,6 +91,56 @@ public class HtmlReportTests
         finally { Directory.Delete(dir, true); }
     }
 
+    [Fact]
+    public void Markdown_goes_through_Markdig_with_math_tables_and_raw_html_as_text()
+    {
+        Assert.Equal("<p>math <span class=\"math\">\\(a_i * b_i\\)</span> stays</p>\n", ReportMarkdown.ToHtml("math $a_i * b_i$ stays"));
+        Assert.Equal("<div class=\"math\">\n\\[\nE = mc^2\n\\]</div>\n", ReportMarkdown.ToHtml("$$\nE = mc^2\n$$"));
+        Assert.Equal("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n", ReportMarkdown.ToHtml("<script>alert(1)</script>"));
+        Assert.Contains("<table>", ReportMarkdown.ToHtml("| model | acc |\n|:--|--:|\n| CNN | **99** % |\n"));
+        Assert.Equal("<p>snake_case_name stays</p>\n", ReportMarkdown.ToHtml("snake_case_name stays"));
+    }
+
+    [Fact]
+    public void Math_is_drawn_by_inlined_katex_or_explained_by_a_banner()
+    {
+        var nb = new NotebookBuilder().Markdown("Loss $y = x^2$.").Build();
+        string with = HtmlReport.Render(nb, "r", null, new Katex("window.katex={render:function(){}};", ".katex{}"));
+        Assert.Contains("window.katex=", with);
+        Assert.Contains("katex.render(tex, el", with);
+        Assert.DoesNotContain("class=\"banner\"", with);
+
+        string without = HtmlReport.Render(nb, "r", null);
+        Assert.Contains("Math needs KaTeX", without);
+        Assert.Contains("<span class=\"math\">\\(y = x^2\\)</span>", without);
+    }
+
+    [Fact]
+    public void Figure_captions_are_kept_with_or_without_plotly()
+    {
+        var nb = new NotebookBuilder().CodeWithId("fig", "c").Build();
+        var fig = new MimeBundle();
+        fig.Set(RichFormatter.PlotlyMime, """{"data":[],"layout":{"meta":{"researchkit":{"name":"fig-1","caption":"A <caption>."}}}}""");
+        fig.Set("text/plain", "Figure");
+        nb.Cells[0].Outputs.Add(new ExecuteResultOutput(fig, new JsonObject(), 1));
+        foreach (var plotly in new[] { "window.Plotly={};", null })
+            Assert.Contains("<p class=\"caption\"><b>fig-1</b>: A &lt;caption&gt;.</p>", HtmlReport.Render(nb, "r", plotly));
+    }
+
+    [Fact]
+    public void Katex_fonts_are_inlined_as_woff2_data_uris()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "rk-katex-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "fonts"));
+            File.WriteAllBytes(Path.Combine(dir, "fonts", "KaTeX_Main-Regular.woff2"), [1, 2, 3]);
+            string css = "@font-face{font-family:KaTeX_Main;src:url(fonts/KaTeX_Main-Regular.woff2) format(\"woff2\"),url(fonts/KaTeX_Main-Regular.woff) format(\"woff\"),url(fonts/KaTeX_Main-Regular.ttf) format(\"truetype\")}";
+            Assert.Equal("@font-face{font-family:KaTeX_Main;src:url(data:font/woff2;base64,AQID) format(\"woff2\")}", Katex.InlineFonts(css, dir));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     private static int Count(string s, string what)
     {
         int n = 0;
