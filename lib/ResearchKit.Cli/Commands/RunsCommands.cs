@@ -4,13 +4,13 @@ using ResearchKit.Runs;
 
 namespace ResearchKit.Cli.Commands;
 
-/// <summary><c>rk runs list|show|export</c>.</summary>
+/// <summary><c>rk runs list|show|export|delete</c>.</summary>
 internal static class RunsCommands
 {
     public static Command Create()
     {
         var runsDir = new Option<string>("--runs-dir") { Description = "Run store directory (default: RESEARCHKIT_RUNS or ./runs)", DefaultValueFactory = _ => CliPaths.DefaultRunsDir };
-        var runs = new Command("runs", "Inspect and export recorded runs");
+        var runs = new Command("runs", "Inspect, export and delete recorded runs");
 
         var list = new Command("list", "All runs, newest first; runs recorded by another code version are marked stale") { runsDir };
         list.SetAction(pr =>
@@ -60,9 +60,26 @@ internal static class RunsCommands
             return 0;
         });
 
+        // No confirmation prompt and no --yes: the explicit id is the confirmation, the command must work in scripts,
+        // and the one destructive mistake that matters (deleting a run a live process is training) is refused.
+        var id3 = new Argument<long>("run") { Description = "Run id (see `rk runs list`)" };
+        var delete = new Command("delete", "Delete a run: its record, metrics and checkpoint files (no prompt); a run that a live process is training is refused") { id3, runsDir };
+        delete.SetAction(pr =>
+        {
+            using var store = SqliteRunStore.Open(pr.GetValue(runsDir)!);
+            long runId = pr.GetValue(id3);
+            var r = store.Get(runId);
+            if (r is null) { Console.Error.WriteLine($"rk runs delete: no run {runId} in {store.RunsDirectory}; see `rk runs list`."); return 1; }
+            int points = store.Metrics(runId).Count, checkpoints = store.CheckpointSteps(runId).Count;
+            store.Delete(runId); // RunLeasedException (with the owner and how to proceed) while a live process trains it
+            Console.WriteLine($"deleted run {runId} ({r.Status}, {points} metric points, {checkpoints} checkpoints) and its files from {store.RunsDirectory}");
+            return 0;
+        });
+
         runs.Subcommands.Add(list);
         runs.Subcommands.Add(show);
         runs.Subcommands.Add(export);
+        runs.Subcommands.Add(delete);
         return runs;
     }
 

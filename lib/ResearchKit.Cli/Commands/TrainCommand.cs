@@ -21,10 +21,15 @@ internal static class TrainCommand
         {
             Description = "Show the stored result of a run recorded by another code version (stale) instead of training again",
         };
+        var restart = new Option<bool>("--restart")
+        {
+            Description = "Discard the stored run of exactly this config (its metrics and checkpoints) and train from step 0; " +
+                          "refused while a live process trains it",
+        };
         var train = new Command("train", "Train a recipe, or show its stored result if an identical run completed; an interrupted run resumes; " +
                                          "a result of another code version is stale and trains again unless --reuse-stale")
         {
-            recipe, preset, seed, runsDir, ckpt, reuseStale,
+            recipe, preset, seed, runsDir, ckpt, reuseStale, restart,
         };
         train.SetAction(pr =>
         {
@@ -32,9 +37,20 @@ internal static class TrainCommand
             {
                 var r = Recipes.Get(pr.GetValue(recipe)!);
                 var p = Presets.Parse(pr.GetValue(preset)!);
+                var options = new RecipeOptions { Seed = pr.GetValue(seed), CheckpointEvery = pr.GetValue(ckpt), ReuseStale = pr.GetValue(reuseStale) };
+                if (pr.GetValue(restart) && options.ReuseStale)
+                    throw new ArgumentException("--restart trains from step 0 and --reuse-stale shows a stored result instead of training; pass only one of them.");
                 var sw = Stopwatch.StartNew();
                 using var store = SqliteRunStore.Open(pr.GetValue(runsDir)!);
-                var result = r.Run(store, p, new RecipeOptions { Seed = pr.GetValue(seed), CheckpointEvery = pr.GetValue(ckpt), ReuseStale = pr.GetValue(reuseStale) });
+                if (pr.GetValue(restart))
+                {
+                    // The recipe hashes the same config, so this deletes exactly the run it would otherwise resume or return.
+                    var deleted = store.DeleteConfig(RunConfig.From(r.Config(p, options)).Hash); // RunLeasedException while a live process trains it
+                    Console.WriteLine(deleted.Count == 0
+                        ? "--restart: no stored run of this config; training from step 0"
+                        : $"--restart: deleted run {string.Join(", ", deleted)} of this config (metrics and checkpoints); training from step 0");
+                }
+                var result = r.Run(store, p, options);
                 string how = result.StaleCodeVersion is { } old
                     ? $"STALE stored result reused (--reuse-stale): computed by code version {old}, this code is {result.CodeVersion}"
                     : result.FromCache ? "stored result (identical config already completed)" : result.Resumed ? "resumed and completed" : "completed";

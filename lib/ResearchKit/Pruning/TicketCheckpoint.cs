@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ResearchKit.Runs;
 using ResearchKit.Tensors;
-using ResearchKit.Tensors.Serialization;
 
 namespace ResearchKit.Pruning;
 
@@ -73,15 +73,33 @@ internal static class TicketCheckpoint
             ["generators"] = JsonSerializer.Serialize(gens, Json),
         };
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        SafeTensors.Save(path, tensors, meta);
+        CheckpointFile.Write(path, tensors, meta);
     }
 
-    /// <summary>Reads a round file, or null when it does not exist.</summary>
+    /// <summary>
+    /// Reads a round file, or null when it does not exist or is corrupt (checksum mismatch, truncated, garbage header):
+    /// a corrupt file is moved aside to <c>*.corrupt</c> with a warning, so the search falls back to the previous round
+    /// and retrains this one (deterministically, so with the same result). A file without a checksum (older
+    /// ResearchKit) is read with a note.
+    /// </summary>
     /// <exception cref="InvalidDataException">The file is not a ticket-round file or its metadata is damaged.</exception>
-    internal static Saved? TryRead(string path)
+    internal static Saved? TryRead(string path, Action<string>? warning = null)
     {
+        warning ??= static m => Console.Error.WriteLine($"warning: {m}");
         if (!File.Exists(path)) return null;
-        var (tensors, meta) = SafeTensors.LoadWithMetadata(path);
+        CheckpointFileContents file;
+        try { file = CheckpointFile.Read(path); }
+        catch (CheckpointCorruptException e)
+        {
+            string? aside = CheckpointFile.MoveAside(path);
+            warning($"TicketSearch: round checkpoint '{path}' is corrupt ({e.Reason}); " +
+                    (aside is null ? "it could not be moved aside (delete it)" : $"kept aside as '{System.IO.Path.GetFileName(aside)}'") +
+                    "; falling back to the previous round and retraining this one.");
+            if (aside is null) throw;
+            return null;
+        }
+        if (!file.Verified) warning($"TicketSearch: note: round checkpoint '{path}' has no checksum (written by an older ResearchKit); loaded unverified.");
+        var (tensors, meta) = (file.Tensors, file.Metadata);
         try
         {
             if (!meta.TryGetValue("format", out var format) || format != "researchkit.ticket-round/1")

@@ -98,9 +98,10 @@ public interface IRunStore : IDisposable
     void SaveCheckpoint(long runId, Checkpoint checkpoint);
 
     /// <summary>
-    /// The latest readable checkpoint of a run, or null. An unreadable newest file (truncated, corrupt) is skipped with a
-    /// warning in favour of the previous one. Metric points logged after it are discarded by the caller's resume
-    /// (<see cref="TruncateMetrics"/>).
+    /// The latest intact checkpoint of a run, or null. A corrupt newest file (checksum mismatch, truncated, unreadable
+    /// header) is skipped with a warning naming it, its step and the step resumed from, and is no longer offered (the
+    /// store forgets it), in favour of the previous one; null when none is intact (the run restarts from step 0).
+    /// Metric points logged after it are discarded by the caller's resume (<see cref="TruncateMetrics"/>).
     /// </summary>
     Checkpoint? LatestCheckpoint(long runId);
 

@@ -246,7 +246,11 @@ public sealed class SqliteRunStore : IRunStore
     /// heartbeat is younger than <see cref="LeaseTimeout"/> and, when it ran on this machine, the process still exists.
     /// A run without a lease (written before leases existed) is free.
     /// </summary>
-    private void ThrowIfLeasedByOther(SqliteTransaction tx, long runId, DateTime now)
+    /// <param name="tx">The caller's write transaction.</param>
+    /// <param name="runId">The run.</param>
+    /// <param name="now">Current time.</param>
+    /// <param name="takingOver">True when the caller resumes the run (a takeover of a dead owner's lease is then reported).</param>
+    private void ThrowIfLeasedByOther(SqliteTransaction tx, long runId, DateTime now, bool takingOver = true)
     {
         using var cmd = Command(tx, "SELECT owner, heartbeat_utc FROM runs WHERE id = $r;");
         cmd.Parameters.AddWithValue("$r", runId);
@@ -258,7 +262,7 @@ public sealed class SqliteRunStore : IRunStore
         var owner = RunOwner.Parse(ownerText);
         bool alive = owner is not null && now - heartbeat < _leaseTimeout && !owner.IsGoneFromThisHost();
         if (alive) throw new RunLeasedException(runId, owner, heartbeat, _leaseTimeout);
-        if (owner is not null)
+        if (owner is not null && takingOver)
             Warning($"run {runId}: taking over the lease of process {owner.ProcessId} on {owner.Host} (last heartbeat {heartbeat:u}; the process is gone or silent); resuming from the last checkpoint.");
     }
 
@@ -333,7 +337,8 @@ public sealed class SqliteRunStore : IRunStore
 
     /// <summary>
     /// Writes <c>&lt;runsDir&gt;/&lt;runId&gt;/ckpt-&lt;step&gt;.safetensors</c> atomically (temp file + rename), with the
-    /// metadata plus <see cref="StepMetadataKey"/>/<see cref="RunIdMetadataKey"/> in <c>__metadata__</c>, then records it.
+    /// metadata plus <see cref="StepMetadataKey"/>/<see cref="RunIdMetadataKey"/> and a SHA-256 checksum of the contents
+    /// (<see cref="SafeTensorsChecksum.MetadataKey"/>) in <c>__metadata__</c>, then records it.
     /// In the same transaction it forgets checkpoints with a later step (an abandoned continuation, e.g. after falling
     /// back from a corrupt file) and all but the newest <see cref="KeepCheckpoints"/>; their files are deleted after commit.
     /// </summary>
@@ -348,7 +353,7 @@ public sealed class SqliteRunStore : IRunStore
         var metadata = new Dictionary<string, string>(checkpoint.Metadata.Count + 2, StringComparer.Ordinal);
         foreach (var (k, v) in checkpoint.Metadata)
         {
-            if (k is StepMetadataKey or RunIdMetadataKey)
+            if (k is StepMetadataKey or RunIdMetadataKey or SafeTensorsChecksum.MetadataKey)
                 throw new ArgumentException($"SqliteRunStore.SaveCheckpoint: metadata key '{k}' is reserved by the run store; rename it.", nameof(checkpoint));
             metadata[k] = v;
         }
@@ -364,7 +369,7 @@ public sealed class SqliteRunStore : IRunStore
             using (var check = _connection.BeginTransaction(deferred: true)) EnsureLease(check, runId, nameof(SaveCheckpoint));
             Directory.CreateDirectory(RunDirectory(runId));
             // The file is complete on disk before the row that makes it visible is committed.
-            SafeTensors.Save(Path.Combine(RunsDirectory, relative), checkpoint.Tensors, metadata);
+            CheckpointFile.Write(Path.Combine(RunsDirectory, relative), checkpoint.Tensors, metadata);
 
             using var tx = _connection.BeginTransaction(deferred: false);
             EnsureLease(tx, runId, nameof(SaveCheckpoint));
@@ -407,10 +412,17 @@ public sealed class SqliteRunStore : IRunStore
     }
 
     /// <summary>
-    /// Loads the newest recorded checkpoint whose file is readable. An unreadable newest file (truncated, corrupt,
-    /// missing) is skipped with a <see cref="Warning"/> and the previous checkpoint is used; null when none is readable.
-    /// The reserved step/run-id metadata keys are removed from the returned metadata.
+    /// Loads the newest recorded checkpoint that is intact. Every file is verified against the SHA-256 checksum written
+    /// with it (<see cref="CheckpointFile"/>). A corrupt one (checksum mismatch, truncated, garbage header, another
+    /// step's file) is moved aside to <c>*.corrupt</c> and forgotten by the store, so no later retry resumes from it,
+    /// and the previous checkpoint is tried; a missing file is forgotten the same way. A <see cref="Warning"/> names the
+    /// bad file, the step it held and the step resumed from. Null when no intact checkpoint remains: the run restarts
+    /// from step 0 (with a warning), which, training being deterministic, reproduces what the lost checkpoints held.
+    /// A file written without a checksum (older ResearchKit) is loaded with a one-line note.
+    /// The reserved step/run-id/checksum metadata keys are removed from the returned metadata.
     /// </summary>
+    /// <remarks>A file that exists but cannot be read for another reason (permissions, a transient I/O error) is
+    /// skipped with a warning but kept and still recorded: it is not known to be corrupt.</remarks>
     public Checkpoint? LatestCheckpoint(long runId)
     {
         var rows = new List<(long Step, string Path)>();
@@ -422,26 +434,61 @@ public sealed class SqliteRunStore : IRunStore
             using var reader = cmd.ExecuteReader();
             while (reader.Read()) rows.Add((reader.GetInt64(0), reader.GetString(1)));
         }
+        var bad = new List<string>(); // "checkpoint '<file>' (step N) is ...", completed with the step resumed from
         foreach (var (step, relative) in rows)
         {
             string path = Path.Combine(RunsDirectory, relative);
             try
             {
-                var (tensors, meta) = SafeTensors.LoadWithMetadata(path);
-                if (!meta.TryGetValue(StepMetadataKey, out string? s) || s != step.ToString(CultureInfo.InvariantCulture))
-                    throw new InvalidDataException($"its {StepMetadataKey} metadata is '{s ?? "missing"}', expected {step}");
-                var userMeta = new Dictionary<string, string>(meta.Count, StringComparer.Ordinal);
-                foreach (var (k, v) in meta)
+                var file = CheckpointFile.Read(path);
+                if (!file.Metadata.TryGetValue(StepMetadataKey, out string? s) || s != step.ToString(CultureInfo.InvariantCulture))
+                    throw new CheckpointCorruptException(path, $"its {StepMetadataKey} metadata is '{s ?? "missing"}', expected {step} (a file of another step or run copied over it)");
+                var userMeta = new Dictionary<string, string>(file.Metadata.Count, StringComparer.Ordinal);
+                foreach (var (k, v) in file.Metadata)
                     if (k is not (StepMetadataKey or RunIdMetadataKey)) userMeta[k] = v;
-                return new Checkpoint(step, tensors, userMeta);
+                foreach (string b in bad) Warning($"run {runId}: {b}; falling back: resuming from step {step} ('{path}').");
+                if (!file.Verified)
+                    Warning($"run {runId}: note: checkpoint '{path}' (step {step}) has no checksum (written by an older ResearchKit); loaded unverified, later checkpoints carry one.");
+                return new Checkpoint(step, file.Tensors, userMeta);
             }
-            catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or FormatException or NotSupportedException or ArgumentException)
+            catch (CheckpointCorruptException ex)
             {
-                Warning($"run {runId}: checkpoint at step {step} ('{path}') is unreadable ({ex.Message}); falling back to the previous checkpoint.");
+                string? aside = CheckpointFile.MoveAside(path);
+                Forget(runId, step, relative);
+                bad.Add($"checkpoint '{path}' (step {step}) is corrupt ({ex.Reason}); " +
+                        (aside is null ? "it could not be moved aside" : $"kept aside as '{Path.GetFileName(aside)}'") + " and no longer used");
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                Forget(runId, step, relative);
+                bad.Add($"checkpoint '{path}' (step {step}) is missing; no longer used");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                bad.Add($"checkpoint '{path}' (step {step}) is unreadable now ({ex.Message}); skipped but kept");
             }
         }
-        if (rows.Count > 0) Warning($"run {runId}: no readable checkpoint among {rows.Count}; the run restarts from the beginning.");
+        foreach (string b in bad) Warning($"run {runId}: {b}; falling back: no intact checkpoint is left, restarting from step 0.");
+        if (bad.Count > 0)
+            Warning($"run {runId}: no readable checkpoint among {rows.Count}; the run restarts from the beginning (training is deterministic, " +
+                    "so it reproduces the lost steps; the bad files are kept aside as *.corrupt for inspection).");
         return null;
+    }
+
+    /// <summary>Removes a checkpoint row (only if it still names that file), so the store stops offering it.</summary>
+    private void Forget(long runId, long step, string relative)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            using var tx = _connection.BeginTransaction(deferred: false);
+            using var del = Command(tx, "DELETE FROM checkpoints WHERE run_id = $r AND step = $s AND path = $p;");
+            del.Parameters.AddWithValue("$r", runId);
+            del.Parameters.AddWithValue("$s", step);
+            del.Parameters.AddWithValue("$p", relative);
+            del.ExecuteNonQuery();
+            tx.Commit();
+        }
     }
 
     /// <summary>Steps of the recorded checkpoints of a run, newest first.</summary>
@@ -567,28 +614,64 @@ public sealed class SqliteRunStore : IRunStore
         }
     }
 
-    /// <summary>Deletes a run (its rows and its directory under the runs directory) so that its config trains again.</summary>
+    /// <summary>
+    /// Deletes a run: its rows (run, metrics, final metrics, checkpoints, artifacts records) and its directory under
+    /// the runs directory (checkpoint files, including ones kept aside as <c>*.corrupt</c>), so that its config trains again.
+    /// </summary>
     /// <returns>Whether the run existed.</returns>
-    public bool Delete(long runId)
+    /// <exception cref="RunLeasedException">The run is Running and leased by another live process; nothing was deleted.</exception>
+    public bool Delete(long runId) => DeleteWhere("WHERE id = $p", runId).Count > 0;
+
+    /// <summary>
+    /// Deletes every run recorded for a config hash (see <see cref="Delete"/>), so that the config trains from step 0:
+    /// what <c>rk train --restart</c> does. Runs of the same config under another code version have another hash and stay.
+    /// </summary>
+    /// <returns>Ids of the deleted runs (empty when none was recorded).</returns>
+    /// <exception cref="RunLeasedException">One of the runs is leased by another live process; nothing was deleted.</exception>
+    public IReadOnlyList<long> DeleteConfig(string configHash)
     {
-        int n;
+        ArgumentException.ThrowIfNullOrEmpty(configHash);
+        return DeleteWhere("WHERE config_hash = $p", configHash);
+    }
+
+    private List<long> DeleteWhere(string where, object parameter)
+    {
+        var ids = new List<long>();
         lock (_lock)
         {
             ThrowIfDisposed();
             using var tx = _connection.BeginTransaction(deferred: false);
-            using var cmd = Command(tx, "DELETE FROM runs WHERE id = $r;"); // cascades to metrics, checkpoints, artifacts
-            cmd.Parameters.AddWithValue("$r", runId);
-            n = cmd.ExecuteNonQuery();
+            var running = new List<long>();
+            using (var sel = Command(tx, $"SELECT id, status FROM runs {where};"))
+            {
+                sel.Parameters.AddWithValue("$p", parameter);
+                using var reader = sel.ExecuteReader();
+                while (reader.Read())
+                {
+                    ids.Add(reader.GetInt64(0));
+                    if (reader.GetString(1) == nameof(RunStatus.Running)) running.Add(reader.GetInt64(0));
+                }
+            }
+            // Checked in the deleting transaction, so a process cannot take the run between the check and the delete.
+            var now = DateTime.UtcNow;
+            foreach (long id in running) ThrowIfLeasedByOther(tx, id, now, takingOver: false);
+            foreach (long id in ids)
+            {
+                using var cmd = Command(tx, "DELETE FROM runs WHERE id = $r;"); // cascades to metrics, checkpoints, artifacts
+                cmd.Parameters.AddWithValue("$r", id);
+                cmd.ExecuteNonQuery();
+                _leases.Remove(id);
+            }
             tx.Commit();
-            _leases.Remove(runId);
         }
-        string dir = RunDirectory(runId);
-        if (Directory.Exists(dir))
+        foreach (long id in ids)
         {
+            string dir = RunDirectory(id);
+            if (!Directory.Exists(dir)) continue;
             try { Directory.Delete(dir, recursive: true); }
-            catch (IOException ex) { Warning($"run {runId}: could not delete '{dir}' ({ex.Message})."); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { Warning($"run {id}: could not delete '{dir}' ({ex.Message}); delete it by hand."); }
         }
-        return n > 0;
+        return ids;
     }
 
     /// <summary>Closes the connection (the database file can then be moved or deleted).</summary>

@@ -40,23 +40,62 @@ public sealed class KillResumeTests : IDisposable
         return (p.ExitCode, output + stderr.Result);
     }
 
+    private static readonly string[] TrainArgs = ["train", "mnist-cnn", "--preset", "smoke", "--seed", "7", "--checkpoint-every", "10"];
+
+    // The uninterrupted reference run, trained once for all tests of the class: final metrics and the whole series.
+    private static readonly Lazy<(IReadOnlyDictionary<string, double> Final, IReadOnlyList<MetricPoint> Series)> Clean = new(() =>
+    {
+        string dir = Directory.CreateTempSubdirectory("rk-clean-").FullName;
+        try
+        {
+            var (code, output) = RunToEnd(Rk(dir, TrainArgs));
+            Assert.True(code == 0, output);
+            Assert.Contains(": completed", output);
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            using var store = SqliteRunStore.Open(dir);
+            var run = Assert.Single(store.List());
+            Assert.Equal(RunStatus.Completed, run.Status);
+            return (run.FinalMetrics, store.Metrics(run.Id));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    });
+
+    /// <summary>Starts `rk train`, waits until a checkpoint of at least <paramref name="step"/> is on disk, then kills the process tree (no clean shutdown).</summary>
+    private static void StartAndKill(string runsDir, int step)
+    {
+        using var p = Process.Start(Rk(runsDir, TrainArgs))!;
+        _ = p.StandardError.ReadToEndAsync();
+        _ = p.StandardOutput.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (!p.HasExited && DateTime.UtcNow < deadline && !HasCheckpointAtLeast(runsDir, step)) Thread.Sleep(20);
+        Assert.False(p.HasExited, "the run finished before it could be killed; raise the smoke preset's step count");
+        p.Kill(entireProcessTree: true);
+        p.WaitForExit();
+    }
+
+    /// <summary>The resumed run's store must hold exactly the uninterrupted run's final metrics and series.</summary>
+    private static void AssertMatchesCleanRun(string runsDir)
+    {
+        var (final, series) = Clean.Value;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using var a = SqliteRunStore.Open(runsDir);
+        var ra = Assert.Single(a.List());
+        Assert.Equal(RunStatus.Completed, ra.Status);
+        Assert.Equal(final, ra.FinalMetrics);                                    // identical, not merely close
+        Assert.Equal(series, a.Metrics(ra.Id));                                  // the whole logged series too
+    }
+
     [Fact]
     public void KilledRun_ResumesFromCheckpoint_AndMatchesUninterruptedRun()
     {
-        string[] args = ["train", "mnist-cnn", "--preset", "smoke", "--seed", "7", "--checkpoint-every", "10"];
-        string killedDir = Path.Combine(_dir, "killed"), cleanDir = Path.Combine(_dir, "clean");
+        string killedDir = Path.Combine(_dir, "killed");
 
         // 1. Start, wait until a checkpoint past step 20 is on disk, then kill the process tree (no clean shutdown).
-        using (var p = Process.Start(Rk(killedDir, args))!)
-        {
-            _ = p.StandardError.ReadToEndAsync();
-            _ = p.StandardOutput.ReadToEndAsync();
-            var deadline = DateTime.UtcNow.AddSeconds(120);
-            while (!p.HasExited && DateTime.UtcNow < deadline && !HasCheckpointAtLeast(killedDir, 20)) Thread.Sleep(20);
-            Assert.False(p.HasExited, "the run finished before it could be killed; raise the smoke preset's step count");
-            p.Kill(entireProcessTree: true);
-            p.WaitForExit();
-        }
+        StartAndKill(killedDir, 20);
         using (var store = SqliteRunStore.Open(killedDir))
         {
             var run = Assert.Single(store.List());
@@ -65,24 +104,41 @@ public sealed class KillResumeTests : IDisposable
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
         // 2. Restart: resumes and completes.
-        var (code, resumedOut) = RunToEnd(Rk(killedDir, args));
+        var (code, resumedOut) = RunToEnd(Rk(killedDir, TrainArgs));
         Assert.True(code == 0, resumedOut);
         Assert.Contains("resumed and completed", resumedOut);
 
-        // 3. Uninterrupted reference run in another store.
-        var (code2, cleanOut) = RunToEnd(Rk(cleanDir, args));
-        Assert.True(code2 == 0, cleanOut);
-        Assert.Contains(": completed", cleanOut);
+        // 3. Same result as the uninterrupted reference run.
+        AssertMatchesCleanRun(killedDir);
+    }
 
+    [Fact]
+    public void KilledRun_WithRandomBytesFlippedInItsNewestCheckpoint_ResumesFromThePreviousOne_AndMatchesUninterruptedRun()
+    {
+        string killedDir = Path.Combine(_dir, "corrupt");
+        // Past step 30 on disk means steps 20 and 10 (or 30 and 20) are recorded: two checkpoints to choose from.
+        StartAndKill(killedDir, 30);
+        string bad;
+        long badStep, previous;
+        using (var store = SqliteRunStore.Open(killedDir))
+        {
+            var run = Assert.Single(store.List());
+            var steps = store.CheckpointSteps(run.Id);
+            Assert.True(steps.Count >= 2, $"expected two recorded checkpoints, got [{string.Join(", ", steps)}]");
+            (badStep, previous) = (steps[0], steps[1]);
+            bad = Path.Combine(store.RunDirectory(run.Id), $"ckpt-{badStep}.safetensors");
+        }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        using var a = SqliteRunStore.Open(killedDir);
-        using var b = SqliteRunStore.Open(cleanDir);
-        var ra = Assert.Single(a.List());
-        var rb = Assert.Single(b.List());
-        Assert.Equal(RunStatus.Completed, ra.Status);
-        Assert.Equal(rb.ConfigHash, ra.ConfigHash);
-        Assert.Equal(rb.FinalMetrics, ra.FinalMetrics);                       // identical, not merely close
-        Assert.Equal(b.Metrics(rb.Id), a.Metrics(ra.Id));                       // the whole logged series too
+        Runs.CheckpointTests.FlipDataBytes(bad, seed: 11, count: 8); // silent corruption: the file still parses
+
+        var (code, output) = RunToEnd(Rk(killedDir, TrainArgs));
+        Assert.True(code == 0, output);
+        Assert.Contains($"'{bad}' (step {badStep}) is corrupt", output);
+        Assert.Contains("checksum", output);
+        Assert.Contains($"resuming from step {previous}", output);
+        Assert.Contains("resumed and completed", output);
+        Assert.True(File.Exists(bad + ".corrupt"), "the corrupt file is kept aside for inspection");
+        AssertMatchesCleanRun(killedDir);
     }
 
     private static bool HasCheckpointAtLeast(string runsDir, int step)

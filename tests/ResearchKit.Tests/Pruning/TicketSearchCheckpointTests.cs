@@ -143,14 +143,26 @@ public sealed class TicketSearchCheckpointTests : IDisposable
         Assert.Contains("t_save = 2", Assert.Throws<InvalidOperationException>(() => otherSave.Search.Run()).Message);
     }
 
-    [Fact]
-    public void ADamagedRoundFile_NamesTheFileAndTheFix()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ACorruptRoundFile_IsKeptAside_AndTheSearchFallsBackToThePreviousRound(bool truncate)
     {
+        var reference = new Harness(TicketConfiguration.WinningTicket, dir: null).Search.Run();
         new Harness(TicketConfiguration.WinningTicket, _dir).Search.Run();
         var path = Path.Combine(_dir, nameof(TicketConfiguration.WinningTicket), "round-02.safetensors");
-        var bytes = File.ReadAllBytes(path);
-        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]); // truncated, as by a full disk
-        var e = Assert.ThrowsAny<Exception>(() => new Harness(TicketConfiguration.WinningTicket, _dir).Search.Run());
-        Assert.Contains("round-02.safetensors", e.Message);
+        if (truncate)
+        {
+            var bytes = File.ReadAllBytes(path);
+            File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]); // truncated, as by a full disk
+        }
+        else Runs.CheckpointTests.FlipDataBytes(path, seed: 3); // silent bit rot: only the checksum sees it
+
+        var resumed = new Harness(TicketConfiguration.WinningTicket, _dir);
+        var result = resumed.Search.Run();
+        Assert.Equal([2, 3], resumed.Trained); // rounds 0 and 1 read back, round 2 on retrained
+        AssertSameResult(reference, result);
+        Assert.True(File.Exists(path + ".corrupt"));
+        Assert.True(File.Exists(path)); // rewritten, intact
     }
 }
