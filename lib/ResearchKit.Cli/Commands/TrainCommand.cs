@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using ResearchKit.Data;
 using ResearchKit.Experiments;
 using ResearchKit.Runs;
 
@@ -28,26 +27,18 @@ internal static class TrainCommand
         };
         train.SetAction(pr =>
         {
-            try
-            {
-                var r = Recipes.Get(pr.GetValue(recipe)!);
-                var p = Presets.Parse(pr.GetValue(preset)!);
-                var sw = Stopwatch.StartNew();
-                using var store = SqliteRunStore.Open(pr.GetValue(runsDir)!);
-                var result = r.Run(store, p, new RecipeOptions { Seed = pr.GetValue(seed), CheckpointEvery = pr.GetValue(ckpt), ReuseStale = pr.GetValue(reuseStale) });
-                string how = result.StaleCodeVersion is { } old
-                    ? $"STALE stored result reused (--reuse-stale): computed by code version {old}, this code is {result.CodeVersion}"
-                    : result.FromCache ? "stored result (identical config already completed)" : result.Resumed ? "resumed and completed" : "completed";
-                Console.WriteLine($"{r.Name} [{p.Name()}] run {result.RunId}: {how} in {sw.Elapsed.TotalSeconds:F1} s");
-                foreach (var (k, v) in result.FinalMetrics.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                    Console.WriteLine($"  {k} = {v.ToString("G6", CultureInfo.InvariantCulture)}");
-                return 0;
-            }
-            catch (Exception e) when (e is ArgumentException or DataNotFoundException or DataIntegrityException)
-            {
-                Console.Error.WriteLine($"rk train: {e.Message}");
-                return 1;
-            }
+            var r = Recipes.Get(pr.GetValue(recipe)!);
+            var p = Presets.Parse(pr.GetValue(preset)!);
+            var sw = Stopwatch.StartNew();
+            using var store = SqliteRunStore.Open(pr.GetValue(runsDir)!);
+            var result = r.Run(store, p, new RecipeOptions { Seed = pr.GetValue(seed), CheckpointEvery = pr.GetValue(ckpt), ReuseStale = pr.GetValue(reuseStale) });
+            string how = result.StaleCodeVersion is { } old
+                ? $"STALE stored result reused (--reuse-stale): computed by code version {old}, this code is {result.CodeVersion}"
+                : result.FromCache ? "stored result (identical config already completed)" : result.Resumed ? "resumed and completed" : "completed";
+            Console.WriteLine($"{r.Name} [{p.Name()}] run {result.RunId}: {how} in {sw.Elapsed.TotalSeconds:F1} s");
+            foreach (var (k, v) in result.FinalMetrics.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                Console.WriteLine($"  {k} = {v.ToString("G6", CultureInfo.InvariantCulture)}");
+            return 0;
         });
         return train;
     }
