@@ -44,7 +44,9 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # (else the restore would keep running the old build): re-run this script after changing the CLI or the kit.
 rk_version=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tools"]["researchkit.cli"]["version"])' "$repo/.config/dotnet-tools.json")
 echo "setup: packing rk $rk_version into .tools/nupkg (builds lib/ResearchKit.Cli)"
-(cd "$repo" && dotnet pack lib/ResearchKit.Cli --nologo -v quiet -p:Version="$rk_version" -o .tools/nupkg >/dev/null)
+# -c Debug (pack defaults to Release): the notebooks #r the kit from lib/ResearchKit/bin/Debug, which this build fills,
+# so `dotnet rk nb run` works right after setup (the kit's libraries are optimized in Debug too).
+(cd "$repo" && dotnet pack lib/ResearchKit.Cli -c Debug --nologo -v quiet -p:Version="$rk_version" -o .tools/nupkg >/dev/null)
 rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/researchkit.cli/$rk_version"
 (cd "$repo" && dotnet tool restore --add-source .tools/nupkg >/dev/null)
 echo "setup: rk $(cd "$repo" && dotnet rk --version | cut -d+ -f1) OK (local tool: dotnet rk)"
