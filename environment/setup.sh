@@ -38,7 +38,18 @@ if ! /usr/bin/python3 -c "import nbclient, nbconvert, jupyter_client" >/dev/null
   fi
 fi
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-(cd "$repo" && dotnet tool restore >/dev/null)
+# rk as a .NET tool: pack lib/ResearchKit.Cli into the repository's local feed (.tools/nupkg, git-ignored); the tool
+# manifest pins researchkit.cli next to dotnet-interactive, so the restore below installs both and `dotnet rk ...` works
+# anywhere in the repository. The version stays fixed, so NuGet's cached copy of an earlier setup is dropped first
+# (else the restore would keep running the old build): re-run this script after changing the CLI or the kit.
+rk_version=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tools"]["researchkit.cli"]["version"])' "$repo/.config/dotnet-tools.json")
+echo "setup: packing rk $rk_version into .tools/nupkg (builds lib/ResearchKit.Cli)"
+# -c Debug (pack defaults to Release): the notebooks #r the kit from lib/ResearchKit/bin/Debug, which this build fills,
+# so `dotnet rk nb run` works right after setup (the kit's libraries are optimized in Debug too).
+(cd "$repo" && dotnet pack lib/ResearchKit.Cli -c Debug --nologo -v quiet -p:Version="$rk_version" -o .tools/nupkg >/dev/null)
+rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/researchkit.cli/$rk_version"
+(cd "$repo" && dotnet tool restore --add-source .tools/nupkg >/dev/null)
+echo "setup: rk $(cd "$repo" && dotnet rk --version | cut -d+ -f1) OK (local tool: dotnet rk)"
 echo "setup: dotnet-interactive $(cd "$repo" && dotnet tool run dotnet-interactive --version | cut -d+ -f1) OK (local tool)"
 if command -v jupyter-kernelspec >/dev/null 2>&1; then
   (cd "$repo" && dotnet tool run dotnet-interactive jupyter install >/dev/null)

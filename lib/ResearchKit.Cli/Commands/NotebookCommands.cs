@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ResearchKit.Cli.Errors;
 using ResearchKit.Notebooks.Format;
 using ResearchKit.Notebooks.Report;
 using ResearchKit.Notebooks.Runner;
@@ -79,6 +80,35 @@ public static class NotebookCommands
         return run;
     }
 
+    /// <summary>
+    /// Refuses an export that would write nothing, since a paper build that goes on would use stale or missing
+    /// figures: a notebook never executed (exported before <c>rk nb run --out</c>), or an executed one that shows no
+    /// figure or table of the kinds asked for (both exit code 6). Returns how many artifacts will be exported.
+    /// </summary>
+    private static int NothingToExportCheck(Notebook nb, FileInfo path, bool figures, bool tables)
+    {
+        string rel = Path.GetRelativePath(Environment.CurrentDirectory, path.FullName);
+        var code = nb.Cells.Where(c => c.Type == CellType.Code).ToList();
+        if (code.Count > 0 && code.All(c => c.ExecutionCount is null && c.Outputs.Count == 0))
+            throw new CliException(ExitCodes.NothingToExport,
+                $"{path.Name} was never executed: none of its {code.Count} code cells has an output, so it holds no figure or table. " +
+                $"Run it first with `dotnet rk nb run {rel} --out {Path.ChangeExtension(rel, ".executed.ipynb")}`, " +
+                "then export the executed copy.");
+        var artifacts = NotebookArtifacts.Find(nb);
+        int wanted = artifacts.Count(a => (a.Kind == "figure" && figures) || (a.Kind == "table" && tables));
+        if (wanted == 0)
+        {
+            string asked = figures && tables ? "figure or table" : figures ? "figure" : "table";
+            string has = artifacts.Count == 0 ? "none at all" : $"only {string.Join(", ", artifacts.Select(a => $"{a.Kind} '{a.Name}'"))}";
+            throw new CliException(ExitCodes.NothingToExport,
+                $"{path.Name} was executed but its outputs hold no {asked} ({has}), so nothing was written. " +
+                "Figures are Plotly.NET charts shown by a cell (name them with .WithFigureName(\"fig-id\")), tables are ResultsTable " +
+                "outputs; add them to the notebook and run it again with `dotnet rk nb run`" +
+                (artifacts.Count > 0 ? ", or ask for the kind it has (--figures / --tables)." : "."));
+        }
+        return wanted;
+    }
+
     private static Command CreateExport()
     {
         var notebook = new Argument<FileInfo>("notebook") { Description = "An executed .ipynb (from rk nb run --out)." };
@@ -97,14 +127,11 @@ public static class NotebookCommands
             }
             Notebook nb;
             try { nb = Notebook.Load(path.FullName); }
-            catch (Exception e) when (e is FormatException or FileNotFoundException)
-            {
-                Console.Error.WriteLine("rk nb export: " + e.Message);
-                return 2;
-            }
+            catch (FormatException e) { throw new CliException(ExitCodes.Usage, e.Message); }
+            var artifacts = NothingToExportCheck(nb, path, figuresDir is not null, tablesDir is not null);
             var files = await NotebookArtifacts.ExportAsync(nb, figuresDir?.FullName, tablesDir?.FullName, Console.Error);
-            if (files.Count == 0) Console.Error.WriteLine($"rk nb export: {path.Name} has no figure or table outputs (run it first with rk nb run --out).");
-            return 0;
+            Console.Error.WriteLine($"nb: {path.Name}: {artifacts} figures/tables exported, {files.Count} files written");
+            return ExitCodes.Ok;
         });
         return export;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using ResearchKit.Cli.Errors;
 using ResearchKit.Runs;
 
 namespace ResearchKit.Cli.Commands;
@@ -30,7 +31,7 @@ internal static class RunsCommands
         {
             using var store = SqliteRunStore.Open(pr.GetValue(runsDir)!);
             var r = store.Get(pr.GetValue(id));
-            if (r is null) { Console.Error.WriteLine($"rk runs: no run {pr.GetValue(id)} in {store.RunsDirectory}; see `rk runs list`."); return 1; }
+            if (r is null) throw new CliException(ExitCodes.RunStore, $"no run {pr.GetValue(id)} in {store.RunsDirectory}; see `dotnet rk runs list` (another store: --runs-dir).");
             Console.WriteLine($"run {r.Id}: {r.Status}, started {r.StartedUtc:u}{(r.EndedUtc is { } e ? $", ended {e:u}" : "")}");
             Console.WriteLine(r.IsStale
                 ? $"code version {r.CodeVersion ?? "(none recorded)"}: STALE, this code is {RunConfig.DefaultCodeVersion} (`rk train` trains it again unless --reuse-stale)"
@@ -48,14 +49,14 @@ internal static class RunsCommands
         export.SetAction(pr =>
         {
             using var store = SqliteRunStore.Open(pr.GetValue(runsDir)!);
-            if (store.Get(pr.GetValue(id2)) is null) { Console.Error.WriteLine($"rk runs: no run {pr.GetValue(id2)}."); return 1; }
+            if (store.Get(pr.GetValue(id2)) is null) throw new CliException(ExitCodes.RunStore, $"no run {pr.GetValue(id2)} in {store.RunsDirectory}; see `dotnet rk runs list` (another store: --runs-dir).");
             var path = pr.GetValue(output);
             using var w = path is null ? Console.Out : new StreamWriter(path);
             switch (pr.GetValue(format)!.ToLowerInvariant())
             {
                 case "csv": RunExport.ToCsv(store, pr.GetValue(id2), w); break;
                 case "json": RunExport.ToJson(store, pr.GetValue(id2), w); break;
-                default: Console.Error.WriteLine("rk runs export: --format must be csv or json."); return 1;
+                default: throw new CliException(ExitCodes.Usage, "--format must be csv or json.");
             }
             return 0;
         });

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using ResearchKit.Data;
 using ResearchKit.Experiments;
 using ResearchKit.Runs;
 
@@ -33,8 +32,6 @@ internal static class TrainCommand
         };
         train.SetAction(pr =>
         {
-            try
-            {
                 var r = Recipes.Get(pr.GetValue(recipe)!);
                 var p = Presets.Parse(pr.GetValue(preset)!);
                 var options = new RecipeOptions { Seed = pr.GetValue(seed), CheckpointEvery = pr.GetValue(ckpt), ReuseStale = pr.GetValue(reuseStale) };
@@ -58,12 +55,6 @@ internal static class TrainCommand
                 foreach (var (k, v) in result.FinalMetrics.OrderBy(kv => kv.Key, StringComparer.Ordinal))
                     Console.WriteLine($"  {k} = {v.ToString("G6", CultureInfo.InvariantCulture)}");
                 return 0;
-            }
-            catch (Exception e) when (e is ArgumentException or DataNotFoundException or DataIntegrityException)
-            {
-                Console.Error.WriteLine($"rk train: {e.Message}");
-                return 1;
-            }
         });
         return train;
     }

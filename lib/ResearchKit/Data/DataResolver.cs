@@ -343,7 +343,7 @@ public sealed class DataResolver
         sb.Append($"Set {DataDirVariable} to a folder holding it, set {MirrorVariable} to a mirror (like ../shared/data)");
         if (mentionDownload)
             sb.Append(Options.AllowDownload ? $", or check the network access to {urls}." : $", or allow downloading from {urls}.");
-        else sb.Append($", or fetch it with `rk data fetch {f.Dataset.Id}`.");
+        else sb.Append($", or fetch it with `dotnet rk data fetch {f.Dataset.Id}`.");
         if (Hint(f.Dataset.Id) is { } hint) sb.Append(' ').Append(hint);
         return new DataNotFoundException(sb.ToString(), f.Name);
     }

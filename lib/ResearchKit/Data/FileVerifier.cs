@@ -105,5 +105,5 @@ internal static class FileVerifier
     public static string Describe(ManifestFile file) => $"{file.Dataset.Name} file {file.Name}";
 
     /// <summary>How to get a good copy.</summary>
-    public static string Fix(ManifestFile file) => $"delete it and fetch again with `rk data fetch {file.Dataset.Id}`.";
+    public static string Fix(ManifestFile file) => $"delete it and fetch again with `dotnet rk data fetch {file.Dataset.Id}`.";
 }

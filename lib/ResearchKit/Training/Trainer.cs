@@ -193,7 +193,7 @@ public sealed class Trainer
         // Checked before the update, so a diverged batch does not write NaN into the weights.
         double lossValue = loss.Item();
         if (Options.FailOnNonFiniteLoss && !double.IsFinite(lossValue))
-            throw new InvalidOperationException($"Trainer: the loss became {lossValue} at step {State.Step + 1} (epoch {State.Epoch}, batch {State.BatchInEpoch}); lower the learning rate or clip gradients (TrainerOptions.ClipGradNorm), or set FailOnNonFiniteLoss = false.");
+            throw new TrainingDivergedException(lossValue, State.Step + 1, $"Trainer: the loss became {lossValue} at step {State.Step + 1} (epoch {State.Epoch}, batch {State.BatchInEpoch}); lower the learning rate or clip gradients (TrainerOptions.ClipGradNorm), or set FailOnNonFiniteLoss = false.");
         loss.Backward();
         foreach (var cb in Callbacks) cb.OnBeforeStep(this);
         double? gradNorm = null;

@@ -162,7 +162,7 @@ public class ResolverTests
         s.Options.DataDir = s.T.Sub("data");
         var e = Assert.Throws<DataIntegrityException>(() => s.Resolve());
         Assert.Equal($"sha256 of {path} is {Sha256(bad)}, expected {Sha256(Content)} (corrupt or partial download): " +
-                     "delete it and fetch again with `rk data fetch toy`.", e.Message);
+                     "delete it and fetch again with `dotnet rk data fetch toy`.", e.Message);
         Assert.Empty(s.Http.Requests); // a corrupt local copy is reported, not silently replaced
     }
 

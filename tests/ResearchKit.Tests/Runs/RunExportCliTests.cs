@@ -43,7 +43,7 @@ public class RunExportCliTests
         Assert.Equal("NaN", doc.RootElement.GetProperty("series").GetProperty("train/loss").GetProperty("values")[1].GetString());
 
         (code, _, err) = Rk("runs", "export", id.ToString(), "--format", "xml", "--runs-dir", dir.Path);
-        Assert.Equal(1, code);
+        Assert.Equal(ResearchKit.Cli.Errors.ExitCodes.Usage, code); // a bad argument (README "Exit codes")
         Assert.Contains("--format must be csv or json", err);
     }
 }

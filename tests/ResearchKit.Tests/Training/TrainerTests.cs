@@ -243,7 +243,7 @@ public class TrainerTests
         Assert.Contains("yielded only 2 batches for epoch 0, but batchesPerEpoch is 4", ex.Message);
 
         var nan = new Trainer(model, opt, (o, y) => F.CrossEntropy(o, y) * float.NaN, new TrainerOptions { MaxSteps = 3 });
-        Assert.Contains("loss became NaN at step 1", Assert.Throws<InvalidOperationException>(() => nan.Fit((e, s) => task.Epoch(e, s, 16), 4)).Message);
+        Assert.Contains("loss became NaN at step 1", Assert.Throws<TrainingDivergedException>(() => nan.Fit((e, s) => task.Epoch(e, s, 16), 4)).Message);
 
         var es = new Trainer(model, opt, Ce, new TrainerOptions
         {
