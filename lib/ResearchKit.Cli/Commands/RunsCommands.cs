@@ -63,18 +63,18 @@ internal static class RunsCommands
 
         // No confirmation prompt and no --yes: the explicit id is the confirmation, the command must work in scripts,
         // and the one destructive mistake that matters (deleting a run a live process is training) is refused.
-        var id3 = new Argument<long>("run") { Description = "Run id (see `rk runs list`)" };
+        var id3 = new Argument<long>("run") { Description = "Run id (see `dotnet rk runs list`)" };
         var delete = new Command("delete", "Delete a run: its record, metrics and checkpoint files (no prompt); a run that a live process is training is refused") { id3, runsDir };
         delete.SetAction(pr =>
         {
             using var store = SqliteRunStore.Open(pr.GetValue(runsDir)!);
             long runId = pr.GetValue(id3);
             var r = store.Get(runId);
-            if (r is null) { Console.Error.WriteLine($"rk runs delete: no run {runId} in {store.RunsDirectory}; see `rk runs list`."); return 1; }
+            if (r is null) throw new CliException(ExitCodes.RunStore, $"no run {runId} in {store.RunsDirectory}; see `dotnet rk runs list` (another store: --runs-dir).");
             int points = store.Metrics(runId).Count, checkpoints = store.CheckpointSteps(runId).Count;
             store.Delete(runId); // RunLeasedException (with the owner and how to proceed) while a live process trains it
             Console.WriteLine($"deleted run {runId} ({r.Status}, {points} metric points, {checkpoints} checkpoints) and its files from {store.RunsDirectory}");
-            return 0;
+            return ExitCodes.Ok;
         });
 
         runs.Subcommands.Add(list);

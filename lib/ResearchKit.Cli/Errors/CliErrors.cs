@@ -19,7 +19,7 @@ public static class CliErrors
         OperationCanceledException => ExitCodes.Interrupted,
         // Data before the file-system cases: DataNotFoundException is a FileNotFoundException.
         DataNotFoundException or DataIntegrityException => ExitCodes.Data,
-        RunLeasedException or RunLeaseLostException or SqliteException => ExitCodes.RunStore,
+        RunLeasedException or RunLeaseLostException or CheckpointCorruptException or SqliteException => ExitCodes.RunStore,
         TrainingDivergedException => ExitCodes.Diverged,
         // The kit validates user input (recipe, preset, parameter names) with ArgumentException; a null argument is a bug.
         ArgumentNullException => ExitCodes.Failed,

@@ -62,7 +62,7 @@ public class RunsDeleteAndRestartCliTests
         }
 
         var (again, missing) = Rk("runs", "delete", id.ToString(), "--runs-dir", dir.Path);
-        Assert.Equal(1, again);
+        Assert.Equal(4, again); // the run-store exit code (README, Exit codes)
         Assert.Contains($"no run {id}", missing);
     }
 
@@ -73,7 +73,7 @@ public class RunsDeleteAndRestartCliTests
         long id = Plant(dir.Path, SqliteRunStoreTests.Config(1), RunStatus.Running); // leased by this test process, which is alive
 
         var (code, output) = Rk("runs", "delete", id.ToString(), "--runs-dir", dir.Path);
-        Assert.NotEqual(0, code);
+        Assert.Equal(4, code);
         Assert.Contains($"Run {id} is being trained by process {Environment.ProcessId}", output);
         using var store = SqliteRunStore.Open(dir.Path);
         Assert.Equal(RunStatus.Running, store.Get(id)!.Status);
@@ -118,14 +118,14 @@ public class RunsDeleteAndRestartCliTests
         long id = Plant(dir.Path, cfg, RunStatus.Running);
 
         var (code, output) = Rk("train", "mnist-cnn", "--preset", "smoke", "--restart", "--runs-dir", dir.Path);
-        Assert.NotEqual(0, code);
+        Assert.Equal(4, code);
         Assert.Contains($"Run {id} is being trained by process {Environment.ProcessId}", output);
         using var store = SqliteRunStore.Open(dir.Path);
         Assert.Equal(RunStatus.Running, store.Get(id)!.Status);
         Assert.Equal(2, store.Metrics(id).Count);
 
         var (both, msg) = Rk("train", "mnist-cnn", "--preset", "smoke", "--restart", "--reuse-stale", "--runs-dir", dir.Path);
-        Assert.Equal(1, both);
+        Assert.Equal(2, both); // a usage error
         Assert.Contains("pass only one of them", msg);
     }
 }
