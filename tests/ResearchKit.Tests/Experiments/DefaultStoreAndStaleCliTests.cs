@@ -22,15 +22,8 @@ public class DefaultStoreAndStaleCliTests
     /// <summary>Runs rk.dll in the repository root (where ./runs would be the repository's runs/).</summary>
     private static (int Code, string Out) Rk(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = RepoRoot() };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rk.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["RESEARCHKIT_PROGRESS"] = "none";
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output + err.Result);
+        var (code, output, err) = ResearchKit.Tests.Cli.RkProcess.Run(args);
+        return (code, output + err);
     }
 
     /// <summary>Records a completed mnist-cnn smoke run (seed 0) under a code version, as if it had been trained.</summary>

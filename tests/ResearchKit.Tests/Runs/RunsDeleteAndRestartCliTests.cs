@@ -11,15 +11,8 @@ public class RunsDeleteAndRestartCliTests
 {
     private static (int Code, string Out) Rk(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rk.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["RESEARCHKIT_PROGRESS"] = "none";
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output + err.Result);
+        var (code, output, err) = ResearchKit.Tests.Cli.RkProcess.Run(args);
+        return (code, output + err);
     }
 
     private static Checkpoint Ckpt(long step) =>
