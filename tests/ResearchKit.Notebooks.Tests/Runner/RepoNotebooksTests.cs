@@ -2,6 +2,7 @@ using ResearchKit.Notebooks.Format;
 using ResearchKit.Notebooks.Runner;
 using Xunit;
 using static ResearchKit.Notebooks.Tests.Runner.RunnerTestSupport;
+using ResearchKit.TestSupport;
 
 namespace ResearchKit.Notebooks.Tests.Runner;
 

@@ -3,6 +3,7 @@ using ResearchKit.Experiments;
 using ResearchKit.Runs;
 using ResearchKit.Tests.Runs;
 using Xunit;
+using ResearchKit.TestSupport;
 
 namespace ResearchKit.Tests.Experiments;
 

@@ -99,6 +99,14 @@ public class CheckpointTests
         }
     }
 
+    /// <summary>Saves checkpoints at steps 100 and 200 (the fallback pair of the corruption tests); returns the newest's path.</summary>
+    private static string SaveStepsHundredAndTwoHundred(SqliteRunStore store, long id)
+    {
+        store.SaveCheckpoint(id, MakeCheckpoint(100, 1));
+        store.SaveCheckpoint(id, MakeCheckpoint(200, 2));
+        return Path.Combine(store.RunDirectory(id), "ckpt-200.safetensors");
+    }
+
     /// <summary>Start of the tensor data region: after the 8-byte length prefix and the JSON header.</summary>
     internal static long DataStart(string file)
     {
@@ -130,9 +138,7 @@ public class CheckpointTests
         using (dir)
         using (store)
         {
-            store.SaveCheckpoint(id, MakeCheckpoint(100, 1));
-            store.SaveCheckpoint(id, MakeCheckpoint(200, 2));
-            string newest = Path.Combine(store.RunDirectory(id), "ckpt-200.safetensors");
+            string newest = SaveStepsHundredAndTwoHundred(store, id);
             using (var fs = new FileStream(newest, FileMode.Open)) fs.SetLength(fs.Length / 2); // truncated write / disk problem
 
             AssertSame(MakeCheckpoint(100, 1), store.LatestCheckpoint(id));
@@ -172,9 +178,7 @@ public class CheckpointTests
         using (dir)
         using (store)
         {
-            store.SaveCheckpoint(id, MakeCheckpoint(100, 1));
-            store.SaveCheckpoint(id, MakeCheckpoint(200, 2));
-            string newest = Path.Combine(store.RunDirectory(id), "ckpt-200.safetensors");
+            string newest = SaveStepsHundredAndTwoHundred(store, id);
             FlipDataBytes(newest, seed);
             // The format itself cannot see it: the file still parses.
             _ = ResearchKit.Tensors.Serialization.SafeTensors.LoadWithMetadata(newest);
@@ -201,9 +205,7 @@ public class CheckpointTests
         using (dir)
         using (store)
         {
-            store.SaveCheckpoint(id, MakeCheckpoint(100, 1));
-            store.SaveCheckpoint(id, MakeCheckpoint(200, 2));
-            string newest = Path.Combine(store.RunDirectory(id), "ckpt-200.safetensors");
+            string newest = SaveStepsHundredAndTwoHundred(store, id);
             var bytes = File.ReadAllBytes(newest);
             new Random(5).NextBytes(bytes.AsSpan(8, 48)); // the JSON header's start
             File.WriteAllBytes(newest, bytes);
@@ -223,9 +225,7 @@ public class CheckpointTests
         using (dir)
         using (store)
         {
-            store.SaveCheckpoint(id, MakeCheckpoint(100, 1));
-            store.SaveCheckpoint(id, MakeCheckpoint(200, 2));
-            string newest = Path.Combine(store.RunDirectory(id), "ckpt-200.safetensors");
+            string newest = SaveStepsHundredAndTwoHundred(store, id);
             var bytes = File.ReadAllBytes(newest);
             int at = System.Text.Encoding.ASCII.GetString(bytes).IndexOf(":0.1}", StringComparison.Ordinal) + 3; // the lr inside the escaped optimizer JSON
             Assert.Equal((byte)'1', bytes[at]);

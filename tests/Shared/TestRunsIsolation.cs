@@ -1,10 +1,11 @@
 using System.Runtime.CompilerServices;
 
-namespace ResearchKit.Tests;
+namespace ResearchKit.TestSupport;
 
 /// <summary>
 /// Points the default run store (<c>RESEARCHKIT_RUNS</c>, read by <c>rk</c> and the notebooks) at a temporary folder for
-/// this test process and the processes it starts, so no test can write into the repository's <c>runs/</c>.
+/// this test process and the processes it starts, so no test can write into the repository's <c>runs/</c>. One source,
+/// compiled into each test assembly (linked from tests/Shared), so every test process gets its own folder.
 /// </summary>
 internal static class TestRunsIsolation
 {
