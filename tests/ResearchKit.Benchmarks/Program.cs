@@ -8,7 +8,7 @@ namespace ResearchKit.Benchmarks;
 internal static class Program
 {
     private const string Usage = """
-        usage: ResearchKit.Benchmarks [side-by-side|all] [--threads 2,N] [--steps 20] [--warmup 3] [--only w1,w2] [--no-torch] [--python PATH]
+        usage: ResearchKit.Benchmarks [side-by-side|all] [--threads 2,N] [--steps 20] [--warmup 5] [--only w1,w2] [--no-torch] [--python PATH]
                ResearchKit.Benchmarks <gemm|gemm-tune|conv|lstm|lstm-kernel|loader> ...
           side-by-side  every workload through the public API, ours and PyTorch (torch/bench.py) at each thread count (default)
           gemm          SGEMM GFLOP/s over sizes, transposes and training shapes (raw kernel)

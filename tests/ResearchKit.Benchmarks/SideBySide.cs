@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime;
 using System.Text.Json;
 using ResearchKit.Tensors.Kernels;
+using ResearchKit.Tensors;
 
 namespace ResearchKit.Benchmarks;
 
@@ -14,8 +15,9 @@ namespace ResearchKit.Benchmarks;
 /// <param name="AllocBytesPerStep">Managed bytes allocated per timed step (ours only).</param>
 /// <param name="PeakRssKib">Peak resident set size in KiB (per workload when <paramref name="PeakPerWorkload"/>, else the process peak so far).</param>
 /// <param name="PeakPerWorkload">Whether the peak mark could be reset before the workload.</param>
+/// <param name="Reuse">Share of the timed steps' pooled storage served from the caching allocator's cache (ours only; null when nothing was pooled).</param>
 internal sealed record StepStats(double MeanMs, double MedianMs, double MinMs, double? Gen2PerStep, double? AllocBytesPerStep,
-    long? PeakRssKib, bool PeakPerWorkload);
+    long? PeakRssKib, bool PeakPerWorkload, double? Reuse = null);
 
 /// <summary>
 /// The honest side-by-side table: every workload through the public API at each thread count, under the runtime's
@@ -28,12 +30,12 @@ internal static class SideBySide
     /// <summary>Command-line options of the side-by-side run.</summary>
     internal sealed record Options(int[] Threads, int Warmup, int Steps, string[] Workloads, bool Torch, string? Python);
 
-    /// <summary>Parses <c>--threads 2,4 --steps 20 --warmup 3 --only a,b --no-torch --python PATH</c>.</summary>
+    /// <summary>Parses <c>--threads 2,4 --steps 20 --warmup 5 --only a,b --no-torch --python PATH</c>.</summary>
     /// <exception cref="ArgumentException">An option is unknown or malformed.</exception>
     public static Options Parse(IReadOnlyList<string> args)
     {
         int[] threads = [.. new[] { 2, Environment.ProcessorCount }.Distinct()];
-        int warmup = 3, steps = 20;
+        int warmup = 5, steps = 20;
         string[] workloads = [.. Benchmarks.Workloads.All.Select(w => w.Id)];
         bool torch = true;
         string? python = Environment.GetEnvironmentVariable("RK_BENCH_PYTHON");
@@ -131,6 +133,7 @@ internal static class SideBySide
         var times = new double[steps];
         int gen2 = GC.CollectionCount(2);
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var pool = CachingAllocator.Stats();
         for (int i = 0; i < steps; i++)
         {
             long t0 = Stopwatch.GetTimestamp();
@@ -139,7 +142,9 @@ internal static class SideBySide
         }
         double gen2PerStep = (double)(GC.CollectionCount(2) - gen2) / steps;
         double allocPerStep = (double)(GC.GetTotalAllocatedBytes(precise: true) - allocated) / steps;
-        return Summarize(times, gen2PerStep, allocPerStep, ProcStatus.PeakRssKib(), perWorkload);
+        var poolAfter = CachingAllocator.Stats();
+        long hits = poolAfter.Hits - pool.Hits, loans = hits + poolAfter.Misses - pool.Misses;
+        return Summarize(times, gen2PerStep, allocPerStep, ProcStatus.PeakRssKib(), perWorkload) with { Reuse = loans == 0 ? null : (double)hits / loans };
     }
 
     /// <summary>Mean, median and min of <paramref name="times"/> with the other per-step figures.</summary>
@@ -156,9 +161,9 @@ internal static class SideBySide
     {
         o.WriteLine();
         o.WriteLine("Step times in ms (mean / median / min). ratio = ours/PyTorch mean step time = PyTorch/ours throughput: below 1 ours is faster, above 1 ours is slower.");
-        o.WriteLine("gen2/step and alloc/step are ours (managed heap); RSS = peak resident set of each side's process during the workload " +
+        o.WriteLine("gen2/step, alloc/step (managed heap) and reuse (share of pooled storage served from the caching allocator's cache) are ours; RSS = peak resident set of each side's process during the workload " +
             "(VmHWM reset before it; it still counts memory the process kept from earlier workloads; * = not resettable, process peak so far).");
-        string header = $"{"workload",-15} {"thr",3} | {"ours mean",9} {"median",8} {"min",8} {"throughput",16} {"gen2/step",9} {"alloc/step",10} {"RSS",7} | " +
+        string header = $"{"workload",-15} {"thr",3} | {"ours mean",9} {"median",8} {"min",8} {"throughput",16} {"gen2/step",9} {"alloc/step",10} {"reuse",6} {"RSS",7} | " +
             $"{"torch mean",10} {"median",8} {"min",8} {"throughput",16} {"RSS",7} | {"ratio",6}";
         o.WriteLine(header);
         o.WriteLine(new string('-', header.Length));
@@ -166,7 +171,7 @@ internal static class SideBySide
             foreach (var w in workloads)
             {
                 var a = ours[(w.Id, t)];
-                string left = $"{w.Id,-15} {t,3} | {a.MeanMs,9:F1} {a.MedianMs,8:F1} {a.MinMs,8:F1} {Throughput(w, a),16} {a.Gen2PerStep,9:F2} {Bytes(a.AllocBytesPerStep),10} {Rss(a),7} | ";
+                string left = $"{w.Id,-15} {t,3} | {a.MeanMs,9:F1} {a.MedianMs,8:F1} {a.MinMs,8:F1} {Throughput(w, a),16} {a.Gen2PerStep,9:F2} {Bytes(a.AllocBytesPerStep),10} {Percent(a.Reuse),6} {Rss(a),7} | ";
                 if (torch.TryGetValue((w.Id, t), out var b))
                     o.WriteLine(left + $"{b.MeanMs,10:F1} {b.MedianMs,8:F1} {b.MinMs,8:F1} {Throughput(w, b),16} {Rss(b),7} | {a.MeanMs / b.MeanMs,6:F2}");
                 else
@@ -186,6 +191,8 @@ internal static class SideBySide
         >= 1 << 20 => string.Create(CultureInfo.InvariantCulture, $"{b / (1 << 20):F1} MiB"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{b / 1024:F0} KiB"),
     };
+
+    private static string Percent(double? share) => share is double v ? string.Create(CultureInfo.InvariantCulture, $"{v * 100:F0}%") : "-";
 
     private static string Rss(StepStats s) => s.PeakRssKib is long k
         ? string.Create(CultureInfo.InvariantCulture, $"{k / 1024}M{(s.PeakPerWorkload ? "" : "*")}")

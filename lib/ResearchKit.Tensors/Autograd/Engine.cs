@@ -46,6 +46,17 @@ internal static class Engine
     /// </summary>
     public static Tensor?[]? Run(Tensor[] roots, Tensor[] rootGrads, Tensor[]? captures, bool createGraph, bool retainGraph)
     {
+        Tensor?[]? result;
+        Memory.StoragePool.Enter();
+        try { result = RunCore(roots, rootGrads, captures, createGraph, retainGraph); }
+        finally { Memory.StoragePool.Exit(); }
+        // The end of an outermost backward ends a training step: the step's storage can be lent again.
+        Memory.StoragePool.SafePoint(endOfStep: !createGraph);
+        return result;
+    }
+
+    private static Tensor?[]? RunCore(Tensor[] roots, Tensor[] rootGrads, Tensor[]? captures, bool createGraph, bool retainGraph)
+    {
         // Captures: leaves by reference, non-leaves by (node, output index).
         Dictionary<Tensor, int>? leafCapture = null;
         Dictionary<(Node, int), int>? nodeCapture = null;

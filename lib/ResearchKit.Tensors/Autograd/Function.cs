@@ -30,7 +30,12 @@ public abstract class Function
     {
         var ctx = new FunctionContext(inputs);
         Tensor output;
-        using (GradMode.Set(false)) output = Forward(ctx, inputs);
+        using (GradMode.Set(false))
+        {
+            Memory.StoragePool.Enter();
+            try { output = Forward(ctx, inputs); }
+            finally { Memory.StoragePool.Exit(); }
+        }
         bool record = false;
         if (GradMode.IsEnabled) foreach (var t in inputs) record |= t.RequiresGrad;
         if (!record) return output;

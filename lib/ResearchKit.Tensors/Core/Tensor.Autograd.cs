@@ -33,7 +33,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>A new tensor object over the same view, without graph information.</summary>
-    private Tensor AliasRaw() => ShareVersion(_f is not null ? new Tensor(_f, _shape, _strides, _offset) : new Tensor(_l!, _shape, _strides, _offset));
+    private Tensor AliasRaw() => new(this, _shape, _strides, _offset);
 
     /// <summary>A new tensor object over the same view that is differentiable as identity when this one requires grad.</summary>
     internal Tensor Alias()

@@ -51,19 +51,27 @@ public sealed partial class Tensor
     /// <summary>A zero-dimensional tensor holding <paramref name="value"/>.</summary>
     public static Tensor Scalar(float value) => new([value], []);
 
-    /// <summary>Uninitialized-equivalent (zero-filled) Float32 tensor; kernels overwrite it.</summary>
+    /// <summary>
+    /// An uninitialized contiguous Float32 tensor (<c>torch.empty</c>) that the caller overwrites entirely: its values may
+    /// be a recycled tensor's (NaN under <see cref="CachingAllocator.DebugChecks"/>). Takes ownership of <paramref name="shape"/>.
+    /// </summary>
     internal static Tensor Empty(int[] shape)
     {
         CheckCount("Empty", ShapeUtil.Numel(shape), shape);
-        return new Tensor(GC.AllocateUninitializedArray<float>(ShapeUtil.Numel(shape)), shape);
+        var (data, storage) = Memory.StoragePool.Rent(ShapeUtil.Numel(shape), zero: false);
+        return new Tensor(data, storage, shape);
+    }
+
+    /// <summary>Zeros of the given shape, taking ownership of <paramref name="shape"/>.</summary>
+    internal static Tensor ZerosOwned(int[] shape)
+    {
+        CheckCount("Zeros", ShapeUtil.Numel(shape), shape);
+        var (data, storage) = Memory.StoragePool.Rent(ShapeUtil.Numel(shape), zero: true);
+        return new Tensor(data, storage, shape);
     }
 
     /// <summary>Zeros of the given shape (<c>torch.zeros</c>).</summary>
-    public static Tensor Zeros(params int[] shape)
-    {
-        CheckCount("Zeros", ShapeUtil.Numel(shape), shape);
-        return new Tensor(new float[ShapeUtil.Numel(shape)], (int[])shape.Clone());
-    }
+    public static Tensor Zeros(params int[] shape) => ZerosOwned((int[])shape.Clone());
 
     /// <summary>Int64 zeros.</summary>
     public static Tensor ZerosInt64(params int[] shape) => new(new long[ShapeUtil.Numel(shape)], (int[])shape.Clone());
@@ -204,9 +212,8 @@ public sealed partial class Tensor
         Tensor r;
         if (_f is not null)
         {
-            var d = GC.AllocateUninitializedArray<float>(_numel);
-            StridedCopy.Gather(_f, _offset, _shape, _strides, d);
-            r = new Tensor(d, (int[])_shape.Clone());
+            r = Empty((int[])_shape.Clone());
+            StridedCopy.Gather(_f, _offset, _shape, _strides, r._f!);
         }
         else
         {
@@ -222,9 +229,10 @@ public sealed partial class Tensor
     {
         if (_f is not null) return this;
         var src = ToInt64Array();
-        var d = new float[src.Length];
+        var r = Empty((int[])_shape.Clone());
+        var d = r._f!;
         for (int i = 0; i < d.Length; i++) d[i] = src[i];
-        return new Tensor(d, (int[])_shape.Clone());
+        return r;
     }
 
     /// <summary>Converts to Int64, truncating toward zero (no copy if already Int64), like <c>tensor.long()</c>.</summary>

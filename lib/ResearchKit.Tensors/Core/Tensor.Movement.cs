@@ -4,8 +4,7 @@ public sealed partial class Tensor
 {
     // ───────────────────────────── movement (views) ─────────────────────────────
 
-    private Tensor MakeView(int[] shape, int[] strides, int offset) =>
-        ShareVersion(_f is not null ? new Tensor(_f, shape, strides, offset) : new Tensor(_l!, shape, strides, offset));
+    private Tensor MakeView(int[] shape, int[] strides, int offset) => new(this, shape, strides, offset);
 
     /// <summary>A raw view with explicit geometry (<c>torch.as_strided</c> without autograd), for tests of view handling.</summary>
     internal Tensor AsStrided(int[] shape, int[] strides, int offset = 0) => MakeView((int[])shape.Clone(), (int[])strides.Clone(), _offset + offset);

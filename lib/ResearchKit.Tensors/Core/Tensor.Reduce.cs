@@ -34,6 +34,7 @@ public sealed partial class Tensor
     {
         var x = Float().Contiguous();
         var shape = (int[])_shape.Clone();
+        var cur = x;   // the tensor whose storage `data` is (kept, so pooled storage stays ours)
         var data = x._f!;
         int len = x._numel;
         // Reduce one block of adjacent dims at a time: view as (outer, R, inner).
@@ -46,7 +47,8 @@ public sealed partial class Tensor
             for (int i = 0; i < lo; i++) outer *= shape[i];
             for (int i = lo; i <= hi; i++) red *= shape[i];
             for (int i = hi + 1; i < shape.Length; i++) inner *= shape[i];
-            var dst = new float[outer * inner];
+            var dstT = Empty([outer * inner]);
+            var dst = dstT._f!;
             var src = data.AsSpan(0, len);
             if (inner == 1)
                 for (int o = 0; o < outer; o++) dst[o] = TensorPrimitives.Sum(src.Slice(o * red, red));
@@ -59,12 +61,17 @@ public sealed partial class Tensor
                     for (int r = 1; r < red; r++) TensorPrimitives.Add(acc, block.Slice(r * inner, inner), acc);
                 }
             for (int i = lo; i <= hi; i++) shape[i] = 1;
-            data = dst; len = dst.Length;
+            cur = dstT; data = dst; len = dst.Length;
             hi = lo;
         }
         for (int i = 0; i < shape.Length; i++) if (mask[i]) shape[i] = 1;
-        if (ReferenceEquals(data, x._f) && len == _numel) data = (float[])data.Clone();
-        return new Tensor(data, shape);
+        if (ReferenceEquals(cur, x))
+        {
+            var copy = Empty(shape);
+            data.AsSpan(0, len).CopyTo(copy._f);
+            return copy;
+        }
+        return AliasOf(cur, shape);
     }
 
     /// <summary>Sum over <paramref name="dims"/> (all when none), like <c>tensor.sum(dim, keepdim)</c>; Int64 sums exactly to Int64 (wrapping on overflow).</summary>
@@ -173,7 +180,8 @@ public sealed partial class Tensor
         int[] outShape = _shape.Length == 0 ? [] : KeptShape(mask, keepDim);
         if (_l is not null) return ExtremumInt64(outer, red, inner, outShape, max);
         var x = Contiguous();
-        var vals = new float[outer * inner];
+        var values = Empty(outShape);
+        var vals = values._f!;
         var idx = new long[outer * inner];
         var src = x._f!;
         for (int o = 0; o < outer; o++)
@@ -190,7 +198,6 @@ public sealed partial class Tensor
                     }
                 vals[o * inner + i] = best; idx[o * inner + i] = bi;
             }
-        var values = new Tensor(vals, outShape);
         var indices = new Tensor(idx, (int[])outShape.Clone());
         var inShape = _shape;
         values = Record(values, max ? "max" : "min", this, g =>

@@ -26,9 +26,8 @@ public sealed partial class Tensor
         Tensor r;
         if (_f is not null)
         {
-            var data = GC.AllocateUninitializedArray<float>(_numel);
-            if (_numel > 0) StridedCopy.Gather(_f, off, shape, st, data);
-            r = new Tensor(data, shape);
+            r = Empty(shape);
+            if (_numel > 0) StridedCopy.Gather(_f, off, shape, st, r._f!);
         }
         else
         {

@@ -27,9 +27,8 @@ public sealed partial class Tensor
         var c = x.AliasRaw().Contiguous();
         if (_f is not null)
         {
-            var v = new float[idx.Length];
-            SortKernels.SortLinesFloat(c._f!, outer, size, inner, descending, take, pick, v, idx);
-            values = new Tensor(v, shape);
+            values = Empty((int[])shape.Clone());
+            SortKernels.SortLinesFloat(c._f!, outer, size, inner, descending, take, pick, values._f!, idx);
         }
         else
         {

@@ -14,7 +14,20 @@ namespace ResearchKit.Tensors;
 /// </remarks>
 public sealed partial class Tensor
 {
-    internal readonly float[]? _f;
+    private readonly float[]? _floats;
+
+    /// <summary>
+    /// The Float32 storage array (null for Int64), for kernels. Every engine read goes through here, so pooled storage
+    /// read from a thread other than the one that borrowed it is marked escaped and never lent again (see <see cref="CachingAllocator"/>).
+    /// </summary>
+    internal float[]? _f
+    {
+        get
+        {
+            _version?.CheckThread();
+            return _floats;
+        }
+    }
     internal readonly long[]? _l;
     internal readonly int[] _shape;
     internal readonly int[] _strides;
@@ -26,15 +39,39 @@ public sealed partial class Tensor
 
     internal Tensor(float[] data, int[] shape, int[] strides, int offset)
     {
-        _f = data; _shape = shape; _strides = strides; _offset = offset; _numel = ShapeUtil.Numel(shape);
+        Memory.StoragePool.CheckNotLent(data);
+        _floats = data; _shape = shape; _strides = strides; _offset = offset; _numel = ShapeUtil.Numel(shape);
     }
+
+    /// <summary>A contiguous tensor over storage from the caching allocator (its storage object comes with it).</summary>
+    private Tensor(float[] data, StorageVersion? storage, int[] shape)
+    {
+        _floats = data; _version = storage; _shape = shape; _strides = ShapeUtil.ContiguousStrides(shape); _numel = ShapeUtil.Numel(shape);
+    }
+
+    /// <summary>Another view over <paramref name="source"/>'s storage, sharing its storage object (version counter, pool loan).</summary>
+    private Tensor(Tensor source, int[] shape, int[] strides, int offset)
+    {
+        _floats = source._floats; _l = source._l; _shape = shape; _strides = strides; _offset = offset; _numel = ShapeUtil.Numel(shape);
+        _version = source.VersionCounter;
+    }
+
+    /// <summary>
+    /// A tensor with the given geometry over <paramref name="owner"/>'s storage, without graph information. The only
+    /// way engine code may wrap an array it got from another tensor: the alias shares the storage object, so pooled
+    /// storage is not lent again while the alias lives (see <see cref="CachingAllocator"/>).
+    /// </summary>
+    internal static Tensor AliasOf(Tensor owner, int[] shape, int[] strides, int offset) => new(owner, shape, strides, offset);
+
+    /// <summary>A contiguous alias of <paramref name="owner"/> (same offset) with another shape of the same element count.</summary>
+    internal static Tensor AliasOf(Tensor owner, int[] shape) => new(owner, shape, ShapeUtil.ContiguousStrides(shape), owner._offset);
 
     internal Tensor(long[] data, int[] shape, int[] strides, int offset)
     {
         _l = data; _shape = shape; _strides = strides; _offset = offset; _numel = ShapeUtil.Numel(shape);
     }
 
-    /// <summary>Wraps a fresh contiguous float array (no copy).</summary>
+    /// <summary>Wraps a fresh contiguous float array (no copy); an array from another tensor goes through <see cref="AliasOf(Tensor, int[], int[], int)"/>.</summary>
     internal Tensor(float[] data, int[] shape) : this(data, shape, ShapeUtil.ContiguousStrides(shape), 0)
     {
         if (data.Length < _numel) throw new ArgumentException($"Tensor: {data.Length} values cannot fill shape {ShapeUtil.Format(shape)} ({_numel} elements).");
@@ -47,7 +84,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>Element type.</summary>
-    public DType DType => _f is not null ? DType.Float32 : DType.Int64;
+    public DType DType => _floats is not null ? DType.Float32 : DType.Int64;
 
     /// <summary>Shape of the tensor (<c>tensor.shape</c>).</summary>
     public Shape Shape => Shape.Wrap(_shape);
@@ -112,7 +149,16 @@ public sealed partial class Tensor
     /// <summary>Optional name shown in errors and summaries (parameters get their state-dict name).</summary>
     public string? Name { get; set; }
 
-    internal float[] F => _f ?? throw new InvalidOperationException("This operation needs a Float32 tensor, but the tensor is Int64; call .Float() first.");
+    /// <summary>The Float32 storage array, for kernels; marks pooled storage as escaped when read from another thread.</summary>
+    internal float[] F
+    {
+        get
+        {
+            var f = _floats ?? throw new InvalidOperationException("This operation needs a Float32 tensor, but the tensor is Int64; call .Float() first.");
+            _version?.CheckThread();
+            return f;
+        }
+    }
     internal long[] L => _l ?? throw new InvalidOperationException("This operation needs an Int64 tensor (indices/labels), but the tensor is Float32; call .Long() first.");
 
     /// <summary>
@@ -125,7 +171,24 @@ public sealed partial class Tensor
         if (!IsContiguous) throw new InvalidOperationException($"AsSpan: tensor of shape {Shape} with strides {ShapeUtil.Format(_strides)} is not contiguous; call Contiguous() first.");
         var span = F.AsSpan(_offset, _numel);
         BumpVersion();
+        _version!.Escape();   // the caller may keep using the span after the last tensor goes: never lend this storage again
         return span;
+    }
+
+    /// <summary>Engine form of <see cref="AsSpan"/>: bumps the version but leaves pooled storage poolable (the span never leaves the op).</summary>
+    internal Span<float> WriteSpan()
+    {
+        if (!IsContiguous) throw new InvalidOperationException($"WriteSpan: tensor of shape {Shape} with strides {ShapeUtil.Format(_strides)} is not contiguous; call Contiguous() first.");
+        var span = F.AsSpan(_offset, _numel);
+        BumpVersion();
+        return span;
+    }
+
+    /// <summary>Engine form of <see cref="AsReadOnlySpan"/> (the span never leaves the op).</summary>
+    internal ReadOnlySpan<float> ViewSpan()
+    {
+        if (!IsContiguous) throw new InvalidOperationException($"ViewSpan: tensor of shape {Shape} with strides {ShapeUtil.Format(_strides)} is not contiguous; call Contiguous() first.");
+        return F.AsSpan(_offset, _numel);
     }
 
     /// <summary>Writable span over the elements of a contiguous Int64 tensor; bumps <see cref="Version"/> like <see cref="AsSpan"/>.</summary>
@@ -143,6 +206,7 @@ public sealed partial class Tensor
     public ReadOnlySpan<float> AsReadOnlySpan()
     {
         if (!IsContiguous) throw new InvalidOperationException($"AsReadOnlySpan: tensor of shape {Shape} with strides {ShapeUtil.Format(_strides)} is not contiguous; call Contiguous() first.");
+        _version?.Escape();   // see AsSpan
         return F.AsSpan(_offset, _numel);
     }
 
@@ -157,13 +221,6 @@ public sealed partial class Tensor
 
     /// <summary>Records an in-place write to the storage.</summary>
     internal void BumpVersion() => VersionCounter.Value++;
-
-    /// <summary>Makes <paramref name="view"/> share this tensor's version counter (views and aliases of one storage).</summary>
-    internal Tensor ShareVersion(Tensor view)
-    {
-        view._version = VersionCounter;
-        return view;
-    }
 
     /// <summary>Read-only span over a Float32 tensor's elements, copying only when it is not contiguous.</summary>
     internal ReadOnlySpan<float> ReadSpan() => IsContiguous ? F.AsSpan(_offset, _numel) : Contiguous().F.AsSpan(0, _numel);

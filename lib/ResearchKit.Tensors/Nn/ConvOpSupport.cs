@@ -56,12 +56,11 @@ internal static class ConvOpSupport
         }
     }
 
-    /// <summary>The elements of <paramref name="t"/> in row-major order, without copying when already contiguous.</summary>
-    public static ReadOnlyMemory<float> Data(Tensor t)
-    {
-        if (t.IsContiguous) return t.F.AsMemory(t._offset, t._numel);
-        using (Torch.NoGrad()) return t.Contiguous().F.AsMemory(0, t._numel);
-    }
+    /// <summary>
+    /// <paramref name="t"/> or a contiguous copy of it, read with <c>ViewSpan()</c>. Backward rules keep this tensor,
+    /// never a span or array of it, so a copy's storage stays theirs (see <see cref="CachingAllocator"/>).
+    /// </summary>
+    public static Tensor Data(Tensor t) => Functional.Dense(t);
 
     /// <summary>
     /// Backward rules here run span kernels, so their results are not differentiable again: refuse a recorded

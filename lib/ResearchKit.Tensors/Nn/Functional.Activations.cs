@@ -70,9 +70,10 @@ public static partial class Functional
         return Tensor.Record(y, "hardtanh", x, g =>
         {
             var xs = x.ReadSpan();
-            var mask = new float[xs.Length];
+            var maskT = Tensor.Empty((int[])x._shape.Clone());
+            var mask = maskT.F;
             for (int i = 0; i < mask.Length; i++) mask[i] = xs[i] > min && xs[i] < max ? 1f : 0f;
-            return g * new Tensor(mask, (int[])x._shape.Clone());
+            return g * maskT;
         });
     }
 
@@ -109,17 +110,17 @@ public static partial class Functional
         int d = ShapeUtil.NormDim(dim, x.Dim, op);
         var shape = x._shape;
         var (outer, n, inner) = Around(shape, d);
-        var (xa, xo) = Dense(x);
+        var xd = Dense(x);
         var y = Tensor.Empty((int[])shape.Clone());
-        SoftmaxKernels.Forward(xa, xo, y.F, outer, n, inner, log);
+        SoftmaxKernels.Forward(xd.F, xd._offset, y.F, outer, n, inner, log);
         int rd = x.Dim == 0 ? 0 : d;
         return Tensor.Record(y, log ? "log_softmax" : "softmax", x, g =>
         {
             if (GradMode.IsEnabled)
                 return x.Dim == 0 ? g * 0f : log ? g - y.Exp() * g.Sum(rd, keepDim: true) : y * (g - (g * y).Sum(rd, keepDim: true));
-            var (ga, go) = Dense(g);
+            var gd = Dense(g);
             var gx = Tensor.Empty((int[])shape.Clone());
-            SoftmaxKernels.Backward(ga, go, y.F, 0, gx.F, outer, n, inner, log);
+            SoftmaxKernels.Backward(gd.F, gd._offset, y.F, 0, gx.F, outer, n, inner, log);
             return gx;
         });
     }

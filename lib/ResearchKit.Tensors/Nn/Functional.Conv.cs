@@ -53,7 +53,7 @@ public static partial class Functional
         var xd = ConvOpSupport.Data(x);
         var wd = ConvOpSupport.Data(weight);
         var y = Tensor.Empty([n, outC, geo.OutH, geo.OutW]);
-        Conv2dKernel.Forward(geo, xd.Span, wd.Span, bias is null ? ReadOnlySpan<float>.Empty : ConvOpSupport.Data(bias).Span, y.AsSpan());
+        Conv2dKernel.Forward(geo, xd.ViewSpan(), wd.ViewSpan(), bias is null ? ReadOnlySpan<float>.Empty : ConvOpSupport.Data(bias).ViewSpan(), y.WriteSpan());
 
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         y = Tensor.Record(y, "conv2d", inputs, gy =>
@@ -64,19 +64,19 @@ public static partial class Functional
             if (Tensor.Needs(x))
             {
                 var gx = Tensor.Empty([n, c, h, w]);
-                Conv2dKernel.BackwardInput(geo, gyd.Span, wd.Span, gx.AsSpan());
+                Conv2dKernel.BackwardInput(geo, gyd.ViewSpan(), wd.ViewSpan(), gx.WriteSpan());
                 grads[0] = gx;
             }
             if (Tensor.Needs(weight))
             {
                 var gw = Tensor.Empty(weight.Shape.ToArray());
-                Conv2dKernel.BackwardWeight(geo, xd.Span, gyd.Span, gw.AsSpan());
+                Conv2dKernel.BackwardWeight(geo, xd.ViewSpan(), gyd.ViewSpan(), gw.WriteSpan());
                 grads[1] = gw;
             }
             if (bias is not null && Tensor.Needs(bias))
             {
                 var gb = Tensor.Empty([outC]);
-                Conv2dKernel.BackwardBias(geo, gyd.Span, gb.AsSpan());
+                Conv2dKernel.BackwardBias(geo, gyd.ViewSpan(), gb.WriteSpan());
                 grads[2] = gb;
             }
             return grads;
@@ -120,7 +120,7 @@ public static partial class Functional
         var xd = ConvOpSupport.Data(x);
         var wd = ConvOpSupport.Data(weight);
         var y = Tensor.Empty([n, outC, geo.OutH, geo.OutW]);
-        ConvTranspose2dKernel.Forward(geo, xd.Span, wd.Span, bias is null ? ReadOnlySpan<float>.Empty : ConvOpSupport.Data(bias).Span, y.AsSpan());
+        ConvTranspose2dKernel.Forward(geo, xd.ViewSpan(), wd.ViewSpan(), bias is null ? ReadOnlySpan<float>.Empty : ConvOpSupport.Data(bias).ViewSpan(), y.WriteSpan());
 
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         y = Tensor.Record(y, "conv_transpose2d", inputs, gy =>
@@ -131,19 +131,19 @@ public static partial class Functional
             if (Tensor.Needs(x))
             {
                 var gx = Tensor.Empty([n, c, h, w]);
-                ConvTranspose2dKernel.BackwardInput(geo, gyd.Span, wd.Span, gx.AsSpan());
+                ConvTranspose2dKernel.BackwardInput(geo, gyd.ViewSpan(), wd.ViewSpan(), gx.WriteSpan());
                 grads[0] = gx;
             }
             if (Tensor.Needs(weight))
             {
                 var gw = Tensor.Empty(weight.Shape.ToArray());
-                ConvTranspose2dKernel.BackwardWeight(geo, xd.Span, gyd.Span, gw.AsSpan());
+                ConvTranspose2dKernel.BackwardWeight(geo, xd.ViewSpan(), gyd.ViewSpan(), gw.WriteSpan());
                 grads[1] = gw;
             }
             if (bias is not null && Tensor.Needs(bias))
             {
                 var gb = Tensor.Empty([outC]);
-                ConvTranspose2dKernel.BackwardBias(geo, gyd.Span, gb.AsSpan());
+                ConvTranspose2dKernel.BackwardBias(geo, gyd.ViewSpan(), gb.WriteSpan());
                 grads[2] = gb;
             }
             return grads;
@@ -198,12 +198,12 @@ public static partial class Functional
         var y = Tensor.Empty([n, c, geo.OutH, geo.OutW]);
         // The kernel's argmax is needed by backward and by callers asking for indices.
         var argmax = new int[geo.OutputLength];
-        MaxPool2dKernel.Forward(geo, ConvOpSupport.Data(x).Span, y.AsSpan(), argmax);
+        MaxPool2dKernel.Forward(geo, ConvOpSupport.Data(x).ViewSpan(), y.WriteSpan(), argmax);
         y = Tensor.Record(y, "max_pool2d", x, gy =>
         {
             ConvOpSupport.NoDoubleBackward(op);
             var gx = Tensor.Empty([n, c, h, w]);
-            MaxPool2dKernel.Backward(geo, ConvOpSupport.Data(gy).Span, argmax, gx.AsSpan());
+            MaxPool2dKernel.Backward(geo, ConvOpSupport.Data(gy).ViewSpan(), argmax, gx.WriteSpan());
             return gx;
         });
         if (unbatched) y = y.Squeeze(0);
@@ -236,12 +236,12 @@ public static partial class Functional
             n, c, h, w, k.H, k.W, s.H, s.W, p.H, p.W, 1, 1, ceilMode));
 
         var y = Tensor.Empty([n, c, geo.OutH, geo.OutW]);
-        AvgPool2dKernel.Forward(geo, ConvOpSupport.Data(x).Span, y.AsSpan(), countIncludePad, divisorOverride);
+        AvgPool2dKernel.Forward(geo, ConvOpSupport.Data(x).ViewSpan(), y.WriteSpan(), countIncludePad, divisorOverride);
         y = Tensor.Record(y, "avg_pool2d", x, gy =>
         {
             ConvOpSupport.NoDoubleBackward(op);
             var gx = Tensor.Empty([n, c, h, w]);
-            AvgPool2dKernel.Backward(geo, ConvOpSupport.Data(gy).Span, gx.AsSpan(), countIncludePad, divisorOverride);
+            AvgPool2dKernel.Backward(geo, ConvOpSupport.Data(gy).ViewSpan(), gx.WriteSpan(), countIncludePad, divisorOverride);
             return gx;
         });
         return unbatched ? y.Squeeze(0) : y;
@@ -267,12 +267,12 @@ public static partial class Functional
             throw new ArgumentException($"{op}: input height and width must be positive, got {input.Shape}.");
 
         var y = Tensor.Empty([n, c, oh, ow]);
-        AdaptiveAvgPool2dKernel.Forward(n, c, h, w, oh, ow, ConvOpSupport.Data(x).Span, y.AsSpan());
+        AdaptiveAvgPool2dKernel.Forward(n, c, h, w, oh, ow, ConvOpSupport.Data(x).ViewSpan(), y.WriteSpan());
         y = Tensor.Record(y, "adaptive_avg_pool2d", x, gy =>
         {
             ConvOpSupport.NoDoubleBackward(op);
             var gx = Tensor.Empty([n, c, h, w]);
-            AdaptiveAvgPool2dKernel.Backward(n, c, h, w, oh, ow, ConvOpSupport.Data(gy).Span, gx.AsSpan());
+            AdaptiveAvgPool2dKernel.Backward(n, c, h, w, oh, ow, ConvOpSupport.Data(gy).ViewSpan(), gx.WriteSpan());
             return gx;
         });
         return unbatched ? y.Squeeze(0) : y;

@@ -29,10 +29,10 @@ public static partial class Functional
             throw new ArgumentException($"{op}: labelSmoothing must be between 0.0 and 1.0, got {labelSmoothing}.");
         var ct = ClassTargets(op, input, target, weight, ignoreIndex);
         int n = ct.N, c = ct.C, s = ct.S;
-        var (xa, xo) = Dense(input);
+        var xd = Dense(input);
         var logp = Tensor.Empty((int[])input._shape.Clone());
-        var lp = logp.F;
-        SoftmaxKernels.Forward(xa, xo, lp, n, c, s, log: true);
+        var lpf = logp.F;
+        SoftmaxKernels.Forward(xd.F, xd._offset, lpf, n, c, s, log: true);
         var w = ct.Weight;
         double wAll = 0;
         if (w is null) wAll = c; else foreach (float v in w) wAll += v;
@@ -47,12 +47,12 @@ public static partial class Functional
                 long t = ct.Targets[p];
                 if (t == ignoreIndex) continue;
                 float wti = w?[t] ?? 1f;
-                double l = (1.0 - eps) * wti * -lp[(i * c + (int)t) * s + j];
+                double l = (1.0 - eps) * wti * -lpf[(i * c + (int)t) * s + j];
                 if (eps > 0)
                 {
                     double sm = 0;
-                    if (s == 1) sm = w is null ? -TensorPrimitives.Sum(lp.AsSpan(i * c, c)) : -TensorPrimitives.Dot(w, lp.AsSpan(i * c, c));
-                    else for (int k = 0; k < c; k++) sm -= (w?[k] ?? 1f) * (double)lp[(i * c + k) * s + j];
+                    if (s == 1) sm = w is null ? -TensorPrimitives.Sum(lpf.AsSpan(i * c, c)) : -TensorPrimitives.Dot(w, lpf.AsSpan(i * c, c));
+                    else for (int k = 0; k < c; k++) sm -= (w?[k] ?? 1f) * (double)lpf[(i * c + k) * s + j];
                     l += eOverC * sm;
                 }
                 loss[p] = (float)l; wt[p] = wti;
@@ -78,6 +78,7 @@ public static partial class Functional
             float gs = reduction == "none" ? 0f : g.Item() * rscale;
             var gx = Tensor.Empty((int[])input._shape.Clone());
             var d = gx.F;
+            var lp = logp.F;   // through the tensor the closure keeps: a bare array's storage could be lent again
             for (int i = 0; i < n; i++)
                 for (int j = 0; j < s; j++)
                 {
@@ -152,7 +153,8 @@ public static partial class Functional
         int n = ct.N, c = ct.C, s = ct.S;
         var x = input.Contiguous().ReadSpan();
         var loss = new float[n * s];
-        var coef = new float[n * c * s];     // ∂ℓ/∂x before the reduction scale: −w_t at the target entry
+        var coefT = Tensor.ZerosOwned((int[])input._shape.Clone());
+        var coef = coefT.F;     // ∂ℓ/∂x before the reduction scale: −w_t at the target entry
         double denom = 0, total = 0;
         for (int i = 0; i < n; i++)
             for (int j = 0; j < s; j++)
@@ -173,7 +175,6 @@ public static partial class Functional
             _ => new Tensor(loss, (int[])target._shape.Clone()),
         };
         if (reduction == "mean") TensorPrimitives.Multiply(coef, (float)(1.0 / denom), coef);
-        var coefT = new Tensor(coef, (int[])input._shape.Clone());
         return Tensor.Record(y, "nll_loss", input, g => coefT * (reduction == "none" ? g.Unsqueeze(ct.ClassDim) : g));
     }
 

@@ -43,9 +43,10 @@ public static partial class Functional
         if (!training && (runningMean is null || runningVar is null))
             throw new ArgumentException($"{op}: running_mean and running_var must be given in evaluation mode (training: false).");
 
-        var (xa, xo) = Dense(input);
+        // The closure keeps xd (the tensor), never its bare array: see Dense.
+        var xd = Dense(input);
         var mean = new float[c]; var var = new float[c];
-        if (training) BatchNormKernels.Stats(xa, xo, n, c, s, mean, var);
+        if (training) BatchNormKernels.Stats(xd.F, xd._offset, n, c, s, mean, var);
         else { mean = runningMean!.ToArray(); var = runningVar!.ToArray(); }
         var w = weight?.ToArray(); var b = bias?.ToArray();
         var invstd = new float[c]; var scale = new float[c]; var shift = new float[c];
@@ -56,7 +57,7 @@ public static partial class Functional
             shift[ch] = (b?[ch] ?? 0f) - mean[ch] * scale[ch];
         }
         var y = Tensor.Empty((int[])shape.Clone());
-        BatchNormKernels.Affine(xa, xo, y.F, n, c, s, scale, shift);
+        BatchNormKernels.Affine(xd.F, xd._offset, y.F, n, c, s, scale, shift);
 
         if (training && (runningMean is not null || runningVar is not null))
             using (Torch.NoGrad())
@@ -87,7 +88,8 @@ public static partial class Functional
                 (gx, gw, gb) = BatchNormGraphBackward(g, input, weight, training, mean, invstd, eps, c);
             else
             {
-                var (ga, go) = Dense(g);
+                var gd = Dense(g);
+                var (ga, go, xa, xo) = (gd.F, gd._offset, xd.F, xd._offset);
                 var sumG = new double[c]; var sumGX = new double[c];
                 BatchNormKernels.GradSums(ga, go, xa, xo, n, c, s, mean, sumG, sumGX);
                 if (nw) { var d = new float[c]; for (int ch = 0; ch < c; ch++) d[ch] = (float)(sumGX[ch] * invstd[ch]); gw = new Tensor(d, [c]); }
@@ -181,11 +183,11 @@ public static partial class Functional
                 throw new ArgumentException($"{op}: {name} has shape {t.Shape} but normalized_shape is {ShapeUtil.Format(normalizedShape)}; they must be equal.");
         int m = ShapeUtil.Numel(normalizedShape);
         int rows = m == 0 ? 0 : x.Numel / m;
-        var (xa, xo) = Dense(x);
+        var xd = Dense(x);   // kept by the closure as a tensor, never as a bare array
         var w = weight?.ToArray(); var b = bias?.ToArray();
         var mean = new float[rows]; var invstd = new float[rows];
         var y = Tensor.Empty((int[])x._shape.Clone());
-        LayerNormKernels.Forward(xa, xo, y.F, rows, m, w, b, eps, mean, invstd);
+        LayerNormKernels.Forward(xd.F, xd._offset, y.F, rows, m, w, b, eps, mean, invstd);
         var nshape = (int[])normalizedShape.Clone();
         var inputs = new List<Tensor>(3) { x };
         if (weight is not null) inputs.Add(weight);
@@ -207,7 +209,8 @@ public static partial class Functional
             }
             else
             {
-                var (ga, go) = Dense(g);
+                var gd = Dense(g);
+                var (ga, go, xa, xo) = (gd.F, gd._offset, xd.F, xd._offset);
                 var gxt = nx ? Tensor.Empty((int[])x._shape.Clone()) : null;
                 var gwa = nw ? new float[m] : null; var gba = nb ? new float[m] : null;
                 LayerNormKernels.Backward(ga, go, xa, xo, rows, m, w, mean, invstd, gxt?.F, gwa, gba);

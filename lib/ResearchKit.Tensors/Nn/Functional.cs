@@ -15,15 +15,15 @@ public static partial class Functional
 {
     // ───────────────────────────── shared helpers ─────────────────────────────
 
-    /// <summary>Storage and offset of a dense row-major copy of <paramref name="t"/> (no copy when already contiguous).</summary>
-    internal static (float[] Data, int Offset) Dense(Tensor t)
+    /// <summary>
+    /// <paramref name="t"/> itself when contiguous, else a contiguous copy (outside the graph). Kernels read
+    /// <c>.F</c> from <c>._offset</c> on; a backward rule keeps this tensor, never its bare array, so the storage stays
+    /// its own while the rule may run (see <see cref="CachingAllocator"/>).
+    /// </summary>
+    internal static Tensor Dense(Tensor t)
     {
-        if (t.IsContiguous) return (t.F, t._offset);
-        using (Torch.NoGrad())
-        {
-            var c = t.Contiguous();
-            return (c.F, c._offset);
-        }
+        if (t.IsContiguous) return t;
+        using (Torch.NoGrad()) return t.Contiguous();
     }
 
     private static readonly string[] Reductions = ["mean", "sum", "none"];
@@ -80,9 +80,9 @@ public static partial class Functional
         }
         int rows = 1;
         for (int i = 0; i < input.Dim - 1; i++) rows *= input._shape[i];
-        var (xa, xo) = Dense(input);
-        var x2 = new Tensor(xa, [rows, inF], [inF, 1], xo);
-        var wT = new Tensor(weight.F, [inF, outF], [weight._strides[1], weight._strides[0]], weight._offset);
+        var xd = Dense(input);
+        var x2 = Tensor.AliasOf(xd, [rows, inF], [inF, 1], xd._offset);
+        var wT = Tensor.AliasOf(weight, [inF, outF], [weight._strides[1], weight._strides[0]], weight._offset);
         var y2 = Tensor.MmRaw(x2, wT);
         if (bias is not null)
         {
@@ -91,7 +91,7 @@ public static partial class Functional
             for (int r = 0; r < rows; r++) { var row = yd.AsSpan(r * outF, outF); TensorPrimitives.Add(row, bs, row); }
         }
         int[] outShape = [.. input._shape[..^1], outF];
-        var y = new Tensor(y2.F, outShape);
+        var y = Tensor.AliasOf(y2, outShape);
         var inShape = input._shape;
         Tensor[] inputs = bias is null ? [input, weight] : [input, weight, bias];
         return Tensor.Record(y, "linear", inputs, g =>
@@ -107,10 +107,11 @@ public static partial class Functional
             }
             else
             {
-                var (ga, go) = Dense(g);
-                var g2 = new Tensor(ga, [rows, outF], [outF, 1], go);
-                if (nx) gx = new Tensor(Tensor.MmRaw(g2, weight).F, (int[])inShape.Clone());
-                if (nw) gw = Tensor.MmRaw(new Tensor(ga, [outF, rows], [1, outF], go), x2);
+                var gd = Dense(g);
+                var (ga, go) = (gd.F, gd._offset);
+                var g2 = Tensor.AliasOf(gd, [rows, outF], [outF, 1], go);
+                if (nx) gx = Tensor.AliasOf(Tensor.MmRaw(g2, weight), (int[])inShape.Clone());
+                if (nw) gw = Tensor.MmRaw(Tensor.AliasOf(gd, [outF, rows], [1, outF], go), x2);
                 if (nb)
                 {
                     var acc = new float[outF];
@@ -139,10 +140,10 @@ public static partial class Functional
         ThrowHelper.RequireFloat("Dropout", input);
         if (!training || p == 0f) return input;
         var gen = generator ?? Generator.Default;
-        var mask = new float[input.Numel];
+        var m = Tensor.Empty((int[])input._shape.Clone());
+        var mask = m.F;
         float keep = 1f - p, scale = p == 1f ? 0f : 1f / keep;
         for (int i = 0; i < mask.Length; i++) mask[i] = gen.NextFloat() < keep ? scale : 0f;
-        var m = new Tensor(mask, (int[])input._shape.Clone());
         var y = Tensor.Empty((int[])input._shape.Clone());
         TensorPrimitives.Multiply(input.ReadSpan(), mask, y.F.AsSpan(0, y.Numel));
         return Tensor.Record(y, "dropout", input, g => g * m);
@@ -167,7 +168,8 @@ public static partial class Functional
         for (int i = 0; i < idx.Length; i++)
             if ((ulong)idx[i] >= (ulong)num)
                 throw new ArgumentException($"Embedding: index {idx[i]} (element {i} of the indices of shape {indices.Shape}) is out of range for a table of {num} rows; valid indices are 0..{num - 1}.");
-        var (wa, wo) = Dense(weight);
+        var wd = Dense(weight);
+        var (wa, wo) = (wd.F, wd._offset);
         var y = Tensor.Empty([.. indices._shape, dim]);
         var yd = y.F;
         for (int i = 0; i < idx.Length; i++) wa.AsSpan(wo + (int)idx[i] * dim, dim).CopyTo(yd.AsSpan(i * dim, dim));
@@ -183,7 +185,8 @@ public static partial class Functional
 
     private static Tensor EmbeddingBackward(Tensor g, Tensor indices, long[] idx, int num, int dim, int pad)
     {
-        var (ga, go) = Dense(g);
+        var gd = Dense(g);
+        var (ga, go) = (gd.F, gd._offset);
         var gw = Tensor.Zeros(num, dim);
         var d = gw.F;
         for (int i = 0; i < idx.Length; i++)

@@ -51,7 +51,7 @@ public static class Init
         ThrowHelper.RequireFloat("Init", t);
         using (Torch.NoGrad())
         {
-            if (t.IsContiguous) values.AsSpan(0, t.Numel).CopyTo(t.AsSpan());
+            if (t.IsContiguous) values.AsSpan(0, t.Numel).CopyTo(t.WriteSpan());
             else t.CopyFrom(new Tensor(values, t.Shape.ToArray()));
         }
         return t;

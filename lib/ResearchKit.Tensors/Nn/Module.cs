@@ -302,8 +302,13 @@ public abstract class Module<TIn, TOut> : Module
     /// <summary>Computes the output: runs the pre-hooks, <see cref="ForwardCore"/>, then the post-hooks (PyTorch's <c>module(x)</c>).</summary>
     public TOut Forward(TIn input)
     {
-        if (_preHooks is null && _postHooks is null) return ForwardCore(input);
-        return ForwardWithHooks(input);
+        TOut output;
+        Memory.StoragePool.Enter();
+        try { output = _preHooks is null && _postHooks is null ? ForwardCore(input) : ForwardWithHooks(input); }
+        finally { Memory.StoragePool.Exit(); }
+        // An outermost forward without a graph is a whole inference step: its temporaries can be lent again.
+        if (!GradMode.IsEnabled) Memory.StoragePool.SafePoint(endOfStep: true);
+        return output;
     }
 
     /// <summary>The module's computation (PyTorch's <c>forward</c>); override this, call <see cref="Forward"/>.</summary>

@@ -78,9 +78,11 @@ internal sealed class RecurrentLayerNode : Node
             ? new RecurrentLayerNode(kind, reverse, pool, inputArray, ixH0, ixC0, ixBias, xData, xOffset, seqLen, batch, inputSize, hidden)
             : null;
 
-        var y = GC.AllocateUninitializedArray<float>(seqLen * state);
-        var hN = new float[state];
-        var cN = lstm ? new float[state] : null;
+        var yT = Tensor.Empty([seqLen, batch, hidden]);
+        var hT = Tensor.ZerosOwned([1, batch, hidden]);
+        var cT = lstm ? Tensor.ZerosOwned([1, batch, hidden]) : null;
+        float[] y = yT.F, hN = hT.F;
+        float[]? cN = cT?.F;
         var ws = pool.Rent(seqLen, batch, inputSize, hidden, node);
         try
         {
@@ -97,9 +99,6 @@ internal sealed class RecurrentLayerNode : Node
             throw;
         }
 
-        var yT = new Tensor(y, [seqLen, batch, hidden]);
-        var hT = new Tensor(hN, [1, batch, hidden]);
-        var cT = cN is null ? null : new Tensor(cN, [1, batch, hidden]);
         if (node is null)
         {
             pool.Return(ws);
@@ -153,13 +152,15 @@ internal sealed class RecurrentLayerNode : Node
                 dy = gy.ReadSpan();
                 if (_reverse) dy = ReverseBlocks(dy, seqLen, state);
             }
-            float[]? dx = Alloc(0, seqLen * batch * inputSize);
-            float[]? dh0 = _ixH0 >= 0 ? Alloc(_ixH0, state) : null;
-            float[]? dc0 = _ixC0 >= 0 ? Alloc(_ixC0, state) : null;
-            float[]? dWih = Alloc(_ixWih, gates * hidden * inputSize);
-            float[]? dWhh = Alloc(_ixWhh, gates * hidden * hidden);
-            float[]? dbIh = _ixBih >= 0 ? Alloc(_ixBih, gates * hidden) : null;
-            float[]? dbHh = _ixBhh >= 0 ? Alloc(_ixBhh, gates * hidden) : null;
+            // Gradients shaped like their inputs, from the caching allocator; the kernels overwrite them entirely.
+            var grads = new Tensor?[Inputs.Length];
+            float[]? dx = Alloc(grads, 0);
+            float[]? dh0 = _ixH0 >= 0 ? Alloc(grads, _ixH0) : null;
+            float[]? dc0 = _ixC0 >= 0 ? Alloc(grads, _ixC0) : null;
+            float[]? dWih = Alloc(grads, _ixWih);
+            float[]? dWhh = Alloc(grads, _ixWhh);
+            float[]? dbIh = _ixBih >= 0 ? Alloc(grads, _ixBih) : null;
+            float[]? dbHh = _ixBhh >= 0 ? Alloc(grads, _ixBhh) : null;
             ReadOnlySpan<float> dhN = gh is null ? default : gh.ReadSpan();
             ReadOnlySpan<float> wih = wIh.ReadSpan(), whh = wHh.ReadSpan();
 
@@ -177,15 +178,6 @@ internal sealed class RecurrentLayerNode : Node
                     break;
             }
             if (_reverse && dx is not null) ReverseBlocksInPlace(dx, seqLen, batch * inputSize);
-
-            var grads = new Tensor?[Inputs.Length];
-            grads[0] = Wrap(dx, 0);
-            if (_ixH0 >= 0) grads[_ixH0] = Wrap(dh0, _ixH0);
-            if (_ixC0 >= 0) grads[_ixC0] = Wrap(dc0, _ixC0);
-            grads[_ixWih] = Wrap(dWih, _ixWih);
-            grads[_ixWhh] = Wrap(dWhh, _ixWhh);
-            if (_ixBih >= 0) grads[_ixBih] = Wrap(dbIh, _ixBih);
-            if (_ixBhh >= 0) grads[_ixBhh] = Wrap(dbHh, _ixBhh);
             return grads;
         }
         finally
@@ -194,9 +186,15 @@ internal sealed class RecurrentLayerNode : Node
         }
     }
 
-    private float[]? Alloc(int input, int length) => NeedsInputGrad(input) ? GC.AllocateUninitializedArray<float>(length) : null;
-
-    private Tensor? Wrap(float[]? data, int input) => data is null ? null : new Tensor(data, Inputs[input].Shape.ToArray());
+    // The gradient tensor of input `input` when it is needed (kept in grads, so its storage stays lent while the
+    // kernel writes the returned array), else null.
+    private float[]? Alloc(Tensor?[] grads, int input)
+    {
+        if (!NeedsInputGrad(input)) return null;
+        var g = Tensor.Empty(Inputs[input].Shape.ToArray());
+        grads[input] = g;
+        return g.F;
+    }
 
     private static void RunForward(RecurrentKind kind, RecurrentWorkspace ws, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh, ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh,

@@ -27,9 +27,9 @@ internal static class AdamCore
         double lr = group.Lr, wd = group.WeightDecay, eps = group["eps"];
         var (beta1, beta2) = group.Betas;
         bool amsgrad = group.Flag("amsgrad");
-        var m = state.GetOrZeros("exp_avg", parameter).AsSpan();
-        var v = state.GetOrZeros("exp_avg_sq", parameter).AsSpan();
-        var vmax = amsgrad ? state.GetOrZeros("max_exp_avg_sq", parameter).AsSpan() : default;
+        var m = state.GetOrZeros("exp_avg", parameter).WriteSpan();
+        var v = state.GetOrZeros("exp_avg_sq", parameter).WriteSpan();
+        var vmax = amsgrad ? state.GetOrZeros("max_exp_avg_sq", parameter).WriteSpan() : default;
         // PyTorch 1.13 (single-tensor path): Python-float scalars, computed in double, then cast to float32 by the kernels.
         double step = state.Step;
         double biasCorrection1 = 1 - Math.Pow(beta1, step);
@@ -52,6 +52,6 @@ internal static class AdamCore
             Eps = (float)eps,
             NegStepSize = (float)-stepSize,
         };
-        AdamKernel.Update(parameter.AsSpan(), grad, m, v, vmax, c);
+        AdamKernel.Update(parameter.WriteSpan(), grad, m, v, vmax, c);
     }
 }

@@ -120,6 +120,14 @@ public abstract class Optimizer
     /// <exception cref="ArgumentException">A gradient's element count or dtype differs from its parameter's.</exception>
     public void Step()
     {
+        Memory.StoragePool.Enter();
+        try { StepCore(); }
+        finally { Memory.StoragePool.Exit(); }
+        Memory.StoragePool.SafePoint(endOfStep: true);
+    }
+
+    private void StepCore()
+    {
         using (Torch.NoGrad())
         {
             for (int gi = 0; gi < _groups.Count; gi++)

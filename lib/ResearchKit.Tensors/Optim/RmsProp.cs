@@ -53,9 +53,9 @@ public sealed class RmsProp : Optimizer
     {
         double lr = group.Lr, alpha = group["alpha"], eps = group["eps"], wd = group.WeightDecay, momentum = group.Momentum;
         bool centered = group.Flag("centered");
-        var sq = state.GetOrZeros("square_avg", parameter).AsSpan();
-        var buf = momentum > 0 ? state.GetOrZeros("momentum_buffer", parameter).AsSpan() : default;
-        var gavg = centered ? state.GetOrZeros("grad_avg", parameter).AsSpan() : default;
+        var sq = state.GetOrZeros("square_avg", parameter).WriteSpan();
+        var buf = momentum > 0 ? state.GetOrZeros("momentum_buffer", parameter).WriteSpan() : default;
+        var gavg = centered ? state.GetOrZeros("grad_avg", parameter).WriteSpan() : default;
         var c = new RmsPropCoefficients
         {
             Maximize = group.Flag("maximize"),
@@ -69,6 +69,6 @@ public sealed class RmsProp : Optimizer
             Momentum = (float)momentum,
             NegLr = (float)-lr,
         };
-        RmsPropKernel.Update(parameter.AsSpan(), grad, sq, gavg, buf, c);
+        RmsPropKernel.Update(parameter.WriteSpan(), grad, sq, gavg, buf, c);
     }
 }

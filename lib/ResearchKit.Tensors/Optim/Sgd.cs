@@ -56,7 +56,7 @@ public sealed class Sgd : Optimizer
         {
             var b = state["momentum_buffer"];
             if (b is null) { b = state.Add("momentum_buffer", Tensor.Zeros(parameter.Shape.ToArray())); first = true; }
-            buf = b.AsSpan();
+            buf = b.WriteSpan();
         }
         var c = new SgdCoefficients
         {
@@ -70,6 +70,6 @@ public sealed class Sgd : Optimizer
             Nesterov = group.Flag("nesterov"),
             NegLr = (float)-lr,
         };
-        SgdKernel.Update(parameter.AsSpan(), grad, buf, c);
+        SgdKernel.Update(parameter.WriteSpan(), grad, buf, c);
     }
 }

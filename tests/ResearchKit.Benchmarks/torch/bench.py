@@ -254,7 +254,7 @@ def main():
     p.add_argument("--probe", action="store_true", help="only check that torch imports")
     p.add_argument("--threads", default="1", help="comma-separated thread counts")
     p.add_argument("--workloads", default=",".join(WORKLOADS))
-    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--steps", type=int, default=20)
     args = p.parse_args()
     if args.probe:

@@ -53,7 +53,7 @@ public static class ClipGrad
         foreach (var g in Grads(parameters, "ClipGradValue_"))
         {
             if (!g.IsContiguous) { using (Torch.NoGrad()) g.Clamp_(-c, c); continue; }
-            var s = g.AsSpan();
+            var s = g.WriteSpan();
             int i = 0;
             if (Vector512.IsHardwareAccelerated)
             {
@@ -80,7 +80,7 @@ public static class ClipGrad
 
     private static void Scale(Tensor g, float coef)
     {
-        if (g.IsContiguous) TensorPrimitives.Multiply(g.AsSpan(), coef, g.AsSpan());
+        if (g.IsContiguous) TensorPrimitives.Multiply(g.WriteSpan(), coef, g.WriteSpan());
         else using (Torch.NoGrad()) g.Mul_(coef);
     }
 

@@ -1,0 +1,66 @@
+namespace ResearchKit.Tensors;
+
+/// <summary>
+/// Settings and counters of the caching allocator that lends large tensor storage and takes it back when no tensor
+/// uses it any more, so a steady training or inference loop triggers no full (gen-2) garbage collection whatever the
+/// host's GC settings (PyTorch's caching allocator, on the CPU).
+/// </summary>
+/// <remarks>
+/// <para>Storage of at least <see cref="MinElements"/> Float32 elements is pooled per thread, by exact size. Arrays
+/// come back at safe points: the end of the outermost <see cref="Tensor.Backward"/> or <see cref="Autograd.Grad(Tensor[], Tensor[], Tensor[], bool, bool, bool?)"/>,
+/// of <c>Optimizer.Step</c>, and of an outermost module <c>Forward</c> run under <see cref="Torch.NoGrad"/>. A loop that
+/// uses none of those (plain functional ops) can call <see cref="Collect"/> once per iteration.</para>
+/// <para>Nothing changes for code that keeps tensors: a tensor, its views and its saved copies keep their storage as
+/// long as any of them is referenced. Storage exposed through <see cref="Tensor.AsSpan"/> or
+/// <see cref="Tensor.AsReadOnlySpan"/>, or used from another thread than the one that created it, is never lent again
+/// (the pool cannot see how long a span lives). Results do not depend on the allocator: every op writes its whole
+/// output, which <see cref="DebugChecks"/> verifies by filling uninitialized storage with NaN.</para>
+/// </remarks>
+public static class CachingAllocator
+{
+    /// <summary>Whether large storage is pooled (default true; <c>RESEARCHKIT_CACHING_ALLOCATOR=0</c> turns it off at start).</summary>
+    public static bool Enabled { get; set; } = Environment.GetEnvironmentVariable("RESEARCHKIT_CACHING_ALLOCATOR") != "0";
+
+    /// <summary>
+    /// Smallest storage, in elements, that is pooled (default 16,384 = 64 KiB). Smaller arrays die young in the
+    /// cheap generation-0 heap; from 85,000 bytes on, .NET puts arrays on the large object heap, which only full
+    /// collections sweep.
+    /// </summary>
+    public static int MinElements { get; set; } = 16_384;
+
+    /// <summary>Bytes lent since the last look after which the end of a step runs a young-generation collection (default 32 MiB).</summary>
+    public static long CollectThresholdBytes { get; set; } = 32L << 20;
+
+    /// <summary>
+    /// Most bytes one thread lends between two looks at its loans (default 4 GiB): a loan keeps its array until a safe
+    /// point sees its tensors gone, so a thread that stops reaching safe points holds at most this much; beyond it,
+    /// storage is allocated unpooled until the next look.
+    /// </summary>
+    public static long MaxUnscannedBytes { get; set; } = 4L << 30;
+
+    /// <summary>Most bytes one thread keeps cached for reuse; beyond it the oldest arrays go back to the garbage collector (default 16 GiB).</summary>
+    public static long MaxCachedBytes { get; set; } = 16L << 30;
+
+    /// <summary>A cached array not reused for this many looks is released (shapes that stopped occurring; default 16).</summary>
+    public static int StaleScans { get; set; } = 16;
+
+    /// <summary>
+    /// Test aid (off by default; the test suites turn it on): fills storage that ops promise to overwrite with NaN,
+    /// so an op that reads memory it did not write shows NaN instead of a stale value, and throws if engine code wraps a
+    /// lent array in a tensor without sharing its storage.
+    /// </summary>
+    public static bool DebugChecks { get; set; }
+
+    /// <summary>
+    /// A safe point for loops that use no module, backward or optimizer: takes back the storage of tensors that are no
+    /// longer referenced, collecting the young generation first when enough was lent since the last look. Does nothing
+    /// when called from inside an op (a hook or a custom function).
+    /// </summary>
+    public static void Collect() => Memory.StoragePool.SafePoint(endOfStep: true);
+
+    /// <summary>Releases the storage this thread keeps cached (<c>torch.cuda.empty_cache()</c>); tensors in use are unaffected.</summary>
+    public static void EmptyCache() => Memory.StoragePool.Current?.EmptyCache();
+
+    /// <summary>The calling thread's allocator counters (all zero before its first safe point).</summary>
+    public static MemoryStats Stats() => Memory.StoragePool.Current?.Stats() ?? default;
+}

@@ -1,0 +1,15 @@
+namespace ResearchKit.Tensors;
+
+/// <summary>Counters of one thread's caching allocator (<see cref="CachingAllocator.Stats"/>), cumulative since the thread's first safe point.</summary>
+/// <param name="Hits">Loans served from the cache.</param>
+/// <param name="Misses">Loans that allocated a new array.</param>
+/// <param name="Reclaimed">Arrays taken back after their last tensor went away.</param>
+/// <param name="Escaped">Arrays not taken back because they were exposed as a span or used from another thread.</param>
+/// <param name="Trimmed">Cached arrays released (stale sizes, the cache cap, <see cref="CachingAllocator.EmptyCache"/>).</param>
+/// <param name="InducedCollections">Young-generation collections the allocator ran at the end of a step.</param>
+/// <param name="OutstandingLoans">Arrays lent and not yet taken back.</param>
+/// <param name="LentBytes">Bytes of those arrays.</param>
+/// <param name="CachedBytes">Bytes cached for reuse.</param>
+public readonly record struct MemoryStats(
+    long Hits, long Misses, long Reclaimed, long Escaped, long Trimmed, long InducedCollections,
+    int OutstandingLoans, long LentBytes, long CachedBytes);

@@ -1,0 +1,227 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace ResearchKit.Tensors.Memory;
+
+/// <summary>
+/// One thread's caching allocator: exact-size free lists of large Float32 storage arrays, lent to new tensors and
+/// taken back once no tensor references them, so a steady training or inference loop stops allocating on the large
+/// object heap (whose growth is what triggers full, gen-2, collections).
+/// </summary>
+/// <remarks>
+/// <para><b>How an array comes back.</b> A loan is a weak handle on the <see cref="StorageVersion"/> that every tensor
+/// over the array shares, and a strong one on the array. The pool only looks at its loans at a <i>safe point</i>
+/// (<see cref="SafePoint"/>): the end of the outermost backward, of an optimizer step, of an outermost module forward
+/// under no-grad, or <see cref="CachingAllocator.Collect"/>. There, after a collection has run, a loan whose storage
+/// handle is cleared has no tensor left, and its array goes back to its free list. The array itself is never left
+/// to the garbage collector while lent: a full collection would otherwise free it first, and allocating it again is
+/// what triggers the next full collection. What a thread can hold that way is capped by
+/// <see cref="CachingAllocator.MaxUnscannedBytes"/> (beyond it, loans are plain arrays until the next look).</para>
+/// <para><b>Why it is safe.</b> The storage object dies only when no tensor over the array is reachable, but engine
+/// code may still hold the raw array of a tensor the JIT considers dead, inside an op. So arrays are taken back only
+/// at safe points, which run on the borrowing thread outside every op (a depth counter skips nested ones), only for
+/// arrays never exposed as a public span, and only for arrays never touched from another thread (both
+/// <see cref="StorageVersion.Escape"/>). Backward rules and kernels that keep an array beyond their op keep a tensor
+/// over it, never the bare array. With <see cref="CachingAllocator.DebugChecks"/> on (the test suites), wrapping a
+/// lent array in a tensor without its storage throws, and uninitialized storage is filled with NaN.</para>
+/// <para>A pool belongs to one thread and is created at that thread's first safe point; threads that never reach one
+/// (data loaders) allocate as before.</para>
+/// </remarks>
+internal sealed class StoragePool
+{
+    [ThreadStatic] private static StoragePool? t_pool;
+    [ThreadStatic] private static int t_depth;
+
+    // Arrays lent while DebugChecks is on, to catch a tensor built over one without its storage.
+    private static readonly ConditionalWeakTable<float[], object> s_lent = new();
+    private static readonly object s_lentMark = new();
+
+    private readonly record struct Loan(GCHandle Storage, GCHandle Array, long Id);
+    private readonly record struct Cached(float[] Array, long Scan);
+
+    private readonly List<Loan> _loans = [];
+    private readonly Dictionary<int, List<Cached>> _free = [];
+    private readonly HashSet<long> _escaped = [];
+    private long _nextId, _scans, _bytesSinceScan, _bytesSinceInduced, _cachedBytes;
+    private int _lastCollection = -1;
+    private long _hits, _misses, _reclaimed, _escapedCount, _induced, _trimmed;
+
+    private StoragePool() => OwnerThread = Environment.CurrentManagedThreadId;
+
+    /// <summary>Managed id of the thread this pool lends to.</summary>
+    internal int OwnerThread { get; }
+
+    /// <summary>This thread's pool, or null before its first safe point.</summary>
+    internal static StoragePool? Current => t_pool;
+
+    /// <summary>
+    /// A Float32 array of exactly <paramref name="length"/> elements, zeroed when <paramref name="zero"/>, and the storage
+    /// object its tensors must share (null when the array is not pooled: small, allocator off, or no pool on this thread).
+    /// </summary>
+    internal static (float[] Array, StorageVersion? Storage) Rent(int length, bool zero)
+    {
+        if (t_pool is { } pool && length >= CachingAllocator.MinElements && CachingAllocator.Enabled
+            && pool._loans.Count < MaxLoans && pool._bytesSinceScan < CachingAllocator.MaxUnscannedBytes)
+            return pool.Lend(length, zero);
+        var array = zero ? new float[length] : GC.AllocateUninitializedArray<float>(length);
+        if (!zero && CachingAllocator.DebugChecks) array.AsSpan().Fill(float.NaN);
+        return (array, null);
+    }
+
+    // A thread that rents without ever reaching a safe point stops being tracked beyond this many loans.
+    private const int MaxLoans = 1 << 18;
+
+    private (float[], StorageVersion) Lend(int length, bool zero)
+    {
+        float[] array;
+        if (_free.TryGetValue(length, out var bucket) && bucket.Count > 0)
+        {
+            array = bucket[^1].Array;
+            bucket.RemoveAt(bucket.Count - 1);
+            _cachedBytes -= 4L * length;
+            _hits++;
+            if (zero) Array.Clear(array);
+            else if (CachingAllocator.DebugChecks) array.AsSpan().Fill(float.NaN);
+        }
+        else
+        {
+            array = zero ? new float[length] : GC.AllocateUninitializedArray<float>(length);
+            if (!zero && CachingAllocator.DebugChecks) array.AsSpan().Fill(float.NaN);
+            _misses++;
+        }
+        var storage = new StorageVersion { Pool = this, LoanId = ++_nextId };
+        _loans.Add(new Loan(GCHandle.Alloc(storage, GCHandleType.Weak), GCHandle.Alloc(array, GCHandleType.Normal), storage.LoanId));
+        _bytesSinceScan += 4L * length;
+        _bytesSinceInduced += 4L * length;
+        if (CachingAllocator.DebugChecks) s_lent.AddOrUpdate(array, s_lentMark);
+        return (array, storage);
+    }
+
+    /// <summary>Throws when <paramref name="array"/> was lent by a pool: such an array must be wrapped with its storage.</summary>
+    internal static void CheckNotLent(float[] array)
+    {
+        if (CachingAllocator.DebugChecks && s_lent.TryGetValue(array, out _))
+            throw new InvalidOperationException("Internal error: an array lent by the caching allocator was wrapped in a new tensor without its storage, " +
+                "so the pool could lend it again while that tensor still uses it. Build the tensor with Tensor.AliasOf(owner, …).");
+    }
+
+    /// <summary>Records that loan <paramref name="id"/> escaped (called from any thread).</summary>
+    internal void MarkEscaped(long id)
+    {
+        lock (_escaped) _escaped.Add(id);
+    }
+
+    /// <summary>Marks the calling thread as inside engine code that may hold raw arrays (no safe point until it leaves).</summary>
+    internal static void Enter() => t_depth++;
+
+    /// <summary>Leaves the region entered by <see cref="Enter"/>.</summary>
+    internal static void Exit() => t_depth--;
+
+    /// <summary>
+    /// A point where the calling thread holds no raw storage array: creates this thread's pool on first use, and takes
+    /// back the arrays whose tensors are gone. With <paramref name="endOfStep"/>, it first runs a young-generation
+    /// collection when at least <see cref="CachingAllocator.CollectThresholdBytes"/> were lent since the last look,
+    /// so the step's arrays come back before the next step asks for them.
+    /// </summary>
+    internal static void SafePoint(bool endOfStep)
+    {
+        if (t_depth != 0 || !CachingAllocator.Enabled) return;
+        (t_pool ??= new StoragePool()).Reclaim(endOfStep);
+    }
+
+    private void Reclaim(bool induce)
+    {
+        if (_loans.Count == 0) return;
+        // Counted from the last collection this pool ran, not the last one seen: a collection in the middle of the
+        // step (the young generation filling up) ran while the step's tensors were alive and freed none of them.
+        if (induce && _bytesSinceInduced >= CachingAllocator.CollectThresholdBytes)
+        {
+            // Gen 1, not 0: a storage object that survived one collection mid-step sits in gen 1 and would otherwise
+            // wait for a full collection, and its array with it.
+            GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+            _induced++;
+            _bytesSinceInduced = 0;
+        }
+        int collections = GC.CollectionCount(0);
+        if (collections == _lastCollection) return;   // no collection since the last look: nothing can have died
+        _lastCollection = collections;
+        _bytesSinceScan = 0;
+        _scans++;
+        int kept = 0;
+        lock (_escaped)
+        {
+            for (int i = 0; i < _loans.Count; i++)
+            {
+                var loan = _loans[i];
+                if (loan.Storage.Target is not null) { _loans[kept++] = loan; continue; }
+                var array = (float[])loan.Array.Target!;
+                loan.Storage.Free();
+                loan.Array.Free();
+                if (_escaped.Remove(loan.Id)) { _escapedCount++; continue; }
+                Return(array);
+            }
+        }
+        _loans.RemoveRange(kept, _loans.Count - kept);
+        Trim();
+    }
+
+    private void Return(float[] array)
+    {
+        if (!_free.TryGetValue(array.Length, out var bucket)) _free[array.Length] = bucket = [];
+        bucket.Add(new Cached(array, _scans));
+        _cachedBytes += 4L * array.Length;
+        _reclaimed++;
+    }
+
+    // Drops arrays of sizes nobody asked for in the last StaleScans looks, then the oldest beyond MaxCachedBytes.
+    private void Trim()
+    {
+        long limit = CachingAllocator.MaxCachedBytes;
+        foreach (var bucket in _free.Values)
+        {
+            int stale = 0;
+            while (stale < bucket.Count && _scans - bucket[stale].Scan > CachingAllocator.StaleScans) stale++;
+            Drop(bucket, stale);
+        }
+        while (_cachedBytes > limit)
+        {
+            List<Cached>? oldest = null;
+            foreach (var bucket in _free.Values)
+                if (bucket.Count > 0 && (oldest is null || bucket[0].Scan < oldest[0].Scan)) oldest = bucket;
+            if (oldest is null) break;
+            Drop(oldest, 1);
+        }
+    }
+
+    private void Drop(List<Cached> bucket, int count)
+    {
+        for (int i = 0; i < count; i++) _cachedBytes -= 4L * bucket[i].Array.Length;
+        bucket.RemoveRange(0, count);
+        _trimmed += count;
+    }
+
+    /// <summary>Releases every cached array of this pool to the garbage collector.</summary>
+    internal void EmptyCache()
+    {
+        foreach (var bucket in _free.Values) Drop(bucket, bucket.Count);
+        _free.Clear();
+    }
+
+    /// <summary>This pool's counters.</summary>
+    internal MemoryStats Stats()
+    {
+        long lentBytes = 0;
+        foreach (var loan in _loans)
+            lentBytes += 4L * ((float[])loan.Array.Target!).Length;
+        return new MemoryStats(_hits, _misses, _reclaimed, _escapedCount, _trimmed, _induced, _loans.Count, lentBytes, _cachedBytes);
+    }
+
+    ~StoragePool()
+    {
+        foreach (var loan in _loans)
+        {
+            loan.Storage.Free();
+            loan.Array.Free();
+        }
+    }
+}

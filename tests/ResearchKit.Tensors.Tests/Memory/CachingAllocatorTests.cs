@@ -1,0 +1,267 @@
+using ResearchKit.Tensors.Nn;
+using ResearchKit.Tensors.Optim;
+using Xunit;
+using F = ResearchKit.Tensors.Nn.Functional;
+
+namespace ResearchKit.Tensors.Tests.Memory;
+
+/// <summary>The caching allocator's tests that read process-wide counters (gen-2 collections) or toggle it: run alone.</summary>
+[CollectionDefinition("AllocatorSerial", DisableParallelization = true)]
+public sealed class AllocatorSerialCollection;
+
+/// <summary>
+/// The caching allocator lends large storage again only when no tensor uses it: tensors, views, aliases and saved
+/// tensors kept across steps keep their values; spans and other threads opt storage out; results do not depend on it;
+/// and a steady training loop stops allocating and runs no full collection. The suite runs with every storage pooled
+/// and NaN-filled when uninitialized (tests/Shared/AllocatorChecks.cs), so reuse happens between the ops of every test.
+/// </summary>
+public class CachingAllocatorTests
+{
+    private sealed record Net(Sequential Model, Sgd Optimizer, Tensor X, Tensor Y);
+
+    // ~1.5 MiB of activations and gradients per step: above the suite's 1 MiB collection threshold, so every step's
+    // end is a look at the loans.
+    private static Net MakeNet(int seed)
+    {
+        var gen = new Generator(seed);
+        var model = new Sequential(
+            new Conv2d(3, 8, 3, padding: 1, generator: gen), new BatchNorm2d(8), new ReLU(),
+            new Conv2d(8, 8, 3, padding: 1, generator: gen), new ReLU(),
+            new AdaptiveAvgPool2d(1), new Flatten(), new Linear(8, 4, generator: gen));
+        var opt = new Sgd(model.Parameters(), lr: 0.05, momentum: 0.9);
+        return new Net(model, opt, Tensor.Randn([16, 3, 16, 16], gen), Tensor.Randint(0, 4, [16], gen));
+    }
+
+    private static float Step(Net net)
+    {
+        net.Optimizer.ZeroGrad();
+        var loss = F.CrossEntropy(net.Model.Forward(net.X), net.Y);
+        loss.Backward();
+        net.Optimizer.Step();
+        return loss.Item();
+    }
+
+    [Fact]
+    public void TrainingLoop_ReusesItsStorage_AfterWarmUp()
+    {
+        var net = MakeNet(1);
+        for (int i = 0; i < 8; i++) Step(net);
+        var before = CachingAllocator.Stats();
+        for (int i = 0; i < 10; i++) Step(net);
+        var after = CachingAllocator.Stats();
+        Assert.True(after.Hits - before.Hits > 100, $"expected the steps to be served from the cache: {before} -> {after}");
+        Assert.Equal(before.Misses, after.Misses);
+        Assert.Equal(before.Escaped, after.Escaped);   // kernels on worker threads do not opt storage out
+        Assert.True(after.InducedCollections > before.InducedCollections);
+    }
+
+    [Fact]
+    public void TensorsViewsAndAliasesKeptAcrossSteps_KeepTheirValues()
+    {
+        var net = MakeNet(2);
+        Step(net);
+        // Each is kept alone: the activation itself is dropped, so only the view's or alias's own reference can keep
+        // the storage from being lent to a later step.
+        var (view, snapView) = KeepFromOneStep(net, y => y.Transpose(1, 3).Narrow(2, 3, 5));
+        var (alias, snapAlias) = KeepFromOneStep(net, y => y.Detach());
+        var (flat, snapFlat) = KeepFromOneStep(net, y => y.Reshape(-1));
+        var (whole, snapWhole) = KeepFromOneStep(net, y => y);
+        for (int i = 0; i < 12; i++) Step(net);
+        Assert.Equal(snapView, view.ToArray());
+        Assert.Equal(snapAlias, alias.ToArray());
+        Assert.Equal(snapFlat, flat.ToArray());
+        Assert.Equal(snapWhole, whole.ToArray());
+    }
+
+    // Runs one step keeping keep(output of the second conv) and a copy of its values.
+    private static (Tensor Kept, float[] Values) KeepFromOneStep(Net net, Func<Tensor, Tensor> keep)
+    {
+        Tensor? kept = null;
+        using (net.Model.GetSubmodule<Conv2d>("3").RegisterForwardHook((_, _, y) => { kept ??= keep(y); return y; }))
+            Step(net);
+        return (kept!, kept!.ToArray());
+    }
+
+    [Fact]
+    public void GraphBuiltBeforeOtherSteps_BackwardsToTheSameGradients()
+    {
+        var net = MakeNet(3);
+        var other = MakeNet(4);
+        Step(net);
+        // The graph's saved activations must stay intact while other steps lend and take back storage.
+        var loss = F.CrossEntropy(net.Model.Forward(net.X), net.Y);
+        var x = net.X.Clone().RequiresGrad_();
+        var lossX = F.CrossEntropy(net.Model.Forward(x), net.Y);
+        var expected = Autograd.Grad(lossX, x, retainGraph: true).ToArray();
+        for (int i = 0; i < 12; i++) Step(other);
+        var again = Autograd.Grad(lossX, x).ToArray();
+        Assert.Equal(expected, again);
+        net.Optimizer.ZeroGrad();
+        loss.Backward();
+        var grads = net.Model.Parameters().Select(p => p.Grad!.ToArray()).ToArray();
+        net.Optimizer.ZeroGrad();
+        F.CrossEntropy(net.Model.Forward(net.X), net.Y).Backward();
+        var fresh = net.Model.Parameters().Select(p => p.Grad!.ToArray()).ToArray();
+        Assert.Equal(fresh.Length, grads.Length);
+        for (int i = 0; i < fresh.Length; i++) Assert.Equal(fresh[i], grads[i]);
+    }
+
+    [Fact]
+    public void StorageExposedAsASpan_IsNeverLentAgain()
+    {
+        var net = MakeNet(5);
+        Step(net);
+        long escaped = CachingAllocator.Stats().Escaped;
+        var span = SpanOfADroppedTensor(32768);
+        span.Fill(7f);
+        for (int i = 0; i < 8; i++) { Step(net); GC.Collect(); }
+        for (int i = 0; i < span.Length; i++) Assert.Equal(7f, span[i]);
+        Assert.True(CachingAllocator.Stats().Escaped > escaped);
+    }
+
+    // The tensor is unreachable once this returns; only the span refers to its storage.
+    private static Span<float> SpanOfADroppedTensor(int n) => Tensor.Zeros(n).AsSpan();
+
+    [Fact]
+    public void StorageUsedFromAnotherThread_Escapes()
+    {
+        var net = MakeNet(6);
+        Step(net);
+        long escaped = CachingAllocator.Stats().Escaped;
+        UseOnAnotherThread(net);
+        for (int i = 0; i < 3; i++) Step(net);
+        Assert.True(CachingAllocator.Stats().Escaped > escaped);
+    }
+
+    // A helper, so that the output is unreachable once it returns (the tests build unoptimized, which keeps locals alive).
+    private static void UseOnAnotherThread(Net net)
+    {
+        var t = net.Model.Forward(net.X);
+        var other = new Thread(() => _ = (t * 2f).Sum().Item());
+        other.Start();
+        other.Join();
+    }
+
+    [Fact]
+    public void UnderDebugChecks_WrappingALentArrayWithoutItsStorage_Throws()
+    {
+        CachingAllocator.Collect();   // makes sure this thread has a pool
+        var t = Tensor.Empty([64]);
+        var e = Assert.Throws<InvalidOperationException>(() => new Tensor(t.F, [64]));
+        Assert.Contains("AliasOf", e.Message);
+        Assert.Equal(64, Tensor.AliasOf(t, [8, 8]).Numel);
+    }
+
+    [Fact]
+    public void UnderDebugChecks_UninitializedStorageIsNaN_AndZerosAreZero()
+    {
+        CachingAllocator.Collect();
+        Assert.All(Tensor.Empty([100]).ToArray(), v => Assert.True(float.IsNaN(v)));
+        Assert.All(Tensor.Zeros(100).ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void CollectInsideAnOp_DoesNothing()
+    {
+        var net = MakeNet(7);
+        for (int i = 0; i < 3; i++) Step(net);
+        MemoryStats inside = default, before = default;
+        using (net.Model.GetSubmodule<ReLU>("2").RegisterForwardHook((_, _, y) =>
+        {
+            for (int i = 0; i < 4; i++) _ = Tensor.Zeros(1 << 17);   // 2 MiB lent: a safe point here would collect
+            before = CachingAllocator.Stats();
+            CachingAllocator.Collect();
+            inside = CachingAllocator.Stats();
+            return y;
+        }))
+            using (Torch.NoGrad()) net.Model.Forward(net.X);
+        Assert.Equal(before, inside);
+    }
+
+    [Fact]
+    public void EmptyCache_ReleasesWhatIsCached()
+    {
+        var net = MakeNet(8);
+        for (int i = 0; i < 3; i++) Step(net);
+        Assert.True(CachingAllocator.Stats().CachedBytes > 0);
+        CachingAllocator.EmptyCache();
+        Assert.Equal(0, CachingAllocator.Stats().CachedBytes);
+        Step(net);   // still trains
+    }
+}
+
+/// <summary>Allocator properties measured on process-wide counters, or that switch it off: run alone.</summary>
+[Collection("AllocatorSerial")]
+public class CachingAllocatorSerialTests
+{
+    [Fact]
+    public void Results_AreBitwiseTheSame_WithAndWithoutTheAllocator()
+    {
+        float[][] Train(bool enabled)
+        {
+            bool saved = CachingAllocator.Enabled;
+            CachingAllocator.Enabled = enabled;
+            try
+            {
+                var gen = new Generator(11);
+                var model = new Sequential(
+                    new Conv2d(3, 8, 3, padding: 1, generator: gen), new BatchNorm2d(8), new ReLU(),
+                    new AdaptiveAvgPool2d(1), new Flatten(), new Linear(8, 4, generator: gen));
+                var opt = new Adam(model.Parameters(), lr: 1e-2);
+                var x = Tensor.Randn([16, 3, 16, 16], gen);
+                var y = Tensor.Randint(0, 4, [16], gen);
+                for (int i = 0; i < 10; i++)
+                {
+                    opt.ZeroGrad();
+                    F.CrossEntropy(model.Forward(x), y).Backward();
+                    opt.Step();
+                }
+                return model.Parameters().Select(p => p.ToArray()).ToArray();
+            }
+            finally { CachingAllocator.Enabled = saved; }
+        }
+        var off = Train(false);
+        var on = Train(true);
+        Assert.Equal(off.Length, on.Length);
+        for (int i = 0; i < off.Length; i++) Assert.Equal(off[i], on[i]);
+    }
+
+    [Fact]
+    public void SteadyTrainingLoop_RunsNoFullCollection_UnderDefaultMinElements()
+    {
+        int savedMin = CachingAllocator.MinElements;
+        long savedThreshold = CachingAllocator.CollectThresholdBytes;
+        // The shipped settings: only large-object-heap-sized storage pooled, a collection per 32 MiB lent.
+        CachingAllocator.MinElements = 16_384;
+        CachingAllocator.CollectThresholdBytes = 32L << 20;
+        try
+        {
+            var gen = new Generator(12);
+            var model = new Sequential(
+                new Conv2d(3, 32, 3, padding: 1, generator: gen), new BatchNorm2d(32), new ReLU(),
+                new Conv2d(32, 32, 3, padding: 1, generator: gen), new BatchNorm2d(32), new ReLU(),
+                new AdaptiveAvgPool2d(1), new Flatten(), new Linear(32, 10, generator: gen));
+            var opt = new Sgd(model.Parameters(), lr: 0.05, momentum: 0.9);
+            var x = Tensor.Randn([64, 3, 32, 32], gen);
+            var y = Tensor.Randint(0, 10, [64], gen);
+            void Step()
+            {
+                opt.ZeroGrad();
+                F.CrossEntropy(model.Forward(x), y).Backward();
+                opt.Step();
+            }
+            for (int i = 0; i < 10; i++) Step();
+            int gen2 = GC.CollectionCount(2);
+            var before = CachingAllocator.Stats();
+            for (int i = 0; i < 15; i++) Step();
+            var after = CachingAllocator.Stats();
+            Assert.Equal(before.Misses, after.Misses);
+            Assert.Equal(gen2, GC.CollectionCount(2));
+        }
+        finally
+        {
+            CachingAllocator.MinElements = savedMin;
+            CachingAllocator.CollectThresholdBytes = savedThreshold;
+        }
+    }
+}
