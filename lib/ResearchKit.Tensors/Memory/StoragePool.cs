@@ -25,12 +25,14 @@ namespace ResearchKit.Tensors.Memory;
 /// over it, never the bare array. With <see cref="CachingAllocator.DebugChecks"/> on (the test suites), wrapping a
 /// lent array in a tensor without its storage throws, and uninitialized storage is filled with NaN.</para>
 /// <para>A pool belongs to one thread and is created at that thread's first safe point; threads that never reach one
-/// (data loaders) allocate as before.</para>
+/// (data loaders) allocate as before. When its thread exits, the pool lets go of everything (tensors it lent keep
+/// their arrays, as plain garbage-collected ones).</para>
 /// </remarks>
 internal sealed class StoragePool
 {
     [ThreadStatic] private static StoragePool? t_pool;
     [ThreadStatic] private static int t_depth;
+    [ThreadStatic] private static ThreadExit? t_exit;
 
     // Arrays lent while DebugChecks is on, to catch a tensor built over one without its storage.
     private static readonly ConditionalWeakTable<float[], object> s_lent = new();
@@ -45,6 +47,7 @@ internal sealed class StoragePool
     private long _nextId, _scans, _bytesSinceScan, _bytesSinceInduced, _cachedBytes;
     private int _lastCollection = -1;
     private long _hits, _misses, _reclaimed, _escapedCount, _induced, _trimmed;
+    private bool _retired;   // the owner thread has exited: nothing is lent or taken back any more
 
     private StoragePool() => OwnerThread = Environment.CurrentManagedThreadId;
 
@@ -108,7 +111,8 @@ internal sealed class StoragePool
     /// <summary>Records that loan <paramref name="id"/> escaped (called from any thread).</summary>
     internal void MarkEscaped(long id)
     {
-        lock (_escaped) _escaped.Add(id);
+        lock (_escaped)
+            if (!_retired) _escaped.Add(id);
     }
 
     /// <summary>Marks the calling thread as inside engine code that may hold raw arrays (no safe point until it leaves).</summary>
@@ -126,8 +130,44 @@ internal sealed class StoragePool
     internal static void SafePoint(bool endOfStep)
     {
         if (t_depth != 0 || !CachingAllocator.Enabled) return;
-        (t_pool ??= new StoragePool()).Reclaim(endOfStep);
+        if (t_pool is null)
+        {
+            t_pool = new StoragePool();
+            t_exit = new ThreadExit(t_pool);
+        }
+        t_pool.Reclaim(endOfStep);
     }
+
+    // Thread-static, so it becomes garbage when the thread exits; its finalizer then retires the pool.
+    private sealed class ThreadExit(StoragePool pool)
+    {
+        ~ThreadExit() => pool.Retire();
+    }
+
+    /// <summary>
+    /// Lets go of every loan and cached array (runs on the finalizer thread once the owner thread has exited, or when
+    /// the pool itself is collected). Loaned arrays stay with their tensors and are collected with them.
+    /// </summary>
+    internal void Retire()
+    {
+        lock (_escaped)
+        {
+            if (_retired) return;
+            _retired = true;
+            _escaped.Clear();
+        }
+        foreach (var loan in _loans)
+        {
+            loan.Storage.Free();
+            loan.Array.Free();
+        }
+        _loans.Clear();
+        _free.Clear();
+        _cachedBytes = 0;
+    }
+
+    /// <summary>Whether <see cref="Retire"/> ran.</summary>
+    internal bool IsRetired => _retired;
 
     private void Reclaim(bool induce)
     {
@@ -216,12 +256,5 @@ internal sealed class StoragePool
         return new MemoryStats(_hits, _misses, _reclaimed, _escapedCount, _trimmed, _induced, _loans.Count, lentBytes, _cachedBytes);
     }
 
-    ~StoragePool()
-    {
-        foreach (var loan in _loans)
-        {
-            loan.Storage.Free();
-            loan.Array.Free();
-        }
-    }
+    ~StoragePool() => Retire();
 }

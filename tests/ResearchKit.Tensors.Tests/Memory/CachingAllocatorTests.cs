@@ -179,6 +179,34 @@ public class CachingAllocatorTests
     }
 
     [Fact]
+    public void PoolOfAnExitedThread_LetsGoOfItsCache_AndItsTensorsKeepTheirValues()
+    {
+        global::ResearchKit.Tensors.Memory.StoragePool? pool = null;
+        Tensor? kept = null;
+        float[]? values = null;
+        var worker = new Thread(() =>
+        {
+            var net = MakeNet(9);
+            for (int i = 0; i < 4; i++) Step(net);
+            pool = global::ResearchKit.Tensors.Memory.StoragePool.Current;
+            kept = net.Model.Forward(net.X).Detach();
+            values = kept.ToArray();
+        });
+        worker.Start();
+        worker.Join();
+        Assert.True(pool!.Stats().CachedBytes > 0);
+        for (int i = 0; i < 5 && !pool.IsRetired; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        Assert.True(pool.IsRetired);
+        var stats = pool.Stats();
+        Assert.Equal((0, 0L, 0L), (stats.OutstandingLoans, stats.LentBytes, stats.CachedBytes));
+        Assert.Equal(values, kept!.ToArray());   // read here, on another thread: marks nothing, the pool is retired
+    }
+
+    [Fact]
     public void EmptyCache_ReleasesWhatIsCached()
     {
         var net = MakeNet(8);
