@@ -1,0 +1,118 @@
+using System.Text.Json;
+
+namespace ResearchKit.Thesis;
+
+/// <summary>
+/// The thesis' numbers kept in the project: the protocol values experiments must use (with the section that states
+/// each) and the results tables and text claims notebooks compare against. Facts transcribed from the thesis into
+/// <c>data/thesis/chapter4.json</c>, embedded in the assembly, so nothing is read from outside the repository.
+/// </summary>
+/// <example>
+/// <code>
+/// var thesis = ThesisReference.Chapter4;
+/// double wt30k = thesis.Value("4.3", "80", "WT_30k");                       // 98.96
+/// long tSave = thesis.Protocol("seqmnist.tickets.t_save.WT_30k").AsInt64();  // 30000, §4.5.3
+/// </code>
+/// </example>
+public sealed class ThesisReference
+{
+    private static readonly Lazy<ThesisReference> Chapter4Lazy = new(() => LoadEmbedded("ResearchKit.Thesis.chapter4.json"));
+    private readonly Dictionary<string, ThesisTable> _tables;
+    private readonly Dictionary<string, ThesisProtocolValue> _protocol;
+    private readonly Dictionary<string, ThesisClaim> _claims;
+
+    private ThesisReference(string source, List<ThesisTable> tables, List<ThesisProtocolValue> protocol, List<ThesisClaim> claims)
+    {
+        Source = source;
+        Tables = tables;
+        ProtocolValues = protocol;
+        Claims = claims;
+        _tables = tables.ToDictionary(t => t.Id, StringComparer.Ordinal);
+        _protocol = protocol.ToDictionary(p => p.Key, StringComparer.Ordinal);
+        _claims = claims.ToDictionary(c => c.Id, StringComparer.Ordinal);
+    }
+
+    /// <summary>Chapter 4 (LSTM pruning, lottery tickets, sub-sampling): Tables 4.2–4.8 and the chapter's protocol.</summary>
+    public static ThesisReference Chapter4 => Chapter4Lazy.Value;
+
+    /// <summary>Where the numbers come from.</summary>
+    public string Source { get; }
+
+    /// <summary>The results tables, in thesis order.</summary>
+    public IReadOnlyList<ThesisTable> Tables { get; }
+
+    /// <summary>Every protocol value, in file order.</summary>
+    public IReadOnlyList<ThesisProtocolValue> ProtocolValues { get; }
+
+    /// <summary>Numbers stated in the text or captions.</summary>
+    public IReadOnlyList<ThesisClaim> Claims { get; }
+
+    /// <summary>Table <paramref name="id"/> (e.g. "4.3").</summary>
+    /// <exception cref="KeyNotFoundException">No such table; the message lists the tables.</exception>
+    public ThesisTable Table(string id) => _tables.TryGetValue(id, out var t) ? t
+        : throw new KeyNotFoundException($"The thesis reference has no Table {id}; it has Tables {string.Join(", ", _tables.Keys)}.");
+
+    /// <summary>A cell of table <paramref name="table"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No such table, row or number.</exception>
+    public double Value(string table, string row, string column) => Table(table).Value(row, column);
+
+    /// <summary>The protocol value <paramref name="key"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No such key; the message lists keys with the same prefix.</exception>
+    public ThesisProtocolValue Protocol(string key)
+    {
+        if (_protocol.TryGetValue(key, out var v)) return v;
+        string prefix = key.Contains('.', StringComparison.Ordinal) ? key[..key.IndexOf('.', StringComparison.Ordinal)] : key;
+        throw new KeyNotFoundException($"The thesis reference has no protocol value '{key}'; keys starting with '{prefix}': " +
+            string.Join(", ", _protocol.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))) + ".");
+    }
+
+    /// <summary>The text claim <paramref name="id"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No such claim; the message lists the claims.</exception>
+    public ThesisClaim Claim(string id) => _claims.TryGetValue(id, out var c) ? c
+        : throw new KeyNotFoundException($"The thesis reference has no claim '{id}'; claims: {string.Join(", ", _claims.Keys)}.");
+
+    /// <summary>Parses a reference file (the format of <c>data/thesis/chapter4.json</c>).</summary>
+    /// <param name="json">File contents.</param>
+    /// <param name="origin">Name used in error messages.</param>
+    /// <exception cref="InvalidDataException">Malformed JSON, a missing field, or a duplicate table, key or claim.</exception>
+    public static ThesisReference Parse(string json, string origin)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            var tables = new List<ThesisTable>();
+            foreach (var t in root.GetProperty("tables").EnumerateArray())
+            {
+                var rows = new List<ThesisRow>();
+                foreach (var r in t.GetProperty("rows").EnumerateArray())
+                {
+                    var values = new Dictionary<string, double>(StringComparer.Ordinal);
+                    foreach (var cell in r.GetProperty("values").EnumerateObject()) values.Add(cell.Name, cell.Value.GetDouble());
+                    var bold = r.TryGetProperty("bold", out var b) ? b.EnumerateArray().Select(x => x.GetString()!).ToList() : [];
+                    rows.Add(new ThesisRow(r.GetProperty("row").GetString()!, values, bold));
+                }
+                tables.Add(new ThesisTable(t.GetProperty("id").GetString()!, t.GetProperty("section").GetString()!, t.GetProperty("page").GetInt32(),
+                    t.GetProperty("units").GetString()!, t.GetProperty("columns").EnumerateArray().Select(c => c.GetString()!).ToList(), rows));
+            }
+            var protocol = root.GetProperty("protocol").EnumerateArray()
+                .Select(p => new ThesisProtocolValue(p.GetProperty("key").GetString()!, p.GetProperty("value").Clone(), p.GetProperty("section").GetString()!)).ToList();
+            var claims = root.GetProperty("claims").EnumerateArray()
+                .Select(c => new ThesisClaim(c.GetProperty("id").GetString()!, c.GetProperty("value").GetDouble(), c.GetProperty("section").GetString()!,
+                    c.GetProperty("what").GetString()!)).ToList();
+            return new ThesisReference(root.GetProperty("source").GetString()!, tables, protocol, claims);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException or FormatException)
+        {
+            throw new InvalidDataException($"Thesis reference '{origin}' is malformed ({e.Message}); restore it from the repository (data/thesis/).", e);
+        }
+    }
+
+    private static ThesisReference LoadEmbedded(string resource)
+    {
+        using var stream = typeof(ThesisReference).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"The ResearchKit assembly lacks the embedded resource '{resource}'; rebuild it from the repository.");
+        using var reader = new StreamReader(stream);
+        return Parse(reader.ReadToEnd(), resource);
+    }
+}
