@@ -11,6 +11,13 @@ public static class Display
     public static TensorSummary Summarize(Tensor tensor) => new(tensor);
 
     /// <summary>
+    /// Markdown shown formatted: the way a notebook states numbers from its own runs in prose (never typed in a
+    /// markdown cell, so the text cannot disagree with the run).
+    /// </summary>
+    /// <param name="markdown">The markdown source, usually an interpolated string of computed values.</param>
+    public static MarkdownText Markdown(string markdown) => new(markdown);
+
+    /// <summary>
     /// The MIME bundle of any value: <see cref="IRichDisplay.ToMimeBundle"/> when implemented,
     /// <see cref="ChartDisplay.ToMimeBundle"/> for Plotly.NET charts, a <see cref="TensorSummary"/> for tensors, otherwise <c>text/plain</c> = <c>ToString()</c> ("null" for null).
     /// </summary>

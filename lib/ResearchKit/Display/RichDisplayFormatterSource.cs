@@ -11,7 +11,7 @@ namespace ResearchKit.Display;
 public sealed class RichDisplayFormatterSource
 {
     /// <summary>The MIME types a formatter is created for.</summary>
-    public static IReadOnlyList<string> MimeTypes { get; } = ["application/vnd.plotly.v1+json", "text/html", "text/plain"];
+    public static IReadOnlyList<string> MimeTypes { get; } = ["application/vnd.plotly.v1+json", "text/html", "text/markdown", "text/plain"];
 
     /// <summary>Parameterless constructor, required by the kernel (<c>Activator.CreateInstance</c>).</summary>
     public RichDisplayFormatterSource() { }

@@ -82,11 +82,22 @@ public class FormatterConventionTests
     }
 
     [Fact]
+    public void MarkdownText_is_discovered_and_prefers_markdown()
+    {
+        var md = ResearchKit.Display.Display.Markdown("Sub-sampling reached the loss **1.5× sooner**.");
+        var (formatters, preferred) = Discover(typeof(MarkdownText));
+        Assert.Equal(["text/markdown", "text/plain"], preferred!);
+        Assert.Equal(md.Text, Render(formatters.Single(f => f.MimeType == "text/markdown"), md));
+        Assert.Equal(md.Text, Render(formatters.Single(f => f.MimeType == "text/plain"), md));
+        Assert.Equal(md.Text, ResearchKit.Display.Display.MimeBundleOf(md)["text/markdown"]);
+    }
+
+    [Fact]
     public void ResultsTable_is_discovered_and_formats_html_and_plain_text()
     {
         var table = SampleTables.Thesis();
         var (formatters, preferred) = Discover(typeof(ResultsTable));
-        Assert.Equal(["application/vnd.plotly.v1+json", "text/html", "text/plain"], formatters.Select(f => f.MimeType).Order(StringComparer.Ordinal));
+        Assert.Equal(["application/vnd.plotly.v1+json", "text/html", "text/markdown", "text/plain"], formatters.Select(f => f.MimeType).Order(StringComparer.Ordinal));
         Assert.NotNull(preferred);
         Assert.Equal(["text/html", "text/plain"], preferred);
         // A table has no plotly form: that formatter declines, so the kernel falls back to the preferred ones.
