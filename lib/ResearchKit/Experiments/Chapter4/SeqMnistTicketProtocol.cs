@@ -59,8 +59,8 @@ public sealed record SeqMnistTicketProtocol
     /// <summary>Batch size of the test evaluation.</summary>
     public required int EvalBatchSize { get; init; }
 
-    /// <summary>Choices where the thesis is silent.</summary>
-    public TicketProtocolChoices Choices { get; init; } = TicketProtocolChoices.Default;
+    /// <summary>Choices where the thesis is silent (RMSprop runs at a constant learning rate here, §4.5.3 names no schedule).</summary>
+    public TicketProtocolChoices Choices { get; init; } = TicketProtocolChoices.Default with { LearningRateSchedule = "none: constant learning rate (RMSprop)" };
 
     /// <summary>t_save by column name, for the columns that rewind to an iterate (WT: 0).</summary>
     public IReadOnlyDictionary<string, long> SaveSteps =>
