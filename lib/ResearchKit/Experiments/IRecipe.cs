@@ -1,3 +1,4 @@
+using ResearchKit.Experiments.Chapter4;
 using ResearchKit.Runs;
 using ResearchKit.Training;
 
@@ -41,7 +42,8 @@ public interface IRecipe
 public static class Recipes
 {
     /// <summary>All recipes.</summary>
-    public static IReadOnlyList<IRecipe> All { get; } = [new MnistCnn(), new SeqMnistLstmRecipe(), new SeqMnistLstmRecipe(subsampling: true), new WikiText2LstmRecipe()];
+    public static IReadOnlyList<IRecipe> All { get; } = [new MnistCnn(), new SeqMnistLstmRecipe(), new SeqMnistLstmRecipe(subsampling: true), new WikiText2LstmRecipe(),
+        new SeqMnistTicketsRecipe(), new SeqMnistTicketsRecipe(subsampling: true), new WikiText2TicketsRecipe()];
 
     /// <summary>Recipe by name.</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>

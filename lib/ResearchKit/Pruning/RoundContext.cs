@@ -12,13 +12,14 @@ namespace ResearchKit.Pruning;
 /// </summary>
 public sealed class RoundContext
 {
-    internal RoundContext(int round, double? objective, PruningMasks masks, Module model, long? captureStep)
+    internal RoundContext(int round, double? objective, PruningMasks masks, Module model, long? captureStep, IReadOnlyList<long>? captureSteps = null)
     {
         Round = round;
         Objective = objective;
         Masks = masks;
         Model = model;
         CaptureStep = captureStep;
+        CaptureSteps = captureSteps ?? (captureStep is long s ? [s] : []);
         Callback = new PruningCallback(masks, model, OnStep);
     }
 
@@ -34,11 +35,18 @@ public sealed class RoundContext
     /// <summary>The model being trained (the same instance every round).</summary>
     public Module Model { get; }
 
-    /// <summary>The step after which this round snapshots the weights (t_save in round 0), or null.</summary>
+    /// <summary>The search's own t_save when this round (round 0) snapshots it, or null.</summary>
     public long? CaptureStep { get; }
 
+    /// <summary>Every step after which this round snapshots the weights: in round 0 all t_save of the experiment
+    /// (<see cref="TicketConfig.SnapshotSteps"/>), so searches sharing the dense checkpoint find theirs; empty otherwise.</summary>
+    public IReadOnlyList<long> CaptureSteps { get; }
+
+    /// <summary>The snapshots taken so far, by step.</summary>
+    internal Dictionary<long, Dictionary<string, Tensor>> Snapshots { get; } = new();
+
     /// <summary>The snapshot taken at <see cref="CaptureStep"/>, once taken.</summary>
-    internal Dictionary<string, Tensor>? Snapshot { get; private set; }
+    internal Dictionary<string, Tensor>? Snapshot => CaptureStep is long s && Snapshots.TryGetValue(s, out var d) ? d : null;
 
     /// <summary>A trainer callback: masks weights and optimizer state after each step, snapshots at t_save.</summary>
     public ITrainerCallback Callback { get; }
@@ -53,6 +61,7 @@ public sealed class RoundContext
 
     private void OnStep(long step)
     {
-        if (CaptureStep is long s && step == s && Snapshot is null) Snapshot = TicketSearch.Snapshot(Model);
+        foreach (var s in CaptureSteps)
+            if (step == s && !Snapshots.ContainsKey(s)) Snapshots[s] = TicketSearch.Snapshot(Model);
     }
 }

@@ -11,8 +11,10 @@ namespace ResearchKit.Pruning;
 /// safetensors file per completed round, written atomically:
 /// <list type="bullet">
 /// <item><c>dense.safetensors</c>: round 0, which Algorithm 2 runs identically in all four configurations, so they share
-/// it: trained weights (<c>model.*</c>), θ⁰ (<c>theta0.*</c>), θ^t_save (<c>theta_save.*</c>).</item>
-/// <item><c>&lt;configuration&gt;/round-NN.safetensors</c>: pruned round NN: trained weights and masks (<c>mask.*</c>).</item>
+/// it: trained weights (<c>model.*</c>), θ⁰ (<c>theta0.*</c>), θ at each captured t_save (<c>theta_save@&lt;step&gt;.*</c>;
+/// files of older versions hold one snapshot as <c>theta_save.*</c>, read as the metadata's <c>save_step</c>).</item>
+/// <item><c>&lt;configuration&gt;/round-NN.safetensors</c>: pruned round NN: trained weights and masks (<c>mask.*</c>);
+/// WT with save uses <c>WinningTicketWithSave@&lt;t_save&gt;</c> as its folder.</item>
 /// </list>
 /// Every file's metadata holds the round's objective, start, pruning thresholds, metrics and the search's generator
 /// states at the end of the round, so a resumed search continues with exactly the random numbers of an uninterrupted one.
@@ -22,6 +24,7 @@ internal static class TicketCheckpoint
     private const string ModelPrefix = "model.";
     private const string Theta0Prefix = "theta0.";
     private const string ThetaSavePrefix = "theta_save.";
+    private const string ThetaAtPrefix = "theta_save@";
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -35,7 +38,7 @@ internal static class TicketCheckpoint
         Dictionary<string, Tensor> Model,
         PruningMasks Masks,
         Dictionary<string, Tensor>? Theta0,
-        Dictionary<string, Tensor>? ThetaSave,
+        IReadOnlyDictionary<long, Dictionary<string, Tensor>> Snapshots,
         double? Objective,
         RoundStart Start,
         IReadOnlyList<GroupPruneResult>? Pruning,
@@ -43,20 +46,26 @@ internal static class TicketCheckpoint
         Dictionary<string, ulong[]> Generators,
         long? SaveStep);
 
-    /// <summary>Path of round <paramref name="round"/>: the shared dense file for round 0, else the configuration's own file.</summary>
-    internal static string PathOf(string directory, TicketConfiguration configuration, int round) => round == 0
+    /// <summary>
+    /// Path of round <paramref name="round"/>: the shared dense file for round 0, else the configuration's own file; WT
+    /// with save keys its folder by t_save (<c>WinningTicketWithSave@1200</c>), so searches rewinding to different
+    /// iterates of one dense training keep apart.
+    /// </summary>
+    internal static string PathOf(string directory, TicketConfiguration configuration, int round, long? saveStep = null) => round == 0
         ? System.IO.Path.Combine(directory, "dense.safetensors")
-        : System.IO.Path.Combine(directory, configuration.ToString(), $"round-{round:D2}.safetensors");
+        : System.IO.Path.Combine(directory, configuration == TicketConfiguration.WinningTicketWithSave
+            ? $"{configuration}@{(saveStep ?? 0).ToString(CultureInfo.InvariantCulture)}" : configuration.ToString(), $"round-{round:D2}.safetensors");
 
     /// <summary>Writes one completed round atomically.</summary>
     internal static void Write(string path, TicketRoundResult round, Dictionary<string, Tensor> model, PruningMasks masks,
-        Dictionary<string, Tensor>? theta0, Dictionary<string, Tensor>? thetaSave, long? saveStep, IReadOnlyDictionary<string, Generator>? generators)
+        Dictionary<string, Tensor>? theta0, IReadOnlyDictionary<long, Dictionary<string, Tensor>>? snapshots, long? saveStep, IReadOnlyDictionary<string, Generator>? generators)
     {
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         Add(tensors, ModelPrefix, model);
         foreach (var (k, v) in masks.ToStateDict()) tensors[k] = v;
         if (theta0 is not null) Add(tensors, Theta0Prefix, theta0);
-        if (thetaSave is not null && !ReferenceEquals(thetaSave, theta0)) Add(tensors, ThetaSavePrefix, thetaSave);
+        if (snapshots is not null)
+            foreach (var (step, state) in snapshots) Add(tensors, ThetaAtPrefix + step.ToString(CultureInfo.InvariantCulture) + ".", state);
 
         var gens = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
         if (generators is not null) foreach (var (name, g) in generators) gens[name] = g.GetState();
@@ -109,10 +118,12 @@ internal static class TicketCheckpoint
             var result = (JsonSerializer.Deserialize<ResultDto>(meta["result"], Json) ?? throw new InvalidDataException("metadata 'result' is null")).ToResult();
             var gens = JsonSerializer.Deserialize<Dictionary<string, ulong[]>>(meta["generators"], Json) ?? new();
             var theta0 = Strip(tensors, Theta0Prefix);
-            return new Saved(path, Strip(tensors, ModelPrefix)!, PruningMasks.FromStateDict(tensors), theta0, Strip(tensors, ThetaSavePrefix) ?? theta0,
+            long? save = saveStep.Length == 0 ? null : long.Parse(saveStep, CultureInfo.InvariantCulture);
+            var snapshots = Snapshots(tensors);
+            if (save is long s && s > 0 && Strip(tensors, ThetaSavePrefix) is { } legacy) snapshots[s] = legacy;
+            return new Saved(path, Strip(tensors, ModelPrefix)!, PruningMasks.FromStateDict(tensors), theta0, snapshots,
                 objective.Length == 0 ? null : double.Parse(objective, CultureInfo.InvariantCulture),
-                Enum.Parse<RoundStart>(meta["start"]), groups, result, gens,
-                saveStep.Length == 0 ? null : long.Parse(saveStep, CultureInfo.InvariantCulture));
+                Enum.Parse<RoundStart>(meta["start"]), groups, result, gens, save);
         }
         catch (Exception e) when (e is KeyNotFoundException or JsonException or FormatException or ArgumentException or InvalidDataException)
         {
@@ -123,6 +134,22 @@ internal static class TicketCheckpoint
     private static void Add(Dictionary<string, Tensor> into, string prefix, Dictionary<string, Tensor> state)
     {
         foreach (var (k, v) in state) into[prefix + k] = v;
+    }
+
+    /// <summary>The <c>theta_save@&lt;step&gt;.*</c> snapshots by step.</summary>
+    private static Dictionary<long, Dictionary<string, Tensor>> Snapshots(Dictionary<string, Tensor> tensors)
+    {
+        var d = new Dictionary<long, Dictionary<string, Tensor>>();
+        foreach (var (k, v) in tensors)
+        {
+            if (!k.StartsWith(ThetaAtPrefix, StringComparison.Ordinal)) continue;
+            int dot = k.IndexOf('.', ThetaAtPrefix.Length);
+            if (dot < 0) throw new InvalidDataException($"tensor '{k}' has no parameter name after its step");
+            long step = long.Parse(k.AsSpan(ThetaAtPrefix.Length, dot - ThetaAtPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture);
+            if (!d.TryGetValue(step, out var state)) d[step] = state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            state[k[(dot + 1)..]] = v;
+        }
+        return d;
     }
 
     private static Dictionary<string, Tensor>? Strip(Dictionary<string, Tensor> tensors, string prefix)

@@ -22,6 +22,26 @@ public sealed record TicketConfig(TicketConfiguration Configuration, PruningPlan
     public long? SaveStep { get; init; }
 
     /// <summary>
+    /// Every t_save of the experiment this search belongs to, so that round 0 snapshots θ at all of them and searches
+    /// with different <see cref="SaveStep"/>s that share a <see cref="TicketSearch.CheckpointDirectory"/> train the dense
+    /// network once, as the thesis did (§4.5.3: WT, WT_1200 and WT_30k rewind into one dense training). Null or empty:
+    /// only <see cref="SaveStep"/>. <see cref="SaveStep"/> is always captured, whether listed here or not; 0 is θ⁰ itself.
+    /// </summary>
+    public IReadOnlyList<long>? CaptureSteps { get; init; }
+
+    /// <summary>The steps round 0 snapshots at: <see cref="SaveStep"/> and <see cref="CaptureSteps"/> above 0, sorted, without duplicates.</summary>
+    public IReadOnlyList<long> SnapshotSteps
+    {
+        get
+        {
+            var steps = new SortedSet<long>();
+            if (SaveStep is > 0) steps.Add(SaveStep.Value);
+            if (CaptureSteps is not null) foreach (var s in CaptureSteps) if (s > 0) steps.Add(s);
+            return steps.ToArray();
+        }
+    }
+
+    /// <summary>
     /// Objective of a group in a round, from the round's P value; null gives every group P. Use it for the thesis'
     /// separate objectives, e.g. <c>(g, p) =&gt; g.Name == "lstm" ? p : Math.Min(p, 0.5)</c>.
     /// </summary>
@@ -38,13 +58,16 @@ public sealed record TicketConfig(TicketConfiguration Configuration, PruningPlan
     }
 
     /// <summary>Checks the settings.</summary>
-    /// <exception cref="ArgumentException">No plan, an objective outside [0, 1], a negative t_save, or WT-with-save without t_save.</exception>
+    /// <exception cref="ArgumentException">No plan, an objective outside [0, 1], a negative t_save or capture step, or WT-with-save without t_save.</exception>
     public void Validate()
     {
         if (Plan is null) throw new ArgumentException("TicketConfig: Plan is null; build one with PruningPlan.Recurrent(model, …) or new PruningPlan([...]).");
         if (Objectives is null) throw new ArgumentException("TicketConfig: Objectives is null; use TicketConfig.ThesisObjectives or a list of fractions.");
         foreach (var p in Objectives) MagnitudePruning.CheckObjective(p, "TicketConfig.Objectives");
         if (SaveStep is < 0) throw new ArgumentException($"TicketConfig: SaveStep (t_save) must be ≥ 0, got {SaveStep}.");
+        if (CaptureSteps is not null)
+            foreach (var s in CaptureSteps)
+                if (s < 0) throw new ArgumentException($"TicketConfig: CaptureSteps must be ≥ 0 (iterations of round 0), got {s}; list the t_save values of the experiment, e.g. [1200, 30000].");
         if (Configuration == TicketConfiguration.WinningTicketWithSave && SaveStep is null)
             throw new ArgumentException("TicketConfig: WT with save rewinds to θ at iteration t_save; set SaveStep (e.g. SaveStep = 500).");
     }

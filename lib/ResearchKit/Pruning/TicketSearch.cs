@@ -52,7 +52,7 @@ public sealed class TicketSearch
 
     /// <summary>Creates a search whose training function needs no context (it must keep the masks itself, e.g. with a
     /// <see cref="MaskedOptimizer"/> or <see cref="PruningCallback"/>). Not usable with t_save: nothing could take the snapshot.</summary>
-    /// <exception cref="ArgumentException">The configuration is invalid or sets <see cref="TicketConfig.SaveStep"/> &gt; 0.</exception>
+    /// <exception cref="ArgumentException">The configuration is invalid or sets <see cref="TicketConfig.SaveStep"/> or <see cref="TicketConfig.CaptureSteps"/> &gt; 0.</exception>
     public TicketSearch(TicketConfig config, Func<Module> createModel, Func<Module, PruningMasks, RoundResult> trainRound)
         : this(config, createModel, Adapt(config, trainRound)) { }
 
@@ -60,7 +60,7 @@ public sealed class TicketSearch
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(trainRound);
-        if (config.SaveStep is > 0)
+        if (config.SnapshotSteps.Count > 0)
             throw new ArgumentException("TicketSearch: t_save needs a snapshot during round 0; use the constructor whose trainRound takes a RoundContext and attach context.Callback to the trainer.");
         return (m, masks, _) => trainRound(m, masks);
     }
@@ -75,8 +75,9 @@ public sealed class TicketSearch
     /// Directory of round checkpoints, or null (the default) for none. When set, every completed round is written there
     /// atomically and <see cref="Run"/> continues after the last round found, so an interrupted search loses at most the
     /// round in progress. Round 0 is the same in the four configurations and is stored once
-    /// (<c>dense.safetensors</c>): searches of the same model, seed, training and t_save that share a directory train
-    /// the dense network once. The directory must not be shared by searches that differ in anything else; a different
+    /// (<c>dense.safetensors</c>, with θ at every step of <see cref="TicketConfig.SnapshotSteps"/>): searches of the same
+    /// model, seed and training that share a directory train the dense network once, also when their t_save differ,
+    /// provided each lists all of them in <see cref="TicketConfig.CaptureSteps"/>. The directory must not be shared by searches that differ in anything else; a different
     /// initialization θ⁰ or objective list is detected and refused.
     /// </summary>
     public string? CheckpointDirectory { get; set; }
@@ -100,6 +101,7 @@ public sealed class TicketSearch
         var masks = new PruningMasks();
         var rounds = new List<TicketRoundResult>(Config.Objectives.Count + 1);
         int first = CheckpointDirectory is null ? 0 : Restore(model, theta0, ref thetaSave, ref masks, rounds);
+        var snapshotSteps = Config.SnapshotSteps;
         for (int r = first; r <= Config.Objectives.Count; r++)
         {
             PruneResult? pruning = null;
@@ -113,17 +115,22 @@ public sealed class TicketSearch
             masks.Apply(model);
 
             long? capture = r == 0 && Config.SaveStep is > 0 ? Config.SaveStep : null;
-            var ctx = new RoundContext(r, r == 0 ? null : Config.Objectives[r - 1], masks, model, capture);
+            var ctx = new RoundContext(r, r == 0 ? null : Config.Objectives[r - 1], masks, model, capture, r == 0 ? snapshotSteps : []);
             var result = _trainRound(model, masks, ctx)
                 ?? throw new InvalidOperationException($"TicketSearch: the training function returned null in round {r}; return a RoundResult with the round's metrics.");
-            if (capture is long s)
-                thetaSave = ctx.Snapshot ?? throw new InvalidOperationException(
-                    $"TicketSearch: round 0 ended before iteration t_save = {s}, so θ^t_save was never saved; attach context.Callback to the trainer (or call context.AfterStep after each step), or lower SaveStep.");
+            if (r == 0)
+            {
+                foreach (var s in snapshotSteps)
+                    if (!ctx.Snapshots.ContainsKey(s))
+                        throw new InvalidOperationException(
+                            $"TicketSearch: round 0 ended before iteration t_save = {s}, so θ^t_save was never saved; attach context.Callback to the trainer (or call context.AfterStep after each step), or lower {(s == Config.SaveStep ? "SaveStep" : "CaptureSteps")}.");
+                if (capture is not null) thetaSave = ctx.Snapshot;
+            }
 
             var record = new TicketRoundResult(r, Config.Configuration, ctx.Objective, start, pruning, result, Config.KeepRoundMasks ? masks.Clone() : null);
             if (CheckpointDirectory is string dir)
-                TicketCheckpoint.Write(TicketCheckpoint.PathOf(dir, Config.Configuration, r),
-                    record, Snapshot(model), masks, r == 0 ? theta0 : null, r == 0 ? thetaSave : null, Config.SaveStep, Generators);
+                TicketCheckpoint.Write(TicketCheckpoint.PathOf(dir, Config.Configuration, r, Config.SaveStep),
+                    record, Snapshot(model), masks, r == 0 ? theta0 : null, r == 0 ? ctx.Snapshots : null, Config.SaveStep, Generators);
             rounds.Add(record);
             RoundCompleted?.Invoke(record);
         }
@@ -141,7 +148,7 @@ public sealed class TicketSearch
         TicketCheckpoint.Saved? last = null;
         for (int r = 0; r <= Config.Objectives.Count; r++)
         {
-            string path = TicketCheckpoint.PathOf(dir, Config.Configuration, r);
+            string path = TicketCheckpoint.PathOf(dir, Config.Configuration, r, Config.SaveStep);
             var saved = TicketCheckpoint.TryRead(path);
             if (saved is null) break;
             double? objective = r == 0 ? null : Config.Objectives[r - 1];
@@ -149,9 +156,10 @@ public sealed class TicketSearch
             {
                 if (saved.Theta0 is null || !SameValues(saved.Theta0, theta0))
                     throw new InvalidOperationException($"TicketSearch: '{path}' was trained from another initialization θ⁰ (other seed or model), so it belongs to another search; give this search its own CheckpointDirectory or delete '{dir}'.");
-                if (Config.SaveStep is > 0 && saved.SaveStep != Config.SaveStep)
-                    throw new InvalidOperationException($"TicketSearch: '{path}' saved θ at t_save = {saved.SaveStep?.ToString() ?? "none"}, this search asks t_save = {Config.SaveStep}; use another CheckpointDirectory or delete '{dir}'.");
-                thetaSave = Config.SaveStep is null ? null : saved.ThetaSave;
+                if (Config.SaveStep is long ts && ts > 0 && !saved.Snapshots.ContainsKey(ts))
+                    throw new InvalidOperationException($"TicketSearch: '{path}' saved θ at t_save = {(saved.Snapshots.Count == 0 ? "none" : string.Join(", ", saved.Snapshots.Keys))}, this search asks t_save = {ts}; " +
+                        $"list every t_save of the experiment in TicketConfig.CaptureSteps of all its searches, or use another CheckpointDirectory or delete '{dir}'.");
+                thetaSave = Config.SaveStep switch { null => null, 0 => theta0, long ts2 => saved.Snapshots[ts2] };
             }
             else if (saved.Objective != objective)
                 throw new InvalidOperationException($"TicketSearch: '{path}' was pruned to P = {saved.Objective}, this search's round {r} asks P = {objective}; the objectives changed, so use another CheckpointDirectory or delete '{dir}'.");

@@ -29,12 +29,12 @@ public sealed class TicketSearchCheckpointTests : IDisposable
         public int CrashAtRound = -1;
         public readonly TicketSearch Search;
 
-        public Harness(TicketConfiguration configuration, string? dir, int seed = 42, double[]? objectives = null, long saveStep = 3)
+        public Harness(TicketConfiguration configuration, string? dir, int seed = 42, double[]? objectives = null, long saveStep = 3, long[]? captureSteps = null)
         {
             Init = new Generator(seed);
             Noise = new Generator(seed + 1);
             var probe = new TinyLstm(new Generator(0));
-            var config = new TicketConfig(configuration, PruningPlan.Recurrent(probe, 0, 0)) { Objectives = objectives ?? P, SaveStep = saveStep, KeepRoundMasks = true };
+            var config = new TicketConfig(configuration, PruningPlan.Recurrent(probe, 0, 0)) { Objectives = objectives ?? P, SaveStep = saveStep, CaptureSteps = captureSteps, KeepRoundMasks = true };
             Search = new TicketSearch(config, () => new TinyLstm(Init), Train)
             {
                 CheckpointDirectory = dir,
@@ -125,6 +125,39 @@ public sealed class TicketSearchCheckpointTests : IDisposable
             Assert.Equal([1, 2, 3], shared.Trained); // round 0 read back, not retrained
             AssertSameResult(new Harness(c, dir: null).Search.Run(), result);
         }
+    }
+
+    [Fact]
+    public void SearchesWithDifferentSaveSteps_TrainOneDenseRound_AndEachRewindsToItsOwnSnapshot()
+    {
+        long[] steps = [2, 4];
+        var early = new Harness(TicketConfiguration.WinningTicketWithSave, _dir, saveStep: 2, captureSteps: steps);
+        var earlyResult = early.Search.Run();
+        var late = new Harness(TicketConfiguration.WinningTicketWithSave, _dir, saveStep: 4, captureSteps: steps);
+        var lateResult = late.Search.Run();
+        var wt = new Harness(TicketConfiguration.WinningTicket, _dir, saveStep: 0, captureSteps: steps);
+        var wtResult = wt.Search.Run();
+
+        Assert.Equal([0, 1, 2, 3], early.Trained);
+        Assert.Equal([1, 2, 3], late.Trained); // round 0 read back with both snapshots
+        Assert.Equal([1, 2, 3], wt.Trained);
+        // Each equals its own search run alone, i.e. rewound to θ at its own t_save (θ⁰ for t_save = 0).
+        AssertSameResult(new Harness(TicketConfiguration.WinningTicketWithSave, dir: null, saveStep: 2).Search.Run(), earlyResult);
+        AssertSameResult(new Harness(TicketConfiguration.WinningTicketWithSave, dir: null, saveStep: 4).Search.Run(), lateResult);
+        AssertSameResult(new Harness(TicketConfiguration.WinningTicket, dir: null, saveStep: 0).Search.Run(), wtResult);
+        Assert.NotEqual(earlyResult.Rounds[1].Result.Metrics["l1"], lateResult.Rounds[1].Result.Metrics["l1"]);
+
+        // A t_save the dense round did not capture is refused with the fix.
+        var other = new Harness(TicketConfiguration.WinningTicketWithSave, _dir, saveStep: 3, captureSteps: steps);
+        Assert.Contains("CaptureSteps", Assert.Throws<InvalidOperationException>(() => other.Search.Run()).Message);
+    }
+
+    [Fact]
+    public void ACaptureStepBeyondRoundZero_IsReported()
+    {
+        var h = new Harness(TicketConfiguration.WinningTicketWithSave, dir: null, saveStep: 2, captureSteps: [2, 9]);
+        Assert.Contains("t_save = 9", Assert.Throws<InvalidOperationException>(() => h.Search.Run()).Message);
+        Assert.Throws<ArgumentException>(() => new Harness(TicketConfiguration.WinningTicket, dir: null, saveStep: 0, captureSteps: [-1]));
     }
 
     [Fact]
