@@ -36,39 +36,6 @@ public class TicketRecipeTests
     }
 
     [Fact]
-    public void PaperProtocols_AreTheThesisValues()
-    {
-        var plain = new SeqMnistTicketsRecipe().Protocol(Preset.Paper);
-        Assert.Equal((120_000L, 100, 600, "rmsprop", 1e-3, 3e-4, 1), (plain.Iterations, plain.BatchSize, plain.IterationsPerEpoch, plain.Optimizer, plain.Lr, plain.Epsilon, plain.PixelsPerStep));
-        Assert.Equal([0.3, 0.5, 0.7, 0.8, 0.9, 0.95], plain.Objectives);
-        Assert.Equal(["Rand_init", "WT", "WT_1200", "WT_30k", "IMP"], plain.Columns.Select(c => c.Name));
-        Assert.Equal(new Dictionary<string, long> { ["WT"] = 0, ["WT_1200"] = 1_200, ["WT_30k"] = 30_000 }, plain.SaveSteps);
-        Assert.False(plain.Subsampled);
-        Assert.Empty(plain.SubsamplingRates);
-        Assert.Equal(SeqMnistPruningScope.AllParameters, plain.Scope);
-        Assert.Equal(90_000, plain.Column("WT_30k").RetrainIterations(plain.Iterations));
-        Assert.All(plain.Columns, c => Assert.False(c.SubsampleRetraining));
-
-        var sub = new SeqMnistTicketsRecipe(subsampling: true).Protocol(Preset.Paper);
-        Assert.Equal(36_000, sub.Iterations);
-        Assert.True(sub.Subsampled);
-        Assert.Equal([8, 6, 4, 2], sub.SubsamplingRates);
-        Assert.Equal([3_000L, 6_000, 9_000, 12_000], sub.SubsamplingStepTargets);
-        Assert.Equal(["Rand_init", "WT", "WT_13.2k", "IMP"], sub.Columns.Select(c => c.Name));
-        Assert.Equal([true, true, false, false], sub.Columns.Select(c => c.SubsampleRetraining));
-        Assert.Equal(13_200L, sub.SaveSteps["WT_13.2k"]);
-
-        var lm = new WikiText2TicketsRecipe().Protocol(Preset.Paper);
-        Assert.Equal((183_000L, 200, 915, 64, 35, "adam", 1e-3, "cosine", 0.4, 0.99), (lm.Iterations, lm.Epochs, lm.IterationsPerEpoch, lm.BatchSize, lm.Bptt, lm.Optimizer, lm.Lr, lm.Schedule, lm.Dropout, lm.KeepProbability));
-        Assert.Equal((650, 650, 2), (lm.Embed, lm.Hidden, lm.Layers));
-        Assert.Equal(["Rand_init", "WT", "WT_1830", "IMP"], lm.Columns.Select(c => c.Name));
-        Assert.Equal(1_830L, lm.SaveSteps["WT_1830"]);
-        Assert.Equal(["embedding", "lstm"], lm.Groups);
-        Assert.False(lm.PruneDecoderBias);
-        Assert.Equal(TicketConfig.ThesisObjectives, lm.Objectives);
-    }
-
-    [Fact]
     public void RoundTraining_RetrainsForTMinusTSave_AndSubsamplesAsTheColumnSays()
     {
         var p = new SeqMnistTicketsRecipe(subsampling: true).Protocol(Preset.Paper);
