@@ -179,8 +179,6 @@ public sealed class SeqMnistLstmRecipe : IRecipe
         int k = settings.PixelsPerStep;
         if (k != model.PixelsPerStep)
             throw new ArgumentException($"SeqMnistLstmRecipe.TrainRound: the settings read {k} pixel(s) per step but the model was built for {model.PixelsPerStep}; build it with new SeqMnistLstm(pixelsPerStep: {k}).");
-        if (k != 1 && settings.Subsampling is not null)
-            throw new ArgumentException("SeqMnistLstmRecipe.TrainRound: the sub-sampling schedule thins pixel sequences; use it with PixelsPerStep = 1.");
         var opt = optimizer?.Invoke(model.Parameters()) ?? new RmsProp(model.Parameters(), lr: settings.Lr, alpha: settings.Alpha, eps: settings.Eps);
         using var trainLoader = SequentialMnist.Loader(train, settings.BatchSize, shuffle: true, settings.DataSeed, dropLast: true);
         using var testLoader = SequentialMnist.Loader(test, settings.EvalBatchSize, shuffle: false, settings.DataSeed);

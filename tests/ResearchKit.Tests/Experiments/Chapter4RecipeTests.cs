@@ -137,7 +137,7 @@ public class Chapter4RecipeTests
     }
 
     [Fact]
-    public void SeqMnistTrainRound_ReadingRows_LearnsInAFewHundredSteps_AndRefusesMismatchedSettings()
+    public void SeqMnistTrainRound_ReadingRows_LearnsInAFewHundredSteps_SubsamplesRows_AndRefusesMismatchedSettings()
     {
         var data = Samples.Mnist();
         var (train, test) = (data.Take(800), data.Subset(Enumerable.Range(800, 200).ToArray()));
@@ -147,9 +147,12 @@ public class Chapter4RecipeTests
 
         var e = Assert.Throws<ArgumentException>(() => SeqMnistLstmRecipe.TrainRound(new SeqMnistLstm(generator: new Generator(1)), train, test, settings));
         Assert.Contains("new SeqMnistLstm(pixelsPerStep: 28)", e.Message);
-        var both = settings with { Subsampling = new SubsamplingSchedule([2], [10]) };
-        Assert.Contains("PixelsPerStep = 1", Assert.Throws<ArgumentException>(() =>
-            SeqMnistLstmRecipe.TrainRound(new SeqMnistLstm(generator: new Generator(1), pixelsPerStep: 28), train, test, both)).Message);
+        // The schedule thins rows as it thins pixels (the quick sub-sampled tickets): rate 2 halves the 28 rows early on.
+        var rows = settings with { Iterations = 20, Subsampling = new SubsamplingSchedule([2], [10]) };
+        Assert.Equal(20, SeqMnistLstmRecipe.TrainRound(new SeqMnistLstm(generator: new Generator(1), pixelsPerStep: 28), train, test, rows).Steps);
+        var tooCoarse = settings with { Iterations = 2, Subsampling = new SubsamplingSchedule([32], [10]) };
+        Assert.Contains("shorter than the rate", Assert.Throws<ArgumentException>(() =>
+            SeqMnistLstmRecipe.TrainRound(new SeqMnistLstm(generator: new Generator(1), pixelsPerStep: 28), train, test, tooCoarse)).Message);
     }
 
     [Fact]

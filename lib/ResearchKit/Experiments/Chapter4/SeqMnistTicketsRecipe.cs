@@ -37,6 +37,9 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
     /// <summary>Iterations per round of the current quick setting.</summary>
     public const long QuickIterations = 1_000;
 
+    /// <summary>The quick preset divides the thesis' step targets S by this (36k / 1,000), as it divides T.</summary>
+    public const int QuickScheduleScale = (int)(PaperSubsampledIterations / QuickIterations);
+
     /// <summary>The smoke preset divides the thesis' sub-sampling targets by this (3k … 12k → 1 … 4 of 12 iterations).</summary>
     public const int SmokeScheduleScale = 3_000;
 
@@ -87,8 +90,10 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
                 new("WT_30k", TicketConfiguration.WinningTicketWithSave, Save(30_000)),   // Table 4.3: t_save = 30,000
                 new("IMP", TicketConfiguration.IterativeMagnitudePruning, null),         // §4.5.3: no rewind
             ];
-        var schedule = !Subsampling || preset == Preset.Quick ? null
-            : SeqMnistLstmRecipe.Schedule(preset == Preset.Smoke ? SmokeScheduleScale : 1); // §4.5.4: R = (8, 6, 4, 2), S = (3k, 6k, 9k, 12k)
+        // §4.5.4: R = (8, 6, 4, 2), S = (3k, 6k, 9k, 12k); smoke and quick divide S as they divide T. At quick the
+        // rates thin the 28 rows of an image (lengths 3, 4, 7, 14, then 28) as the paper's thin its 784 pixels.
+        var schedule = !Subsampling ? null
+            : SeqMnistLstmRecipe.Schedule(preset switch { Preset.Smoke => SmokeScheduleScale, Preset.Quick => QuickScheduleScale, _ => 1 });
         return preset switch
         {
             Preset.Smoke => new SeqMnistTicketProtocol
@@ -100,9 +105,9 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
             },
             Preset.Quick => new SeqMnistTicketProtocol
             {
-                Subsampled = false, Iterations = t, BatchSize = 100, IterationsPerEpoch = 600, Optimizer = "rmsprop", Lr = 1e-3,
+                Subsampled = schedule is not null, Iterations = t, BatchSize = 100, IterationsPerEpoch = 600, Optimizer = "rmsprop", Lr = 1e-3,
                 Objectives = TicketConfig.ThesisObjectives, Epsilon = MagnitudePruning.DefaultEpsilon,
-                SubsamplingRates = [], SubsamplingStepTargets = [],
+                SubsamplingRates = schedule?.Rates.ToArray() ?? [], SubsamplingStepTargets = schedule?.StepTargets.ToArray() ?? [],
                 Scope = Scope, PixelsPerStep = 28, Columns = columns, TrainImages = 60_000, TestImages = 10_000, LogEvery = 50, EvalBatchSize = 500,
             },
             _ => new SeqMnistTicketProtocol
