@@ -183,4 +183,23 @@ public class TextCorpusTests
         Assert.Equal(new[] { "ptb.test.txt", "ptb.train.txt", "ptb.valid.txt" },
             Directory.GetFiles(t.Sub("cache", "ptb"), "*.txt").Select(Path.GetFileName).Order());
     }
+
+    [Fact]
+    public void Reduced_KeepsTheMostFrequentTrainWords_AndMapsTheRestToUnk()
+    {
+        var vocab = new Vocabulary(["the", "<unk>", "cat", "sat", "<eos>", "mat", "dog"]);
+        // train: the ×3, cat ×2, <eos> ×2, sat ×1, mat ×1; "dog" only in test.
+        var corpus = new TextCorpus("toy", vocab, [0, 2, 3, 4, 0, 2, 5, 0, 4], [0, 5, 6], [6, 2, 1]);
+        var r = corpus.Reduced(4);   // <unk> + the, cat, <eos>
+        Assert.Equal(["<unk>", "the", "cat", "<eos>"], r.Vocab.Words);
+        string Words(int[] ids) => string.Join(" ", ids.Select(i => r.Vocab[i]));
+        Assert.Equal("the cat <unk> <eos> the cat <unk> the <eos>", Words(r.Train));
+        Assert.Equal("the <unk> <unk>", Words(r.Valid));
+        Assert.Equal("<unk> cat <unk>", Words(r.Test));
+        var cut = corpus.Reduced(3, trainTokens: 4);   // counts over "the cat sat <eos>": all once, first appearance wins ties
+        Assert.Equal(["<unk>", "the", "cat"], cut.Vocab.Words);
+        Assert.Equal(4, cut.Train.Length);
+        Assert.Equal(corpus.Test.Length, cut.Test.Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => corpus.Reduced(1));
+    }
 }
