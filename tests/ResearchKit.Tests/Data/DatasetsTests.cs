@@ -86,6 +86,18 @@ public class DatasetsTests(MirrorCacheFixture fx, ITestOutputHelper output) : IC
     }
 
     [MirrorFact]
+    public void WikiText2QuickCorpus_HasTheRecipesStepsPerEpoch()
+    {
+        // The quick LM presets count T and t_save in steps of this corpus; a change of Reduced or LmBatcher shows here.
+        var c = ResearchKit.Experiments.WikiText2LstmRecipe.LoadData(ResearchKit.Experiments.Preset.Quick, fx.Options());
+        output.WriteLine(c.ToString());
+        Assert.Equal(ResearchKit.Experiments.WikiText2LstmRecipe.QuickVocabulary, c.Vocab.Count);
+        Assert.Equal(ResearchKit.Experiments.WikiText2LstmRecipe.QuickTrainTokens, c.Train.Length);
+        var batcher = new ResearchKit.Data.LmBatcher(c.Train, ResearchKit.Experiments.WikiText2LstmRecipe.QuickBatchSize, 35);
+        Assert.Equal(ResearchKit.Experiments.WikiText2LstmRecipe.QuickStepsPerEpoch, batcher.BatchesPerEpoch);
+    }
+
+    [MirrorFact]
     public void PennTreebank_TokenCountsAndVocabulary()
     {
         var c = Datasets.PennTreebank(fx.Options());

@@ -43,7 +43,10 @@ public sealed class WikiText2TicketsRecipe : IRecipe
         [
             new("Rand_init", TicketConfiguration.RandomInit, null),                                                         // §4.6.3
             new("WT", TicketConfiguration.WinningTicket, 0),                                                               // §4.6.3: t_save = 0
-            new("WT_1830", TicketConfiguration.WinningTicketWithSave, TicketRuns.ScaleSaveStep(1_830, PaperIterations, t)), // Table 4.8: t_save = 1830 (epoch 2)
+            // Table 4.8: t_save = 1830, the end of epoch 2 of 200, "during the convergence". Quick rewinds to the end of its
+            // first epoch (of 8): scaled by T it would be 46 steps, before the model has seen a tenth of the text.
+            new("WT_1830", TicketConfiguration.WinningTicketWithSave,
+                preset == Preset.Quick ? WikiText2LstmRecipe.QuickStepsPerEpoch : TicketRuns.ScaleSaveStep(1_830, PaperIterations, t)),
             new("IMP", TicketConfiguration.IterativeMagnitudePruning, null),                                               // §4.6.3: no rewind
         ];
         var (e, h, l, d) = WikiText2LstmRecipe.ModelSize(preset);
@@ -94,7 +97,7 @@ public sealed class WikiText2TicketsRecipe : IRecipe
             ["recipe"] = Name,
             ["preset"] = preset.Name(),
             ["seed"] = options.Seed,
-            ["data"] = preset == Preset.Smoke ? "wikitext-2-sample (excerpt)" : "wikitext-2",
+            ["data"] = preset switch { Preset.Smoke => "wikitext-2-sample (excerpt)", Preset.Quick => WikiText2LstmRecipe.QuickDataDescription, _ => "wikitext-2" },
             ["model"] = new Dictionary<string, object?> { ["name"] = "medium-lstm-lm (Inan et al. 2016)", ["embed"] = p.Embed, ["hidden"] = p.Hidden, ["layers"] = p.Layers, ["dropout"] = p.Dropout, ["tied"] = true },
             ["iterations"] = p.Iterations,
             ["batch_size"] = p.BatchSize,
