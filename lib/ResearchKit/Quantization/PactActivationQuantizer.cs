@@ -1,0 +1,106 @@
+using ResearchKit.Tensors;
+
+namespace ResearchKit.Quantization;
+
+/// <summary>
+/// PACT activation quantizer (Choi et al. 2018, ref. [19]; §5.2.1, Alg. 5 line 13): y = clamp(x, 0, α), quantized to
+/// a = 2^b − 1 steps of α/a, i.e. y_q = round(y·a/α)·α/a ∈ {0, α/a, …, α}, with α a learned scalar.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The thesis gives <b>no equation</b> for the activation quantizer; it names PACT "with SAT's improved gradient" [48]
+/// and does not specify that gradient. This class implements PACT's own straight-through rule:
+/// ∂y_q/∂x = 1 for 0 ≤ x &lt; α and 0 elsewhere; ∂y_q/∂α = 1 for x ≥ α and 0 elsewhere.
+/// SAT's modified α gradient (which adds the quantization error inside the range) is not implemented.
+/// </para>
+/// <para>
+/// Not stated in the thesis (PROTOCOLS §2.3): the granularity of α (one per quantizer here, i.e. per layer), its initial
+/// value, an L2 penalty on α (PACT regularizes it; add it to the loss if wanted), and whether activations are unsigned
+/// (unsigned here, after ReLU).
+/// </para>
+/// </remarks>
+public sealed class PactActivationQuantizer : IQuantizer
+{
+    /// <summary>Creates the quantizer with a learnable α.</summary>
+    /// <param name="bitWidth">b, in [1, 16].</param>
+    /// <param name="initialAlpha">
+    /// Initial clipping level α (default 10). The thesis does not state it; 10 is the large start common in PACT
+    /// implementations, which PACT's L2 penalty then shrinks. Not checked here against the PACT paper's text.
+    /// </param>
+    /// <exception cref="ArgumentException"><paramref name="bitWidth"/> is outside [1, 16], or <paramref name="initialAlpha"/> ≤ 0.</exception>
+    public PactActivationQuantizer(int bitWidth, float initialAlpha = 10f)
+    {
+        QuantArgs.BitWidth(nameof(PactActivationQuantizer), bitWidth);
+        QuantArgs.Positive(nameof(PactActivationQuantizer), nameof(initialAlpha), initialAlpha);
+        BitWidth = bitWidth;
+        Alpha = Tensor.Scalar(initialAlpha).RequiresGrad_();
+    }
+
+    /// <inheritdoc/>
+    public int BitWidth { get; }
+
+    /// <summary>Always <see cref="QuantGranularity.PerTensor"/>: one α per quantizer.</summary>
+    public QuantGranularity Granularity => QuantGranularity.PerTensor;
+
+    /// <summary>The learned clipping level α: a scalar leaf with RequiresGrad, for a module to register (e.g. as <c>alpha</c>) and an optimizer to update.</summary>
+    public Tensor Alpha { get; }
+
+    /// <summary>a = 2^b − 1.</summary>
+    public int Steps => (1 << BitWidth) - 1;
+
+    /// <summary>y_q = round(clamp(x, 0, α)·a/α)·α/a, differentiable in x and in <see cref="Alpha"/> by PACT's rule.</summary>
+    /// <exception cref="ArgumentException">α has been trained to a value ≤ 0 (clamp it, e.g. to a small positive floor).</exception>
+    public Tensor Quantize(Tensor x)
+    {
+        QuantArgs.Groups(nameof(PactActivationQuantizer), x, QuantGranularity.PerTensor);
+        return new PactFunction(Steps).Apply(x, Alpha);
+    }
+
+    /// <summary>Levels {k·α/a, k = 0..a} for the current α (the data is not needed).</summary>
+    public QuantGrid Grid(Tensor? x = null)
+    {
+        float alpha = Alpha.Item();
+        return QuantGrid.Uniform(0f, alpha / Steps, Steps + 1);
+    }
+
+    /// <summary>Forward and PACT backward in one op, so that x = α is counted once (to α, not to x).</summary>
+    private sealed class PactFunction(int steps) : Function
+    {
+        public override string Name => "PactBackward";
+
+        protected override Tensor Forward(FunctionContext ctx, Tensor[] inputs)
+        {
+            var x = inputs[0].Contiguous();
+            float alpha = inputs[1].Item();
+            QuantArgs.Positive(nameof(PactActivationQuantizer), "alpha", alpha);
+            ctx.SaveForBackward(x);
+            ctx.Items["alpha"] = alpha;
+            var src = x.AsReadOnlySpan();
+            var y = new float[src.Length];
+            float step = alpha / steps;
+            for (int i = 0; i < y.Length; i++)
+            {
+                float c = Math.Clamp(src[i], 0f, alpha);
+                y[i] = MathF.Round(c / step, MidpointRounding.ToEven) * step;
+            }
+            return Tensor.FromArray(y, x.Shape.ToArray());
+        }
+
+        protected override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput)
+        {
+            var xt = ctx.SavedTensors[0];
+            var x = xt.AsReadOnlySpan();
+            float alpha = (float)ctx.Items["alpha"];
+            var g = gradOutput.Contiguous().AsReadOnlySpan();
+            var gx = new float[x.Length];
+            double ga = 0;
+            for (int i = 0; i < x.Length; i++)
+            {
+                if (x[i] >= alpha) ga += g[i];
+                else if (x[i] >= 0f) gx[i] = g[i];
+            }
+            return [ctx.NeedsInputGrad(0) ? Tensor.FromArray(gx, xt.Shape.ToArray()) : null,
+                    ctx.NeedsInputGrad(1) ? Tensor.Scalar((float)ga) : null];
+        }
+    }
+}
