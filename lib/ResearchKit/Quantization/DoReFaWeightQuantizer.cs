@@ -55,10 +55,13 @@ public sealed class DoReFaWeightQuantizer : IQuantizer
     public Tensor Clamp(Tensor w)
     {
         int groups = QuantArgs.Groups(nameof(DoReFaWeightQuantizer), w, Granularity);
-        var t = QuantArgs.Grouped(w, groups).Tanh();
+        var grouped = QuantArgs.Grouped(w, groups);
+        var t = grouped.Tanh();
         var max = t.Abs().Max(1, keepDim: true).Values;
-        // An all-zero group has max 0: tanh 0 / 0 would be NaN, and every such weight is 0 anyway, so divide by 1 there.
-        max = Tensor.Where(max.Gt(0f), max, Tensor.OnesLike(max));
+        // An all-zero group would divide 0 by 0, so divide by 1 there. The test is on |W|, not on |tanh W|: the engine's
+        // vectorized tanh returns about ±6e-8 for 0, which would otherwise turn every zero weight into ±1.
+        var wMax = grouped.Detach().Abs().Max(1, keepDim: true).Values;
+        max = Tensor.Where(wMax.Gt(0f), max, Tensor.OnesLike(max));
         return (0.5f * (t / max + 1f)).Reshape(w.Shape.ToArray());
     }
 
