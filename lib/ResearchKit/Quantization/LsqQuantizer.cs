@@ -20,7 +20,7 @@ namespace ResearchKit.Quantization;
 /// LSQ initializes s = 2·mean|v|/sqrt(Q_P) from the weights or the first batch: call <see cref="InitializeStep"/>.
 /// </para>
 /// </remarks>
-public sealed class LsqQuantizer : IQuantizer
+public sealed class LsqQuantizer : ILearnedQuantizer
 {
     private readonly bool _activation;
 
@@ -50,6 +50,9 @@ public sealed class LsqQuantizer : IQuantizer
     /// <exception cref="ArgumentException">Bit width out of range or <paramref name="initialStep"/> ≤ 0.</exception>
     public static LsqQuantizer ForActivations(int bitWidth, float initialStep = 1f) =>
         new(bitWidth, signed: false, activation: true, QuantGranularity.PerTensor, 1, initialStep);
+
+    /// <summary>[("step", <see cref="Step"/>)].</summary>
+    public IReadOnlyList<(string Name, Tensor Parameter)> LearnedParameters => [("step", Step)];
 
     /// <inheritdoc/>
     public int BitWidth { get; }

@@ -19,7 +19,7 @@ namespace ResearchKit.Quantization;
 /// (unsigned here, after ReLU).
 /// </para>
 /// </remarks>
-public sealed class PactActivationQuantizer : IQuantizer
+public sealed class PactActivationQuantizer : ILearnedQuantizer
 {
     /// <summary>Creates the quantizer with a learnable α.</summary>
     /// <param name="bitWidth">b, in [1, 16].</param>
@@ -35,6 +35,9 @@ public sealed class PactActivationQuantizer : IQuantizer
         BitWidth = bitWidth;
         Alpha = Tensor.Scalar(initialAlpha).RequiresGrad_();
     }
+
+    /// <summary>[("alpha", <see cref="Alpha"/>)].</summary>
+    public IReadOnlyList<(string Name, Tensor Parameter)> LearnedParameters => [("alpha", Alpha)];
 
     /// <inheritdoc/>
     public int BitWidth { get; }
