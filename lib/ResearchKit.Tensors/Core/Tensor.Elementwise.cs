@@ -239,7 +239,7 @@ public sealed partial class Tensor
     public Tensor Cos() => Record(Map(TensorPrimitives.Cos), "cos", this, g => -g * Sin());
 
     /// <summary>Hyperbolic tangent.</summary>
-    public Tensor Tanh() { var y = Map(TensorPrimitives.Tanh); return Record(y, "tanh", this, g => g * (1f - y * y), [y]); }
+    public Tensor Tanh() { var y = Map(static (x, d) => Kernels.SimdActivations.Tanh(x, d)); return Record(y, "tanh", this, g => g * (1f - y * y), [y]); }
 
     /// <summary>Logistic sigmoid <c>1/(1+e⁻ˣ)</c>.</summary>
     public Tensor Sigmoid() { var y = Map(TensorPrimitives.Sigmoid); return Record(y, "sigmoid", this, g => g * y * (1f - y), [y]); }

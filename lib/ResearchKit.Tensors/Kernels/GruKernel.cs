@@ -131,7 +131,7 @@ public static class GruKernel
         if (hasBias) TensorPrimitives.Add(p.Slice(2 * hidden + j, w), bHn[j..], hcT);
         else p.Slice(2 * hidden + j, w).CopyTo(hcT);
         TensorPrimitives.FusedMultiplyAdd(rG, hcT, nG, nG);
-        TensorPrimitives.Tanh(nG, nG);
+        SimdActivations.Tanh(nG, nG);
         TensorPrimitives.Subtract(hPrev[j..], nG, hT);
         TensorPrimitives.FusedMultiplyAdd(zG, hT, nG, hT);
     }

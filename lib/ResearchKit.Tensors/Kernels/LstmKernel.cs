@@ -121,11 +121,11 @@ public static class LstmKernel
         Span<float> cT = c[j..], hT = h[j..];
         TensorPrimitives.Sigmoid(inG, inG);
         TensorPrimitives.Sigmoid(forG, forG);
-        TensorPrimitives.Tanh(candG, candG);
+        SimdActivations.Tanh(candG, candG);
         TensorPrimitives.Sigmoid(outG, outG);
         TensorPrimitives.Multiply(forG, cPrev[j..], cT);
         TensorPrimitives.FusedMultiplyAdd(inG, candG, cT, cT);
-        TensorPrimitives.Tanh(cT, hT);
+        SimdActivations.Tanh(cT, hT);
         TensorPrimitives.Multiply(hT, outG, hT);
     }
 

@@ -48,6 +48,36 @@ public class SimdActivationsTests
     }
 
     [Fact]
+    public void TanhFallback_WithoutAvx512_IsAsAccurate_AndInPlace()
+    {
+        // The path of machines without AVX-512 and of every tail: TensorPrimitives.Tanh alone gives tanh(0) = −6e-8.
+        float[] x = Grid(), y = (float[])x.Clone();
+        SimdActivations.TanhFallback(y, y);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double expected = Math.Tanh(x[i]);
+            Assert.True(Math.Abs(y[i] - expected) <= 3e-7 * Math.Abs(expected) + 1e-45, $"tanh({x[i]:R}) = {y[i]:R}, expected {expected:R}");
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(17)]
+    [InlineData(129)]
+    public void TensorTanh_IsZeroAtZero_AndKeepsSmallInputsRelativelyExact(int n)
+    {
+        var x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (i % 4) switch { 0 => 0f, 1 => 1e-8f * (i + 1), 2 => -1e-4f * i, _ => 0.25f - 0.01f * (i % 7) };
+        var y = Tensor.FromArray(x).Tanh().ToArray();
+        for (int i = 0; i < n; i++)
+        {
+            double expected = Math.Tanh(x[i]);
+            Assert.True(Math.Abs(y[i] - expected) <= 3e-7 * Math.Abs(expected), $"n={n}: tanh({x[i]:R}) = {y[i]:R}, expected {expected:R}");
+        }
+    }
+
+    [Fact]
     public void Nan_Propagates_And_ShortDestination_Throws()
     {
         float[] x = new float[33];
