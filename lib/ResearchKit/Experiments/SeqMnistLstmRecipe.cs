@@ -98,7 +98,9 @@ public sealed class SeqMnistLstmRecipe : IRecipe
             ["preset"] = preset.Name(),
             ["seed"] = options.Seed,
             ["data"] = preset == Preset.Smoke ? "mnist-sample-1000 (800 train / 200 test)" : "mnist (60k train / 10k test)",
-            ["preprocessing"] = "per-image standardization, row-major pixel sequences (N, 784, 1)",
+            ["preprocessing"] = t.Standardization == MnistStandardization.PerImage
+                ? "per-image standardization, row-major pixel sequences (N, 784, 1)"
+                : "dataset standardization (x - 0.1307) / 0.3081, row-major pixel sequences (N, 784, 1)",
             ["model"] = new Dictionary<string, object?>
             {
                 ["name"] = "lstm-fc-last-step", ["input_size"] = SeqMnistLstm.InputSize, ["hidden"] = 128, ["layers"] = 1,
@@ -180,8 +182,8 @@ public sealed class SeqMnistLstmRecipe : IRecipe
         if (k != model.PixelsPerStep)
             throw new ArgumentException($"SeqMnistLstmRecipe.TrainRound: the settings read {k} pixel(s) per step but the model was built for {model.PixelsPerStep}; build it with new SeqMnistLstm(pixelsPerStep: {k}).");
         var opt = optimizer?.Invoke(model.Parameters()) ?? new RmsProp(model.Parameters(), lr: settings.Lr, alpha: settings.Alpha, eps: settings.Eps);
-        using var trainLoader = SequentialMnist.Loader(train, settings.BatchSize, shuffle: true, settings.DataSeed, dropLast: true);
-        using var testLoader = SequentialMnist.Loader(test, settings.EvalBatchSize, shuffle: false, settings.DataSeed);
+        using var trainLoader = SequentialMnist.Loader(train, settings.BatchSize, shuffle: true, settings.DataSeed, dropLast: true, standardization: settings.Standardization);
+        using var testLoader = SequentialMnist.Loader(test, settings.EvalBatchSize, shuffle: false, settings.DataSeed, standardization: settings.Standardization);
         var schedule = settings.Subsampling;
         Trainer? trainer = null;
         ForwardLoss forward = (x, y) =>

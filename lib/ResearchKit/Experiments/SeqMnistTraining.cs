@@ -29,7 +29,8 @@ public sealed record SeqMnistTraining
 
     /// <summary>
     /// Pixels per time step: 1 is the thesis' task (784 steps); 28 reads one row per step (28 steps), a much shorter
-    /// task that converges in minutes on a CPU. The model must be built with the same value; not combinable with <see cref="Subsampling"/>.
+    /// task that converges in minutes on a CPU. The model must be built with the same value; a <see cref="Subsampling"/>
+    /// schedule then thins the steps (rows).
     /// </summary>
     public int PixelsPerStep { get; init; } = 1;
 
@@ -44,6 +45,9 @@ public sealed record SeqMnistTraining
 
     /// <summary>Batch size of the test evaluation (full-length sequences).</summary>
     public int EvalBatchSize { get; init; } = 500;
+
+    /// <summary>Per-image standardization (the default reading of §4.5.1) or MNIST's dataset statistics; the thesis does not say which.</summary>
+    public MnistStandardization Standardization { get; init; } = MnistStandardization.PerImage;
 
     /// <summary>Seed of the data order.</summary>
     public long DataSeed { get; init; }

@@ -12,12 +12,24 @@ public static class SequentialMnist
     /// <summary>Sequence length of a 28×28 image.</summary>
     public const int Length = 784;
 
-    /// <summary>The per-image pipeline: <c>ToFloat()</c> then <c>Standardize()</c>.</summary>
-    public static ImageTransform Transform() => Transforms.ToFloat().Then(Transforms.Standardize());
+    /// <summary>MNIST's training-set pixel mean (on [0, 1]), used by <see cref="MnistStandardization.Dataset"/>.</summary>
+    public const double DatasetMean = 0.1307;
+
+    /// <summary>MNIST's training-set pixel standard deviation (on [0, 1]), used by <see cref="MnistStandardization.Dataset"/>.</summary>
+    public const double DatasetStd = 0.3081;
+
+    /// <summary>The pipeline: <c>ToFloat()</c> then the chosen standardization (per image by default).</summary>
+    public static ImageTransform Transform(MnistStandardization standardization = MnistStandardization.PerImage) => standardization switch
+    {
+        MnistStandardization.PerImage => Transforms.ToFloat().Then(Transforms.Standardize()),
+        MnistStandardization.Dataset => Transforms.ToFloat().Then(Transforms.Normalize([DatasetMean], [DatasetStd])),
+        _ => throw new ArgumentOutOfRangeException(nameof(standardization), standardization, "SequentialMnist.Transform: use MnistStandardization.PerImage or Dataset."),
+    };
 
     /// <summary>A loader producing standardized (N, 1, 28, 28) batches; turn them into sequences with <see cref="ToSequences(Tensor, int)"/>.</summary>
-    public static DataLoader Loader(ImageDataset dataset, int batchSize, bool shuffle, long seed, bool dropLast = false, int prefetch = 2) =>
-        new(dataset, batchSize, shuffle, seed, Transform(), dropLast, prefetch);
+    public static DataLoader Loader(ImageDataset dataset, int batchSize, bool shuffle, long seed, bool dropLast = false, int prefetch = 2,
+        MnistStandardization standardization = MnistStandardization.PerImage) =>
+        new(dataset, batchSize, shuffle, seed, Transform(standardization), dropLast, prefetch);
 
     /// <summary>
     /// Views (N, C, H, W) images as (N, C·H·W / k, k) sequences of <paramref name="pixelsPerStep"/> = k consecutive

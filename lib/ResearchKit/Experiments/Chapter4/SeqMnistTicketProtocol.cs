@@ -41,6 +41,9 @@ public sealed record SeqMnistTicketProtocol
     /// <summary>Which parameters are pruned.</summary>
     public required SeqMnistPruningScope Scope { get; init; }
 
+    /// <summary>How the pixels are standardized (per image by default; §4.5.1 does not say which).</summary>
+    public MnistStandardization Standardization { get; init; } = MnistStandardization.PerImage;
+
     /// <summary>Pixels per time step: 1 is the thesis' task (784 steps); 28 reads a row per step (the quick setting).</summary>
     public required int PixelsPerStep { get; init; }
 
@@ -91,6 +94,7 @@ public sealed record SeqMnistTicketProtocol
             Lr = Lr,
             PixelsPerStep = PixelsPerStep,
             Subsampling = subsample ? Schedule : null,
+            Standardization = Standardization,
             LogEvery = LogEvery,
             CheckpointEvery = 0, // the search checkpoints whole rounds
             EvalBatchSize = EvalBatchSize,

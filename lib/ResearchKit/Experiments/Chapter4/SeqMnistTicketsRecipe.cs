@@ -46,11 +46,17 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
     /// <summary>Creates the recipe.</summary>
     /// <param name="subsampling">The sub-sampled experiment (§4.5.4) instead of the plain one (§4.5.3).</param>
     /// <param name="scope">Which parameters are pruned (default: all, which reproduces Table 4.4).</param>
-    public SeqMnistTicketsRecipe(bool subsampling = false, SeqMnistPruningScope scope = SeqMnistPruningScope.AllParameters)
+    /// <param name="standardization">Per-image (default) or dataset standardization; §4.5.1 does not say which.</param>
+    public SeqMnistTicketsRecipe(bool subsampling = false, SeqMnistPruningScope scope = SeqMnistPruningScope.AllParameters,
+        MnistStandardization standardization = MnistStandardization.PerImage)
     {
         Subsampling = subsampling;
         Scope = scope;
+        Standardization = standardization;
     }
+
+    /// <summary>How the pixels are standardized.</summary>
+    public MnistStandardization Standardization { get; }
 
     /// <summary>Whether this is the sub-sampled experiment (§4.5.4, Table 4.6).</summary>
     public bool Subsampling { get; }
@@ -60,7 +66,8 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
 
     /// <inheritdoc/>
     public string Name => (Subsampling ? "seqmnist-lstm-subsampled-tickets" : "seqmnist-lstm-tickets")
-        + (Scope == SeqMnistPruningScope.AllParameters ? "" : "-weights-only");
+        + (Scope == SeqMnistPruningScope.AllParameters ? "" : "-weights-only")
+        + (Standardization == MnistStandardization.PerImage ? "" : "-dataset-std");
 
     /// <inheritdoc/>
     public string Description => Subsampling
@@ -101,14 +108,14 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
                 Subsampled = schedule is not null, Iterations = t, BatchSize = 10, IterationsPerEpoch = 20, Optimizer = "rmsprop", Lr = 1e-3,
                 Objectives = [0.5, 0.8], Epsilon = MagnitudePruning.DefaultEpsilon,
                 SubsamplingRates = schedule?.Rates.ToArray() ?? [], SubsamplingStepTargets = schedule?.StepTargets.ToArray() ?? [],
-                Scope = Scope, PixelsPerStep = 1, Columns = columns, TrainImages = 200, TestImages = 50, LogEvery = 2, EvalBatchSize = 50,
+                Scope = Scope, Standardization = Standardization, PixelsPerStep = 1, Columns = columns, TrainImages = 200, TestImages = 50, LogEvery = 2, EvalBatchSize = 50,
             },
             Preset.Quick => new SeqMnistTicketProtocol
             {
                 Subsampled = schedule is not null, Iterations = t, BatchSize = 100, IterationsPerEpoch = 600, Optimizer = "rmsprop", Lr = 1e-3,
                 Objectives = TicketConfig.ThesisObjectives, Epsilon = MagnitudePruning.DefaultEpsilon,
                 SubsamplingRates = schedule?.Rates.ToArray() ?? [], SubsamplingStepTargets = schedule?.StepTargets.ToArray() ?? [],
-                Scope = Scope, PixelsPerStep = 28, Columns = columns, TrainImages = 60_000, TestImages = 10_000, LogEvery = 50, EvalBatchSize = 500,
+                Scope = Scope, Standardization = Standardization, PixelsPerStep = 28, Columns = columns, TrainImages = 60_000, TestImages = 10_000, LogEvery = 50, EvalBatchSize = 500,
             },
             _ => new SeqMnistTicketProtocol
             {
@@ -121,6 +128,7 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
                 Epsilon = MagnitudePruning.DefaultEpsilon,        // Algorithm 3: ε = 3e-4
                 SubsamplingRates = schedule?.Rates.ToArray() ?? [], SubsamplingStepTargets = schedule?.StepTargets.ToArray() ?? [], // §4.5.4
                 Scope = Scope,                                    // Table 4.4: one threshold over all parameters (default)
+                Standardization = Standardization,                // §4.5.1: "on each image"; statistics not stated
                 PixelsPerStep = 1,                                // §4.5.2: 784 steps of one pixel
                 Columns = columns,
                 TrainImages = 60_000, TestImages = 10_000, LogEvery = 100, EvalBatchSize = 500,
@@ -164,6 +172,7 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
             ["objectives"] = p.Objectives.ToArray(),
             ["epsilon"] = p.Epsilon,
             ["scope"] = p.Scope.ToString(),
+            ["standardization"] = p.Standardization.ToString(),
             ["subsampled"] = p.Subsampled,
             ["subsampling_rates"] = p.SubsamplingRates.ToArray(),
             ["subsampling_step_targets"] = p.SubsamplingStepTargets.ToArray(),
