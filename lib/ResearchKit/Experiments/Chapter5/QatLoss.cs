@@ -1,0 +1,12 @@
+namespace ResearchKit.Experiments.Chapter5;
+
+/// <summary>The training loss of a two-stage QAT run (§5.3, protocols §2.5); the same loss is used in both stages (Alg. 5).</summary>
+public enum QatLoss
+{
+    /// <summary>Cross-entropy on the model's own linear classifier (Eq. 2.1): SAT, the baseline of §5.4.</summary>
+    CrossEntropy,
+    /// <summary>Additive Margin Softmax (Eqs. 5.6–5.7) on a bias-free cosine classifier: DL-QAT+AMS.</summary>
+    Ams,
+    /// <summary>Gaussian Mixture loss with learned class means (Eqs. 5.8–5.9): DL-QAT+GML.</summary>
+    Gml,
+}
