@@ -210,16 +210,11 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
         ArgumentNullException.ThrowIfNull(options);
         var protocol = Protocol(preset);
         Check(protocol, column);
-        var experiment = Config(preset, options);
-        var cfg = RunConfig.From(TicketRuns.ColumnConfig(experiment, column, protocol.Iterations));
-        string? dir = TicketRuns.CheckpointDirectory(store, experiment);
-        return ExperimentRunner.Run(store, cfg.Json, cfg.Hash, ctx =>
+        return TicketRuns.RunColumn(store, Config(preset, options), column, protocol.Iterations, () =>
         {
             var (train, test) = LoadData(preset, options.Data);
-            var probe = new SeqMnistLstm(generator: new Generator(0), pixelsPerStep: protocol.PixelsPerStep);
-            var search = Search(protocol, column, train, test, options, $"{Name} [{preset.Name()}] {column.Name}");
-            search.CheckpointDirectory = dir;
-            return TicketRuns.Record(ctx, search.Run(), probe);
+            return (new SeqMnistLstm(generator: new Generator(0), pixelsPerStep: protocol.PixelsPerStep),
+                    Search(protocol, column, train, test, options, $"{Name} [{preset.Name()}] {column.Name}"));
         }, options.RunOptions);
     }
 
@@ -262,11 +257,5 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
         { Generators = new Dictionary<string, Generator> { ["init"] = gen } };
     }
 
-    private static TicketColumn Check(SeqMnistTicketProtocol protocol, TicketColumn column)
-    {
-        ArgumentNullException.ThrowIfNull(column);
-        if (!protocol.Columns.Contains(column))
-            throw new ArgumentException($"SeqMnistTicketsRecipe: '{column.Name}' ({column}) is not a column of this experiment at this preset; pick one of Columns(preset): {string.Join(", ", protocol.Columns.Select(c => c.Name))}.", nameof(column));
-        return column;
-    }
+    private static TicketColumn Check(SeqMnistTicketProtocol protocol, TicketColumn column) => TicketRuns.Check("SeqMnistTicketsRecipe", protocol.Columns, column);
 }

@@ -16,6 +16,33 @@ internal static class TicketRuns
     internal static string? CheckpointDirectory(IRunStore store, IReadOnlyDictionary<string, object?> experimentConfig) =>
         store is SqliteRunStore s ? Path.Combine(s.RunsDirectory, "tickets", RunConfig.From(experimentConfig).Hash) : null;
 
+    /// <summary>
+    /// Runs one column's search as a run of the store, or returns its stored result: the column's config, the round
+    /// checkpoints shared by the experiment's columns, and the per-round record. <paramref name="build"/> loads the data
+    /// and makes the probe model (parameter names and categories) and the search, only when training is needed.
+    /// </summary>
+    internal static RunResult RunColumn(IRunStore store, IReadOnlyDictionary<string, object?> experimentConfig, TicketColumn column,
+        long iterations, Func<(Module Probe, TicketSearch Search)> build, ExperimentRunOptions runOptions)
+    {
+        var cfg = RunConfig.From(ColumnConfig(experimentConfig, column, iterations));
+        string? dir = CheckpointDirectory(store, experimentConfig);
+        return ExperimentRunner.Run(store, cfg.Json, cfg.Hash, ctx =>
+        {
+            var (probe, search) = build();
+            search.CheckpointDirectory = dir;
+            return Record(ctx, search.Run(), probe);
+        }, runOptions);
+    }
+
+    /// <summary>Returns <paramref name="column"/> when it is one of <paramref name="columns"/>; otherwise the error names the recipe and the valid columns.</summary>
+    internal static TicketColumn Check(string recipe, IReadOnlyList<TicketColumn> columns, TicketColumn column)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        if (!columns.Contains(column))
+            throw new ArgumentException($"{recipe}: '{column.Name}' ({column}) is not a column of this experiment at this preset; pick one of Columns(preset): {string.Join(", ", columns.Select(c => c.Name))}.", nameof(column));
+        return column;
+    }
+
     /// <summary>The experiment config with the column added: the config of one column's run.</summary>
     internal static Dictionary<string, object?> ColumnConfig(IReadOnlyDictionary<string, object?> experimentConfig, TicketColumn column, long iterations) =>
         new(experimentConfig) { ["column"] = column.ToConfig(iterations) };

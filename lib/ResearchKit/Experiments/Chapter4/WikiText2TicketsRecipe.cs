@@ -132,16 +132,11 @@ public sealed class WikiText2TicketsRecipe : IRecipe
         ArgumentNullException.ThrowIfNull(options);
         var protocol = Protocol(preset);
         Check(protocol, column);
-        var experiment = Config(preset, options);
-        var cfg = RunConfig.From(TicketRuns.ColumnConfig(experiment, column, protocol.Iterations));
-        string? dir = TicketRuns.CheckpointDirectory(store, experiment);
-        return ExperimentRunner.Run(store, cfg.Json, cfg.Hash, ctx =>
+        return TicketRuns.RunColumn(store, Config(preset, options), column, protocol.Iterations, () =>
         {
             var corpus = WikiText2LstmRecipe.LoadData(preset, options.Data);
-            var probe = NewModel(protocol, corpus.Vocab.Count, new Generator(1), new Generator(2));
-            var search = Search(protocol, column, corpus, options, $"{Name} [{preset.Name()}] {column.Name}");
-            search.CheckpointDirectory = dir;
-            return TicketRuns.Record(ctx, search.Run(), probe);
+            return (NewModel(protocol, corpus.Vocab.Count, new Generator(1), new Generator(2)),
+                    Search(protocol, column, corpus, options, $"{Name} [{preset.Name()}] {column.Name}"));
         }, options.RunOptions);
     }
 
@@ -184,11 +179,5 @@ public sealed class WikiText2TicketsRecipe : IRecipe
         { Generators = new Dictionary<string, Generator> { ["init"] = gen, ["dropout"] = drop } };
     }
 
-    private static TicketColumn Check(WikiText2TicketProtocol protocol, TicketColumn column)
-    {
-        ArgumentNullException.ThrowIfNull(column);
-        if (!protocol.Columns.Contains(column))
-            throw new ArgumentException($"WikiText2TicketsRecipe: '{column.Name}' ({column}) is not a column of this experiment at this preset; pick one of Columns(preset): {string.Join(", ", protocol.Columns.Select(c => c.Name))}.", nameof(column));
-        return column;
-    }
+    private static TicketColumn Check(WikiText2TicketProtocol protocol, TicketColumn column) => TicketRuns.Check("WikiText2TicketsRecipe", protocol.Columns, column);
 }
