@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ResearchKit.Notebooks.Format;
 using ResearchKit.Notebooks.Runner;
 using Xunit;
@@ -68,14 +69,20 @@ public class KernelRunnerTests
     {
         using var tmp = NewTempDir();
         string outPath = Path.Combine(tmp.Path, "partial.ipynb");
+        string key = "researchkit-test-ctrlc-" + Guid.NewGuid().ToString("N");
         var nb = new NotebookBuilder()
             .Code("Console.WriteLine(\"first done\");")
-            .Code("Console.WriteLine(\"second started\");\nwhile (true) System.Threading.Thread.Sleep(10);")
+            .Code($"Console.WriteLine(\"second started\");\nAppDomain.CurrentDomain.SetData(\"{key}\", true);\nwhile (true) System.Threading.Thread.Sleep(10);")
             .Code("Console.WriteLine(\"never\");")
             .Build();
-        using var ctrlC = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-
-        var result = await new NotebookRunner(new NotebookRunOptions { OutputPath = outPath }).RunAsync(nb, tmp.Path, "partial.ipynb", ctrlC.Token);
+        // Ctrl-C once the second cell runs: a timer started here would also count the wait for other tests' runs
+        // (runs in one process are serialized), and could fire before any cell started.
+        using var ctrlC = new CancellationTokenSource();
+        var run = new NotebookRunner(new NotebookRunOptions { OutputPath = outPath }).RunAsync(nb, tmp.Path, "partial.ipynb", ctrlC.Token);
+        var started = Stopwatch.StartNew();
+        while (AppDomain.CurrentDomain.GetData(key) is null && !run.IsCompleted && started.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(20);
+        ctrlC.Cancel();
+        var result = await run;
 
         Assert.True(result.Interrupted);
         Assert.Equal(NotebookRunResult.InterruptedExitCode, result.ExitCode);
