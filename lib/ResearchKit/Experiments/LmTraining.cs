@@ -49,6 +49,10 @@ public sealed record LmTraining
     /// <summary>Checkpoint every this many steps when training inside a run (0: never).</summary>
     public int CheckpointEvery { get; init; } = 200;
 
+    /// <summary>Length of the cosine schedule in steps (null: the run's own steps).</summary>
+    public long? ScheduleSteps { get; init; }
+    /// <summary>Steps of the cosine schedule already elapsed when the run starts (0: it starts at <see cref="Lr"/>), e.g. t_save when a rewound round resumes the dense schedule.</summary>
+    public long ScheduleStart { get; init; }
     /// <summary>Seed of the hidden-state carry decisions.</summary>
     public long DataSeed { get; init; }
 }

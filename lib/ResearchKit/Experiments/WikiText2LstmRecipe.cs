@@ -188,9 +188,13 @@ public sealed class WikiText2LstmRecipe : IRecipe
             throw new ArgumentException("WikiText2LstmRecipe.TrainRound: set LmTraining.Epochs or MaxSteps.");
         var batcher = new LmBatcher(corpus.Train, settings.BatchSize, settings.Bptt);
         long total = Math.Min(settings.MaxSteps ?? long.MaxValue, settings.Epochs is int ep ? (long)ep * batcher.BatchesPerEpoch : long.MaxValue);
-        if (total > int.MaxValue) throw new ArgumentException($"WikiText2LstmRecipe.TrainRound: {total} steps exceed the cosine schedule's range.");
+        long scheduleSteps = settings.ScheduleSteps ?? total;
+        if (scheduleSteps > int.MaxValue) throw new ArgumentException($"WikiText2LstmRecipe.TrainRound: {scheduleSteps} steps exceed the cosine schedule's range.");
+        if (settings.ScheduleStart < 0 || settings.ScheduleStart >= Math.Max(1, scheduleSteps))
+            throw new ArgumentException($"WikiText2LstmRecipe.TrainRound: LmTraining.ScheduleStart = {settings.ScheduleStart} must lie in [0, {Math.Max(1, scheduleSteps)}) (the cosine's length); set ScheduleSteps to the whole schedule.");
         var opt = optimizer?.Invoke(model.Parameters()) ?? new Adam(model.Parameters(), lr: settings.Lr);
-        var schedule = new CosineAnnealingLR(opt, tMax: (int)Math.Max(1, total), etaMin: settings.EtaMin);
+        var schedule = new CosineAnnealingLR(opt, tMax: (int)Math.Max(1, scheduleSteps), etaMin: settings.EtaMin);
+        for (long i = 0; i < settings.ScheduleStart; i++) schedule.Step(); // resume the cosine where a rewound run left it
         var policy = new HiddenCarryPolicy(settings.KeepProbability, settings.DataSeed);
         int vocab = model.VocabSize;
 

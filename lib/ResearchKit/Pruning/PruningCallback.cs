@@ -22,8 +22,11 @@ public sealed class PruningCallback : ITrainerCallback
     /// <param name="masks">Masks to keep.</param>
     /// <param name="model">The module the mask names refer to, when the trainer trains a wrapper around it.</param>
     /// <param name="afterStep">Called with the step number after masking (e.g. to snapshot weights at t_save).</param>
-    public PruningCallback(PruningMasks masks, Module? model = null, Action<long>? afterStep = null)
+    /// <param name="masking">Whether gradients are also masked before the step (default) or only weights and state after it.</param>
+    public PruningCallback(PruningMasks masks, Module? model = null, Action<long>? afterStep = null, MaskEnforcement masking = MaskEnforcement.GradientsAndWeights)
     {
+        if (!Enum.IsDefined(masking)) throw new ArgumentException($"PruningCallback: unknown masking {masking}; use GradientsAndWeights or WeightsAfterStep.", nameof(masking));
+        Masking = masking;
         ArgumentNullException.ThrowIfNull(masks);
         Masks = masks;
         Model = model;
@@ -36,8 +39,15 @@ public sealed class PruningCallback : ITrainerCallback
     /// <summary>The masked module, or null for the trainer's model.</summary>
     public Module? Model { get; }
 
-    /// <summary>Masks the gradients before clipping, so pruned positions do not count in the gradient norm.</summary>
-    public void OnBeforeStep(Trainer trainer) => Masks.MaskGradients(Model ?? trainer.Model);
+    /// <summary>Whether gradients are masked before the step, or only weights and optimizer state after it.</summary>
+    public MaskEnforcement Masking { get; }
+
+    /// <summary>Masks the gradients before clipping, so pruned positions do not count in the gradient norm
+    /// (<see cref="MaskEnforcement.GradientsAndWeights"/> only).</summary>
+    public void OnBeforeStep(Trainer trainer)
+    {
+        if (Masking == MaskEnforcement.GradientsAndWeights) Masks.MaskGradients(Model ?? trainer.Model);
+    }
 
     /// <summary>Re-applies the masks to the weights and the optimizer state after the step.</summary>
     public void OnStepEnd(Trainer trainer, in StepInfo info)

@@ -12,15 +12,19 @@ namespace ResearchKit.Pruning;
 /// </summary>
 public sealed class RoundContext
 {
-    internal RoundContext(int round, double? objective, PruningMasks masks, Module model, long? captureStep, IReadOnlyList<long>? captureSteps = null)
+    internal RoundContext(int round, double? objective, PruningMasks masks, Module model, long? captureStep, IReadOnlyList<long>? captureSteps = null,
+        MaskEnforcement masking = MaskEnforcement.GradientsAndWeights, RoundOptimizerState optimizerState = RoundOptimizerState.Fresh,
+        OptimizerStateDict? carriedState = null)
     {
+        OptimizerState = optimizerState;
+        CarriedState = carriedState;
         Round = round;
         Objective = objective;
         Masks = masks;
         Model = model;
         CaptureStep = captureStep;
         CaptureSteps = captureSteps ?? (captureStep is long s ? [s] : []);
-        Callback = new PruningCallback(masks, model, OnStep);
+        Callback = new PruningCallback(masks, model, OnStep, masking);
     }
 
     /// <summary>Round index: 0 is the dense training, r ≥ 1 trains at objective P[r − 1].</summary>
@@ -50,6 +54,38 @@ public sealed class RoundContext
 
     /// <summary>A trainer callback: masks weights and optimizer state after each step, snapshots at t_save.</summary>
     public ITrainerCallback Callback { get; }
+
+    /// <summary>What this round's optimizer starts from (<see cref="TicketConfig.OptimizerState"/>).</summary>
+    public RoundOptimizerState OptimizerState { get; }
+
+    /// <summary>The previous round's optimizer state, loaded by <see cref="Prepare"/> when the state is carried; null otherwise or in round 0.</summary>
+    internal OptimizerStateDict? CarriedState { get; }
+
+    /// <summary>The optimizer passed to <see cref="Prepare"/> in this round, or null.</summary>
+    internal Optimizer? Optimizer { get; private set; }
+
+    /// <summary>
+    /// Pass the round's freshly built optimizer through this before training:
+    /// with <see cref="RoundOptimizerState.Carried"/> it loads the previous round's state into it (and the search keeps
+    /// its state at the end of the round); with <see cref="RoundOptimizerState.Fresh"/> it returns it unchanged.
+    /// </summary>
+    /// <returns><paramref name="optimizer"/>.</returns>
+    /// <exception cref="ArgumentException">The carried state does not fit <paramref name="optimizer"/> (another optimizer or parameter layout).</exception>
+    public Optimizer Prepare(Optimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        Optimizer = optimizer;
+        if (OptimizerState == RoundOptimizerState.Carried && CarriedState is { } state)
+        {
+            // The learning rate restarts at the value the round built its optimizer with (a round is a new training,
+            // and a schedule attached after Prepare starts from it); only the moments, averages and step counts carry over.
+            var groups = optimizer.ParamGroups;
+            var lrs = groups.Select(g => (g.Lr, g.InitialLr)).ToArray();
+            optimizer.LoadStateDict(state);
+            for (int i = 0; i < groups.Count; i++) (groups[i].Lr, groups[i].InitialLr) = lrs[i];
+        }
+        return optimizer;
+    }
 
     /// <summary>For hand-written loops: call after each optimizer step with the number of steps completed.</summary>
     /// <remarks>For exact gradient masking also call <see cref="PruningMasks.MaskGradients"/> before the step (or use <see cref="MaskedOptimizer"/> and then this method only for the snapshot).</remarks>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ResearchKit.Runs;
 using ResearchKit.Tensors;
+using ResearchKit.Tensors.Optim;
 
 namespace ResearchKit.Pruning;
 
@@ -25,6 +26,7 @@ internal static class TicketCheckpoint
     private const string Theta0Prefix = "theta0.";
     private const string ThetaSavePrefix = "theta_save.";
     private const string ThetaAtPrefix = "theta_save@";
+    private const string OptimizerPrefix = "optim.";
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -44,7 +46,8 @@ internal static class TicketCheckpoint
         IReadOnlyList<GroupPruneResult>? Pruning,
         RoundResult Result,
         Dictionary<string, ulong[]> Generators,
-        long? SaveStep);
+        long? SaveStep,
+        OptimizerStateDict? Optimizer);
 
     /// <summary>
     /// Path of round <paramref name="round"/>: the shared dense file for round 0, else the configuration's own file; WT
@@ -58,7 +61,8 @@ internal static class TicketCheckpoint
 
     /// <summary>Writes one completed round atomically.</summary>
     internal static void Write(string path, TicketRoundResult round, Dictionary<string, Tensor> model, PruningMasks masks,
-        Dictionary<string, Tensor>? theta0, IReadOnlyDictionary<long, Dictionary<string, Tensor>>? snapshots, long? saveStep, IReadOnlyDictionary<string, Generator>? generators)
+        Dictionary<string, Tensor>? theta0, IReadOnlyDictionary<long, Dictionary<string, Tensor>>? snapshots, long? saveStep, IReadOnlyDictionary<string, Generator>? generators,
+        OptimizerStateDict? optimizer = null)
     {
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         Add(tensors, ModelPrefix, model);
@@ -66,6 +70,7 @@ internal static class TicketCheckpoint
         if (theta0 is not null) Add(tensors, Theta0Prefix, theta0);
         if (snapshots is not null)
             foreach (var (step, state) in snapshots) Add(tensors, ThetaAtPrefix + step.ToString(CultureInfo.InvariantCulture) + ".", state);
+        if (optimizer is not null) Add(tensors, OptimizerPrefix, optimizer.State);
 
         var gens = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
         if (generators is not null) foreach (var (name, g) in generators) gens[name] = g.GetState();
@@ -81,6 +86,7 @@ internal static class TicketCheckpoint
             ["result"] = JsonSerializer.Serialize(ResultDto.From(round.Result), Json),
             ["generators"] = JsonSerializer.Serialize(gens, Json),
         };
+        if (optimizer is not null) meta["optimizer_groups"] = optimizer.ParamGroups;
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         CheckpointFile.Write(path, tensors, meta);
     }
@@ -123,7 +129,8 @@ internal static class TicketCheckpoint
             if (save is long s && s > 0 && Strip(tensors, ThetaSavePrefix) is { } legacy) snapshots[s] = legacy;
             return new Saved(path, Strip(tensors, ModelPrefix)!, PruningMasks.FromStateDict(tensors), theta0, snapshots,
                 objective.Length == 0 ? null : double.Parse(objective, CultureInfo.InvariantCulture),
-                Enum.Parse<RoundStart>(meta["start"]), groups, result, gens, save);
+                Enum.Parse<RoundStart>(meta["start"]), groups, result, gens, save,
+                meta.TryGetValue("optimizer_groups", out var optGroups) ? new OptimizerStateDict(Strip(tensors, OptimizerPrefix) ?? new(StringComparer.Ordinal), optGroups) : null);
         }
         catch (Exception e) when (e is KeyNotFoundException or JsonException or FormatException or ArgumentException or InvalidDataException)
         {

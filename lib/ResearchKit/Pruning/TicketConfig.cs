@@ -47,6 +47,12 @@ public sealed record TicketConfig(TicketConfiguration Configuration, PruningPlan
     /// </summary>
     public Func<PruningGroup, double, double>? GroupObjective { get; init; }
 
+    /// <summary>How retrainings keep the masks (default: gradients masked before the step, weights and state zeroed after).</summary>
+    public MaskEnforcement Masking { get; init; } = MaskEnforcement.GradientsAndWeights;
+
+    /// <summary>What each round's optimizer starts from (default: fresh each round).</summary>
+    public RoundOptimizerState OptimizerState { get; init; } = RoundOptimizerState.Fresh;
+
     /// <summary>Keep a copy of each round's masks in its <see cref="TicketRoundResult"/> (memory: one float per weight per round).</summary>
     public bool KeepRoundMasks { get; init; }
 
@@ -68,6 +74,8 @@ public sealed record TicketConfig(TicketConfiguration Configuration, PruningPlan
         if (CaptureSteps is not null)
             foreach (var s in CaptureSteps)
                 if (s < 0) throw new ArgumentException($"TicketConfig: CaptureSteps must be ≥ 0 (iterations of round 0), got {s}; list the t_save values of the experiment, e.g. [1200, 30000].");
+        if (!Enum.IsDefined(Masking)) throw new ArgumentException($"TicketConfig: unknown Masking {Masking}; use GradientsAndWeights or WeightsAfterStep.");
+        if (!Enum.IsDefined(OptimizerState)) throw new ArgumentException($"TicketConfig: unknown OptimizerState {OptimizerState}; use Fresh or Carried.");
         if (Configuration == TicketConfiguration.WinningTicketWithSave && SaveStep is null)
             throw new ArgumentException("TicketConfig: WT with save rewinds to θ at iteration t_save; set SaveStep (e.g. SaveStep = 500).");
     }

@@ -1,5 +1,6 @@
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Nn;
+using ResearchKit.Tensors.Optim;
 
 namespace ResearchKit.Pruning;
 
@@ -11,7 +12,8 @@ namespace ResearchKit.Pruning;
 /// <para>The caller trains and evaluates a round (<c>trainRound</c>), so recipes plug in the <see cref="Training.Trainer"/>
 /// with <see cref="RoundContext.Callback"/> attached; the search owns snapshots (θ⁰, θ^t_save), masks and rewinding.
 /// The same model instance is trained every round; its state is replaced in place (optimizers must be created
-/// inside <c>trainRound</c>, fresh each round).</para>
+/// inside <c>trainRound</c>, each round; pass them through <see cref="RoundContext.Prepare"/> so that
+/// <see cref="TicketConfig.OptimizerState"/> can carry their state from round to round).</para>
 /// <para>The four <see cref="TicketConfiguration"/>s run identical code except in <c>Rewind</c>, which picks the
 /// starting state: θ⁰ (WT), θ^t_save (WT with save), a fresh initialization (Rand_init) or the trained weights (IMP).
 /// <c>createModel</c> is called once per round in every configuration, so all four draw the same random numbers.</para>
@@ -100,7 +102,8 @@ public sealed class TicketSearch
         Dictionary<string, Tensor>? thetaSave = Config.SaveStep == 0 ? theta0 : null;
         var masks = new PruningMasks();
         var rounds = new List<TicketRoundResult>(Config.Objectives.Count + 1);
-        int first = CheckpointDirectory is null ? 0 : Restore(model, theta0, ref thetaSave, ref masks, rounds);
+        OptimizerStateDict? optimizerState = null;
+        int first = CheckpointDirectory is null ? 0 : Restore(model, theta0, ref thetaSave, ref masks, rounds, ref optimizerState);
         var snapshotSteps = Config.SnapshotSteps;
         for (int r = first; r <= Config.Objectives.Count; r++)
         {
@@ -115,9 +118,13 @@ public sealed class TicketSearch
             masks.Apply(model);
 
             long? capture = r == 0 && Config.SaveStep is > 0 ? Config.SaveStep : null;
-            var ctx = new RoundContext(r, r == 0 ? null : Config.Objectives[r - 1], masks, model, capture, r == 0 ? snapshotSteps : []);
+            var ctx = new RoundContext(r, r == 0 ? null : Config.Objectives[r - 1], masks, model, capture, r == 0 ? snapshotSteps : [],
+                Config.Masking, Config.OptimizerState, optimizerState);
             var result = _trainRound(model, masks, ctx)
                 ?? throw new InvalidOperationException($"TicketSearch: the training function returned null in round {r}; return a RoundResult with the round's metrics.");
+            if (Config.OptimizerState == RoundOptimizerState.Carried)
+                optimizerState = (ctx.Optimizer ?? throw new InvalidOperationException(
+                    $"TicketSearch: OptimizerState is Carried but round {r}'s training function never passed its optimizer through context.Prepare(optimizer); build the optimizer as context.Prepare(new Adam(...)).")).StateDict();
             if (r == 0)
             {
                 foreach (var s in snapshotSteps)
@@ -130,7 +137,7 @@ public sealed class TicketSearch
             var record = new TicketRoundResult(r, Config.Configuration, ctx.Objective, start, pruning, result, Config.KeepRoundMasks ? masks.Clone() : null);
             if (CheckpointDirectory is string dir)
                 TicketCheckpoint.Write(TicketCheckpoint.PathOf(dir, Config.Configuration, r, Config.SaveStep),
-                    record, Snapshot(model), masks, r == 0 ? theta0 : null, r == 0 ? ctx.Snapshots : null, Config.SaveStep, Generators);
+                    record, Snapshot(model), masks, r == 0 ? theta0 : null, r == 0 ? ctx.Snapshots : null, Config.SaveStep, Generators, optimizerState);
             rounds.Add(record);
             RoundCompleted?.Invoke(record);
         }
@@ -142,7 +149,7 @@ public sealed class TicketSearch
     /// as they were at the end of the last one, and returns the index of the first round still to train.
     /// </summary>
     private int Restore(Module model, Dictionary<string, Tensor> theta0, ref Dictionary<string, Tensor>? thetaSave,
-        ref PruningMasks masks, List<TicketRoundResult> rounds)
+        ref PruningMasks masks, List<TicketRoundResult> rounds, ref OptimizerStateDict? optimizerState)
     {
         string dir = CheckpointDirectory!;
         TicketCheckpoint.Saved? last = null;
@@ -173,6 +180,9 @@ public sealed class TicketSearch
         }
         if (last is null) return 0;
         model.LoadStateDict(last.Model);
+        if (Config.OptimizerState == RoundOptimizerState.Carried)
+            optimizerState = last.Optimizer ?? throw new InvalidOperationException(
+                $"TicketSearch: OptimizerState is Carried but '{last.Path}' holds no optimizer state (written by a search that reset it each round); use another CheckpointDirectory or delete '{CheckpointDirectory}'.");
         if (Generators is not null)
             foreach (var (name, g) in Generators)
             {

@@ -63,7 +63,7 @@ public sealed record SeqMnistTicketProtocol
     public required int EvalBatchSize { get; init; }
 
     /// <summary>Choices where the thesis is silent (RMSprop runs at a constant learning rate here, §4.5.3 names no schedule).</summary>
-    public TicketProtocolChoices Choices { get; init; } = TicketProtocolChoices.Default with { LearningRateSchedule = "none: constant learning rate (RMSprop)" };
+    public TicketProtocolChoices Choices { get; init; } = TicketProtocolChoices.Default with { ConstantLearningRate = true };
 
     /// <summary>t_save by column name, for the columns that rewind to an iterate (WT: 0).</summary>
     public IReadOnlyDictionary<string, long> SaveSteps =>

@@ -4,6 +4,7 @@ using ResearchKit.Pruning;
 using ResearchKit.Runs;
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Nn;
+using ResearchKit.Tensors.Optim;
 using ResearchKit.Training;
 
 namespace ResearchKit.Experiments.Chapter4;
@@ -47,13 +48,18 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
     /// <param name="subsampling">The sub-sampled experiment (§4.5.4) instead of the plain one (§4.5.3).</param>
     /// <param name="scope">Which parameters are pruned (default: all, which reproduces Table 4.4).</param>
     /// <param name="standardization">Per-image (default) or dataset standardization; §4.5.1 does not say which.</param>
+    /// <param name="choices">Mask enforcement and optimizer state between rounds, where the thesis is silent (default: <see cref="TicketProtocolChoices.Default"/>).</param>
     public SeqMnistTicketsRecipe(bool subsampling = false, SeqMnistPruningScope scope = SeqMnistPruningScope.AllParameters,
-        MnistStandardization standardization = MnistStandardization.PerImage)
+        MnistStandardization standardization = MnistStandardization.PerImage, TicketProtocolChoices? choices = null)
     {
+        Choices = (choices ?? TicketProtocolChoices.Default).Validated() with { ConstantLearningRate = true }; // §4.5.3: RMSprop, no schedule
         Subsampling = subsampling;
         Scope = scope;
         Standardization = standardization;
     }
+
+    /// <summary>The choices where the thesis is silent.</summary>
+    public TicketProtocolChoices Choices { get; }
 
     /// <summary>How the pixels are standardized.</summary>
     public MnistStandardization Standardization { get; }
@@ -108,14 +114,14 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
                 Subsampled = schedule is not null, Iterations = t, BatchSize = 10, IterationsPerEpoch = 20, Optimizer = "rmsprop", Lr = 1e-3,
                 Objectives = [0.5, 0.8], Epsilon = MagnitudePruning.DefaultEpsilon,
                 SubsamplingRates = schedule?.Rates.ToArray() ?? [], SubsamplingStepTargets = schedule?.StepTargets.ToArray() ?? [],
-                Scope = Scope, Standardization = Standardization, PixelsPerStep = 1, Columns = columns, TrainImages = 200, TestImages = 50, LogEvery = 2, EvalBatchSize = 50,
+                Scope = Scope, Standardization = Standardization, Choices = Choices, PixelsPerStep = 1, Columns = columns, TrainImages = 200, TestImages = 50, LogEvery = 2, EvalBatchSize = 50,
             },
             Preset.Quick => new SeqMnistTicketProtocol
             {
                 Subsampled = schedule is not null, Iterations = t, BatchSize = 100, IterationsPerEpoch = 600, Optimizer = "rmsprop", Lr = 1e-3,
                 Objectives = TicketConfig.ThesisObjectives, Epsilon = MagnitudePruning.DefaultEpsilon,
                 SubsamplingRates = schedule?.Rates.ToArray() ?? [], SubsamplingStepTargets = schedule?.StepTargets.ToArray() ?? [],
-                Scope = Scope, Standardization = Standardization, PixelsPerStep = 28, Columns = columns, TrainImages = 60_000, TestImages = 10_000, LogEvery = 50, EvalBatchSize = 500,
+                Scope = Scope, Standardization = Standardization, Choices = Choices, PixelsPerStep = 28, Columns = columns, TrainImages = 60_000, TestImages = 10_000, LogEvery = 50, EvalBatchSize = 500,
             },
             _ => new SeqMnistTicketProtocol
             {
@@ -129,6 +135,7 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
                 SubsamplingRates = schedule?.Rates.ToArray() ?? [], SubsamplingStepTargets = schedule?.StepTargets.ToArray() ?? [], // §4.5.4
                 Scope = Scope,                                    // Table 4.4: one threshold over all parameters (default)
                 Standardization = Standardization,                // §4.5.1: "on each image"; statistics not stated
+                Choices = Choices,                                // not stated: TicketProtocolChoices
                 PixelsPerStep = 1,                                // §4.5.2: 784 steps of one pixel
                 Columns = columns,
                 TrainImages = 60_000, TestImages = 10_000, LogEvery = 100, EvalBatchSize = 500,
@@ -241,12 +248,15 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
             SaveStep = column.SaveStep,
             CaptureSteps = protocol.SaveSteps.Values.ToArray(),
             KeepRoundMasks = true,
+            Masking = protocol.Choices.Masking,
+            OptimizerState = protocol.Choices.OptimizerState,
         };
         var progress = options.Progress ?? ProgressSinks.Auto();
         return new TicketSearch(config, () => new SeqMnistLstm(generator: gen, pixelsPerStep: protocol.PixelsPerStep), (m, _, ctx) =>
         {
             var settings = protocol.RoundTraining(column, ctx.Round, options.Seed);
             var r = SeqMnistLstmRecipe.TrainRound((SeqMnistLstm)m, train, test, settings, callbacks: [ctx.Callback],
+                optimizer: ps => ctx.Prepare(new RmsProp(ps, lr: settings.Lr, alpha: settings.Alpha, eps: settings.Eps)),
                 progress: progress, description: $"{label} round {ctx.Round}");
             return new RoundResult(new Dictionary<string, double>(r.FinalMetrics)
             {

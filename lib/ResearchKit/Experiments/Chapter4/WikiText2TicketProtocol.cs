@@ -1,3 +1,5 @@
+using ResearchKit.Pruning;
+
 namespace ResearchKit.Experiments.Chapter4;
 
 /// <summary>
@@ -84,11 +86,13 @@ public sealed record WikiText2TicketProtocol
 
     /// <summary>
     /// Settings of round <paramref name="round"/> of <paramref name="column"/>: T steps in round 0 and
-    /// <see cref="TicketColumn.RetrainIterations"/> after, the cosine spanning exactly those steps; evaluated once at the end.
+    /// <see cref="TicketColumn.RetrainIterations"/> after, the cosine spanning exactly those steps (or, with
+    /// <see cref="RewindSchedule.ResumeAtSaveStep"/>, a rewound round resuming the cosine over T at t_save); evaluated once at the end.
     /// </summary>
     public LmTraining RoundTraining(TicketColumn column, int round, long dataSeed)
     {
         ArgumentNullException.ThrowIfNull(column);
+        bool resume = round > 0 && Choices.Rewind == RewindSchedule.ResumeAtSaveStep && column.Configuration == TicketConfiguration.WinningTicketWithSave;
         return new LmTraining
         {
             Epochs = null,
@@ -103,6 +107,8 @@ public sealed record WikiText2TicketProtocol
             LogEvery = LogEvery,
             CheckpointEvery = 0, // the search checkpoints whole rounds
             DataSeed = dataSeed,
+            ScheduleSteps = resume ? Iterations : null,
+            ScheduleStart = resume ? column.SaveStep ?? 0 : 0,
         };
     }
 }

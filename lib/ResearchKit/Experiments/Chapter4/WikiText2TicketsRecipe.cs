@@ -4,6 +4,7 @@ using ResearchKit.Pruning;
 using ResearchKit.Runs;
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Nn;
+using ResearchKit.Tensors.Optim;
 using ResearchKit.Training;
 
 namespace ResearchKit.Experiments.Chapter4;
@@ -28,6 +29,14 @@ public sealed class WikiText2TicketsRecipe : IRecipe
 
     /// <summary>Steps per round of the smoke preset.</summary>
     public const long SmokeIterations = 6;
+
+    /// <summary>Creates the recipe.</summary>
+    /// <param name="choices">Mask enforcement, optimizer state between rounds and the rewound rounds' schedule, where the thesis is silent (default: <see cref="TicketProtocolChoices.Default"/>).</param>
+    public WikiText2TicketsRecipe(TicketProtocolChoices? choices = null) =>
+        Choices = (choices ?? TicketProtocolChoices.Default).Validated() with { Preprocessing = "none (token ids)", SubsamplingClock = "no sub-sampling" };
+
+    /// <summary>The choices where the thesis is silent.</summary>
+    public TicketProtocolChoices Choices { get; }
 
     /// <inheritdoc/>
     public string Name => "wikitext2-lstm-tickets";
@@ -72,6 +81,7 @@ public sealed class WikiText2TicketsRecipe : IRecipe
             EvalTokens = preset == Preset.Smoke ? 500 : lm.EvalTokens,
             LogEvery = lm.LogEvery,
             Columns = columns,
+            Choices = Choices,                 // not stated: TicketProtocolChoices
         };
     }
 
@@ -167,12 +177,15 @@ public sealed class WikiText2TicketsRecipe : IRecipe
             SaveStep = column.SaveStep,
             CaptureSteps = protocol.SaveSteps.Values.ToArray(),
             KeepRoundMasks = true,
+            Masking = protocol.Choices.Masking,
+            OptimizerState = protocol.Choices.OptimizerState,
         };
         var progress = options.Progress ?? ProgressSinks.Auto();
         return new TicketSearch(config, () => NewModel(protocol, corpus.Vocab.Count, gen, drop), (m, _, ctx) =>
         {
             var settings = protocol.RoundTraining(column, ctx.Round, options.Seed);
             var r = WikiText2LstmRecipe.TrainRound((MediumLstmLm)m, corpus, settings, callbacks: [ctx.Callback],
+                optimizer: ps => ctx.Prepare(new Adam(ps, lr: settings.Lr)),
                 progress: progress, description: $"{label} round {ctx.Round}");
             return new RoundResult(new Dictionary<string, double>(r.FinalMetrics) { ["iterations"] = r.Steps });
         })
