@@ -113,4 +113,22 @@ public class Chapter5ProtocolTests
             Assert.Equal((w, a), (t.WeightBits, t.ActivationBits));
         }
     }
+
+    [Fact]
+    public void DlQatRecipe_Preprocessing_IsSection541()
+    {
+        Assert.True(Thesis.Protocol("preprocessing.divide_by_255").AsBool());
+        Assert.Equal(Thesis.Protocol("preprocessing.standardization").AsBool(), new DlQatRecipe().Training(Preset.Paper, Opts).Standardize);
+        foreach (var p in new[] { Preset.Smoke, Preset.Quick, Preset.Paper })
+        {
+            var (train, test) = DlQatRecipe.InputTransforms(p, new DlQatRecipe().Training(p, Opts));
+            Assert.DoesNotContain("Normalize", train.ToString(), StringComparison.Ordinal);
+            Assert.EndsWith("ToFloat())", train.ToString(), StringComparison.Ordinal);   // x / 255 last
+            Assert.Equal("Compose(ToFloat())", test.ToString());
+        }
+        // §5.4.1: "augmented with random rescaling, cropping and flipping" (parameters not stated).
+        Assert.Contains("rescaling, cropping and flipping", Thesis.Protocol("augmentation").AsString(), StringComparison.Ordinal);
+        string paper = DlQatRecipe.InputTransforms(Preset.Paper, new DlQatRecipe().Training(Preset.Paper, Opts)).Train.ToString();
+        foreach (var step in new[] { "RandomRescale", "RandomCrop", "RandomHorizontalFlip" }) Assert.Contains(step, paper, StringComparison.Ordinal);
+    }
 }
