@@ -127,8 +127,8 @@ public class Chapter5ProtocolTests
             Assert.Equal("Compose(ToFloat())", test.ToString());
         }
         // §5.4.1: "augmented with random rescaling, cropping and flipping" (parameters not stated).
-        Assert.Contains("rescaling, cropping and flipping", Thesis.Protocol("augmentation").AsString(), StringComparison.Ordinal);
-        string paper = DlQatRecipe.InputTransforms(Preset.Paper, new DlQatRecipe().Training(Preset.Paper, Opts)).Train.ToString();
+        Assert.Contains("rescaling, cropping and flipping", Thesis.Protocol("augmentation").AsString()!, StringComparison.Ordinal);
+        string paper = DlQatRecipe.InputTransforms(Preset.Paper, new DlQatRecipe().Training(Preset.Paper, Opts)).Train.ToString()!;
         foreach (var step in new[] { "RandomRescale", "RandomCrop", "RandomHorizontalFlip" }) Assert.Contains(step, paper, StringComparison.Ordinal);
     }
 }
