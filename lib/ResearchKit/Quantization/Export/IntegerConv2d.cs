@@ -1,5 +1,6 @@
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Nn;
+using Functional = ResearchKit.Tensors.Nn.Functional;
 
 namespace ResearchKit.Quantization.Export;
 
@@ -9,7 +10,9 @@ namespace ResearchKit.Quantization.Export;
 /// float activations otherwise; the float output is recovered per output channel as
 /// y = s_a·s_w·Σ k·j + f_w·s_a·Σ j + b (see <see cref="IntegerExport"/>).
 /// </summary>
-/// <remarks>Inference only (no gradient); written for correctness, not speed. It registers no tensors: its codes and scales
+/// <remarks>Inference only (no gradient). <see cref="Kernel"/> says which multiply-accumulate runs: int8 (<c>vpdpbusd</c>) or
+/// binary (AND + popcount) kernels for integer inputs, bit-exact with the scalar reference; the engine's float convolution over
+/// the codes for a float input. It registers no tensors: its codes and scales
 /// are those of the export, so a model's state dict loses the layer's <c>weight</c>, <c>bias</c> and quantizer entries.</remarks>
 public sealed class IntegerConv2d : Module<Tensor, Tensor>
 {
@@ -24,7 +27,35 @@ public sealed class IntegerConv2d : Module<Tensor, Tensor>
             throw new ArgumentException($"IntegerConv2d: layer '{layer.Name}' is a {layer.Kind}; use IntegerLinear.", nameof(layer));
         Layer = layer;
         _codes = layer.Codes.Unpack();
+        var shape = layer.WeightShape;
+        int k = shape[1] * shape[2] * shape[3];
+        var grid = layer.InputGrid;
+        if (grid is null)
+        {
+            Kernel = IntegerKernel.FloatInput;
+            _floatCodes = Tensor.FromArray(_codes.Select(c => (float)c).ToArray(), shape.ToArray());
+            _ones = Tensor.Ones(layer.Conv!.Groups, shape[1], shape[2], shape[3]);
+        }
+        else if (BinaryConvKernel.Supports(layer, grid))
+        {
+            Kernel = IntegerKernel.Binary;
+            _fast = new BinaryConvKernel(layer, grid, _codes, shape[1], shape[2], shape[3], layer.Conv!);
+        }
+        else if (Int8ConvKernel.Supports(layer, grid, k))
+        {
+            Kernel = IntegerKernel.Int8;
+            _fast = new Int8ConvKernel(layer, grid, _codes, shape[1], shape[2], shape[3], layer.Conv!);
+        }
     }
+
+    private readonly LowBitConvKernel? _fast;
+    private readonly Tensor? _floatCodes, _ones;
+
+    /// <summary>The multiply-accumulate this layer runs (chosen from the weight and input bit widths).</summary>
+    public IntegerKernel Kernel { get; } = IntegerKernel.Reference;
+
+    /// <summary>Test hook: run the scalar reference loops whatever <see cref="Kernel"/> says.</summary>
+    internal bool ForceReference { get; set; }
 
     /// <summary>The exported layer this module runs.</summary>
     public ExportedLayer Layer { get; }
@@ -47,6 +78,14 @@ public sealed class IntegerConv2d : Module<Tensor, Tensor>
         int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
         if (oh < 1 || ow < 1)
             throw new ArgumentException($"IntegerConv2d '{Layer.Name}': input {input.Shape} is smaller than the kernel.", nameof(input));
+        if (!ForceReference && Kernel == IntegerKernel.FloatInput) return ForwardFloat(input);
+        if (!ForceReference && _fast is not null)
+        {
+            var src = input.Contiguous();
+            var output = Tensor.Zeros(n, outC, oh, ow);
+            _fast.Run(src.AsReadOnlySpan(), n, h, w, oh, ow, output.AsSpan());
+            return output;
+        }
         float[] x;
         using (Torch.NoGrad()) x = input.Contiguous().ToArray();
         int k = cg * kh * kw, p = oh * ow, og = outC / groups;
@@ -76,6 +115,33 @@ public sealed class IntegerConv2d : Module<Tensor, Tensor>
                 IntegerMac.Run(Layer, _codes, g * og, og, k, cols, p, y.AsSpan((b * outC + g * og) * p, og * p));
             }
         return Tensor.FromArray(y, n, outC, oh, ow);
+    }
+
+    // Σ k·x and Σ x by the engine's convolution (codes are exact in float32; the sums round as the fake-quantized convolution's
+    // do), then the recovery y = s_w·Σ k·x + f_w·Σ x + b in double as IntegerMac does.
+    private Tensor ForwardFloat(Tensor input)
+    {
+        var geo = Layer.Conv!;
+        int groups = geo.Groups, outC = Layer.OutChannels, og = outC / groups;
+        Tensor kx, sx;
+        using (Torch.NoGrad())
+        {
+            kx = Functional.Conv2d(input, _floatCodes!, null, geo.Stride, geo.Padding, geo.Dilation, groups).Contiguous();
+            sx = Functional.Conv2d(input, _ones!, null, geo.Stride, geo.Padding, geo.Dilation, groups).Contiguous();
+        }
+        var y = kx.AsSpan();
+        var s = sx.AsReadOnlySpan();
+        int n = kx.Size(0), p = kx.Size(2) * kx.Size(3);
+        for (int b = 0; b < n; b++)
+            for (int o = 0; o < outC; o++)
+            {
+                int gr = Layer.GroupOf(o);
+                double sw = Layer.Step[gr], fw = Layer.First[gr], bias = Layer.Bias?[o] ?? 0f;
+                var yo = y.Slice((b * outC + o) * p, p);
+                var so = s.Slice((b * groups + o / og) * p, p);
+                for (int i = 0; i < p; i++) yo[i] = (float)(sw * yo[i] + fw * so[i] + bias);
+            }
+        return kx;
     }
 
     /// <inheritdoc/>

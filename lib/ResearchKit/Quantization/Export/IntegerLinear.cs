@@ -1,5 +1,6 @@
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Nn;
+using Functional = ResearchKit.Tensors.Nn.Functional;
 
 namespace ResearchKit.Quantization.Export;
 
@@ -22,7 +23,35 @@ public sealed class IntegerLinear : Module<Tensor, Tensor>
             throw new ArgumentException($"IntegerLinear: layer '{layer.Name}' is a {layer.Kind}; use IntegerConv2d.", nameof(layer));
         Layer = layer;
         _codes = layer.Codes.Unpack();
+        int outF = layer.WeightShape[0], inF = layer.WeightShape[1];
+        var grid = layer.InputGrid;
+        // A linear layer is a 1×1 convolution of (rows, in, 1, 1) images: the same kernels, with rows as the columns.
+        var geo = new ConvGeometry((1, 1), (0, 0), (1, 1), 1);
+        if (grid is null)
+        {
+            Kernel = IntegerKernel.FloatInput;
+            _floatCodes = Tensor.FromArray(_codes.Select(c => (float)c).ToArray(), outF, inF);
+        }
+        else if (BinaryConvKernel.Supports(layer, grid))
+        {
+            Kernel = IntegerKernel.Binary;
+            _fast = new BinaryConvKernel(layer, grid, _codes, inF, 1, 1, geo);
+        }
+        else if (Int8ConvKernel.Supports(layer, grid, inF))
+        {
+            Kernel = IntegerKernel.Int8;
+            _fast = new Int8ConvKernel(layer, grid, _codes, inF, 1, 1, geo);
+        }
     }
+
+    private readonly LowBitConvKernel? _fast;
+    private readonly Tensor? _floatCodes;
+
+    /// <summary>The multiply-accumulate this layer runs (chosen from the weight and input bit widths).</summary>
+    public IntegerKernel Kernel { get; } = IntegerKernel.Reference;
+
+    /// <summary>Test hook: run the scalar reference loops whatever <see cref="Kernel"/> says.</summary>
+    internal bool ForceReference { get; set; }
 
     /// <summary>The exported layer this module runs.</summary>
     public ExportedLayer Layer { get; }
@@ -38,6 +67,18 @@ public sealed class IntegerLinear : Module<Tensor, Tensor>
         int outF = Layer.WeightShape[0], inF = Layer.WeightShape[1];
         if (input.Dim < 1 || input.Size(-1) != inF)
             throw new ArgumentException($"IntegerLinear '{Layer.Name}': expected input (…, {inF}), got {input.Shape}.", nameof(input));
+        var outShape = input.Shape.ToArray();
+        outShape[^1] = outF;
+        if (!ForceReference && Kernel == IntegerKernel.FloatInput) return ForwardFloat(input, outShape);
+        if (!ForceReference && _fast is not null)
+        {
+            var src = input.Contiguous();
+            int n = (int)(src.Numel / inF);
+            var output = Tensor.Zeros(outShape);
+            // (rows, outF) is the (rows, outF, 1, 1) output of the 1×1 convolution.
+            _fast.Run(src.AsReadOnlySpan(), n, 1, 1, 1, 1, output.AsSpan());
+            return output;
+        }
         float[] x;
         using (Torch.NoGrad()) x = input.Contiguous().ToArray();
         int rows = x.Length / inF;
@@ -49,6 +90,30 @@ public sealed class IntegerLinear : Module<Tensor, Tensor>
         var shape = input.Shape.ToArray();
         shape[^1] = outF;
         return Tensor.FromArray(y, shape);
+    }
+
+    // Σ k·x by the engine's matmul over the codes (exact in float32), Σ x in double, recovery in double as IntegerMac.
+    private Tensor ForwardFloat(Tensor input, int[] outShape)
+    {
+        int outF = Layer.WeightShape[0], inF = Layer.WeightShape[1];
+        var src = input.Contiguous();
+        Tensor kx;
+        using (Torch.NoGrad()) kx = Functional.Linear(src.Reshape(-1, inF), _floatCodes!).Contiguous();
+        var x = src.AsReadOnlySpan();
+        var y = kx.AsSpan();
+        int rows = x.Length / inF;
+        for (int r = 0; r < rows; r++)
+        {
+            double sx = 0;
+            foreach (var v in x.Slice(r * inF, inF)) sx += v;
+            for (int o = 0; o < outF; o++)
+            {
+                int g = Layer.GroupOf(o);
+                double sw = Layer.Step[g], fw = Layer.First[g], b = Layer.Bias?[o] ?? 0f;
+                y[r * outF + o] = (float)(sw * y[r * outF + o] + fw * sx + b);
+            }
+        }
+        return kx.Reshape(outShape);
     }
 
     /// <inheritdoc/>
