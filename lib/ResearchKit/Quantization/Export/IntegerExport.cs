@@ -15,8 +15,10 @@ namespace ResearchKit.Quantization.Export;
 /// <para>Exactness: every code is checked to decode back to Q, first + k·step in float32, bit-for-bit or within
 /// <see cref="MaxDecodeUnits"/> units in the last place of the grid's largest |level| (for DoReFa, of 1: 2^−23). The grid's
 /// affine formula and the quantizer's own arithmetic round differently: DoReFa computes 2·(k/a) − 1, whose subtraction
-/// leaves Q off by one unit of 2·(k/a), i.e. two ulps of Q itself when |Q| &lt; ½. 1- and 2-bit DoReFa, BWN and TWN decode
-/// bit-for-bit. <see cref="ExportedLayer.MaxDecodeError"/> says which.</para>
+/// leaves Q off by one unit of 2·(k/a), i.e. two ulps of Q itself when |Q| &lt; ½; Scaled-Adjust (Eq. 5.5, DL-QAT's last
+/// layer) then divides both by sqrt(n_out·Var[Q]), one more rounding on each side (measured up to 2.5 units), hence a
+/// bound of 4. Even at 16 bits a step is over 2^6 such units, so the codes stay unambiguous. 1- and 2-bit DoReFa, BWN
+/// and TWN decode bit-for-bit. <see cref="ExportedLayer.MaxDecodeError"/> says which.</para>
 /// <para>Choice: non-uniform grids (<see cref="PowerOfTwoQuantizer"/>, whose <see cref="QuantGrid.Steps"/> is null) are
 /// refused with an <see cref="ArgumentException"/>: the integer multiply-accumulate needs W = first + k·step.</para>
 /// <para>Input grids: a layer's input lies on a known uniform grid when the layer has its own input quantizer (the "*" rows
@@ -142,7 +144,7 @@ public static class IntegerExport
     }
 
     /// <summary>The largest decoding error accepted, in units in the last place of the grid's largest |level|.</summary>
-    public const double MaxDecodeUnits = 2;
+    public const double MaxDecodeUnits = 4;
 
     // ───────────────────────────── input grids ─────────────────────────────
 

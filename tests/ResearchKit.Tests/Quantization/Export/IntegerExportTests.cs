@@ -110,6 +110,27 @@ public class IntegerExportTests(ITestOutputHelper output)
         Assert.Null(l.InputGrid);
     }
 
+    [Fact]
+    public void ScaledAdjustLayers_Export_ForEveryDraw()
+    {
+        // The last layer of DL-QAT (Eq. 5.5) divides Q by sqrt(n_out·Var[Q]): one more rounding on each side of the
+        // decode check than plain DoReFa. Many draws of weights and bit widths, as training produces them.
+        double worst = 0;
+        for (int seed = 0; seed < 60; seed++)
+            foreach (int bits in new[] { 1, 2, 3, 8 })
+            {
+                var wq = new DoReFaWeightQuantizer(bits, scaledAdjust: true);
+                var layer = new QuantLinear(64, 10, wq, generator: new Generator(seed));
+                var l = Assert.Single(IntegerExport.Export(new Sequential(layer)).Layers);
+                float[] q;
+                using (Torch.NoGrad()) q = wq.Quantize(layer.Weight).ToArray();
+                var decoded = l.DecodeWeights();
+                for (int i = 0; i < q.Length; i++) Assert.True(Math.Abs(q[i] - decoded[i]) <= 1e-6f * Math.Abs(l.Step[0]) + 1e-6f, $"seed {seed}, {bits} bits, weight {i}");
+                worst = Math.Max(worst, l.MaxDecodeError);
+            }
+        Assert.InRange(worst, 0, IntegerExport.MaxDecodeUnits);
+    }
+
     [Theory]
     [InlineData("lsq4-per-channel", 4)]
     [InlineData("dorefa8", 8)]
