@@ -123,9 +123,10 @@ def sgemm_kernel():
     return lambda: torch.mm(a, b, out=c)
 
 
-def resnet_train(depth):
+def resnet_train(depth, convert=None):
+    """A train step; `convert` turns the float model into another one first (resnet20-qat-train: quantize_resnet)."""
     def setup():
-        model = ResNetCifar(depth).train()
+        model = (convert or (lambda m: m))(ResNetCifar(depth)).train()
         opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
         x, y = torch.randn(128, 3, 32, 32), torch.randint(0, 10, (128,))
 
@@ -218,20 +219,6 @@ def quantize_resnet(model, w_bits=2, a_bits=2, first_last_bits=8):
     return model
 
 
-def resnet_qat_train(depth):
-    def setup():
-        model = quantize_resnet(ResNetCifar(depth)).train()
-        opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
-        x, y = torch.randn(128, 3, 32, 32), torch.randint(0, 10, (128,))
-
-        def step():
-            opt.zero_grad(set_to_none=True)
-            F.cross_entropy(model(x), y).backward()
-            opt.step()
-        return step
-    return setup
-
-
 def resnet_infer(depth):
     def setup():
         model = ResNetCifar(depth).eval()
@@ -295,7 +282,7 @@ WORKLOADS = {
     "sgemm-matmul": sgemm_matmul,
     "sgemm-kernel": sgemm_kernel,
     "resnet20-train": resnet_train(20),
-    "resnet20-qat-train": resnet_qat_train(20),
+    "resnet20-qat-train": resnet_train(20, quantize_resnet),
     "resnet20-infer": resnet_infer(20),
     "resnet32-train": resnet_train(32),
     "resnet32-infer": resnet_infer(32),
