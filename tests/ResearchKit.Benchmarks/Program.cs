@@ -53,6 +53,7 @@ internal static class Program
                 case "lstm": LstmModuleBench.Run(Console.Out); break;
                 case "lstm-kernel": LstmBench.Run(Console.Out); break;
                 case "conv": ConvBench.Run(Console.Out); break;
+                case "int": IntBench.Run(Console.Out); break;
                 case "loader": LoaderBench.Run(Console.Out); break;
                 default:
                     Console.Error.WriteLine($"unknown benchmark '{name}'.{Environment.NewLine}{Usage}");

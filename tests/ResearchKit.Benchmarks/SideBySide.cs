@@ -163,7 +163,7 @@ internal static class SideBySide
         o.WriteLine("Step times in ms (mean / median / min). ratio = ours/PyTorch mean step time = PyTorch/ours throughput: below 1 ours is faster, above 1 ours is slower.");
         o.WriteLine("gen2/step, alloc/step (managed heap) and reuse (share of pooled storage served from the caching allocator's cache) are ours; RSS = peak resident set of each side's process during the workload " +
             "(VmHWM reset before it; it still counts memory the process kept from earlier workloads; * = not resettable, process peak so far).");
-        string header = $"{"workload",-15} {"thr",3} | {"ours mean",9} {"median",8} {"min",8} {"throughput",16} {"gen2/step",9} {"alloc/step",10} {"reuse",6} {"RSS",7} | " +
+        string header = $"{"workload",-18} {"thr",3} | {"ours mean",9} {"median",8} {"min",8} {"throughput",16} {"gen2/step",9} {"alloc/step",10} {"reuse",6} {"RSS",7} | " +
             $"{"torch mean",10} {"median",8} {"min",8} {"throughput",16} {"RSS",7} | {"ratio",6}";
         o.WriteLine(header);
         o.WriteLine(new string('-', header.Length));
@@ -171,14 +171,29 @@ internal static class SideBySide
             foreach (var w in workloads)
             {
                 var a = ours[(w.Id, t)];
-                string left = $"{w.Id,-15} {t,3} | {a.MeanMs,9:F1} {a.MedianMs,8:F1} {a.MinMs,8:F1} {Throughput(w, a),16} {a.Gen2PerStep,9:F2} {Bytes(a.AllocBytesPerStep),10} {Percent(a.Reuse),6} {Rss(a),7} | ";
+                string left = $"{w.Id,-18} {t,3} | {a.MeanMs,9:F1} {a.MedianMs,8:F1} {a.MinMs,8:F1} {Throughput(w, a),16} {a.Gen2PerStep,9:F2} {Bytes(a.AllocBytesPerStep),10} {Percent(a.Reuse),6} {Rss(a),7} | ";
                 if (torch.TryGetValue((w.Id, t), out var b))
                     o.WriteLine(left + $"{b.MeanMs,10:F1} {b.MedianMs,8:F1} {b.MinMs,8:F1} {Throughput(w, b),16} {Rss(b),7} | {a.MeanMs / b.MeanMs,6:F2}");
                 else
                     o.WriteLine(left + $"{"-",10} {"-",8} {"-",8} {"-",16} {"-",7} | {"-",6}");
             }
+        PrintQuantizedCost(o, threads, ours, torch);
         o.WriteLine();
-        foreach (var w in workloads) o.WriteLine($"  {w.Id,-15} {w.Description}");
+        foreach (var w in workloads) o.WriteLine($"  {w.Id,-18} {w.Description}");
+    }
+
+    /// <summary>The cost of fake-quantized training relative to float training (chapter 5 asks at most 1.3×), per side.</summary>
+    private static void PrintQuantizedCost(TextWriter o, int[] threads, Dictionary<(string, int), StepStats> ours, Dictionary<(string, int), StepStats> torch)
+    {
+        const string Float = "resnet20-train", Quantized = "resnet20-qat-train";
+        foreach (int t in threads)
+        {
+            if (!ours.TryGetValue((Float, t), out var f) || !ours.TryGetValue((Quantized, t), out var q)) continue;
+            string theirs = torch.TryGetValue((Float, t), out var tf) && torch.TryGetValue((Quantized, t), out var tq)
+                ? string.Create(CultureInfo.InvariantCulture, $"{tq.MeanMs / tf.MeanMs:F2}×") : "-";
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Quantized/float training step ({Quantized} / {Float} mean, {t} threads): ours {q.MeanMs / f.MeanMs:F2}× ({q.MeanMs:F1} / {f.MeanMs:F1} ms), PyTorch {theirs}; the bound is 1.3×."));
+        }
     }
 
     private static string Throughput(Workload w, StepStats s) =>

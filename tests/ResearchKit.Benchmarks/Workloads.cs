@@ -1,4 +1,5 @@
 using ResearchKit.Models;
+using ResearchKit.Quantization;
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Kernels;
 using ResearchKit.Tensors.Nn;
@@ -29,6 +30,7 @@ internal static class Workloads
         new("sgemm-matmul", "Tensor.Matmul 1024x1024 @ 1024x1024 (allocates the result) + CachingAllocator.Collect(), the safe point of a loop of bare ops", "GFLOP/s", 2.0 * 1024 * 1024 * 1024 / 1e9, SgemmMatmul),
         new("sgemm-kernel", "Gemm.Sgemm 1024^3 into a preallocated C (torch.mm(out=))", "GFLOP/s", 2.0 * 1024 * 1024 * 1024 / 1e9, SgemmKernel),
         new("resnet20-train", "ResNet-20 train step b=128: CE + backward + SGD(0.1, momentum 0.9, wd 1e-4)", "img/s", 128, () => ResNetTrain(20)),
+        new("resnet20-qat-train", "resnet20-train with W2/A2 fake quantization (DoReFa weights, PACT activations, residual adds at 2 bits, first/last 8 bits; ch. 5)", "img/s", 128, () => ResNetTrain(20, QuantSpec.DoReFaPact(2, 2))),
         new("resnet20-infer", "ResNet-20 inference b=256, eval, NoGrad", "img/s", 256, () => ResNetInfer(20)),
         new("resnet32-train", "ResNet-32 train step b=128, as resnet20-train", "img/s", 128, () => ResNetTrain(32)),
         new("resnet32-infer", "ResNet-32 inference b=256, eval, NoGrad", "img/s", 256, () => ResNetInfer(32)),
@@ -59,10 +61,11 @@ internal static class Workloads
         return () => Gemm.Sgemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n);
     }
 
-    private static Action ResNetTrain(int depth)
+    private static Action ResNetTrain(int depth, QuantSpec? quantization = null)
     {
         var gen = new Generator(0);
         var model = new ResNetCifar(depth, generator: gen);
+        if (quantization is not null) ModelQuantizer.Quantize(model, quantization);
         model.Train();
         var opt = new Sgd(model.Parameters(), lr: 0.1, momentum: 0.9, weightDecay: 1e-4);
         var x = Tensor.Randn([128, 3, 32, 32], gen);

@@ -14,9 +14,13 @@ namespace ResearchKit.Losses;
 /// distance. α differs by experiment: 0.7 on CIFAR (Table 5.1, the default here), 0 on ImageNet (§5.4.1), 0.3 in
 /// chapter 6 (§6.5.1), 0.7 in App. A (§A.2); it is a settable <see cref="Alpha"/>.</para>
 /// <para>What the thesis does not state: Wan et al.'s loss adds a likelihood regularization λ·d_y; the thesis gives
-/// only the classification term above, so none is added here. The initialization of μ is not stated either; we use
-/// U(−1/√D, 1/√D) (PyTorch's Linear default) from a <see cref="Generator"/>. The prediction rule is not stated; we take
-/// the nearest mean, argmin_j d_j (the margin-free logits −d_j).</para>
+/// only the classification term above, so none is added here. The initialization of μ is not stated either; we draw
+/// μ ~ N(0, <see cref="InitStd"/>²) with <see cref="InitStd"/> = 1, as the public PyTorch ports of the L-GM loss do.
+/// The scale matters when the features start with a large norm (batch-normalized ReLU features of a ResNet): with means
+/// much closer together than ‖f‖, the α·d_y term first shrinks the features, features and means meet at one point
+/// where every d_j is equal, and the loss stays at ln C. Notebook 05 measures this against a small initialization.
+/// The prediction rule is not stated; we take the
+/// nearest mean, argmin_j d_j (the margin-free logits −d_j).</para>
 /// <para>d_j is computed as ½(‖f‖² − 2 f·μ_j + ‖μ_j‖²) with one matmul (N·C·D, no (N, C, D) temporary), which can
 /// leave a tiny negative value from rounding when f ≈ μ_j; it is not clamped, so gradients stay exact.</para>
 /// <para>Shape: features (N, D) Float32, targets (N) Int64; output 0-d ("mean", "sum") or (N) ("none").
@@ -49,20 +53,27 @@ public sealed class GmlLoss : Loss
     /// <param name="alpha">α ≥ 0, default 0.7 (Table 5.1, CIFAR); chapter 6 uses 0.3, ImageNet 0.</param>
     /// <param name="reduction">"mean" (default), "sum" or "none".</param>
     /// <param name="generator">Random source for μ's initialization (default: <see cref="Generator.Default"/>).</param>
-    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, fewer than 2 classes, or α &lt; 0.</exception>
+    /// <param name="initStd">Standard deviation of μ's normal initialization (default 1; not stated in the thesis).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, fewer than 2 classes, α &lt; 0, or initStd not positive.</exception>
     /// <exception cref="ArgumentException">Unknown reduction.</exception>
-    public GmlLoss(int inFeatures, int classes, float alpha = 0.7f, string reduction = "mean", Generator? generator = null)
+    public GmlLoss(int inFeatures, int classes, float alpha = 0.7f, string reduction = "mean", Generator? generator = null, float initStd = 1f)
         : base(reduction)
     {
         LossArgs.Sizes(nameof(GmlLoss), inFeatures, classes);
+        if (!(initStd > 0) || float.IsInfinity(initStd))
+            throw new ArgumentOutOfRangeException(nameof(initStd), initStd, "GmlLoss: initStd (the standard deviation of the means' initialization) must be positive and finite; the default is 1.");
+        InitStd = initStd;
         Alpha = alpha;
         InFeatures = inFeatures; Classes = classes;
         Means = RegisterParameter("means", Tensor.Zeros(classes, inFeatures));
         ResetParameters(generator);
     }
 
-    /// <summary>Re-draws μ from U(−1/√D, 1/√D) (our choice: the thesis does not state μ's initialization).</summary>
-    public void ResetParameters(Generator? generator = null) => Init.KaimingUniform_(Means, MathF.Sqrt(5f), generator: generator);
+    /// <summary>Standard deviation of μ's initialization N(0, InitStd²) (default 1; the thesis does not state it).</summary>
+    public float InitStd { get; }
+
+    /// <summary>Re-draws μ from N(0, <see cref="InitStd"/>²) (our choice: the thesis does not state μ's initialization).</summary>
+    public void ResetParameters(Generator? generator = null) => Init.Normal_(Means, 0f, InitStd, generator);
 
     /// <summary>d_j = ½‖f − μ_j‖² (Eq. 5.8), shape (N, C), differentiable in both f and μ.</summary>
     /// <exception cref="ArgumentException">Features are not Float32 (N, D).</exception>

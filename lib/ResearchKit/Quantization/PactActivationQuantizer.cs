@@ -1,3 +1,4 @@
+using System.Numerics;
 using ResearchKit.Tensors;
 
 namespace ResearchKit.Quantization;
@@ -78,32 +79,70 @@ public sealed class PactActivationQuantizer : ILearnedQuantizer
             QuantArgs.Positive(nameof(PactActivationQuantizer), "alpha", alpha);
             ctx.SaveForBackward(x);
             ctx.Items["alpha"] = alpha;
-            var src = x.AsReadOnlySpan();
-            var y = new float[src.Length];
             float step = alpha / steps;
-            for (int i = 0; i < y.Length; i++)
-            {
-                float c = Math.Clamp(src[i], 0f, alpha);
-                y[i] = MathF.Round(c / step, MidpointRounding.ToEven) * step;
-            }
-            return Tensor.FromArray(y, x.Shape.ToArray());
+            // One fused pass into pooled storage (SpanKernels): clamp to [0, α], round to the grid (ties to even).
+            return SpanKernels.Map(x, (src, y) => ForwardKernel(src, y, alpha, step));
         }
 
         protected override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput)
         {
-            var xt = ctx.SavedTensors[0];
-            var x = xt.AsReadOnlySpan();
+            var x = ctx.SavedTensors[0];
             float alpha = (float)ctx.Items["alpha"];
-            var g = gradOutput.Contiguous().AsReadOnlySpan();
-            var gx = new float[x.Length];
             double ga = 0;
-            for (int i = 0; i < x.Length; i++)
+            // STE inside the clip range, α collects the gradient of the clipped elements (PACT).
+            var gx = SpanKernels.Map(x, gradOutput, (xs, g, o) => ga = BackwardKernel(xs, g, o, alpha));
+            return [ctx.NeedsInputGrad(0) ? gx : null, ctx.NeedsInputGrad(1) ? Tensor.Scalar((float)ga) : null];
+        }
+
+        private static void ForwardKernel(ReadOnlySpan<float> x, Span<float> y, float alpha, float step)
+        {
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
             {
-                if (x[i] >= alpha) ga += g[i];
-                else if (x[i] >= 0f) gx[i] = g[i];
+                var zero = Vector<float>.Zero;
+                var a = new Vector<float>(alpha);
+                var s = new Vector<float>(step);
+                for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    var c = Vector.Min(Vector.Max(new Vector<float>(x[i..]), zero), a);
+                    (Vector.Round(c / s) * s).CopyTo(y[i..]);
+                }
             }
-            return [ctx.NeedsInputGrad(0) ? Tensor.FromArray(gx, xt.Shape.ToArray()) : null,
-                    ctx.NeedsInputGrad(1) ? Tensor.Scalar((float)ga) : null];
+            for (; i < x.Length; i++)
+                y[i] = MathF.Round(Math.Clamp(x[i], 0f, alpha) / step, MidpointRounding.ToEven) * step;
+        }
+
+        private static double BackwardKernel(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> gx, float alpha)
+        {
+            double ga = 0;
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var zero = Vector<float>.Zero;
+                var a = new Vector<float>(alpha);
+                const int Block = 1024; // float partial sums over short blocks, accumulated in double
+                while (i <= x.Length - Vector<float>.Count)
+                {
+                    var partial = Vector<float>.Zero;
+                    int end = Math.Min(x.Length - Vector<float>.Count, i + Block);
+                    for (; i <= end; i += Vector<float>.Count)
+                    {
+                        var xv = new Vector<float>(x[i..]);
+                        var gv = new Vector<float>(g[i..]);
+                        var clipped = Vector.GreaterThanOrEqual(xv, a);
+                        var inside = Vector.AndNot(Vector.GreaterThanOrEqual(xv, zero), clipped);
+                        Vector.ConditionalSelect(inside, gv, zero).CopyTo(gx[i..]);
+                        partial += Vector.ConditionalSelect(clipped, gv, zero);
+                    }
+                    ga += Vector.Sum(partial);
+                }
+            }
+            for (; i < x.Length; i++)
+            {
+                if (x[i] >= alpha) { ga += g[i]; gx[i] = 0f; }
+                else gx[i] = x[i] >= 0f ? g[i] : 0f;
+            }
+            return ga;
         }
     }
 }

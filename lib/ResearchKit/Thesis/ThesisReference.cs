@@ -5,18 +5,22 @@ namespace ResearchKit.Thesis;
 /// <summary>
 /// The thesis' numbers kept in the project: the protocol values experiments must use (with the section that states
 /// each) and the results tables and text claims notebooks compare against. Facts transcribed from the thesis into
-/// <c>data/thesis/chapter4.json</c>, embedded in the assembly, so nothing is read from outside the repository.
+/// <c>data/thesis/chapter{N}.json</c> (chapters 4 and 5), embedded in the assembly, so nothing is read from outside the
+/// repository; one loader (<see cref="Chapter(int)"/>) serves every chapter.
 /// </summary>
 /// <example>
 /// <code>
 /// var thesis = ThesisReference.Chapter4;
 /// double wt30k = thesis.Value("4.3", "80", "WT_30k");                       // 98.96
 /// long tSave = thesis.Protocol("seqmnist.tickets.t_save.WT_30k").AsInt64();  // 30000, §4.5.3
+/// double gml = ThesisReference.Chapter5.Value("5.3", "CIFAR-10 binary/2", "Acc_GML");  // 91.2
 /// </code>
 /// </example>
 public sealed class ThesisReference
 {
-    private static readonly Lazy<ThesisReference> Chapter4Lazy = new(() => LoadEmbedded("ResearchKit.Thesis.chapter4.json"));
+    /// <summary>The chapters kept in the project, each loaded once from its embedded file on first use.</summary>
+    private static readonly IReadOnlyDictionary<int, Lazy<ThesisReference>> Chapters = new[] { 4, 5 }
+        .ToDictionary(n => n, n => new Lazy<ThesisReference>(() => LoadEmbedded($"ResearchKit.Thesis.chapter{n}.json")));
     private readonly Dictionary<string, ThesisTable> _tables;
     private readonly Dictionary<string, ThesisProtocolValue> _protocol;
     private readonly Dictionary<string, ThesisClaim> _claims;
@@ -33,7 +37,16 @@ public sealed class ThesisReference
     }
 
     /// <summary>Chapter 4 (LSTM pruning, lottery tickets, sub-sampling): Tables 4.2–4.8 and the chapter's protocol.</summary>
-    public static ThesisReference Chapter4 => Chapter4Lazy.Value;
+    public static ThesisReference Chapter4 => Chapter(4);
+
+    /// <summary>Chapter 5 (DL-QAT: quantization-aware training with disentangled losses): Tables 5.1–5.4, the chapter's
+    /// protocol (§5.4.1, Alg. 5, captions of Figs. 5.2–5.4) and its text claims.</summary>
+    public static ThesisReference Chapter5 => Chapter(5);
+
+    /// <summary>The reference of thesis chapter <paramref name="number"/> (4 or 5).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The project keeps no reference for that chapter; the message lists those it keeps.</exception>
+    public static ThesisReference Chapter(int number) => Chapters.TryGetValue(number, out var c) ? c.Value
+        : throw new ArgumentOutOfRangeException(nameof(number), number, $"The project keeps thesis references for chapters {string.Join(", ", Chapters.Keys)} only.");
 
     /// <summary>Where the numbers come from.</summary>
     public string Source { get; }
@@ -71,7 +84,8 @@ public sealed class ThesisReference
     public ThesisClaim Claim(string id) => _claims.TryGetValue(id, out var c) ? c
         : throw new KeyNotFoundException($"The thesis reference has no claim '{id}'; claims: {string.Join(", ", _claims.Keys)}.");
 
-    /// <summary>Parses a reference file (the format of <c>data/thesis/chapter4.json</c>).</summary>
+    /// <summary>Parses a reference file (the format of <c>data/thesis/chapter4.json</c> and <c>chapter5.json</c>; a row's optional
+    /// "text" object holds its cells printed as text, see <see cref="ThesisRow.Text"/>).</summary>
     /// <param name="json">File contents.</param>
     /// <param name="origin">Name used in error messages.</param>
     /// <exception cref="InvalidDataException">Malformed JSON, a missing field, or a duplicate table, key or claim.</exception>
@@ -90,7 +104,10 @@ public sealed class ThesisReference
                     var values = new Dictionary<string, double>(StringComparer.Ordinal);
                     foreach (var cell in r.GetProperty("values").EnumerateObject()) values.Add(cell.Name, cell.Value.GetDouble());
                     var bold = r.TryGetProperty("bold", out var b) ? b.EnumerateArray().Select(x => x.GetString()!).ToList() : [];
-                    rows.Add(new ThesisRow(r.GetProperty("row").GetString()!, values, bold));
+                    var text = new Dictionary<string, string>(StringComparer.Ordinal);
+                    if (r.TryGetProperty("text", out var tx))
+                        foreach (var cell in tx.EnumerateObject()) text.Add(cell.Name, cell.Value.GetString() ?? throw new InvalidOperationException($"row '{r.GetProperty("row").GetString()}': text cell '{cell.Name}' is null"));
+                    rows.Add(new ThesisRow(r.GetProperty("row").GetString()!, values, bold) { Text = text });
                 }
                 tables.Add(new ThesisTable(t.GetProperty("id").GetString()!, t.GetProperty("section").GetString()!, t.GetProperty("page").GetInt32(),
                     t.GetProperty("units").GetString()!, t.GetProperty("columns").EnumerateArray().Select(c => c.GetString()!).ToList(), rows));

@@ -30,6 +30,17 @@ public sealed record ThesisTable(string Id, string Section, int Page, string Uni
         return false;
     }
 
+    /// <summary>The cell at <paramref name="row"/> and <paramref name="column"/> as printed: its text (e.g. "binary", "–", "CIFAR-10")
+    /// when the thesis prints one there, otherwise its number (invariant culture).</summary>
+    /// <exception cref="KeyNotFoundException">No such row, or the row has nothing in that column.</exception>
+    public string Printed(string row, string column)
+    {
+        var r = Row(row);
+        if (r.Text.TryGetValue(column, out var text)) return text;
+        return r.Values.TryGetValue(column, out double v) ? v.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : throw new KeyNotFoundException($"{Citation} prints nothing in row '{row}', column '{column}'; its columns there: {string.Join(", ", r.Values.Keys.Concat(r.Text.Keys).Distinct())}.");
+    }
+
     /// <summary>The row labelled <paramref name="label"/>.</summary>
     /// <exception cref="KeyNotFoundException">No such row; the message lists the labels.</exception>
     public ThesisRow Row(string label)

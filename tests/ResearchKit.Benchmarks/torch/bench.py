@@ -46,9 +46,10 @@ class BasicBlock(nn.Module):
         return F.pad(s, (0, 0, 0, 0, extra // 2, extra - extra // 2))
 
     def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
+        act1, act2 = getattr(self, "act1", F.relu), getattr(self, "act2", F.relu)
+        y = act1(self.bn1(self.conv1(x)))
         y = self.bn2(self.conv2(y))
-        return F.relu(y + self.shortcut(x))
+        return act2(y + self.shortcut(x))
 
 
 class ResNetCifar(nn.Module):
@@ -74,7 +75,7 @@ class ResNetCifar(nn.Module):
                 nn.init.kaiming_normal_(m.weight)
 
     def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
+        x = getattr(self, "act", F.relu)(self.bn1(self.conv1(x)))
         x = self.layer3(self.layer2(self.layer1(x)))
         return self.linear(x.mean((2, 3)))
 
@@ -122,9 +123,10 @@ def sgemm_kernel():
     return lambda: torch.mm(a, b, out=c)
 
 
-def resnet_train(depth):
+def resnet_train(depth, convert=None):
+    """A train step; `convert` turns the float model into another one first (resnet20-qat-train: quantize_resnet)."""
     def setup():
-        model = ResNetCifar(depth).train()
+        model = (convert or (lambda m: m))(ResNetCifar(depth)).train()
         opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
         x, y = torch.randn(128, 3, 32, 32), torch.randint(0, 10, (128,))
 
@@ -134,6 +136,87 @@ def resnet_train(depth):
             opt.step()
         return step
     return setup
+
+
+# ---- W2/A2 fake quantization as lib/ResearchKit/Quantization (QuantSpec.DoReFaPact + ModelQuantizer) ----
+
+def round_ste(x):
+    return (torch.round(x) - x).detach() + x
+
+
+def dorefa_weight(w, bits):
+    """DoReFa/SAT weight (Eqs. 5.2-5.4): tanh clamp over the tensor, uniform b-bit grid, map to [-1, 1]."""
+    a = float(2 ** bits - 1)
+    t = torch.tanh(w)
+    clamped = 0.5 * (t / t.abs().max() + 1.0)
+    return 2.0 * (round_ste(clamped * a) / a) - 1.0
+
+
+class PactFn(torch.autograd.Function):
+    """PACT activation with a learned clip alpha; one fused pass each way, as PactActivationQuantizer."""
+
+    @staticmethod
+    def forward(ctx, x, alpha, steps):
+        ctx.save_for_backward(x, alpha)
+        step = alpha / steps
+        return torch.round(torch.clamp(x, min=0.0, max=alpha.item()) / step) * step
+
+    @staticmethod
+    def backward(ctx, g):
+        x, alpha = ctx.saved_tensors
+        inside = (x >= 0) & (x < alpha)
+        return g * inside, (g * (x >= alpha)).sum().reshape(alpha.shape), None
+
+
+class Pact(nn.Module):
+    def __init__(self, bits):
+        super().__init__()
+        self.alpha, self.steps = nn.Parameter(torch.tensor(10.0)), float(2 ** bits - 1)
+
+    def forward(self, x):
+        return PactFn.apply(x, self.alpha, self.steps)
+
+
+class QConv2d(nn.Conv2d):
+    def __init__(self, *args, bits=2, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bits = bits
+
+    def forward(self, x):
+        return self._conv_forward(x, dorefa_weight(self.weight, self.bits), self.bias)
+
+
+class QLinear(nn.Linear):
+    def __init__(self, *args, bits=8, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bits = bits
+
+    def forward(self, x):
+        return F.linear(x, dorefa_weight(self.weight, self.bits), self.bias)
+
+
+def quantize_resnet(model, w_bits=2, a_bits=2, first_last_bits=8):
+    """ModelQuantizer's placement: every conv and linear quantized (the stem conv and the classifier at 8 bits), every ReLU
+    a PACT at A bits except the last one (which feeds the classifier) at 8 bits; residual adds leave a block through its
+    post-add ReLU, so they are at A bits too."""
+    convs = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+    for n, m in convs:
+        q = QConv2d(m.in_channels, m.out_channels, m.kernel_size, stride=m.stride, padding=m.padding, bias=m.bias is not None,
+                    bits=first_last_bits if n == "conv1" else w_bits)
+        q.weight = m.weight
+        parent, _, leaf = n.rpartition(".")
+        setattr(model.get_submodule(parent) if parent else model, leaf, q)
+    lin = model.linear
+    q = QLinear(lin.in_features, lin.out_features, bits=first_last_bits)
+    q.weight, q.bias = lin.weight, lin.bias
+    model.linear = q
+    # The torch ResNet calls F.relu; give it PACT modules in the same places (stem, each block's two ReLUs).
+    model.act = Pact(a_bits)
+    blocks = [b for layer in (model.layer1, model.layer2, model.layer3) for b in layer]
+    for b in blocks:
+        b.act1, b.act2 = Pact(a_bits), Pact(a_bits)
+    blocks[-1].act2 = Pact(first_last_bits)
+    return model
 
 
 def resnet_infer(depth):
@@ -199,6 +282,7 @@ WORKLOADS = {
     "sgemm-matmul": sgemm_matmul,
     "sgemm-kernel": sgemm_kernel,
     "resnet20-train": resnet_train(20),
+    "resnet20-qat-train": resnet_train(20, quantize_resnet),
     "resnet20-infer": resnet_infer(20),
     "resnet32-train": resnet_train(32),
     "resnet32-infer": resnet_infer(32),

@@ -40,7 +40,7 @@ public abstract class ClassifierHead : Module
     /// <param name="classifier">Reads the model's current final linear layer (it changes when the model is quantized); used by CE only.</param>
     /// <param name="features">Feature dimension D (512 for ResNet-18, 64 for the CIFAR ResNets).</param>
     /// <param name="classes">Number of classes C.</param>
-    /// <param name="settings">s, m (AMS) and α (GML).</param>
+    /// <param name="settings">s, m (AMS), α and the means' init std (GML).</param>
     /// <param name="generator">Random source for AMS's weight / GML's means.</param>
     /// <exception cref="ArgumentOutOfRangeException">Unknown loss.</exception>
     public static ClassifierHead Create(QatLoss loss, Func<Module<Tensor, Tensor>> classifier, int features, int classes,
@@ -52,7 +52,7 @@ public abstract class ClassifierHead : Module
         {
             QatLoss.CrossEntropy => new CrossEntropyHead(classifier),
             QatLoss.Ams => new AmsHead(new AmsLoss(features, classes, settings.AmsScale, settings.AmsMargin, generator: generator)),
-            QatLoss.Gml => new GmlHead(new GmlLoss(features, classes, settings.GmlAlpha, generator: generator)),
+            QatLoss.Gml => new GmlHead(new GmlLoss(features, classes, settings.GmlAlpha, generator: generator, initStd: settings.GmlInitStd)),
             _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, "ClassifierHead.Create: use QatLoss.CrossEntropy, Ams or Gml."),
         };
     }

@@ -54,14 +54,19 @@ public static class TwoStageQat
     }
 
     /// <summary>
-    /// Training II's quantization spec: <see cref="QuantSpec.DoReFaPact"/>(W, A), with Scaled-Adjust (Eq. 5.5) on the final
-    /// linear layer's weight when <see cref="QatTraining.ScaledAdjustLast"/> (Alg. 5 line 11: layers not followed by BN).
+    /// Training II's quantization spec, by <see cref="QatTraining.Method"/>: <see cref="QatMethod.Sat"/> =
+    /// <see cref="QuantSpec.DoReFaPact"/>(W, A) with residuals at A bits (the thesis'); <see cref="QatMethod.Pact"/> = the same
+    /// quantizers with 32-bit residuals; <see cref="QatMethod.Lsq"/> = <see cref="QuantSpec.Lsq"/>(W, A) with 32-bit residuals
+    /// (Table 5.4's "*"). With DoReFa weights, Scaled-Adjust (Eq. 5.5) goes on the final linear layer's weight when
+    /// <see cref="QatTraining.ScaledAdjustLast"/> (Alg. 5 line 11: layers not followed by BN); LSQ learns its step instead.
     /// </summary>
     public static QuantSpec Spec(QatNetwork net, QatTraining settings)
     {
         ArgumentNullException.ThrowIfNull(net);
         ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Method == QatMethod.Lsq) return QuantSpec.Lsq(settings.WeightBits, settings.ActivationBits, quantizeResidualAdds: false);
         var spec = QuantSpec.DoReFaPact(settings.WeightBits, settings.ActivationBits);
+        if (settings.Method == QatMethod.Pact) spec = spec with { QuantizeResidualAdds = false };
         if (!settings.ScaledAdjustLast) return spec;
         var lastWeight = FloatClassifier(net).Weight;
         return spec with { WeightQuantizer = (b, w) => new DoReFaWeightQuantizer(b, scaledAdjust: ReferenceEquals(w, lastWeight)) };

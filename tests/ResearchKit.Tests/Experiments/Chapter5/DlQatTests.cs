@@ -21,7 +21,7 @@ public class DlQatTests
     private static DataLoader Loader(int count, int batch)
     {
         var sample = Samples.FashionMnist().Subset(Enumerable.Range(0, count).ToArray(), "fm");
-        return new DataLoader(sample, batch, shuffle: true, 0, Transforms.Compose(Transforms.ToFloat(), Transforms.Normalize([0.286], [0.353])), dropLast: true);
+        return new DataLoader(sample, batch, shuffle: true, 0, Transforms.ToFloat() /* §5.4.1: /255, no standardization */, dropLast: true);
     }
 
     private static Module Find(Module root, string path) => root.NamedModules().Single(nm => nm.Name == path).Module;

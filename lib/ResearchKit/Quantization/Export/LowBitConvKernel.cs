@@ -1,0 +1,116 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using ResearchKit.Tensors.Kernels;
+
+namespace ResearchKit.Quantization.Export;
+
+/// <summary>
+/// The fast integer path of an exported convolution (a linear layer is a 1×1 convolution on 1×1 images) whose input lies on
+/// a grid: activation codes as bytes, then per chunk of images and per group im2col into a packed operand, an exact integer
+/// product (<see cref="Int8ConvKernel"/>: <see cref="Int8Gemm"/>; <see cref="BinaryConvKernel"/>: <see cref="BinaryGemm"/>), and the
+/// float recovery y = s_a·s_w·Σ k·j + f_w·s_a·Σ j + b of <see cref="IntegerMac"/>, evaluated with the same double operations in
+/// the same order so that the output equals the reference path bit for bit.
+/// </summary>
+internal abstract class LowBitConvKernel
+{
+    protected LowBitConvKernel(ExportedLayer layer, ActivationGrid grid, int cg, int kh, int kw, ConvGeometry geo)
+    {
+        Layer = layer; Grid = grid; Cg = cg; Kh = kh; Kw = kw; Geo = geo;
+        OutC = layer.OutChannels; Og = OutC / geo.Groups; K = cg * kh * kw;
+        _c1 = new double[OutC]; _c2 = new double[OutC]; _b = new double[OutC];
+        double sa = grid.Step;
+        for (int o = 0; o < OutC; o++)
+        {
+            int g = layer.GroupOf(o);
+            double sw = layer.Step[g], fw = layer.First[g];
+            // IntegerMac evaluates sa * sw * acc + fw * sa * sumJ + b left to right: (sa·sw)·acc + (fw·sa)·sumJ, then + b.
+            _c1[o] = sa * sw; _c2[o] = fw * sa; _b[o] = layer.Bias?[o] ?? 0f;
+        }
+    }
+
+    private readonly double[] _c1, _c2, _b;
+
+    protected ExportedLayer Layer { get; }
+    protected ActivationGrid Grid { get; }
+    protected ConvGeometry Geo { get; }
+    protected int Cg { get; }
+    protected int Kh { get; }
+    protected int Kw { get; }
+    protected int OutC { get; }
+    protected int Og { get; }
+    protected int K { get; }
+
+    /// <summary>Columns a chunk aims at: enough for full panels and parallel chunks, small enough for the packed operand to stay in cache.</summary>
+    private const int ChunkColumns = 2048;
+
+    /// <summary>Runs the layer on n images (n, cg·groups, h, w) into y (n, outC, oh, ow).</summary>
+    public unsafe void Run(ReadOnlySpan<float> x, int n, int h, int w, int oh, int ow, Span<float> y)
+    {
+        int p = oh * ow, cin = Cg * Geo.Groups, perImage = cin * h * w;
+        int imgs = Math.Clamp(ChunkColumns / p, 1, Math.Max(1, (n + Parallelism.Threads - 1) / Parallelism.Threads));
+        int chunks = (n + imgs - 1) / imgs;
+        fixed (float* px = x)
+        fixed (float* py = y)
+        {
+            nint xp = (nint)px, yp = (nint)py;
+            Parallelism.For(chunks, ch =>
+            {
+                int i0 = ch * imgs, count = Math.Min(imgs, n - i0);
+                var codes = new byte[count * perImage];
+                ActivationCodes.Quantize(Layer, Grid, new ReadOnlySpan<float>((float*)xp + (long)i0 * perImage, count * perImage), codes);
+                int cols = count * p;
+                var acc = new int[Og * cols];
+                var sumJ = new int[cols];
+                var ws = CreateWorkspace(count, cols, h, w);
+                for (int g = 0; g < Geo.Groups; g++)
+                {
+                    Multiply(codes, count, g, h, w, oh, ow, ws, acc, sumJ);
+                    Recover(acc, sumJ, count, p, g, new Span<float>((float*)yp + (long)i0 * OutC * p, count * OutC * p));
+                }
+            });
+        }
+    }
+
+    /// <summary>Per-chunk scratch for <see cref="Multiply"/>.</summary>
+    protected abstract object CreateWorkspace(int count, int cols, int h, int w);
+
+    /// <summary>acc[o·cols + c] (o &lt; Og) = the raw integer sum of group g's output channel o at column c (image-major, then
+    /// output pixel), and sumJ[c] = Σ j over the column, such that Σ k·j = acc + <see cref="ZeroPoint"/>·sumJ.</summary>
+    protected abstract void Multiply(byte[] codes, int count, int g, int h, int w, int oh, int ow, object workspace, int[] acc, int[] sumJ);
+
+    /// <summary>The weight offset taken out of the codes (signed weights k − zp); the sum is Σ (k − zp)·j + zp·Σ j.</summary>
+    protected virtual int ZeroPoint => 0;
+
+    private void Recover(int[] acc, int[] sumJ, int count, int p, int g, Span<float> y)
+    {
+        int cols = count * p, zp = ZeroPoint;
+        for (int oi = 0; oi < Og; oi++)
+        {
+            int o = g * Og + oi;
+            double c1 = _c1[o], c2 = _c2[o], b = _b[o];
+            var a = acc.AsSpan(oi * cols, cols);
+            for (int img = 0; img < count; img++)
+            {
+                var dst = y.Slice((img * OutC + o) * p, p);
+                var aa = a.Slice(img * p, p);
+                var sj = sumJ.AsSpan(img * p, p);
+                int i = 0;
+                if (Avx.IsSupported)
+                {
+                    var v1 = Vector256.Create(c1); var v2 = Vector256.Create(c2); var vb = Vector256.Create(b);
+                    var vz = Vector128.Create(zp);
+                    for (; i + 4 <= p; i += 4)
+                    {
+                        var s = Vector128.Create(sj.Slice(i, 4));
+                        // The exact Σ k·j fits int32 (the kernel is chosen only then), so the wrap-around int32 sum is exact.
+                        var t = Vector128.Create(aa.Slice(i, 4)) + vz * s;
+                        var r = v1 * Avx.ConvertToVector256Double(t) + v2 * Avx.ConvertToVector256Double(s) + vb;
+                        Avx.ConvertToVector128Single(r).CopyTo(dst.Slice(i, 4));
+                    }
+                }
+                for (; i < p; i++)
+                    dst[i] = (float)(c1 * (double)(aa[i] + zp * sj[i]) + c2 * (double)sj[i] + b);
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using ResearchKit.Models;
+using ResearchKit.Quantization;
+using ResearchKit.Quantization.Export;
+using ResearchKit.Tensors;
+using ResearchKit.Tensors.Kernels;
+using ResearchKit.Tensors.Nn;
+using F = ResearchKit.Tensors.Nn.Functional;
+
+namespace ResearchKit.Benchmarks;
+
+/// <summary>
+/// <c>int</c>: real low-precision inference. (a) ResNet-20 b=256 float (eval, NoGrad) against the integer export at W8/A8,
+/// W2/A2 and binary/A2 (DoReFa weights, PACT activations, first and last layers 8-bit); (b) one binary 3×3 convolution
+/// 64→64, 32×32, batch 64, padding 1, float against AND/popcount (1-bit activations) and bit-planes (2-bit);
+/// (c) the exported model's bytes. Each timing is repeated and reported as min / median.
+/// </summary>
+internal static class IntBench
+{
+    private const int Repeats = 5;
+
+    public static void Run(TextWriter o)
+    {
+        o.WriteLine($"threads {Parallelism.Threads}; int8 path {Int8Gemm.BestPath}, binary path {BinaryGemm.BestPath}");
+        var gen = new Generator(0);
+        var x = Tensor.Randn([256, 3, 32, 32], gen);
+        var fp = new ResNetCifar(20, generator: new Generator(0));
+        fp.Eval();
+        var (fMin, fMed) = Time(() => { using (Torch.NoGrad()) fp.Forward(x); });
+        o.WriteLine($"ResNet-20 b=256 float            {256 / fMed,8:F0} img/s (median; best {256 / fMin:F0})");
+        foreach (var (name, spec) in new[]
+        {
+            ("W8/A8", new QuantSpec(8, 8, (b, _) => new DoReFaWeightQuantizer(b), b => new PactActivationQuantizer(b, initialAlpha: 3f))),
+            ("W2/A2", new QuantSpec(2, 2, (b, _) => new DoReFaWeightQuantizer(b), b => new PactActivationQuantizer(b, initialAlpha: 3f))),
+            ("binary/A2", new QuantSpec(1, 2, (b, _) => b == 1 ? new BinaryQuantizer(QuantGranularity.PerChannel) : new DoReFaWeightQuantizer(b),
+                b => new PactActivationQuantizer(b, initialAlpha: 3f))),
+        })
+        {
+            var q = new ResNetCifar(20, generator: new Generator(0));
+            ModelQuantizer.Quantize(q, spec);
+            q.Eval();
+            var export = IntegerExport.Export(q, x.Narrow(0, 0, 8));
+            var im = new ResNetCifar(20, generator: new Generator(1));
+            ModelQuantizer.Quantize(im, spec);
+            IntegerInference.Apply(im, export);
+            var kernels = im.Modules().Select(m => m switch { IntegerConv2d c => (IntegerKernel?)c.Kernel, IntegerLinear l => l.Kernel, _ => null })
+                .OfType<IntegerKernel>().GroupBy(k => k).Select(g => $"{g.Count()}×{g.Key}");
+            var (fqMin, fqMed) = Time(() => { using (Torch.NoGrad()) q.Forward(x); });
+            var (iMin, iMed) = Time(() => { using (Torch.NoGrad()) im.Forward(x); });
+            o.WriteLine($"ResNet-20 b=256 {name,-9} integer {256 / iMed,8:F0} img/s (best {256 / iMin:F0}), {fMed / iMed:F2}× float (best/best {fMin / iMin:F2}×); " +
+                $"fake-quantized {256 / fqMed:F0} img/s; layers {string.Join(", ", kernels)}");
+            o.WriteLine($"    memory: packed weights {export.PackedWeightBytes} B, float params {export.FloatParameterBytes} B, scales {export.ScaleBytes} B, " +
+                $"buffers {export.BufferBytes} B, total {export.TotalBytes} B (float model {fp.Parameters().Sum(p => (long)p.Numel) * 4} B of parameters)");
+        }
+
+        // (b) one binary 3×3 convolution.
+        const int n = 64, c = 64, hw = 32;
+        var w = Tensor.Randn([c, c, 3, 3], gen);
+        var xf = Tensor.Randn([n, c, hw, hw], gen);
+        var (cMin, cMed) = Time(() => { using (Torch.NoGrad()) F.Conv2d(xf, w, null, (1, 1), (1, 1)); });
+        o.WriteLine($"conv 3×3 {c}→{c}, {hw}×{hw}, batch {n}, pad 1: float {cMed * 1e3:F1} ms (best {cMin * 1e3:F1})");
+        foreach (int levels in new[] { 2, 4 })
+        {
+            var rng = new Random(levels);
+            var codes = Enumerable.Range(0, c * c * 9).Select(_ => rng.Next(2)).ToArray();
+            var layer = new ExportedLayer("conv", ExportedLayerKind.Conv2d, "bench", [c, c, 3, 3], PackedCodes.Pack(codes, 1),
+                Enumerable.Repeat(-0.1f, c).ToArray(), Enumerable.Repeat(0.2f, c).ToArray(), null,
+                new ConvGeometry((1, 1), (1, 1), (1, 1), 1), new ActivationGrid(0.5f, levels, InputOnGrid: true, "bench"), 0);
+            var conv = new IntegerConv2d(layer);
+            var xb = Tensor.FromArray(Enumerable.Range(0, n * c * hw * hw).Select(_ => rng.Next(levels) * 0.5f).ToArray(), n, c, hw, hw);
+            var (bMin, bMed) = Time(() => conv.Forward(xb));
+            o.WriteLine($"    {conv.Kernel} weights / {layer.InputGrid!.Bits}-bit activations: {bMed * 1e3:F1} ms (best {bMin * 1e3:F1}), " +
+                $"{cMed / bMed:F1}× float (best/best {cMin / bMin:F1}×); weights {layer.PackedBytes} B packed vs {c * c * 9 * 4} B float");
+        }
+    }
+
+    private static (double Min, double Median) Time(Action a)
+    {
+        a();
+        var t = new double[Repeats];
+        for (int i = 0; i < Repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            a();
+            t[i] = sw.Elapsed.TotalSeconds;
+        }
+        Array.Sort(t);
+        return (t[0], t[Repeats / 2]);
+    }
+}

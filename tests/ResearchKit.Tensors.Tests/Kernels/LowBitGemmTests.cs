@@ -1,0 +1,117 @@
+using System.Runtime.Intrinsics.X86;
+using ResearchKit.Tensors.Kernels;
+using Xunit;
+
+namespace ResearchKit.Tensors.Tests.Kernels;
+
+/// <summary>
+/// <see cref="Int8Gemm"/> and <see cref="BinaryGemm"/> against naive integer loops, on every code path this CPU can run
+/// (forced per thread), on odd shapes that leave partial panels, partial depth quads and partial row blocks.
+/// </summary>
+public class LowBitGemmTests
+{
+    public static TheoryData<int, int, int> Shapes => new()
+    {
+        { 1, 1, 1 }, { 3, 17, 3 }, { 5, 33, 17 }, { 17, 129, 129 }, { 16, 64, 144 }, { 4, 16, 576 }, { 7, 1, 65 },
+    };
+
+    private static IEnumerable<Int8Gemm.Path> Int8Paths()
+    {
+        yield return Int8Gemm.Path.Scalar;
+        if (AvxVnni.IsSupported) yield return Int8Gemm.Path.AvxVnni256;
+    }
+
+    private static IEnumerable<BinaryGemm.Path> BinaryPaths()
+    {
+        yield return BinaryGemm.Path.Scalar;
+        if (Avx2.IsSupported) yield return BinaryGemm.Path.Avx2V256;
+        if (Avx512BW.IsSupported) yield return BinaryGemm.Path.Avx512V512;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Int8Gemm_EveryPath_EqualsNaiveSums_IncludingExtremeCodes(int m, int n, int k)
+    {
+        var rng = new Random(m * 1000 + n * 10 + k);
+        var a = new sbyte[m * k];
+        var b = new byte[n * k];
+        for (int i = 0; i < a.Length; i++) a[i] = (sbyte)rng.Next(-128, 128);
+        for (int i = 0; i < b.Length; i++) b[i] = (byte)rng.Next(0, 256);
+        // Extremes: −128 × 255 everywhere in the first row / column (the largest |products| vpdpbusd adds).
+        for (int i = 0; i < k; i++) { a[i] = -128; b[i] = 255; }
+        var expected = new int[m * n];
+        for (int o = 0; o < m; o++)
+            for (int p = 0; p < n; p++)
+            {
+                int s = 0;
+                for (int i = 0; i < k; i++) s += a[o * k + i] * b[p * k + i];
+                expected[o * n + p] = s;
+            }
+        var w = Int8Gemm.PackWeights(a, m, k);
+        var cols = new byte[Int8Gemm.PackedColumnsLength(n, k)];
+        Int8Gemm.PackColumns(b, n, k, cols);
+        foreach (var path in Int8Paths())
+        {
+            Int8Gemm.ForcedPath = path;
+            try
+            {
+                var c = new int[m * n];
+                Int8Gemm.Multiply(m, n, k, w, cols, c, n);
+                Assert.True(expected.AsSpan().SequenceEqual(c), $"{path}: sums differ");
+            }
+            finally { Int8Gemm.ForcedPath = null; }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1, 1)]
+    [InlineData(3, 17, 3, 2)]
+    [InlineData(5, 9, 17, 3)]
+    [InlineData(17, 129, 9, 1)]
+    [InlineData(64, 64, 9, 2)]
+    [InlineData(2, 11, 40, 4)] // more than 31 words: the byte counters are flushed mid-row
+    public void BinaryGemm_EveryPath_EqualsNaiveBitPlaneSums(int m, int n, int words, int planes)
+    {
+        var rng = new Random(m * 1000 + n * 10 + words + planes);
+        ulong Next() => ((ulong)(uint)rng.Next() << 33) ^ ((ulong)(uint)rng.Next() << 2) ^ (ulong)rng.Next(4);
+        var w = new ulong[m * words];
+        for (int i = 0; i < w.Length; i++) w[i] = Next();
+        var x = new ulong[n, planes, words];
+        var packed = new ulong[BinaryGemm.PackedColumnsLength(n, words, planes)];
+        for (int p = 0; p < n; p++)
+            for (int t = 0; t < planes; t++)
+                for (int i = 0; i < words; i++)
+                    packed[BinaryGemm.PackedIndex(p, t, i, words, planes)] = x[p, t, i] = p == 0 ? ulong.MaxValue : Next();
+        var expected = new int[m * n];
+        for (int o = 0; o < m; o++)
+            for (int p = 0; p < n; p++)
+            {
+                // Σ_i k_i·j_i with j = Σ_t 2^t·bit_t: bit by bit, not by popcount.
+                long s = 0;
+                for (int i = 0; i < words * 64; i++)
+                {
+                    if (((w[o * words + i / 64] >> (i % 64)) & 1) == 0) continue;
+                    for (int t = 0; t < planes; t++) s += (long)((x[p, t, i / 64] >> (i % 64)) & 1) << t;
+                }
+                expected[o * n + p] = (int)s;
+            }
+        foreach (var path in BinaryPaths())
+        {
+            BinaryGemm.ForcedPath = path;
+            try
+            {
+                var c = new int[m * n];
+                BinaryGemm.Multiply(m, n, words, planes, w, packed, c, n);
+                Assert.True(expected.AsSpan().SequenceEqual(c), $"{path}: sums differ");
+            }
+            finally { BinaryGemm.ForcedPath = null; }
+        }
+    }
+
+    [Fact]
+    public void Paths_OnThisCpu_AreTheFastestAvailable()
+    {
+        Assert.Equal(AvxVnni.IsSupported ? Int8Gemm.Path.AvxVnni256 : Int8Gemm.Path.Scalar, Int8Gemm.BestPath);
+        Assert.Equal(Avx512BW.IsSupported ? BinaryGemm.Path.Avx512V512 : Avx2.IsSupported ? BinaryGemm.Path.Avx2V256 : BinaryGemm.Path.Scalar, BinaryGemm.BestPath);
+    }
+}
