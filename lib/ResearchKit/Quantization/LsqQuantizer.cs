@@ -17,12 +17,15 @@ namespace ResearchKit.Quantization;
 /// </list>
 /// <para>
 /// The thesis only reports LSQ's published numbers (Table 5.4, with 32-bit residuals); it does not run or describe it.
-/// LSQ initializes s = 2·mean|v|/sqrt(Q_P) from the weights or the first batch: call <see cref="InitializeStep"/>.
+/// LSQ initializes s = 2·mean|v|/sqrt(Q_P) from the weights or the first batch: call <see cref="InitializeStep"/> on the
+/// weights; an activation quantizer built without an initial step does it on the first batch it sees.
 /// </para>
 /// </remarks>
 public sealed class LsqQuantizer : ILearnedQuantizer
 {
     private readonly bool _activation;
+    private bool _initFromFirstBatch;
+    private readonly int _stepVersionAtCreation;
 
     private LsqQuantizer(int bitWidth, bool signed, bool activation, QuantGranularity granularity, int channels, float initialStep)
     {
@@ -33,6 +36,7 @@ public sealed class LsqQuantizer : ILearnedQuantizer
         Qn = signed ? 1 << (bitWidth - 1) : 0;
         Qp = signed ? (1 << (bitWidth - 1)) - 1 : (1 << bitWidth) - 1;
         Step = Tensor.Full([channels], initialStep).RequiresGrad_();
+        _stepVersionAtCreation = Step.Version;
     }
 
     /// <summary>A signed LSQ quantizer for weights (one step, or one per output channel).</summary>
@@ -46,10 +50,14 @@ public sealed class LsqQuantizer : ILearnedQuantizer
 
     /// <summary>An unsigned per-tensor LSQ quantizer for (post-ReLU) activations.</summary>
     /// <param name="bitWidth">b, in [1, 16].</param>
-    /// <param name="initialStep">Initial s (default 1); prefer <see cref="InitializeStep"/> on a first batch.</param>
+    /// <param name="initialStep">Initial s; null (default): s = 2·mean|v|/sqrt(Q_P) from the first batch quantized, as LSQ
+    /// does — unless <see cref="Step"/> was written before (a loaded checkpoint, <see cref="InitializeStep"/>).</param>
     /// <exception cref="ArgumentException">Bit width out of range or <paramref name="initialStep"/> ≤ 0.</exception>
-    public static LsqQuantizer ForActivations(int bitWidth, float initialStep = 1f) =>
-        new(bitWidth, signed: false, activation: true, QuantGranularity.PerTensor, 1, initialStep);
+    public static LsqQuantizer ForActivations(int bitWidth, float? initialStep = null) =>
+        new(bitWidth, signed: false, activation: true, QuantGranularity.PerTensor, 1, initialStep ?? 1f) { _initFromFirstBatch = initialStep is null };
+
+    /// <summary>Whether the step still waits for the first batch to be initialized from (activations built without an initial step).</summary>
+    public bool InitializesOnFirstBatch => _initFromFirstBatch && Step.Version == _stepVersionAtCreation;
 
     /// <summary>[("step", <see cref="Step"/>)].</summary>
     public IReadOnlyList<(string Name, Tensor Parameter)> LearnedParameters => [("step", Step)];
@@ -95,6 +103,8 @@ public sealed class LsqQuantizer : ILearnedQuantizer
     public Tensor Quantize(Tensor v)
     {
         int groups = CheckGroups(v);
+        if (InitializesOnFirstBatch) InitializeStep(v.Detach());
+        _initFromFirstBatch = false;
         int n = _activation ? v.Numel / Math.Max(1, v.Dim == 0 ? 1 : v.Size(0)) : v.Numel / groups;
         float gradScale = 1f / MathF.Sqrt(Math.Max(1, n) * (float)Qp);
         return new LsqFunction(Qn, Qp, groups, gradScale).Apply(v, Step);

@@ -51,6 +51,26 @@ public class LsqQuantizerTests
     }
 
     [Fact]
+    public void Activations_WithoutAnInitialStep_InitializeFromTheFirstBatch_ButNeverOverALoadedStep()
+    {
+        // First batch [0.3, 1.2, 0, 2.5]: mean|v| = 1.0, b = 2 (Q_P = 3): s = 2/sqrt(3) = 1.154701.
+        var relu = new QuantReLU(LsqQuantizer.ForActivations(2));
+        var q = (LsqQuantizer)relu.Quantizer;
+        Assert.True(q.InitializesOnFirstBatch);
+        relu.Forward(Tensor.FromArray([0.3f, 1.2f, 0f, 2.5f], 1, 4));
+        Assert.Equal(1.154701f, q.Step.ToArray()[0], 1e-5f);
+        Assert.False(q.InitializesOnFirstBatch);
+        relu.Forward(Tensor.FromArray([30f, 30f, 30f, 30f], 1, 4));   // later batches do not move it
+        Assert.Equal(1.154701f, q.Step.ToArray()[0], 1e-5f);
+
+        // A model rebuilt and loaded from a checkpoint keeps the loaded step.
+        var again = new QuantReLU(LsqQuantizer.ForActivations(2));
+        again.LoadStateDict(relu.StateDict());
+        again.Forward(Tensor.FromArray([5f, 5f, 5f, 5f], 1, 4));
+        Assert.Equal(1.154701f, ((LsqQuantizer)again.Quantizer).Step.ToArray()[0], 1e-5f);
+    }
+
+    [Fact]
     public void InitializeStep_IsTwiceMeanAbsOverSqrtQp()
     {
         // mean|v| = (3 + 0.6 + 0.1 + 0.7 + 2)/5 = 1.28; s = 2·1.28/sqrt(3) = 1.478017.
