@@ -92,7 +92,7 @@ public static class Tsne
         return Fit(x, n, d, options, generator);
     }
 
-    /// <summary>Embeds the N rows of a 2-D float tensor (§5.4.2), e.g. <see cref="Models.ResNet18Cifar.Features"/>'s output.</summary>
+    /// <summary>Embeds the N rows of a 2-D float tensor (§5.4.2), e.g. <see cref="Models.ResNet18.Features"/>'s output.</summary>
     /// <param name="data">An N × D Float32 tensor.</param>
     /// <param name="options">Settings (default <see cref="TsneOptions.Default"/>).</param>
     /// <param name="generator">Random source of the initialization (default a new <c>Generator(0)</c>).</param>

@@ -76,7 +76,7 @@ public sealed record MemoryFootprintResult(
 /// MB unit, 32-bit residuals). Activation sizes come from one forward pass, in evaluation mode and without gradients, of a
 /// zero input of the given per-sample shape, with a forward hook on every leaf <c>Module&lt;Tensor, Tensor&gt;</c>; the
 /// model's training flags are restored afterwards and no running statistic changes. Tensors made outside modules (the
-/// residual sum before <c>relu2</c>, the average pool of <see cref="ResNet18Cifar.Features"/>) are not seen, which changes
+/// residual sum before <c>relu2</c>, the average pool of <see cref="ResNet18.Features"/>) are not seen, which changes
 /// nothing for the ResNets here: each is the same size as a hooked neighbour (relu2's output) or smaller.
 /// Fig. 5.4's literature points (empty marks) are not reproduced: their x values (MB) are not printed in the thesis
 /// (reference entry fig-5.4: "x-values (MB) not printed"), and none are invented here.

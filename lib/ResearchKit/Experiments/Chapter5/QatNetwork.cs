@@ -8,7 +8,7 @@ namespace ResearchKit.Experiments.Chapter5;
 /// A ResNet and its <see cref="ClassifierHead"/> as one module (children <c>model</c> and <c>head</c>), so one optimizer and
 /// one state dict cover the network and the loss's class parameters (§5.3). Forward gives the head's margin-free scores.
 /// </summary>
-/// <remarks>Supported models: <see cref="ResNet18Cifar"/> (features = <see cref="ResNet18Cifar.Features"/>, classifier <c>fc</c>)
+/// <remarks>Supported models: <see cref="ResNet18Cifar"/> (features = <see cref="ResNet18.Features"/>, classifier <c>fc</c>)
 /// and <see cref="ResNetCifar"/> (features = the pooled output of <c>layer3</c>, classifier <c>linear</c>).</remarks>
 public sealed class QatNetwork : Module<Tensor, Tensor>
 {
@@ -24,7 +24,7 @@ public sealed class QatNetwork : Module<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(model);
         int dim = model switch
         {
-            ResNet18Cifar => 512,
+            ResNet18 => 512,
             ResNetCifar => 64,
             _ => throw new ArgumentException($"QatNetwork: unsupported model {model.GetType().Name}; use ResNet18Cifar or ResNetCifar (they expose their penultimate features).", nameof(model)),
         };
@@ -41,7 +41,7 @@ public sealed class QatNetwork : Module<Tensor, Tensor>
     /// <summary>The model's current final linear layer (<c>fc</c> or <c>linear</c>), float, clamped or quantized.</summary>
     public Module<Tensor, Tensor> Classifier => Model switch
     {
-        ResNet18Cifar r => r.Fc,
+        ResNet18 r => r.Fc,
         ResNetCifar r => r.Classifier,
         _ => throw new InvalidOperationException("QatNetwork.Classifier: unsupported model."),
     };
@@ -51,7 +51,7 @@ public sealed class QatNetwork : Module<Tensor, Tensor>
     {
         switch (Model)
         {
-            case ResNet18Cifar r: return r.Features(input);
+            case ResNet18 r: return r.Features(input);
             case ResNetCifar r:
                 var x = r.Relu.Forward(r.Bn1.Forward(r.Conv1.Forward(input)));
                 foreach (var stage in r.Stages) x = stage.Forward(x);
