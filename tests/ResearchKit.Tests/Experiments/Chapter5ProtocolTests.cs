@@ -131,4 +131,21 @@ public class Chapter5ProtocolTests
         string paper = DlQatRecipe.InputTransforms(Preset.Paper, new DlQatRecipe().Training(Preset.Paper, Opts)).Train.ToString()!;
         foreach (var step in new[] { "RandomRescale", "RandomCrop", "RandomHorizontalFlip" }) Assert.Contains(step, paper, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void PaperPipeline_RunsOnRealCifar10Images_IntoThePaperNetwork()
+    {
+        // The committed sample holds 1,000 real CIFAR-10 test images: the paper preset's augmentation and /255 run on them,
+        // and the §5.4.1 network takes the batch.
+        var t = new DlQatRecipe(QatLoss.Gml, 2, 2).Training(Preset.Paper, Opts);
+        var (train, _) = DlQatRecipe.InputTransforms(Preset.Paper, t);
+        using var loader = new ResearchKit.Data.DataLoader(ResearchKit.Data.Samples.Cifar10(), 8, shuffle: true, seed: 0, train, dropLast: true);
+        var batch = loader.Epoch(0).First();
+        Assert.Equal([8, 3, 32, 32], batch.Images.Shape.ToArray());
+        Assert.All(batch.Images.ToArray(), v => Assert.InRange(v, 0f, 1f));
+        var net = DlQatRecipe.Network(Preset.Paper, t, 0);
+        net.Eval();
+        using (ResearchKit.Tensors.Torch.NoGrad())
+            Assert.Equal([8, 512], net.Features(batch.Images).Shape.ToArray());
+    }
 }
