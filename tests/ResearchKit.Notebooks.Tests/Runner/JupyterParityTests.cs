@@ -29,11 +29,26 @@ internal static class Jupyter
         return code == 0 ? null : "Jupyter (nbconvert, nbclient) or its .net-csharp kernel is not installed: run bash environment/setup.sh. " + output.Trim().Split('\n')[^1];
     }
 
-    /// <summary>Executes <paramref name="path"/> as `jupyter nbconvert --execute` does (the kernel starts in the notebook's folder).</summary>
+    /// <summary>
+    /// Executes <paramref name="path"/> with nbclient, as `jupyter nbconvert --execute` does (the kernel starts in the
+    /// notebook's folder), without the cell of injected parameters a committed executed notebook keeps from its own run:
+    /// a plain Jupyter run of the authored notebook is the smoke run.
+    /// </summary>
     public static Notebook Execute(string path, string outDir, IReadOnlyDictionary<string, string> env)
     {
-        var (code, output) = Run(Python, ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=.net-csharp",
-            "--ExecutePreprocessor.timeout=600", "--output-dir", outDir, Path.GetFileName(path)], Path.GetDirectoryName(path)!, env, TimeSpan.FromMinutes(9));
+        const string Script = """
+            import sys, nbformat
+            from nbconvert import NotebookExporter
+            from nbconvert.preprocessors import ExecutePreprocessor
+            src, dst = sys.argv[1], sys.argv[2]
+            nb = nbformat.read(src, as_version=4)
+            nb.cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+            ExecutePreprocessor(kernel_name=".net-csharp", timeout=600).preprocess(nb, {"metadata": {"path": sys.argv[3]}})
+            body, _ = NotebookExporter().from_notebook_node(nb)   # as nbconvert --to notebook writes it (streams coalesced)
+            open(dst, "w", encoding="utf-8").write(body)
+            """;
+        var (code, output) = Run(Python, ["-c", Script, path, Path.Combine(outDir, Path.GetFileName(path)), Path.GetDirectoryName(path)!],
+            Path.GetDirectoryName(path)!, env, TimeSpan.FromMinutes(9));
         string executed = Path.Combine(outDir, Path.GetFileName(path));
         if (code != 0 || !File.Exists(executed)) throw new InvalidOperationException($"nbconvert failed ({code}):\n{output}");
         return Notebook.Load(executed);
