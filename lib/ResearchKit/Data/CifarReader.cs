@@ -66,11 +66,33 @@ public static class CifarReader
         return Concat(parts, name, classNames ?? CifarClassNames.Cifar10);
     }
 
-    /// <summary>Reads a CIFAR-100 file (raw or gzip): fine labels in <see cref="ImageDataset.Labels"/>, coarse in <see cref="ImageDataset.CoarseLabels"/>.</summary>
-    public static ImageDataset ReadCifar100(string path, string name)
+    /// <summary>
+    /// Reads a CIFAR-100 file (raw or gzip). <paramref name="labels"/> picks the label set of <see cref="ImageDataset.Labels"/>
+    /// and <see cref="ImageDataset.ClassNames"/> (fine: 100 classes, default; coarse: 20); <see cref="ImageDataset.CoarseLabels"/>
+    /// always holds the superclasses.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is empty, truncated, or has a label out of range.</exception>
+    public static ImageDataset ReadCifar100(string path, string name, Cifar100Labels labels = Cifar100Labels.Fine)
     {
         var (px, fine, coarse) = ParseCifar100(DataStreams.ReadAllBytes(path, DataStreams.IsGzip(path)), path);
-        return new ImageDataset(name, px, fine, 3, 32, 32, CifarClassNames.Cifar100Fine, coarse);
+        return Cifar100Dataset(name, px, fine, coarse, labels);
+    }
+
+    /// <summary>Builds a CIFAR-100 dataset from parsed records with the chosen label set (class names default to the published lists).</summary>
+    /// <exception cref="ArgumentException">Array lengths disagree, or a class-name list has the wrong length.</exception>
+    public static ImageDataset Cifar100Dataset(string name, byte[] pixels, int[] fine, int[] coarse, Cifar100Labels labels,
+        IReadOnlyList<string>? fineNames = null, IReadOnlyList<string>? coarseNames = null)
+    {
+        fineNames ??= CifarClassNames.Cifar100Fine;
+        coarseNames ??= CifarClassNames.Cifar100Coarse;
+        if (fineNames.Count != 100 || coarseNames.Count != 20)
+            throw new ArgumentException($"CIFAR-100 '{name}': expected 100 fine and 20 coarse class names, got {fineNames.Count} and {coarseNames.Count}.");
+        return labels switch
+        {
+            Cifar100Labels.Fine => new ImageDataset(name, pixels, fine, 3, 32, 32, fineNames, coarse),
+            Cifar100Labels.Coarse => new ImageDataset(name, pixels, coarse, 3, 32, 32, coarseNames, coarse),
+            _ => throw new ArgumentOutOfRangeException(nameof(labels), labels, "CIFAR-100 label set must be Cifar100Labels.Fine or Cifar100Labels.Coarse."),
+        };
     }
 
     /// <summary>Reads a class-name list (one per line, blank lines ignored) such as <c>batches.meta.txt</c>.</summary>

@@ -33,12 +33,26 @@ public static class Datasets
         return CifarReader.Concat(parts, train ? "CIFAR-10 train" : "CIFAR-10 test", classNames);
     }
 
-    /// <summary>CIFAR-100 (binary version): 50,000 train or 10,000 test images; fine labels in Labels, coarse in CoarseLabels.</summary>
-    public static ImageDataset Cifar100(bool train, DataOptions? options = null)
+    /// <summary>
+    /// CIFAR-100 (binary version, <c>cifar-100-binary.tar.gz</c>): 50,000 train (<c>train.bin</c>) or 10,000 test (<c>test.bin</c>)
+    /// images, 3×32×32. <paramref name="labels"/> picks <see cref="ImageDataset.Labels"/>: the 100 fine classes (default, named
+    /// "CIFAR-100 train"/"test") or the 20 superclasses (named "… (coarse)"); <see cref="ImageDataset.CoarseLabels"/> always holds
+    /// the superclasses. Class names come from the archive's <c>fine_label_names.txt</c>/<c>coarse_label_names.txt</c> when
+    /// they are on disk, else from <see cref="CifarClassNames"/>.
+    /// </summary>
+    /// <exception cref="DataNotFoundException">The file is nowhere to be found (the message says where it looked and how to get it).</exception>
+    /// <exception cref="DataIntegrityException">The file fails its size or format check (truncated, label out of range).</exception>
+    public static ImageDataset Cifar100(bool train, DataOptions? options = null, Cifar100Labels labels = Cifar100Labels.Fine)
     {
-        var f = new DataResolver(options).Resolve("cifar-100", train ? "train.bin" : "test.bin");
+        var r = new DataResolver(options);
+        var f = r.Resolve("cifar-100", train ? "train.bin" : "test.bin");
+        var fineMeta = r.TryResolveLocal(r.Manifest.File("cifar-100", "fine_label_names.txt"));
+        var coarseMeta = r.TryResolveLocal(r.Manifest.File("cifar-100", "coarse_label_names.txt"));
         var (px, fine, coarse) = CifarReader.ParseCifar100(f.ReadAllBytes(), f.Path);
-        return new ImageDataset(train ? "CIFAR-100 train" : "CIFAR-100 test", px, fine, 3, 32, 32, CifarClassNames.Cifar100Fine, coarse);
+        string name = (train ? "CIFAR-100 train" : "CIFAR-100 test") + (labels == Cifar100Labels.Coarse ? " (coarse)" : "");
+        return CifarReader.Cifar100Dataset(name, px, fine, coarse, labels,
+            fineMeta is null ? null : CifarReader.ReadClassNames(fineMeta.Path, 100),
+            coarseMeta is null ? null : CifarReader.ReadClassNames(coarseMeta.Path, 20));
     }
 
     /// <summary>WikiText-2 (v1, tokenized): vocabulary 33,278, 2,088,628 train tokens with <c>&lt;eos&gt;</c>.</summary>
