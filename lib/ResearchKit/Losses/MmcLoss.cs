@@ -13,22 +13,27 @@ namespace ResearchKit.Losses;
 /// sphere of squared radius C_MM whose pairwise inner products are all −C_MM/(C − 1), the most spread-out C points.
 /// They are a buffer named <c>centers</c> (saved in the state dict, never trained).</para>
 /// <para>What the thesis does not state ("We refer to Pang et al. [77] for the definition of the centers", §A.2): the
-/// construction, C_MM and the feature dimension. The default C_MM = 10 is the one of Pang et al.'s MMC experiments
-/// and official code (PROTOCOLS §11). The ½ and the batch mean follow Eq. 6.6 as printed; Pang et al.'s official code
-/// has no ½, so its gradients are 2× ours (an lr factor of 2 under plain SGD).</para>
+/// construction, the radius and the feature dimension. The default follows Pang et al.'s official code
+/// (P2333/Max-Mahalanobis-Training, <c>train.py</c>: unit-norm centers from <c>kernel_paras/craft_MMcenters.m</c>
+/// multiplied by <c>mean_var</c> = 10), so every center has norm 10, i.e. squared norm C_MM = 100. The ½ and the batch
+/// mean follow Eq. 6.6 as printed; Pang et al.'s code has no ½, so its gradients are 2× ours (an lr factor of 2 under
+/// plain SGD).</para>
 /// <para><see cref="Logits"/> returns −½‖f − μ*_j‖² (the same distance for every class) and <see cref="Predict"/> the
 /// nearest center, Pang et al.'s decision rule.</para>
 /// <para>Shape: features (N, D) Float32 with D ≥ C − 1, targets (N) Int64; output 0-d ("mean", "sum") or (N) ("none").</para>
 /// </remarks>
 public sealed class MmcLoss : Loss
 {
+    /// <summary>The default squared center norm, 100: Pang et al.'s centers have norm <c>mean_var</c> = 10.</summary>
+    public const float DefaultCmm = 100f;
+
     /// <summary>Feature dimension D (≥ C − 1).</summary>
     public int InFeatures { get; }
 
     /// <summary>Number of classes C.</summary>
     public int Classes { get; }
 
-    /// <summary>Squared norm C_MM of every center (default 10).</summary>
+    /// <summary>Squared norm C_MM of every center (default 100: norm 10, Pang et al.'s <c>mean_var</c>).</summary>
     public float Cmm { get; }
 
     /// <summary>The preset centers μ* (C, D), buffer <c>centers</c>.</summary>
@@ -37,11 +42,12 @@ public sealed class MmcLoss : Loss
     /// <summary>Creates the loss with the Max-Mahalanobis centers of <see cref="Centers"/>.</summary>
     /// <param name="inFeatures">Feature dimension D (≥ classes − 1).</param>
     /// <param name="classes">Number of classes C (≥ 2).</param>
-    /// <param name="cmm">Squared center norm C_MM &gt; 0, default 10 (Pang et al.; not stated in the thesis).</param>
+    /// <param name="cmm">Squared center norm C_MM &gt; 0, default 100 = 10² (Pang et al.'s code scales unit centers by
+    /// <c>mean_var</c> = 10; not stated in the thesis).</param>
     /// <param name="reduction">"mean" (default), "sum" or "none".</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive, fewer than 2 classes, D &lt; C − 1, or C_MM ≤ 0.</exception>
     /// <exception cref="ArgumentException">Unknown reduction.</exception>
-    public MmcLoss(int inFeatures, int classes, float cmm = 10f, string reduction = "mean") : base(reduction)
+    public MmcLoss(int inFeatures, int classes, float cmm = DefaultCmm, string reduction = "mean") : base(reduction)
     {
         LossArgs.Sizes(nameof(MmcLoss), inFeatures, classes);
         InFeatures = inFeatures; Classes = classes; Cmm = cmm;

@@ -38,11 +38,11 @@ public class LossParityTests
     public void Mmc_MatchesPyTorch_IncludingTheCenterConstruction()
     {
         var fx = Fixture("mmc_loss");
-        var loss = new MmcLoss(5, 4);
+        var loss = new MmcLoss(5, 4, cmm: 10f); // the fixture's C_MM (its metadata); the default is 100
         Assert.Equal(10f, loss.Cmm);
         Close(fx["param.centers"], loss.PresetCenters, "centers (our Algorithm 1 vs the fixture's float64 one)");
         Check(fx, loss, (f, y) => loss.Forward(f, y), f => loss.Logits(f), f => loss.Predict(f), null, null,
-            () => new MmcLoss(5, 4, reduction: "none"), _ => { });
+            () => new MmcLoss(5, 4, cmm: 10f, reduction: "none"), _ => { });
         Assert.Empty(loss.Parameters());
     }
 
