@@ -66,6 +66,18 @@ public class GradientAttackTests
         var adv = new Fgsm(model, new ThreatModel(AttackNorm.LInf, 0.01f), (inp, _) => inp.Sum()).Perturb(x * 0.5f + 0.1f, y);
         var diff = (adv - (x * 0.5f + 0.1f)).ToArray();
         Assert.All(diff, v => Assert.InRange(v, 0.01f - 1e-6f, 0.01f + 1e-6f));
+
+        // sign(0) = 0, as torch.sign: pixels whose gradient is exactly 0 do not move (FGSM and PGD).
+        var mask = Tensor.FromArray(Enumerable.Range(0, x.Numel).Select(i => i % 2 == 0 ? 1f : 0f).ToArray(), x.Shape.ToArray());
+        var mid = x * 0.5f + 0.1f;
+        foreach (IAttack attack in new IAttack[] { new Fgsm(model, new ThreatModel(AttackNorm.LInf, 0.01f), (inp, _) => (inp * mask).Sum()),
+                     new Pgd(model, new ThreatModel(AttackNorm.LInf, 0.01f), steps: 3, stepSize: 0.004f, objective: (inp, _) => (inp * mask).Sum()) })
+        {
+            var moved = (attack.Perturb(mid, y) - mid).ToArray();
+            for (int i = 0; i < moved.Length; i++)
+                if (i % 2 == 1) Assert.Equal(0f, moved[i]);
+                else Assert.True(moved[i] > 0.009f, $"{attack.Name}: pixel {i} moved {moved[i]}");
+        }
     }
 
     [Fact]
