@@ -1,3 +1,4 @@
+using ResearchKit.Attacks;
 using ResearchKit.Models;
 using ResearchKit.Quantization;
 using ResearchKit.Tensors;
@@ -31,6 +32,7 @@ internal static class Workloads
         new("sgemm-kernel", "Gemm.Sgemm 1024^3 into a preallocated C (torch.mm(out=))", "GFLOP/s", 2.0 * 1024 * 1024 * 1024 / 1e9, SgemmKernel),
         new("resnet20-train", "ResNet-20 train step b=128: CE + backward + SGD(0.1, momentum 0.9, wd 1e-4)", "img/s", 128, () => ResNetTrain(20)),
         new("resnet20-qat-train", "resnet20-train with W2/A2 fake quantization (DoReFa weights, PACT activations, residual adds at 2 bits, first/last 8 bits; ch. 5)", "img/s", 128, () => ResNetTrain(20, QuantSpec.DoReFaPact(2, 2))),
+        new("resnet20-pgd-step", "One PGD step on ResNet-20 b=128 via ResearchKit.Attacks.Pgd(steps 1): eval, parameters frozen, forward + dCE/dx only, sign step, projection (ch. 6 / App. A)", "img/s", 128, ResNetPgdStep),
         new("resnet20-infer", "ResNet-20 inference b=256, eval, NoGrad", "img/s", 256, () => ResNetInfer(20)),
         new("resnet32-train", "ResNet-32 train step b=128, as resnet20-train", "img/s", 128, () => ResNetTrain(32)),
         new("resnet32-infer", "ResNet-32 inference b=256, eval, NoGrad", "img/s", 256, () => ResNetInfer(32)),
@@ -76,6 +78,18 @@ internal static class Workloads
             F.CrossEntropy(model.Forward(x), y).Backward();
             opt.Step();
         };
+    }
+
+    private static Action ResNetPgdStep()
+    {
+        var gen = new Generator(0);
+        var model = new ResNetCifar(20, generator: gen);
+        var x = Tensor.Uniform([128, 3, 32, 32], 0f, 1f, gen);
+        var y = Tensor.Randint(0, 10, [128], gen);
+        // The attack puts the model in eval mode and sets RequiresGrad = false on every parameter for the step, so the
+        // backward pass computes the input gradient only (no weight gradients), then restores both.
+        var pgd = new Pgd(model, ThreatModel.Thesis, steps: 1, stepSize: 2f / 255);
+        return () => pgd.Perturb(x, y);
     }
 
     private static Action ResNetInfer(int depth)

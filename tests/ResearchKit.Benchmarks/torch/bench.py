@@ -219,6 +219,22 @@ def quantize_resnet(model, w_bits=2, a_bits=2, first_last_bits=8):
     return model
 
 
+def resnet20_pgd_step():
+    """One PGD step as ResearchKit.Attacks.Pgd(steps=1): eval, parameters frozen, input gradient only, sign step, projection."""
+    model = ResNetCifar(20).eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    x0, y = torch.rand(128, 3, 32, 32), torch.randint(0, 10, (128,))
+    eps, alpha = 8 / 255, 2 / 255
+
+    def step():
+        x = x0.clone().requires_grad_()
+        (g,) = torch.autograd.grad(F.cross_entropy(model(x), y), x)
+        with torch.no_grad():
+            torch.min(torch.max(x0 + alpha * g.sign(), x0 - eps), x0 + eps).clamp(0, 1)
+    return step
+
+
 def resnet_infer(depth):
     def setup():
         model = ResNetCifar(depth).eval()
@@ -283,6 +299,7 @@ WORKLOADS = {
     "sgemm-kernel": sgemm_kernel,
     "resnet20-train": resnet_train(20),
     "resnet20-qat-train": resnet_train(20, quantize_resnet),
+    "resnet20-pgd-step": resnet20_pgd_step,
     "resnet20-infer": resnet_infer(20),
     "resnet32-train": resnet_train(32),
     "resnet32-infer": resnet_infer(32),
