@@ -5,7 +5,7 @@ namespace ResearchKit.Thesis;
 /// <summary>
 /// The thesis' numbers kept in the project: the protocol values experiments must use (with the section that states
 /// each) and the results tables and text claims notebooks compare against. Facts transcribed from the thesis into
-/// <c>data/thesis/chapter{N}.json</c> (chapters 4 and 5), embedded in the assembly, so nothing is read from outside the
+/// <c>data/thesis/chapter{N}.json</c> (chapters 4, 5 and 6), embedded in the assembly, so nothing is read from outside the
 /// repository; one loader (<see cref="Chapter(int)"/>) serves every chapter.
 /// </summary>
 /// <example>
@@ -19,7 +19,7 @@ namespace ResearchKit.Thesis;
 public sealed class ThesisReference
 {
     /// <summary>The chapters kept in the project, each loaded once from its embedded file on first use.</summary>
-    private static readonly IReadOnlyDictionary<int, Lazy<ThesisReference>> Chapters = new[] { 4, 5 }
+    private static readonly IReadOnlyDictionary<int, Lazy<ThesisReference>> Chapters = new[] { 4, 5, 6 }
         .ToDictionary(n => n, n => new Lazy<ThesisReference>(() => LoadEmbedded($"ResearchKit.Thesis.chapter{n}.json")));
     private readonly Dictionary<string, ThesisTable> _tables;
     private readonly Dictionary<string, ThesisProtocolValue> _protocol;
@@ -43,7 +43,11 @@ public sealed class ThesisReference
     /// protocol (§5.4.1, Alg. 5, captions of Figs. 5.2–5.4) and its text claims.</summary>
     public static ThesisReference Chapter5 => Chapter(5);
 
-    /// <summary>The reference of thesis chapter <paramref name="number"/> (4 or 5).</summary>
+    /// <summary>Chapter 6 (Ensemble Hash Defense against SPSA) with Appendix A (PGD on DL-QAT models): Tables 6.1–6.8 and A.1,
+    /// the protocol of §6.5.1, §A.2 and App. B (values the thesis leaves open are the string "not stated"), and the text claims.</summary>
+    public static ThesisReference Chapter6 => Chapter(6);
+
+    /// <summary>The reference of thesis chapter <paramref name="number"/> (4, 5 or 6; 6 includes Appendix A).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The project keeps no reference for that chapter; the message lists those it keeps.</exception>
     public static ThesisReference Chapter(int number) => Chapters.TryGetValue(number, out var c) ? c.Value
         : throw new ArgumentOutOfRangeException(nameof(number), number, $"The project keeps thesis references for chapters {string.Join(", ", Chapters.Keys)} only.");
@@ -84,7 +88,7 @@ public sealed class ThesisReference
     public ThesisClaim Claim(string id) => _claims.TryGetValue(id, out var c) ? c
         : throw new KeyNotFoundException($"The thesis reference has no claim '{id}'; claims: {string.Join(", ", _claims.Keys)}.");
 
-    /// <summary>Parses a reference file (the format of <c>data/thesis/chapter4.json</c> and <c>chapter5.json</c>; a row's optional
+    /// <summary>Parses a reference file (the format of <c>data/thesis/chapter4.json</c>, <c>chapter5.json</c> and <c>chapter6.json</c>; a row's optional
     /// "text" object holds its cells printed as text, see <see cref="ThesisRow.Text"/>).</summary>
     /// <param name="json">File contents.</param>
     /// <param name="origin">Name used in error messages.</param>

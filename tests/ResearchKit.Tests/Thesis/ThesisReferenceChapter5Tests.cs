@@ -203,7 +203,8 @@ public class ThesisReferenceChapter5Tests
     {
         Assert.Same(ThesisReference.Chapter5, ThesisReference.Chapter(5));
         Assert.Same(ThesisReference.Chapter4, ThesisReference.Chapter(4));
-        Assert.Contains("4, 5", Assert.Throws<ArgumentOutOfRangeException>(() => ThesisReference.Chapter(6)).Message);
+        Assert.Same(ThesisReference.Chapter6, ThesisReference.Chapter(6));
+        Assert.Contains("4, 5, 6", Assert.Throws<ArgumentOutOfRangeException>(() => ThesisReference.Chapter(7)).Message);
         Assert.Contains("5.3", Assert.Throws<KeyNotFoundException>(() => Thesis.Table("4.3")).Message);
         Assert.Contains("'CIFAR-10 2/2'", Assert.Throws<KeyNotFoundException>(() => Thesis.Value("5.3", "CIFAR-10 1/2", "Acc_GML")).Message);
         Assert.Contains("cifar.lr.Gml", Assert.Throws<KeyNotFoundException>(() => Thesis.Protocol("cifar.lr")).Message);

@@ -8,7 +8,8 @@ namespace ResearchKit.Experiments.Chapter5;
 /// <summary>
 /// What turns the penultimate features (the input of the final linear layer, §5.3) into a training loss and a prediction,
 /// for each <see cref="QatLoss"/>: cross-entropy uses the model's own classifier <c>fc</c>; AMS and GML own their class
-/// parameters (<see cref="AmsLoss"/>'s bias-free weight, <see cref="GmlLoss"/>'s means) and ignore the model's <c>fc</c>.
+/// parameters (<see cref="AmsLoss"/>'s bias-free weight, <see cref="GmlLoss"/>'s means) and ignore the model's <c>fc</c>;
+/// MMC owns its preset centers (<see cref="MmcLoss"/>, a buffer: nothing to train) and ignores <c>fc</c> too.
 /// </summary>
 /// <remarks>
 /// <para>AMS (§5.4.1, "the linear layer has no bias"): the bias-free classifier <em>is</em> the AMS weight, owned by the head;
@@ -26,7 +27,7 @@ public abstract class ClassifierHead : Module
     /// <summary>Batch-mean training loss of <paramref name="features"/> (N, D) against class indices <paramref name="target"/> (N).</summary>
     public abstract Tensor Loss(Tensor features, Tensor target);
 
-    /// <summary>Margin-free scores (N, C) whose argmax is the prediction (CE: fc logits; AMS: s·cos θ_j; GML: −d_j).</summary>
+    /// <summary>Margin-free scores (N, C) whose argmax is the prediction (CE: fc logits; AMS: s·cos θ_j; GML: −d_j; MMC: −½‖f − μ*_j‖²).</summary>
     public abstract Tensor Logits(Tensor features);
 
     /// <summary>Predicted classes (N) Int64: argmax of <see cref="Logits"/> (AMS: nearest direction; GML: nearest mean).</summary>
@@ -36,13 +37,14 @@ public abstract class ClassifierHead : Module
     }
 
     /// <summary>Builds the head of <paramref name="loss"/>.</summary>
-    /// <param name="loss">CE, AMS or GML.</param>
+    /// <param name="loss">CE, AMS, GML or MMC.</param>
     /// <param name="classifier">Reads the model's current final linear layer (it changes when the model is quantized); used by CE only.</param>
     /// <param name="features">Feature dimension D (512 for ResNet-18, 64 for the CIFAR ResNets).</param>
     /// <param name="classes">Number of classes C.</param>
     /// <param name="settings">s, m (AMS), α and the means' init std (GML).</param>
     /// <param name="generator">Random source for AMS's weight / GML's means.</param>
     /// <exception cref="ArgumentOutOfRangeException">Unknown loss.</exception>
+    /// <exception cref="ArgumentException">MMC with fewer than C − 1 features (C equiangular centers need C − 1 dimensions).</exception>
     public static ClassifierHead Create(QatLoss loss, Func<Module<Tensor, Tensor>> classifier, int features, int classes,
         QatTraining settings, Generator? generator = null)
     {
@@ -53,9 +55,16 @@ public abstract class ClassifierHead : Module
             QatLoss.CrossEntropy => new CrossEntropyHead(classifier),
             QatLoss.Ams => new AmsHead(new AmsLoss(features, classes, settings.AmsScale, settings.AmsMargin, generator: generator)),
             QatLoss.Gml => new GmlHead(new GmlLoss(features, classes, settings.GmlAlpha, generator: generator, initStd: settings.GmlInitStd)),
-            _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, "ClassifierHead.Create: use QatLoss.CrossEntropy, Ams or Gml."),
+            QatLoss.Mmc => new MmcHead(new MmcLoss(CheckMmcWidth(features, classes), classes)),
+            _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, "ClassifierHead.Create: use QatLoss.CrossEntropy, Ams, Gml or Mmc."),
         };
     }
+
+    // Checked here (not only in MmcLoss) so the message names the network: e.g. CIFAR-100 needs 99 features, ResNetCifar has 64.
+    private static int CheckMmcWidth(int features, int classes) => features >= classes - 1 ? features
+        : throw new ArgumentException($"ClassifierHead: the MMC loss needs a feature dimension of at least classes − 1 = {classes - 1} " +
+            $"(its {classes} preset centers are equiangular), but the network's penultimate features have {features}; use a network with " +
+            "wider features (e.g. Pang et al.'s ResNet with a feature-dimension option) or fewer classes.", nameof(features));
 }
 
 /// <summary>Cross-entropy (Eq. 2.1) on the model's own <c>fc</c> (logits = fc(features)); it owns no parameter (SAT, §5.4).</summary>
@@ -114,4 +123,23 @@ public sealed class GmlHead : ClassifierHead
 
     /// <inheritdoc/>
     public override Tensor Loss(Tensor features, Tensor target) => Gml.Forward(features, target);
+}
+
+/// <summary>MMC (Eq. 6.6 = Eq. A.1) with its preset, fixed centers (child <c>mmc</c>, buffer <c>mmc.centers</c>; no parameter).</summary>
+public sealed class MmcHead : ClassifierHead
+{
+    /// <summary>Wraps <paramref name="mmc"/> (registered as child <c>mmc</c>).</summary>
+    public MmcHead(MmcLoss mmc) => Mmc = RegisterModule("mmc", mmc ?? throw new ArgumentNullException(nameof(mmc)));
+
+    /// <summary>The loss module holding the preset centers.</summary>
+    public MmcLoss Mmc { get; }
+
+    /// <inheritdoc/>
+    public override QatLoss Kind => QatLoss.Mmc;
+
+    /// <inheritdoc/>
+    public override Tensor Logits(Tensor features) => Mmc.Logits(features);
+
+    /// <inheritdoc/>
+    public override Tensor Loss(Tensor features, Tensor target) => Mmc.Forward(features, target);
 }

@@ -147,6 +147,7 @@ public sealed class DlQatRecipe : IRecipe
             {
                 QatLoss.CrossEntropy => "model fc (with bias; bias stays float)",
                 QatLoss.Ams => "AMS bias-free cosine weight owned by the loss (model fc unused), float",
+                QatLoss.Mmc => "MMC preset Max-Mahalanobis centers (C_MM = 10, fixed) owned by the loss (model fc unused)",
                 _ => "GML learned means ~ N(0, gml_init_std^2) owned by the loss (model fc unused), float",
             },
             ["training1_clamp"] = t.Clamp.ToString(),

@@ -9,4 +9,7 @@ public enum QatLoss
     Ams,
     /// <summary>Gaussian Mixture loss with learned class means (Eqs. 5.8–5.9): DL-QAT+GML.</summary>
     Gml,
+    /// <summary>Max-Mahalanobis Center loss with preset, fixed class centers (Eq. 6.6 = Eq. A.1, Pang et al. [77]): DL-QAT+MMC
+    /// (App. A) and chapter 6's MMC ensemble member. Needs a feature dimension of at least C − 1.</summary>
+    Mmc,
 }

@@ -34,6 +34,9 @@ public sealed record QatTraining
     public double WeightDecay { get; init; } = 5e-4;
     /// <summary>Cosine decay of the LR over each stage (our choice: the schedule of [48] is not stated); false keeps it constant.</summary>
     public bool Cosine { get; init; } = true;
+    /// <summary>Step decay instead of <see cref="Cosine"/> when set: the LR is multiplied by 0.1 once each of these fractions of a
+    /// stage's steps is done (App. A / §6.5.1's MMC models: [0.5, 0.75] = epochs 100 and 150 of 200). Null (default): <see cref="Cosine"/> decides.</summary>
+    public IReadOnlyList<double>? LrDecayAt { get; init; }
     /// <summary>AMS scale s (30, from [114], §5.4.1).</summary>
     public float AmsScale { get; init; } = 30f;
     /// <summary>AMS margin m (0.35, best FP32 of Table 5.2).</summary>

@@ -96,7 +96,8 @@ public static class TwoStageQat
         {
             MaxSteps = settings.Steps,
             MaxEpochs = settings.Steps is null ? settings.Epochs : null,
-            Scheduler = settings.Cosine ? new CosineAnnealingLR(opt, (int)Math.Min(total, int.MaxValue)) : null,
+            Scheduler = settings.LrDecayAt is { } at ? new MultiStepLR(opt, at.Select(f => (int)Math.Round(f * total)), 0.1)
+                : settings.Cosine ? new CosineAnnealingLR(opt, (int)Math.Min(total, int.MaxValue)) : null,
             SchedulerInterval = SchedulerInterval.PerStep,
             EvalAtEnd = false,
             TrackAccuracy = false,

@@ -1,0 +1,72 @@
+using ResearchKit.Experiments.Chapter5;
+using ResearchKit.Models;
+using ResearchKit.Tensors;
+using ResearchKit.Tensors.Nn;
+
+namespace ResearchKit.Experiments.Chapter6;
+
+/// <summary>
+/// The networks of chapter 6 and App. A: a ResNet with a chapter-5 <see cref="ClassifierHead"/> (CE, GML or MMC) as one
+/// <see cref="QatNetwork"/>, whose <c>Forward</c> gives the scores attacks use and whose <c>Loss</c> trains it.
+/// </summary>
+public static class Chapter6Network
+{
+    /// <summary>ResNet depth of the smoke and quick presets (<see cref="ResNetCifar"/>).</summary>
+    public const int SmallDepth = 8;
+
+    /// <summary>ResNet depth used at paper until Pang et al.'s ResNet-32 is available (see <see cref="ModelName"/>).</summary>
+    // TODO(merge): the paper preset should build Pang et al.'s ResNet-32 ([77], "bottleneck-like blocks", §6.5.1, §A.2, with
+    // a feature dimension ≥ 99 so MMC fits CIFAR-100) once lib/ResearchKit/Models has it; ResNetCifar depth 20 is a placeholder.
+    public const int PaperPlaceholderDepth = 20;
+
+    /// <summary>The model recorded in run configs for <paramref name="preset"/>.</summary>
+    public static string ModelName(Preset preset, string dataset) => preset == Preset.Paper
+        ? $"resnet{PaperPlaceholderDepth}-cifar (PLACEHOLDER for Pang et al.'s ResNet-32 [77]; {Channels(dataset)} input channel(s), 64 features)"
+        : $"resnet{SmallDepth}-cifar ({Channels(dataset)} input channel(s), 64 features)";
+
+    /// <summary>The float network with the head of <paramref name="settings"/>.<see cref="QatTraining.Loss"/>, initialized from <paramref name="seed"/>.</summary>
+    /// <exception cref="ArgumentException">MMC with more classes than the features allow (e.g. CIFAR-100 on the 64-feature placeholder).</exception>
+    public static QatNetwork Build(Preset preset, QatTraining settings, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var g = new Generator(seed);
+        int classes = Classes(settings.Dataset);
+        Module<Tensor, Tensor> model = new ResNetCifar(preset == Preset.Paper ? PaperPlaceholderDepth : SmallDepth, classes,
+            inChannels: Channels(settings.Dataset), generator: g);
+        return new QatNetwork(model, settings.Loss, settings, classes, g);
+    }
+
+    /// <summary>Number of classes of a dataset name (100 for "cifar100", else 10).</summary>
+    public static int Classes(string dataset) => dataset == "cifar100" ? 100 : 10;
+
+    /// <summary>Input channels of a dataset name (3 for CIFAR, else 1).</summary>
+    public static int Channels(string dataset) => dataset.StartsWith("cifar", StringComparison.Ordinal) ? 3 : 1;
+
+    /// <summary>The dataset description recorded in run configs.</summary>
+    public static string DataName(string dataset) => dataset switch
+    {
+        "fashion-mnist-sample" => "fashion-mnist-sample-1000 (800 train / 200 test)",
+        "fashion-mnist" => "fashion-mnist (60k train / 10k test; stand-in for CIFAR-100)",
+        "cifar10" => "cifar-10 (50k train / 10k test)",
+        _ => "cifar-100 (50k train / 10k test)",
+    };
+
+    /// <summary>Checks a dataset name.</summary>
+    /// <exception cref="ArgumentException">Unknown name.</exception>
+    public static string CheckDataset(string dataset, string who) => dataset is "fashion-mnist" or "cifar10" or "cifar100" ? dataset
+        : throw new ArgumentException($"{who}: unknown dataset '{dataset}'; use cifar100 (the thesis'), cifar10 or fashion-mnist.", nameof(dataset));
+
+    /// <summary>
+    /// Train and test sets of <paramref name="dataset"/> (<see cref="DlQatRecipe.LoadData(string, Data.DataOptions?)"/>), with a
+    /// clear error when the files are not available.
+    /// </summary>
+    public static (Data.ImageDataset Train, Data.ImageDataset Test) LoadData(string dataset, Data.DataOptions? data)
+    {
+        try { return DlQatRecipe.LoadData(dataset, data); }
+        catch (Data.DataNotFoundException e)
+        {
+            throw new Data.DataNotFoundException($"Chapter 6: dataset '{dataset}' is not available here ({e.Message}). The paper preset needs CIFAR-100; " +
+                "run the quick preset (Fashion-MNIST), or make the dataset available as the message says.", inner: e);
+        }
+    }
+}
