@@ -211,7 +211,7 @@ public static class MemoryFootprint
 
     /// <summary>
     /// The sites <see cref="ModelQuantizer.Quantize"/> would report for <paramref name="model"/> and <paramref name="spec"/>,
-    /// without converting anything (same rules, §5.4.1 / protocols §2.7): the first convolution and the last linear layer at
+    /// without converting anything (same rules, §5.4.1 / protocols §2.7): the first convolution and the last layer (every linear after the last ReLU) at
     /// <see cref="QuantSpec.FirstLastBits"/>, the other convolutions and linears at W; every ReLU at A, the last one at
     /// FirstLastBits, and the blocks' <c>relu2</c> at 32 bits when <see cref="QuantSpec.QuantizeResidualAdds"/> is false.
     /// The input-quantizer bits of the "*" rows are left null (they do not change the footprint). Works on a float model and
@@ -231,14 +231,14 @@ public static class MemoryFootprint
         if (convs.Count == 0 && linears.Count == 0)
             throw new InvalidOperationException("MemoryFootprint.SitesFor: the model has no convolution or linear layer; the footprint counts their weights (§5.4.2).");
         string? firstConv = convs.Count > 0 ? convs[0].Name : null;
-        string? lastLinear = linears.Count > 0 ? linears[^1].Name : null;
         string? lastRelu = relus.Count > 0 ? relus[^1].Name : null;
+        var headLinears = ModelQuantizer.HeadLinears(named, linears, lastRelu);
         var residualRelus = new HashSet<string>(named.Where(nm => nm.Module is BasicBlock or ResNet18Block).Select(nm => nm.Name + ".relu2"), StringComparer.Ordinal);
         var sites = new List<QuantSite>();
         foreach (var (path, m) in named)
         {
             if (IsConv(m)) sites.Add(new QuantSite(path, QuantSiteKind.Conv, path == firstConv ? spec.FirstLastBits : spec.WeightBits, null));
-            else if (IsLinear(m)) sites.Add(new QuantSite(path, QuantSiteKind.Linear, path == lastLinear ? spec.FirstLastBits : spec.WeightBits, null));
+            else if (IsLinear(m)) sites.Add(new QuantSite(path, QuantSiteKind.Linear, headLinears.Contains(path) ? spec.FirstLastBits : spec.WeightBits, null));
             else if (m is ReLU or QuantReLU)
                 sites.Add(new QuantSite(path, QuantSiteKind.Activation, null,
                     !spec.QuantizeResidualAdds && residualRelus.Contains(path) ? QuantSpec.Float

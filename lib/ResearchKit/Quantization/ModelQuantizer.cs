@@ -10,8 +10,8 @@ namespace ResearchKit.Quantization;
 /// </summary>
 /// <remarks>
 /// Rules: every <see cref="Conv2d"/> and <see cref="Linear"/> becomes a <see cref="SharedQuantConv2d"/> / <see cref="SharedQuantLinear"/>
-/// sharing the float tensors (no copy); the first convolution and the last linear layer (in module order) get
-/// <see cref="QuantSpec.FirstLastBits"/>-bit weights, the others W bits; biases and batch norms are untouched (float).
+/// sharing the float tensors (no copy); the first convolution and the last layer — every linear layer after the last
+/// ReLU in module order, so both dense layers of a two-layer head — get <see cref="QuantSpec.FirstLastBits"/>-bit weights, the others W bits; biases and batch norms are untouched (float).
 /// Every <see cref="ReLU"/> becomes a <see cref="QuantReLU"/> at A bits, except the last one (module order), which feeds the
 /// classifier through the average pool and gets <see cref="QuantSpec.FirstLastBits"/> bits.
 /// <para>Residual additions (ResNet blocks <see cref="BasicBlock"/> and <see cref="ResNet18Block"/>, post-activation): the sum
@@ -57,6 +57,7 @@ public static class ModelQuantizer
         string? firstConv = convs.Count > 0 ? convs[0].Name : null;
         string? lastLinear = linears.Count > 0 ? linears[^1].Name : null;
         string? lastRelu = relus.Count > 0 ? relus[^1].Name : null;
+        var headLinears = HeadLinears(named, linears, lastRelu);
 
         // Residual streams: the post-add relu2 of each block; block-input convs of every block but the first.
         var blocks = named.Where(nm => nm.Module is BasicBlock or ResNet18Block).Select(nm => nm.Name).ToList();
@@ -80,7 +81,7 @@ public static class ModelQuantizer
                 }
                 case Linear lin:
                 {
-                    int wb = path == lastLinear ? spec.FirstLastBits : spec.WeightBits;
+                    int wb = headLinears.Contains(path) ? spec.FirstLastBits : spec.WeightBits;
                     int? ab = path == lastLinear && floatResiduals && lastRelu is not null && residualRelus.Contains(lastRelu) ? spec.FirstLastBits : null;
                     plan[m] = new SharedQuantLinear(lin, WeightQ(spec, wb, lin.Weight), ab is int a ? ActQ(spec, a) : null);
                     sites.Add(new QuantSite(path, QuantSiteKind.Linear, wb, ab));
@@ -99,6 +100,19 @@ public static class ModelQuantizer
         // Replace<Module> checks every replacement before making any, so a refused one leaves the model unchanged.
         model.Replace<Module>(m => plan[m], (_, m) => plan.ContainsKey(m));
         return sites;
+    }
+
+    /// <summary>
+    /// "The last layer" of §5.4.1: every linear layer after the last ReLU in module order (the classifier of ResNetCifar and
+    /// ResNet-18; both dense layers of Pang et al.'s ResNetV2Cifar head, features then classifier, whichever a loss head
+    /// uses), and at least the last linear layer.
+    /// </summary>
+    internal static HashSet<string> HeadLinears(List<(string Name, Module Module)> named, List<(string Name, Module Module)> linears, string? lastRelu)
+    {
+        int lastReluIndex = lastRelu is null ? -1 : named.FindIndex(nm => nm.Name == lastRelu);
+        var head = new HashSet<string>(linears.Where(nm => named.FindIndex(x => x.Name == nm.Name) > lastReluIndex).Select(nm => nm.Name), StringComparer.Ordinal);
+        if (linears.Count > 0) head.Add(linears[^1].Name);
+        return head;
     }
 
     private static void CheckBits(int bits, string what)

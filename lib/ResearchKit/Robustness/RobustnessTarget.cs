@@ -20,7 +20,7 @@ public sealed record RobustnessTarget(string Identity, IScoreOracle Scores)
     /// <param name="model">The model the attack holds too (PGD, FGSM, C&amp;W differentiate it).</param>
     /// <param name="identity">Its identity (see the record's remarks); e.g. <c>"dlqat run " + run.ConfigHash</c>.</param>
     public static RobustnessTarget Of(Module<Tensor, Tensor> model, string identity) =>
-        new(Checked(identity), new ModuleScoreOracle(model ?? throw new ArgumentNullException(nameof(model))));
+        new(Checked(identity), new ModelOracle(model ?? throw new ArgumentNullException(nameof(model))));
 
     /// <summary>A score oracle (a black-box target, an Ensemble Hash Defense): scores exactly as the attacker sees them.</summary>
     public static RobustnessTarget Of(IScoreOracle oracle, string identity) =>

@@ -14,6 +14,23 @@ public class ModelQuantizerTests
         report.SingleOrDefault(s => s.Path == path) ?? throw new Xunit.Sdk.XunitException($"no site '{path}' in the report");
 
     [Fact]
+    public void ResNetV2_BothDenseHeadLayers_AreTheLastLayer_AtFirstLastBits_AndTheFootprintAgrees()
+    {
+        // Pang et al.'s head is bn2 → relu → pool → embed (features) → linear (classes); an MMC or GML head reads embed's
+        // output and never uses linear, so "the last layer" (§5.4.1) must cover both.
+        var model = new ResNetV2Cifar(depth: 14, numClasses: 10, featureDim: 16, inChannels: 1, generator: new Generator(0));
+        var spec = QuantSpec.DoReFaPact(2, 2);
+        var predicted = ResearchKit.Quantization.MemoryFootprint.SitesFor(model, spec);
+        var report = ModelQuantizer.Quantize(model, spec);
+        Assert.Equal(spec.FirstLastBits, Site(report, "embed").WeightBits);
+        Assert.Equal(spec.FirstLastBits, Site(report, "linear").WeightBits);
+        Assert.Equal(spec.FirstLastBits, Site(report, "conv1").WeightBits);
+        Assert.All(report.Where(s => s.Kind == QuantSiteKind.Conv && s.Path != "conv1"), s => Assert.Equal(2, s.WeightBits));
+        Assert.Equal(report.Where(s => s.Kind != QuantSiteKind.Activation).Select(s => (s.Path, s.WeightBits)),
+            predicted.Where(s => s.Kind != QuantSiteKind.Activation).Select(s => (s.Path, s.WeightBits)));
+    }
+
+    [Fact]
     public void ResNet18_W2A2_PrecisionExceptionsByName()
     {
         var model = new ResNet18Cifar(10, generator: new Generator(0));

@@ -14,25 +14,27 @@ public static class Chapter6Network
     /// <summary>ResNet depth of the smoke and quick presets (<see cref="ResNetCifar"/>).</summary>
     public const int SmallDepth = 8;
 
-    /// <summary>ResNet depth used at paper until Pang et al.'s ResNet-32 is available (see <see cref="ModelName"/>).</summary>
-    // TODO(merge): the paper preset should build Pang et al.'s ResNet-32 ([77], "bottleneck-like blocks", §6.5.1, §A.2, with
-    // a feature dimension ≥ 99 so MMC fits CIFAR-100) once lib/ResearchKit/Models has it; ResNetCifar depth 20 is a placeholder.
-    public const int PaperPlaceholderDepth = 20;
+    /// <summary>Depth label of the paper network: Pang et al.'s "ResNet-32" (<see cref="ResNetV2Cifar"/>, n = 5; §6.5.1, §A.2).</summary>
+    public const int PaperDepth = 32;
+
+    /// <summary>Width of the paper network's dense feature layer (Pang et al.'s 256; MMC on CIFAR-100 needs ≥ 99).</summary>
+    public const int PaperFeatureDim = 256;
 
     /// <summary>The model recorded in run configs for <paramref name="preset"/>.</summary>
     public static string ModelName(Preset preset, string dataset) => preset == Preset.Paper
-        ? $"resnet{PaperPlaceholderDepth}-cifar (PLACEHOLDER for Pang et al.'s ResNet-32 [77]; {Channels(dataset)} input channel(s), 64 features)"
+        ? $"resnet{PaperDepth}-v2 of Pang et al. [77] (pre-activation bottlenecks, n = 5, dense features {PaperFeatureDim}; {Channels(dataset)} input channel(s))"
         : $"resnet{SmallDepth}-cifar ({Channels(dataset)} input channel(s), 64 features)";
 
     /// <summary>The float network with the head of <paramref name="settings"/>.<see cref="QatTraining.Loss"/>, initialized from <paramref name="seed"/>.</summary>
-    /// <exception cref="ArgumentException">MMC with more classes than the features allow (e.g. CIFAR-100 on the 64-feature placeholder).</exception>
+    /// <exception cref="ArgumentException">MMC with more classes than the features allow (e.g. CIFAR-100 on the 64-feature ResNetCifar).</exception>
     public static QatNetwork Build(Preset preset, QatTraining settings, long seed)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var g = new Generator(seed);
         int classes = Classes(settings.Dataset);
-        Module<Tensor, Tensor> model = new ResNetCifar(preset == Preset.Paper ? PaperPlaceholderDepth : SmallDepth, classes,
-            inChannels: Channels(settings.Dataset), generator: g);
+        Module<Tensor, Tensor> model = preset == Preset.Paper
+            ? new ResNetV2Cifar(PaperDepth, classes, PaperFeatureDim, Channels(settings.Dataset), generator: g)
+            : new ResNetCifar(SmallDepth, classes, inChannels: Channels(settings.Dataset), generator: g);
         return new QatNetwork(model, settings.Loss, settings, classes, g);
     }
 

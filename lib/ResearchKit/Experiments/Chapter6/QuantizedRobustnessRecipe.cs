@@ -1,3 +1,4 @@
+using ResearchKit.Losses;
 using System.Globalization;
 using ResearchKit.Data;
 using ResearchKit.Experiments.Chapter5;
@@ -14,7 +15,7 @@ namespace ResearchKit.Experiments.Chapter6;
 /// (<see cref="AppendixAPgd"/>). Registered as "appa-dlqat" (MMC, 2/2).
 /// </summary>
 /// <remarks>
-/// <para>Presets. <b>paper</b>: CIFAR-100, placeholder network (see <see cref="Chapter6Network"/>), each stage trained as
+/// <para>Presets. <b>paper</b>: CIFAR-100, Pang et al.'s ResNet-32 (see <see cref="Chapter6Network"/>), each stage trained as
 /// §A.2 says: lr 0.1 cosine 150 epochs (CE, GML), lr 0.01 ×0.1 at epochs 100 and 150 of 200 (MMC); applying the schedule
 /// to each of the two stages is our reading (thesis silent on how it maps onto SAT's stages). <b>quick</b>: Fashion-MNIST,
 /// ResNet-8, <see cref="QuickSteps"/> steps per stage. <b>smoke</b>: the committed sample, 4 steps per stage.</para>
@@ -106,7 +107,7 @@ public sealed class QuantizedRobustnessRecipe : IRecipe
             ["classes"] = Chapter6Network.Classes(t.Dataset),
             ["loss"] = t.Loss.ToString(),
             ["gml_alpha"] = t.Loss == QatLoss.Gml ? t.GmlAlpha : null,
-            ["mmc_cmm"] = t.Loss == QatLoss.Mmc ? 10 : null,
+            ["mmc_cmm"] = t.Loss == QatLoss.Mmc ? (double)MmcLoss.DefaultCmm : null,
             ["training1_clamp"] = t.Clamp.ToString(),
             ["scaled_adjust_last"] = t.ScaledAdjustLast,
             ["optimizer"] = new Dictionary<string, object?> { ["name"] = "sgd", ["lr"] = t.Lr, ["momentum"] = t.Momentum, ["weight_decay"] = t.WeightDecay },

@@ -64,7 +64,7 @@ public class Chapter6ProtocolTests
         Assert.Equal((0.9, 5e-4, 128), (t.Momentum, t.WeightDecay, t.BatchSize));
         string train = DlQatRecipe.InputTransforms(Preset.Paper, t).Train.ToString()!;
         foreach (var step in new[] { "RandomRescale", "RandomCrop", "RandomHorizontalFlip" }) Assert.Contains(step, train, StringComparison.Ordinal);
-        Assert.Contains("PLACEHOLDER", (string)recipe.Config(Preset.Paper, Opts)["model"]!, StringComparison.Ordinal);
+        Assert.Contains("resnet32-v2 of Pang et al.", (string)recipe.Config(Preset.Paper, Opts)["model"]!, StringComparison.Ordinal);
     }
 
     [Fact]

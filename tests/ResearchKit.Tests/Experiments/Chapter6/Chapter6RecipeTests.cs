@@ -54,9 +54,11 @@ public class Chapter6RecipeTests(ITestOutputHelper output)
         var e = Assert.Throws<ArgumentException>(() => new QatNetwork(new ResNetCifar(8, 100, generator: new Generator(0)), QatLoss.Mmc, new QatTraining { Loss = QatLoss.Mmc }, 100));
         Assert.Contains("99", e.Message, StringComparison.Ordinal);
         Assert.Contains("64", e.Message, StringComparison.Ordinal);
-        // The paper preset on the placeholder network hits the same error until Pang et al.'s wider ResNet is merged.
+        // The paper preset's network (Pang et al.'s ResNet-32, 256 dense features) fits CIFAR-100's 100 centers.
         var recipe = new EhdMemberRecipe(QatLoss.Mmc);
-        Assert.Throws<ArgumentException>(() => Chapter6Network.Build(Preset.Paper, recipe.Training(Preset.Paper, new RecipeOptions()), 0));
+        var paper = Chapter6Network.Build(Preset.Paper, recipe.Training(Preset.Paper, new RecipeOptions()), 0);
+        Assert.IsType<ResNetV2Cifar>(paper.Model);
+        Assert.Equal(new[] { 2, 100 }, paper.Forward(Tensor.Rand([2, 3, 32, 32], new Generator(1))).Shape.ToArray());
     }
 
     [Theory]
