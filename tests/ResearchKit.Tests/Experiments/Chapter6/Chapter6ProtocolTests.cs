@@ -117,4 +117,41 @@ public class Chapter6ProtocolTests
         Assert.IsType<EhdMemberRecipe>(Recipes.Get("ehd-member"));
         Assert.IsType<QuantizedRobustnessRecipe>(Recipes.Get("appa-dlqat"));
     }
+
+    [Fact]
+    public void SpsaGrid_PaperPreset_IsTheThesisGrid()
+    {
+        var g = SpsaGrid.For(Preset.Paper);
+        Assert.Equal(Thesis.Protocol("spsa.iterations").AsDoubles().Select(v => (int)v), g.Iterations);
+        Assert.Equal(Thesis.Protocol("spsa.batch_sizes").AsDoubles().Select(v => (int)v), g.BatchSizes);
+        Same("spsa.test_images", g.Images);
+        SameSingle("spsa.delta", g.Delta);
+        Same("threat.epsilon", g.Threat.Epsilon);
+        Assert.Equal(AttackNorm.LInf, g.Threat.Norm);
+        Assert.False(g.Threat.Targeted);
+        var spsa = g.Attack(new ConstantOracle(), 1024);
+        Assert.Equal((1024, 100, 0.01f), (spsa.Samples, spsa.Iterations, spsa.Delta));
+        // quick and smoke are subsets of the thesis' columns/rows where they can be (quick: every column, rows 10 and 128).
+        Assert.Equal(g.Iterations, SpsaGrid.For(Preset.Quick).Iterations);
+        Assert.Subset(g.BatchSizes.ToHashSet(), SpsaGrid.For(Preset.Quick).BatchSizes.ToHashSet());
+    }
+
+    [Fact]
+    public void EhdEnsembles_AreSection65sConfigurations_WithTheirThesisCleanAccuracy()
+    {
+        var e = EhdEnsemble.Thesis;
+        Assert.Equal(Thesis.Protocol("ehd.k").AsDoubles().Select(v => (int)v).Distinct().Order(), e.Select(x => x.K).Distinct().Order());
+        Assert.Equal(new[] { "6.3", "6.6", "6.7", "6.8" }, e.Select(x => x.ThesisTable));
+        Assert.Equal(Thesis.Protocol("ehd.k3_losses.members").AsStrings(), e.Single(x => x.Id == "ehd3-diverse").Members.Select(m => m.Loss.ToString()));
+        Assert.All(e.Where(x => x.Id != "ehd3-diverse"), x => Assert.All(x.Members, m => Assert.Equal(QatLoss.CrossEntropy, m.Loss)));
+        Assert.All(e, x => Assert.Equal(x.K, x.Members.Distinct().Count()));
+        foreach (var x in e) Assert.InRange(Thesis.Protocol(x.ThesisCleanKey).AsDouble(), 70, 75);
+        Assert.Equal(7, EhdEnsemble.AllMembers.Count);
+    }
+
+    private sealed class ConstantOracle : IScoreOracle
+    {
+        public long Queries => 0;
+        public ResearchKit.Tensors.Tensor Scores(ResearchKit.Tensors.Tensor inputs) => ResearchKit.Tensors.Tensor.Zeros(inputs.Shape[0], 2);
+    }
 }
