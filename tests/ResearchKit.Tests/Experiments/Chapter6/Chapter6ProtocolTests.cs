@@ -126,7 +126,7 @@ public class Chapter6ProtocolTests
         Assert.Equal(Thesis.Protocol("spsa.batch_sizes").AsDoubles().Select(v => (int)v), g.BatchSizes);
         Same("spsa.test_images", g.Images);
         SameSingle("spsa.delta", g.Delta);
-        Same("threat.epsilon", g.Threat.Epsilon);
+        SameSingle("threat.epsilon", g.Threat.Epsilon);
         Assert.Equal(AttackNorm.LInf, g.Threat.Norm);
         Assert.False(g.Threat.Targeted);
         var spsa = g.Attack(new ConstantOracle(), 1024);
