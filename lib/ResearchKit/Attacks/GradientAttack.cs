@@ -55,6 +55,11 @@ public abstract class GradientAttack : IAttack
     /// <summary>The user's objective, or null for cross-entropy on the model's output.</summary>
     public Func<Tensor, Tensor, Tensor>? CustomObjective { get; }
 
+    /// <summary>A name for <see cref="CustomObjective"/> in <see cref="Config"/> (e.g. "own loss: Mmc"): a function cannot be
+    /// hashed, so without a name two different objectives would share cached results (the robustness evaluator refuses an
+    /// unnamed one).</summary>
+    public string? ObjectiveName { get; init; }
+
     /// <inheritdoc/>
     public abstract string Name { get; }
 
@@ -72,12 +77,15 @@ public abstract class GradientAttack : IAttack
             var c = new Dictionary<string, object?>
             {
                 ["attack"] = Name, ["norm"] = Threat.Norm.ToString(), ["epsilon"] = Threat.Epsilon, ["clip_min"] = Threat.ClipMin,
-                ["clip_max"] = Threat.ClipMax, ["targeted"] = Threat.Targeted, ["objective"] = CustomObjective is null ? "cross_entropy" : "custom",
+                ["clip_max"] = Threat.ClipMax, ["targeted"] = Threat.Targeted, ["objective"] = CustomObjective is null ? "cross_entropy" : ObjectiveName ?? UnnamedObjective,
             };
             foreach (var (k, v) in Settings()) c[k] = v;
             return c;
         }
     }
+
+    /// <summary>The <see cref="Config"/> value of a custom objective without a <see cref="ObjectiveName"/>.</summary>
+    public const string UnnamedObjective = "custom";
 
     /// <summary>The attack's own settings for <see cref="Config"/>.</summary>
     protected abstract IEnumerable<KeyValuePair<string, object?>> Settings();

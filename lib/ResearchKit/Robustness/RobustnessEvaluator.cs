@@ -45,11 +45,14 @@ public sealed class RobustnessEvaluator
     public int BatchSize { get; init; } = 100;
 
     /// <summary>The config an evaluation is stored under (what <see cref="Evaluate"/> and <see cref="EvaluateAt"/> hash).</summary>
+    /// <exception cref="ArgumentException">A white-box attack with a custom objective and no <c>ObjectiveName</c>.</exception>
     public IReadOnlyDictionary<string, object?> Config(RobustnessTarget target, IAttack attack, RobustnessData data, IReadOnlyList<int>? iterations = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(attack);
         ArgumentNullException.ThrowIfNull(data);
+        if (attack.Config.TryGetValue("objective", out var objective) && objective is Attacks.GradientAttack.UnnamedObjective)
+            throw new ArgumentException($"RobustnessEvaluator: the {attack.Name} attack has an unnamed custom objective, so its cached results could be mistaken for another objective's; set ObjectiveName (e.g. new Pgd(…) {{ ObjectiveName = \"own loss: Gml\" }}).", nameof(attack));
         var t = attack.Threat;
         return new Dictionary<string, object?>
         {

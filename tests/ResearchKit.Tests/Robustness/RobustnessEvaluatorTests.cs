@@ -41,6 +41,28 @@ public class RobustnessEvaluatorTests
     }
 
     [Fact]
+    public void WhiteBoxObjectives_AreNamedInTheCacheKey_AndAnUnnamedOneIsRefused()
+    {
+        using var dir = new TempRunsDir();
+        using var store = SqliteRunStore.Open(dir.Path);
+        var model = new ResearchKit.Tensors.Nn.Linear(3, 3, generator: new Generator(0));
+        var target = RobustnessTarget.Of(model, "linear toy");
+        var threat = new ResearchKit.Attacks.ThreatModel(ResearchKit.Attacks.AttackNorm.LInf, 0.1f);
+        Func<Tensor, Tensor, Tensor> own = (x, y) => model.Forward(x).Square().Mean();
+        var ev = Evaluator(store);
+        var unnamed = new ResearchKit.Attacks.Fgsm(model, threat, own);
+        var e = Assert.Throws<ArgumentException>(() => ev.Evaluate(target, unnamed, Data()));
+        Assert.Contains("ObjectiveName", e.Message, StringComparison.Ordinal);
+        // Two named objectives and plain cross-entropy are three different cached results.
+        var ce = ev.Evaluate(target, new ResearchKit.Attacks.Fgsm(model, threat), Data());
+        var a = ev.Evaluate(target, new ResearchKit.Attacks.Fgsm(model, threat, own) { ObjectiveName = "mean square" }, Data());
+        var b = ev.Evaluate(target, new ResearchKit.Attacks.Fgsm(model, threat, (x, y) => -model.Forward(x).Square().Mean()) { ObjectiveName = "minus mean square" }, Data());
+        Assert.False(ce.FromCache || a.FromCache || b.FromCache);
+        Assert.Equal("mean square", new ResearchKit.Attacks.Fgsm(model, threat, own) { ObjectiveName = "mean square" }.Config["objective"]);
+        Assert.True(ev.Evaluate(target, new ResearchKit.Attacks.Fgsm(model, threat, own) { ObjectiveName = "mean square" }, Data()).FromCache);
+    }
+
+    [Fact]
     public void SecondCall_IsCached_AndAChangedAttackConfigRecomputes()
     {
         using var dir = new TempRunsDir();

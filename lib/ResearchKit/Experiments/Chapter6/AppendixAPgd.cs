@@ -32,6 +32,15 @@ public static class AppendixAPgd
     /// <summary>Random start (Alg. 7 line 4: x_adv starts at x, so none).</summary>
     public const bool RandomStart = false;
 
+    /// <summary>Test images attacked: every one at paper (§A.2: the model's adversarial test set), 2,000 at quick (a seeded
+    /// subset, ±1.1 points of binomial standard error at 50 %), 50 at smoke; null means the whole test set.</summary>
+    public static int? Images(Preset preset) => preset switch { Preset.Smoke => 50, Preset.Quick => 2000, _ => null };
+
+    /// <summary>App. A's PGD on <paramref name="net"/> with <paramref name="loss"/> as the objective (Alg. 7, §A.2).</summary>
+    public static Pgd Attack(QatNetwork net, PgdAttackLoss loss = PgdAttackLoss.CrossEntropyOnScores) => loss == PgdAttackLoss.CrossEntropyOnScores
+        ? new(net, Threat, Iterations, StepSize, RandomStart)   // the network's Forward gives its scores: plain CE on them
+        : new(net, Threat, Iterations, StepSize, RandomStart, objective: Objective(net, loss)) { ObjectiveName = $"own loss: {net.Head.Kind}" };
+
     /// <summary>The loss PGD ascends on <paramref name="net"/>: (inputs, labels) → scalar. Gradients cross the quantizers by
     /// their straight-through estimators (how the thesis' gradients cross them is not stated).</summary>
     public static Func<Tensor, Tensor, Tensor> Objective(QatNetwork net, PgdAttackLoss loss = PgdAttackLoss.CrossEntropyOnScores)
