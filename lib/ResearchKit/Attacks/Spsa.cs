@@ -173,6 +173,31 @@ public sealed class Spsa : IIterativeAttack
         return l;
     }
 
+    /// <summary>The loss SPSA minimizes (Eq. B.1) for each row of <paramref name="scores"/>: top1 − top2 when the prediction is
+    /// the label, 0 otherwise (targeted: max_{j≠t} s_j − s_t until t is predicted, then 0).</summary>
+    /// <param name="scores">Scores (N, C).</param>
+    /// <param name="labels">True (or target) labels, Int64 (N).</param>
+    /// <param name="targeted">The targeted variant (not in the thesis).</param>
+    /// <returns>Margins (N), no autograd history.</returns>
+    /// <exception cref="ArgumentException">Shapes disagree or a label is out of range.</exception>
+    public static Tensor Margins(Tensor scores, Tensor labels, bool targeted = false)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (scores.Dim != 2 || labels.Dim != 1 || labels.Size(0) != scores.Size(0))
+            throw new ArgumentException($"SPSA.Margins: scores must be (N, C) and labels (N), got {scores.Shape} and {labels.Shape}.", nameof(scores));
+        int n = scores.Size(0), c = scores.Size(1);
+        float[] s = scores.Detach().ToArray();
+        long[] y = labels.ToInt64Array();
+        var m = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            if (y[i] < 0 || y[i] >= c) throw new ArgumentException($"SPSA.Margins: label {y[i]} of row {i} is not in [0, {c}).", nameof(labels));
+            m[i] = MarginLoss.Spsa(s.AsSpan(i * c, c), y[i], targeted);
+        }
+        return Tensor.FromArray(m, n);
+    }
+
     /// <summary>
     /// The SPSA estimator of Eq. B.2 for a scalar-per-input function: for each input x_i (a row of <paramref name="inputs"/>),
     /// g_i = (1/n) Σ_k [f(x_i + δv_k) − f(x_i − δv_k)] / (2δ v_k) with Rademacher v_k, drawn from a stream derived from

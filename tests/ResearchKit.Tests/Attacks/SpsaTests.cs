@@ -31,6 +31,18 @@ public class SpsaTests
     }
 
     [Fact]
+    public void Margins_AreEquationB1_RowByRow()
+    {
+        var scores = Tensor.FromArray([3f, 1f, 2f, /* correct, top2 = 2 */ 0f, 5f, 4f, /* wrong: 0 */ 1f, 1f, 0.5f, /* tie at the top */ -1f, -3f, -2f], 4, 3);
+        var labels = Tensor.FromArray(new long[] { 0, 0, 1, 0 }, 4);
+        Assert.Equal(new[] { 1f, 0f, 0f, 1f }, Spsa.Margins(scores, labels).ToArray());
+        // Targeted towards class 2: max_{j≠2} s_j − s_2 until class 2 is predicted.
+        Assert.Equal(new[] { 1f, 1f, 0.5f, 1f }, Spsa.Margins(scores, Tensor.FromArray(new long[] { 2, 2, 2, 2 }, 4), targeted: true).ToArray());
+        Assert.Throws<ArgumentException>(() => Spsa.Margins(scores, Tensor.FromArray(new long[] { 0, 3, 0, 0 }, 4)));
+        Assert.Throws<ArgumentException>(() => Spsa.Margins(scores, Tensor.FromArray(new long[] { 0, 0 }, 2)));
+    }
+
+    [Fact]
     public void Estimator_ConvergesToTheTrueGradient_ErrorShrinksLikeOneOverSqrtN()
     {
         var (f, grad) = Smooth();
