@@ -257,7 +257,7 @@ public sealed class DlQatRecipe : IRecipe
                 new DataLoader(test, t.EvalBatchSize, shuffle: false, options.Seed, testTf));
     }
 
-    private const string StageKey = "stage";
+    private const string StageKey = TwoStageQat.StageKey;
 
     /// <summary>
     /// Training I of this recipe's settings as its own run (or its stored result): clamp, train, evaluate Acc^float32, and save
@@ -276,27 +276,8 @@ public sealed class DlQatRecipe : IRecipe
             using var _1 = trainLoader;
             using var _2 = testLoader;
             var net = Network(preset, t, options.Seed);
-            double loss;
-            if (ctx.LatestCheckpoint() is { } done && done.Metadata.TryGetValue(StageKey, out var st) && st == "training1")
-            {
-                // Interrupted after its weights were saved: evaluate them instead of training again.
-                net.LoadStateDict(done.Tensors);
-                loss = double.Parse(done.Metadata["float_loss"], CultureInfo.InvariantCulture);
-                TwoStageQat.ApplyClamp(net, t);
-            }
-            else
-            {
-                TwoStageQat.ApplyClamp(net, t);
-                loss = TwoStageQat.TrainStage(net, trainLoader, t, 1, options.Progress ?? ProgressSinks.Auto(), ctx);
-            }
-            double acc = TwoStageQat.Evaluate(net, testLoader);
-            TwoStageQat.RemoveClamp(net);
+            var (loss, acc) = TwoStageQat.TrainingIInRun(ctx, net, trainLoader, testLoader, t, options.Progress ?? ProgressSinks.Auto());
             ctx.LogMetric(0, "eval/float_accuracy", acc);
-            ctx.SaveCheckpoint(new Checkpoint(Math.Max(1, t.Steps ?? t.Epochs), net.StateDict(), new Dictionary<string, string>
-            {
-                [StageKey] = "training1",
-                ["float_loss"] = loss.ToString("R", CultureInfo.InvariantCulture),
-            }));
             return new Dictionary<string, double> { ["float_accuracy"] = acc, ["float_loss"] = loss };
         }, options.RunOptions);
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ResearchKit.Data;
 using ResearchKit.Quantization;
 using ResearchKit.Tensors;
@@ -96,8 +97,7 @@ public static class TwoStageQat
         {
             MaxSteps = settings.Steps,
             MaxEpochs = settings.Steps is null ? settings.Epochs : null,
-            Scheduler = settings.LrDecayAt is { } at ? new MultiStepLR(opt, at.Select(f => (int)Math.Round(f * total)), 0.1)
-                : settings.Cosine ? new CosineAnnealingLR(opt, (int)Math.Min(total, int.MaxValue)) : null,
+            Scheduler = Scheduler(opt, settings, total),
             SchedulerInterval = SchedulerInterval.PerStep,
             EvalAtEnd = false,
             TrackAccuracy = false,
@@ -109,6 +109,54 @@ public static class TwoStageQat
         trainer.Fit((e, s) => train.Epoch(e, s).Select(b => (b.Images, b.Labels)), train.BatchesPerEpoch);
         context?.Flush();
         return recorder.Last;
+    }
+
+    /// <summary>
+    /// The learning-rate schedule of <paramref name="settings"/> over <paramref name="totalSteps"/> steps, stepped per step:
+    /// ×0.1 at the fractions <see cref="QatTraining.LrDecayAt"/>, else cosine to 0 when <see cref="QatTraining.Cosine"/>, else none.
+    /// </summary>
+    public static LrScheduler? Scheduler(Optimizer optimizer, QatTraining settings, long totalSteps)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.LrDecayAt is { } at ? new MultiStepLR(optimizer, at.Select(f => (int)Math.Round(f * totalSteps)), 0.1)
+            : settings.Cosine ? new CosineAnnealingLR(optimizer, (int)Math.Min(totalSteps, int.MaxValue)) : null;
+    }
+
+    /// <summary>Checkpoint metadata key naming the stage whose weights a checkpoint holds ("training1", "training2").</summary>
+    public const string StageKey = "stage";
+
+    /// <summary>
+    /// Training I inside a recipe run: clamp, train (or, when the run was interrupted after saving its weights, load them
+    /// instead of training again), evaluate, unclamp, and save the float weights as the run's checkpoint (stage "training1",
+    /// with the loss), which every Training II of the same settings loads.
+    /// </summary>
+    /// <returns>The last training loss and the test accuracy of the clamped network.</returns>
+    public static (double Loss, double Accuracy) TrainingIInRun(ExperimentContext ctx, QatNetwork net, DataLoader train, DataLoader test, QatTraining settings, IProgressSink? progress)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        ArgumentNullException.ThrowIfNull(net);
+        ArgumentNullException.ThrowIfNull(settings);
+        double loss;
+        if (ctx.LatestCheckpoint() is { } done && done.Metadata.TryGetValue(StageKey, out var st) && st == "training1")
+        {
+            net.LoadStateDict(done.Tensors);
+            loss = double.Parse(done.Metadata["float_loss"], CultureInfo.InvariantCulture);
+            ApplyClamp(net, settings);
+        }
+        else
+        {
+            ApplyClamp(net, settings);
+            loss = TrainStage(net, train, settings, 1, progress, ctx);
+        }
+        double acc = Evaluate(net, test);
+        RemoveClamp(net);
+        ctx.SaveCheckpoint(new Runs.Checkpoint(Math.Max(1, settings.Steps ?? settings.Epochs), net.StateDict(), new Dictionary<string, string>
+        {
+            [StageKey] = "training1",
+            ["float_loss"] = loss.ToString("R", CultureInfo.InvariantCulture),
+        }));
+        return (loss, acc);
     }
 
     /// <summary>Top-1 accuracy (fraction) of <paramref name="net"/>'s <see cref="ClassifierHead.Predict"/> on <paramref name="test"/>, in eval mode.</summary>

@@ -71,4 +71,16 @@ public static class Chapter6Network
                 "run the quick preset (Fashion-MNIST), or make the dataset available as the message says.", inner: e);
         }
     }
+
+    /// <summary>Train (shuffled, seeded, last partial batch dropped) and test loaders of <paramref name="settings"/>' dataset
+    /// through <paramref name="preset"/>'s input pipeline (<see cref="DlQatRecipe.InputTransforms"/>).</summary>
+    public static (Data.DataLoader Train, Data.DataLoader Test) Loaders(Preset preset, QatTraining settings, RecipeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(options);
+        var (train, test) = LoadData(settings.Dataset, options.Data);
+        var (trainTf, testTf) = DlQatRecipe.InputTransforms(preset, settings);
+        return (new Data.DataLoader(train, settings.BatchSize, shuffle: true, options.Seed, trainTf, dropLast: true),
+                new Data.DataLoader(test, settings.EvalBatchSize, shuffle: false, options.Seed, testTf));
+    }
 }

@@ -142,14 +142,6 @@ public sealed class EhdMemberRecipe : IRecipe
 
     private static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 
-    private (DataLoader Train, DataLoader Test) Loaders(Preset preset, QatTraining t, RecipeOptions options)
-    {
-        var (train, test) = Chapter6Network.LoadData(t.Dataset, options.Data);
-        var (trainTf, testTf) = DlQatRecipe.InputTransforms(preset, t);
-        return (new DataLoader(train, t.BatchSize, shuffle: true, options.Seed, trainTf, dropLast: true),
-                new DataLoader(test, t.EvalBatchSize, shuffle: false, options.Seed, testTf));
-    }
-
     /// <inheritdoc/>
     /// <remarks>Final metrics: "accuracy" (top-1 on the test set, fraction) and "loss" (the head's training loss, last window).</remarks>
     public RunResult Run(IRunStore store, Preset preset, RecipeOptions options)
@@ -160,15 +152,14 @@ public sealed class EhdMemberRecipe : IRecipe
         var t = Training(preset, options);
         return ExperimentRunner.Run(store, cfg.Json, cfg.Hash, ctx =>
         {
-            var (trainLoader, testLoader) = Loaders(preset, t, options);
+            var (trainLoader, testLoader) = Chapter6Network.Loaders(preset, t, options);
             using var _1 = trainLoader;
             using var _2 = testLoader;
             var net = Chapter6Network.Build(preset, t, MemberSeed);
             var opt = new Sgd(net.Parameters(), lr: t.Lr, momentum: t.Momentum, weightDecay: t.WeightDecay);
             long total = t.Steps ?? (long)t.Epochs * trainLoader.BatchesPerEpoch;
-            LrScheduler sched = t.LrDecayAt is { } at
-                ? new MultiStepLR(opt, at.Select(f => (int)Math.Round(f * total)), 0.1)
-                : new CosineAnnealingLR(opt, (int)Math.Min(total, int.MaxValue));
+            // §6.5.1: cosine for CE and GML (Cosine = true), ×0.1 steps for MMC (LrDecayAt).
+            var sched = TwoStageQat.Scheduler(opt, t, total);
             var trainer = new Trainer(net, opt, (x, y) => (net.Loss(x, y), null), new TrainerOptions
             {
                 MaxSteps = t.Steps,

@@ -135,30 +135,18 @@ public sealed class QuantizedRobustnessRecipe : IRecipe
         };
     }
 
-    private (DataLoader Train, DataLoader Test) Loaders(Preset preset, QatTraining t, RecipeOptions options)
-    {
-        var (train, test) = Chapter6Network.LoadData(t.Dataset, options.Data);
-        var (trainTf, testTf) = DlQatRecipe.InputTransforms(preset, t);
-        return (new DataLoader(train, t.BatchSize, shuffle: true, options.Seed, trainTf, dropLast: true),
-                new DataLoader(test, t.EvalBatchSize, shuffle: false, options.Seed, testTf));
-    }
-
     private RunResult RunTrainingI(IRunStore store, Preset preset, RecipeOptions options)
     {
         var cfg = RunConfig.From(TrainingIConfig(preset, options));
         var t = Training(preset, options);
         return ExperimentRunner.Run(store, cfg.Json, cfg.Hash, ctx =>
         {
-            var (trainLoader, testLoader) = Loaders(preset, t, options);
+            var (trainLoader, testLoader) = Chapter6Network.Loaders(preset, t, options);
             using var _1 = trainLoader;
             using var _2 = testLoader;
             var net = Chapter6Network.Build(preset, t, options.Seed);
-            TwoStageQat.ApplyClamp(net, t);
-            double loss = TwoStageQat.TrainStage(net, trainLoader, t, 1, options.Progress ?? ProgressSinks.Auto(), ctx);
-            double acc = TwoStageQat.Evaluate(net, testLoader);
-            TwoStageQat.RemoveClamp(net);
+            var (loss, acc) = TwoStageQat.TrainingIInRun(ctx, net, trainLoader, testLoader, t, options.Progress ?? ProgressSinks.Auto());
             ctx.LogMetric(0, "eval/accuracy", acc);
-            ctx.SaveCheckpoint(new Checkpoint(Math.Max(1, t.Steps ?? t.Epochs), net.StateDict(), new Dictionary<string, string> { ["stage"] = "training1" }));
             return new Dictionary<string, double> { ["accuracy"] = acc, ["float_accuracy"] = acc, ["loss"] = loss };
         }, options.RunOptions);
     }
@@ -178,7 +166,7 @@ public sealed class QuantizedRobustnessRecipe : IRecipe
             var first = RunTrainingI(store, preset, options);
             var weights = store.LatestCheckpoint(first.RunId)
                 ?? throw new InvalidOperationException($"QuantizedRobustnessRecipe: Training I run {first.RunId} has no stored weights; delete that run from the store to train it again.");
-            var (trainLoader, testLoader) = Loaders(preset, t, options);
+            var (trainLoader, testLoader) = Chapter6Network.Loaders(preset, t, options);
             using var _1 = trainLoader;
             using var _2 = testLoader;
             var net = Chapter6Network.Build(preset, t, options.Seed);
@@ -187,7 +175,7 @@ public sealed class QuantizedRobustnessRecipe : IRecipe
             double loss = TwoStageQat.TrainStage(net, trainLoader, t, 2, options.Progress ?? ProgressSinks.Auto(), ctx);
             double acc = TwoStageQat.Evaluate(net, testLoader);
             ctx.LogMetric(0, "eval/accuracy", acc);
-            ctx.SaveCheckpoint(new Checkpoint(Math.Max(1, t.Steps ?? t.Epochs), net.StateDict(), new Dictionary<string, string> { ["stage"] = "training2" }));
+            ctx.SaveCheckpoint(new Checkpoint(Math.Max(1, t.Steps ?? t.Epochs), net.StateDict(), new Dictionary<string, string> { [TwoStageQat.StageKey] = "training2" }));
             return new Dictionary<string, double> { ["accuracy"] = acc, ["float_accuracy"] = first.FinalMetrics["float_accuracy"], ["loss"] = loss };
         }, options.RunOptions);
     }
