@@ -18,6 +18,10 @@ namespace ResearchKit.Tensors;
 /// </remarks>
 public static class CachingAllocator
 {
+    // Declared first: the caps below are initialized from it, in textual order.
+    /// <summary>The memory this process may use (physical memory or the container's limit), as the GC sees it.</summary>
+    public static long AvailableMemoryBytes { get; } = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes is > 0 and var b ? b : 16L << 30;
+
     /// <summary>Whether large storage is pooled (default true; <c>RESEARCHKIT_CACHING_ALLOCATOR=0</c> turns it off at start).</summary>
     public static bool Enabled { get; set; } = Environment.GetEnvironmentVariable("RESEARCHKIT_CACHING_ALLOCATOR") != "0";
 
@@ -32,14 +36,20 @@ public static class CachingAllocator
     public static long CollectThresholdBytes { get; set; } = 32L << 20;
 
     /// <summary>
-    /// Most bytes one thread lends between two looks at its loans (default 4 GiB): a loan keeps its array until a safe
-    /// point sees its tensors gone, so a thread that stops reaching safe points holds at most this much; beyond it,
-    /// storage is allocated unpooled until the next look.
+    /// Most bytes one thread lends between two looks at its loans (default 4 GiB, at most a sixteenth of the memory the
+    /// process may use): a loan keeps its array until a safe point sees its tensors gone, so a thread that stops reaching
+    /// safe points holds at most this much; beyond it, storage is allocated unpooled until the next look.
     /// </summary>
-    public static long MaxUnscannedBytes { get; set; } = 4L << 30;
+    public static long MaxUnscannedBytes { get; set; } = Math.Min(4L << 30, AvailableMemoryBytes / 16);
 
-    /// <summary>Most bytes one thread keeps cached for reuse; beyond it the oldest arrays go back to the garbage collector (default 16 GiB).</summary>
-    public static long MaxCachedBytes { get; set; } = 16L << 30;
+    /// <summary>
+    /// Most bytes one thread keeps cached for reuse; beyond it the oldest arrays go back to the garbage collector (default
+    /// 16 GiB, at most a sixteenth of the memory the process may use). The cache is keyed by exact size, so a workload
+    /// whose shapes keep changing (e.g. an ensemble that splits each batch by route) fills it up to this cap: with a fixed
+    /// 16 GiB cap, SPSA on the Ensemble Hash Defense drove a 23 GB machine out of memory.
+    /// </summary>
+    public static long MaxCachedBytes { get; set; } = Math.Min(16L << 30, AvailableMemoryBytes / 16);
+
 
     /// <summary>A cached array not reused for this many looks is released (shapes that stopped occurring; default 16).</summary>
     public static int StaleScans { get; set; } = 16;

@@ -223,6 +223,40 @@ public class CachingAllocatorTests
 public class CachingAllocatorSerialTests
 {
     [Fact]
+    public void DefaultCaps_AreTiedToTheMachine()
+    {
+        // What one thread may cache, and lend between two looks, is at most a sixteenth of the memory the process may use.
+        long sixteenth = CachingAllocator.AvailableMemoryBytes / 16;
+        Assert.True(sixteenth > 0);
+        Assert.Equal(Math.Min(16L << 30, sixteenth), CachingAllocator.MaxCachedBytes);
+        Assert.Equal(Math.Min(4L << 30, sixteenth), CachingAllocator.MaxUnscannedBytes);
+    }
+
+    [Fact]
+    public void ChangingShapes_NeverCacheMoreThanTheCap()
+    {
+        // An ensemble splits every batch by route, so each forward sees new sizes: the cache must stay within its cap.
+        long saved = CachingAllocator.MaxCachedBytes;
+        CachingAllocator.MaxCachedBytes = 4L << 20;
+        CachingAllocator.EmptyCache();   // what earlier tests on this thread cached
+        try
+        {
+            var layer = new ResearchKit.Tensors.Nn.Linear(256, 256, generator: new Generator(1));
+            var g = new Generator(2);
+            for (int i = 0; i < 60; i++)
+            {
+                int rows = 64 + (int)g.NextInt64(0, 200);     // 16,384+ elements: pooled, and a new size almost every time
+                using (Torch.NoGrad()) layer.Forward(Tensor.Randn([rows, 256], g));
+                Assert.True(CachingAllocator.Stats().CachedBytes <= CachingAllocator.MaxCachedBytes,
+                    $"step {i}: {CachingAllocator.Stats().CachedBytes} bytes cached, cap {CachingAllocator.MaxCachedBytes}");
+            }
+            CachingAllocator.Collect();
+            Assert.True(CachingAllocator.Stats().CachedBytes <= CachingAllocator.MaxCachedBytes);
+        }
+        finally { CachingAllocator.MaxCachedBytes = saved; }
+    }
+
+    [Fact]
     public void Results_AreBitwiseTheSame_WithAndWithoutTheAllocator()
     {
         float[][] Train(bool enabled)
