@@ -302,10 +302,7 @@ public sealed class DlQatRecipe : IRecipe
             using var _1 = trainLoader;
             using var _2 = testLoader;
             var net = Network(preset, t, options.Seed);
-            net.LoadStateDict(weights.Tensors);
-            TwoStageQat.Quantize(net, t);
-            double loss2 = TwoStageQat.TrainStage(net, trainLoader, t, 2, options.Progress ?? ProgressSinks.Auto(), ctx);
-            double acc2 = TwoStageQat.Evaluate(net, testLoader);
+            var (loss2, acc2) = TwoStageQat.TrainingIIFrom(weights, net, trainLoader, testLoader, t, options.Progress ?? ProgressSinks.Auto(), ctx);
             var r = new QatResult(first.FinalMetrics["float_accuracy"], acc2, first.FinalMetrics["float_loss"], loss2);
             ctx.LogMetric(0, "eval/float_accuracy", r.FloatAccuracy);
             ctx.LogMetric(0, "eval/quant_accuracy", r.QuantAccuracy);

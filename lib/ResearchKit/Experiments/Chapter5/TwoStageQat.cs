@@ -159,6 +159,21 @@ public static class TwoStageQat
         return (loss, acc);
     }
 
+    /// <summary>
+    /// Training II inside a recipe run: load Training I's float weights into <paramref name="net"/>, convert it to
+    /// W/A bits, train the quantized network and evaluate it. The caller saves the checkpoint and its metrics.
+    /// </summary>
+    /// <returns>The last training loss and the test accuracy of the quantized network.</returns>
+    public static (double Loss, double Accuracy) TrainingIIFrom(Runs.Checkpoint trainingI, QatNetwork net, DataLoader train, DataLoader test, QatTraining settings, IProgressSink? progress, ExperimentContext? ctx)
+    {
+        ArgumentNullException.ThrowIfNull(trainingI);
+        ArgumentNullException.ThrowIfNull(net);
+        net.LoadStateDict(trainingI.Tensors);
+        Quantize(net, settings);
+        double loss = TrainStage(net, train, settings, 2, progress, ctx);
+        return (loss, Evaluate(net, test));
+    }
+
     /// <summary>Top-1 accuracy (fraction) of <paramref name="net"/>'s <see cref="ClassifierHead.Predict"/> on <paramref name="test"/>, in eval mode.</summary>
     public static double Evaluate(QatNetwork net, DataLoader test)
     {

@@ -83,4 +83,13 @@ public static class Chapter6Network
         return (new Data.DataLoader(train, settings.BatchSize, shuffle: true, options.Seed, trainTf, dropLast: true),
                 new Data.DataLoader(test, settings.EvalBatchSize, shuffle: false, options.Seed, testTf));
     }
+
+    /// <summary>The test set of <paramref name="settings"/>' dataset, its test pipeline (/255, no augmentation) and the dataset name.</summary>
+    public static (Data.ImageDataset Test, Data.ImageTransform Transform, string Dataset) TestSet(Preset preset, QatTraining settings, RecipeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(options);
+        var (_, test) = LoadData(settings.Dataset, options.Data);
+        return (test, DlQatRecipe.InputTransforms(preset, settings).Test, settings.Dataset);
+    }
 }

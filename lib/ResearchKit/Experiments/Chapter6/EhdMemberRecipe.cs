@@ -206,12 +206,8 @@ public sealed class EhdMemberRecipe : IRecipe
     }
 
     /// <summary>The test set through the member's test pipeline (/255), for <see cref="Robustness.RobustnessData.From"/>.</summary>
-    public (ImageDataset Test, ImageTransform Transform, string Dataset) TestSet(Preset preset, RecipeOptions options)
-    {
-        var t = Training(preset, options);
-        var (_, test) = Chapter6Network.LoadData(t.Dataset, options.Data);
-        return (test, DlQatRecipe.InputTransforms(preset, t).Test, t.Dataset);
-    }
+    public (ImageDataset Test, ImageTransform Transform, string Dataset) TestSet(Preset preset, RecipeOptions options) =>
+        Chapter6Network.TestSet(preset, Training(preset, options), options);
 
     private sealed class LastLoss : ITrainerCallback
     {

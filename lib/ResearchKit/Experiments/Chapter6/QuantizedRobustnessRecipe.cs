@@ -170,10 +170,7 @@ public sealed class QuantizedRobustnessRecipe : IRecipe
             using var _1 = trainLoader;
             using var _2 = testLoader;
             var net = Chapter6Network.Build(preset, t, options.Seed);
-            net.LoadStateDict(weights.Tensors);
-            TwoStageQat.Quantize(net, t);
-            double loss = TwoStageQat.TrainStage(net, trainLoader, t, 2, options.Progress ?? ProgressSinks.Auto(), ctx);
-            double acc = TwoStageQat.Evaluate(net, testLoader);
+            var (loss, acc) = TwoStageQat.TrainingIIFrom(weights, net, trainLoader, testLoader, t, options.Progress ?? ProgressSinks.Auto(), ctx);
             ctx.LogMetric(0, "eval/accuracy", acc);
             ctx.SaveCheckpoint(new Checkpoint(Math.Max(1, t.Steps ?? t.Epochs), net.StateDict(), new Dictionary<string, string> { [TwoStageQat.StageKey] = "training2" }));
             return new Dictionary<string, double> { ["accuracy"] = acc, ["float_accuracy"] = first.FinalMetrics["float_accuracy"], ["loss"] = loss };
@@ -203,10 +200,6 @@ public sealed class QuantizedRobustnessRecipe : IRecipe
     }
 
     /// <summary>The test set through the model's test pipeline (/255), for <see cref="Robustness.RobustnessData.From"/>.</summary>
-    public (ImageDataset Test, ImageTransform Transform, string Dataset) TestSet(Preset preset, RecipeOptions options)
-    {
-        var t = Training(preset, options);
-        var (_, test) = Chapter6Network.LoadData(t.Dataset, options.Data);
-        return (test, DlQatRecipe.InputTransforms(preset, t).Test, t.Dataset);
-    }
+    public (ImageDataset Test, ImageTransform Transform, string Dataset) TestSet(Preset preset, RecipeOptions options) =>
+        Chapter6Network.TestSet(preset, Training(preset, options), options);
 }
