@@ -15,6 +15,8 @@ namespace ResearchKit.Attacks;
 /// where the input succeeded, multiplied by 10 where it never did yet. w restarts from the clean input at every
 /// search step. C&amp;W is unbounded: the threat model's ε is not enforced (only its clip range and goal are used), and
 /// the objective is always its own (no custom objective).
+/// With <see cref="GradientAttack.EotSamples"/> = n &gt; 1 (randomized models) each step's loss is the mean over n
+/// forward passes (so its gradient is the EOT mean), and success is judged on the mean margin over those passes.
 /// </remarks>
 public sealed class CarliniWagnerL2 : GradientAttack
 {
@@ -99,8 +101,9 @@ public sealed class CarliniWagnerL2 : GradientAttack
                 using (Torch.EnableGrad())
                 {
                     xAdv = (wt.Tanh() + 1f) * (range / 2) + lo;
-                    var logits = Scores(xAdv, y);
-                    margin = Margin(logits, y);
+                    margin = Margin(Scores(xAdv, y), y);
+                    for (int s = 1; s < EotSamples; s++) margin = margin + Margin(Scores(xAdv, y), y);
+                    if (EotSamples > 1) margin = margin * (1f / EotSamples);
                     l2 = (xAdv - clean).Square().Reshape(n, -1).Sum(1);
                     loss = (l2 + cs * (margin + Confidence).Clamp(min: 0f)).Sum();
                 }

@@ -34,6 +34,12 @@ namespace ResearchKit.Attacks;
 /// from the input, so their masks shape it.
 /// </para>
 /// <para><b>Queries</b> count forward passes × inputs (one per input per gradient or evaluation), whatever the objective does inside.</para>
+/// <para>
+/// <b>Randomized models (EOT).</b> With <see cref="EotSamples"/> = n &gt; 1 every gradient is the mean of n forward/backward
+/// passes, each drawing the model's fresh randomness (e.g. EnResNet's noise, which is on at inference): expectation over
+/// transformation (Athalye, Carlini and Wagner 2018; torchattacks' EOTPGD). Each pass counts N queries. C&amp;W averages its
+/// loss over the n passes instead (see <see cref="CarliniWagnerL2"/>).
+/// </para>
 /// </remarks>
 public abstract class GradientAttack : IAttack
 {
@@ -60,6 +66,21 @@ public abstract class GradientAttack : IAttack
     /// unnamed one).</summary>
     public string? ObjectiveName { get; init; }
 
+    /// <summary>
+    /// Forward/backward passes averaged per gradient (expectation over transformation, for models with randomness at
+    /// inference); 1 (default) is the plain gradient. In <see cref="Config"/> only when &gt; 1, so configs of
+    /// deterministic attacks (and the results cached under them) are unchanged.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set below 1.</exception>
+    public int EotSamples
+    {
+        get => _eotSamples;
+        init => _eotSamples = value >= 1 ? value
+            : throw new ArgumentOutOfRangeException(nameof(EotSamples), value, $"{GetType().Name}: EotSamples must be ≥ 1 (1 = no EOT; e.g. 10 for a model with noise at inference), got {value}.");
+    }
+
+    private readonly int _eotSamples = 1;
+
     /// <inheritdoc/>
     public abstract string Name { get; }
 
@@ -80,6 +101,7 @@ public abstract class GradientAttack : IAttack
                 ["clip_max"] = Threat.ClipMax, ["targeted"] = Threat.Targeted, ["objective"] = CustomObjective is null ? "cross_entropy" : ObjectiveName ?? UnnamedObjective,
             };
             foreach (var (k, v) in Settings()) c[k] = v;
+            if (EotSamples > 1) c["eot_samples"] = EotSamples;
             return c;
         }
     }
@@ -103,17 +125,23 @@ public abstract class GradientAttack : IAttack
 
     /// <summary>
     /// The direction that increases the attacker's goal: ∇x of the objective at <paramref name="xAdv"/> (untargeted), or its
-    /// negative (targeted). Counts N queries.
+    /// negative (targeted), averaged over <see cref="EotSamples"/> passes. Counts N queries per pass.
     /// </summary>
     protected Tensor AscentGradient(Tensor xAdv, Tensor labels)
     {
-        var x = xAdv.Detach().RequiresGrad_();
-        Tensor loss;
-        using (Torch.EnableGrad()) loss = Objective(x, labels);
-        if (loss.Dim != 0) loss = loss.Sum();
-        var g = Autograd.Grad(loss, x);
-        Queries += xAdv.Size(0);
-        return Threat.Targeted ? g.Neg() : g;
+        Tensor? sum = null;
+        for (int s = 0; s < EotSamples; s++)
+        {
+            var x = xAdv.Detach().RequiresGrad_();
+            Tensor loss;
+            using (Torch.EnableGrad()) loss = Objective(x, labels);
+            if (loss.Dim != 0) loss = loss.Sum();
+            var g = Autograd.Grad(loss, x);
+            Queries += xAdv.Size(0);
+            sum = sum is null ? g : sum + g;
+        }
+        var mean = EotSamples == 1 ? sum! : sum! * (1f / EotSamples); // n = 1 stays bit-identical to the plain gradient
+        return Threat.Targeted ? mean.Neg() : mean;
     }
 
     /// <summary>The model's output on <paramref name="inputs"/> (with autograd if enabled), after checking its shape and the labels' range. Counts N queries.</summary>

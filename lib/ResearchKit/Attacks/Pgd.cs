@@ -58,6 +58,25 @@ public sealed class Pgd : GradientAttack, IIterativeAttack
     /// <inheritdoc/>
     protected override Tensor Run(Tensor inputs, Tensor labels) => Iterate(inputs, labels, [Iterations])[0];
 
+    /// <summary>
+    /// PGD from a given starting point instead of x or <see cref="RandomStart"/>'s draw (e.g. TRADES' x + 0.001·N(0, 1),
+    /// or a start drawn by a caller's own generator); the start is first projected onto the ε-ball around
+    /// <paramref name="inputs"/> and the clip range. Same side effects as <see cref="GradientAttack.Perturb"/>.
+    /// </summary>
+    /// <param name="inputs">Clean inputs x (N, …), the center of the ball.</param>
+    /// <param name="labels">Labels (N).</param>
+    /// <param name="start">Starting point, the inputs' shape.</param>
+    /// <exception cref="ArgumentException">The start's shape differs from the inputs', or the batch is invalid.</exception>
+    public Tensor PerturbFrom(Tensor inputs, Tensor labels, Tensor start)
+    {
+        AttackChecks.Batch(Name, Threat, inputs, labels);
+        ArgumentNullException.ThrowIfNull(start);
+        if (!start.Shape.Equals(inputs.Shape))
+            throw new ArgumentException($"{Name}: the start must have the inputs' shape {inputs.Shape}, got {start.Shape}.", nameof(start));
+        using var scope = new AttackModeScope(Model, freezeParameters: true);
+        return Iterate(inputs.Detach(), labels, [Iterations], start.Detach())[0];
+    }
+
     /// <inheritdoc/>
     public IReadOnlyList<Tensor> PerturbAt(Tensor inputs, Tensor labels, IReadOnlyList<int> iterations)
     {
@@ -67,11 +86,11 @@ public sealed class Pgd : GradientAttack, IIterativeAttack
         return Iterate(inputs.Detach(), labels, iterations);
     }
 
-    private List<Tensor> Iterate(Tensor x0, Tensor labels, IReadOnlyList<int> snapshots)
+    private List<Tensor> Iterate(Tensor x0, Tensor labels, IReadOnlyList<int> snapshots, Tensor? start = null)
     {
         float eps = Threat.Epsilon;
         Tensor lower = x0 - eps, upper = x0 + eps;
-        var x = RandomStart ? Start(x0, lower, upper) : x0.Clone();
+        var x = start is not null ? Project(start, x0, lower, upper) : RandomStart ? Start(x0, lower, upper) : x0.Clone();
         var result = new List<Tensor>(snapshots.Count);
         for (int t = 1, next = 0; next < snapshots.Count; t++)
         {

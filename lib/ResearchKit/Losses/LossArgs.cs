@@ -42,6 +42,19 @@ internal static class LossArgs
                 throw new ArgumentException($"{op}: target {t} is outside [0, {classes}); the loss was created with classes = {classes}.", nameof(target));
     }
 
+    /// <summary>Clean and adversarial logits of a paired loss: both Float32 (N, C) of the same shape, labels Int64 (N).</summary>
+    public static void LogitPair(string op, Tensor cleanLogits, Tensor advLogits, Tensor labels)
+    {
+        ArgumentNullException.ThrowIfNull(cleanLogits);
+        ArgumentNullException.ThrowIfNull(advLogits);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (cleanLogits.DType != DType.Float32 || cleanLogits.Dim != 2)
+            throw new ArgumentException($"{op}: clean logits must be Float32 (N, C), got {cleanLogits.DType} of shape {cleanLogits.Shape}.", nameof(cleanLogits));
+        if (!advLogits.Shape.Equals(cleanLogits.Shape) || advLogits.DType != DType.Float32)
+            throw new ArgumentException($"{op}: adversarial logits must have the clean logits' shape {cleanLogits.Shape} (Float32), got {advLogits.DType} of shape {advLogits.Shape}; compute both on the same batch.", nameof(advLogits));
+        Targets(op, cleanLogits, labels, cleanLogits.Size(1));
+    }
+
     /// <summary>The one-hot mask [j = y] as Float32 (N, C), a constant of the graph.</summary>
     public static Tensor OneHot(Tensor target, int classes) => Functional.OneHot(target, classes).Float();
 
