@@ -30,6 +30,12 @@ public sealed class EnResNet : Module<Tensor, Tensor>
     /// <summary>Number of members.</summary>
     public int Count => Members.Count;
 
+    /// <summary>The members' noise generators (member i draws from entry i): register them in
+    /// <c>TrainerOptions.Generators</c> so that a resumed run draws the same noise as an uninterrupted one.</summary>
+    public IReadOnlyList<Generator> NoiseGenerators => _noise;
+
+    private readonly Generator[] _noise;
+
     /// <summary>Builds the ensemble.</summary>
     /// <param name="members">Number of members (EnResNet5: 5).</param>
     /// <param name="depth">Depth 6n + 2 of every member (20 by default).</param>
@@ -52,6 +58,7 @@ public sealed class EnResNet : Module<Tensor, Tensor>
             list.Add(new PreActResNetCifar(depth, numClasses, inChannels, noiseCoef, gen, noise[i], layers));
         }
         RegisterModule("ensemble", list);
+        _noise = noise;
         long seed = (long)gen.NextUInt64();
         for (int i = 0; i < members; i++) noise[i].ManualSeed((long)SeedMix.Mix(seed, NoiseStream, i, 0));
     }
