@@ -39,7 +39,7 @@ namespace ResearchKit.Experiments.RobustQuantization;
 public sealed class RobustEnResNetRecipe : IRecipe
 {
     /// <summary>Training images of the quick preset.</summary>
-    public const int QuickTrainImages = 20_000;
+    public const int QuickTrainImages = 15_000;
     /// <summary>Epochs of a float run at quick.</summary>
     public const int QuickFloatEpochs = 4;
     /// <summary>Epochs of a Binary-Relax fine-tuning at quick.</summary>
