@@ -326,24 +326,8 @@ public sealed class RobustEnResNetRecipe : IRecipe
     /// <summary>Clean top-1 (fraction) in eval mode, noise on, one forward pass per image.</summary>
     public static double Accuracy(Module<Tensor, Tensor> net, DataLoader test)
     {
-        ArgumentNullException.ThrowIfNull(net);
         ArgumentNullException.ThrowIfNull(test);
-        bool was = net.Training;
-        net.Eval();
-        long correct = 0, n = 0;
-        try
-        {
-            using (Torch.NoGrad())
-                foreach (var b in test.Epoch(0))
-                {
-                    var pred = net.Forward(b.Images).Argmax(1).ToInt64Array();
-                    var y = b.Labels.ToInt64Array();
-                    for (int i = 0; i < y.Length; i++) if (pred[i] == y[i]) correct++;
-                    n += y.Length;
-                }
-        }
-        finally { net.Train(was); }
-        return n == 0 ? throw new ArgumentException("RobustEnResNetRecipe.Accuracy: the test loader gave no batch.", nameof(test)) : (double)correct / n;
+        return Metrics.Evaluate(net, test.Epoch(0).Select(b => (b.Images, b.Labels)))["accuracy"];
     }
 
     private sealed class LastLoss : ITrainerCallback
