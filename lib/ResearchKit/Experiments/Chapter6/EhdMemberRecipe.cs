@@ -174,7 +174,7 @@ public sealed class EhdMemberRecipe : IRecipe
                 Progress = options.Progress ?? ProgressSinks.Auto(),
                 Description = $"{Name} [{preset.Name()}] {t.Loss} seed {MemberSeed}",
             });
-            var loss = new LastLoss();
+            var loss = new LastLossCallback();
             trainer.Callbacks.Add(loss);
             ctx.Attach(trainer);
             var result = trainer.Fit((e, s) => trainLoader.Epoch(e, s).Select(b => (b.Images, b.Labels)), trainLoader.BatchesPerEpoch);
@@ -208,10 +208,4 @@ public sealed class EhdMemberRecipe : IRecipe
     /// <summary>The test set through the member's test pipeline (/255), for <see cref="Robustness.RobustnessData.From"/>.</summary>
     public (ImageDataset Test, ImageTransform Transform, string Dataset) TestSet(Preset preset, RecipeOptions options) =>
         Chapter6Network.TestSet(preset, Training(preset, options), options);
-
-    private sealed class LastLoss : ITrainerCallback
-    {
-        public double Value { get; private set; } = double.NaN;
-        public void OnStepEnd(Trainer trainer, in StepInfo info) => Value = info.Loss;
-    }
 }

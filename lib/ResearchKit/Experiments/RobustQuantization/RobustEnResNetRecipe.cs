@@ -250,7 +250,7 @@ public sealed class RobustEnResNetRecipe : IRecipe
                 Progress = options.Progress ?? ProgressSinks.Auto(),
                 Description = $"{Name} [{preset.Name()}] {t.Objective} W{t.WeightBits}",
             });
-            var last = new LastLoss();
+            var last = new LastLossCallback();
             trainer.Callbacks.Add(last);
             if (br is not null) trainer.Callbacks.Add(br.Callback);
             ctx.Attach(trainer);
@@ -328,11 +328,5 @@ public sealed class RobustEnResNetRecipe : IRecipe
     {
         ArgumentNullException.ThrowIfNull(test);
         return Metrics.Evaluate(net, test.Epoch(0).Select(b => (b.Images, b.Labels)))["accuracy"];
-    }
-
-    private sealed class LastLoss : ITrainerCallback
-    {
-        public double Value { get; private set; } = double.NaN;
-        public void OnStepEnd(Trainer trainer, in StepInfo info) => Value = info.Loss;
     }
 }
