@@ -106,13 +106,10 @@ public static class TrainerCheckpoint
                 rng[name] = meta.TryGetValue(RngPrefix + name, out var text) ? TrainerState.ParseRng(text, name)
                     : throw new ArgumentException($"TrainerCheckpoint.Restore: no state for generator '{name}' (metadata '{RngPrefix}{name}'); register the same generators as the saved run.");
 
-        var modelState = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var modelState = ModelState(checkpoint);
         var optimState = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (k, t) in checkpoint.Tensors)
-        {
-            if (k.StartsWith(ModelPrefix, StringComparison.Ordinal)) modelState[k[ModelPrefix.Length..]] = t;
-            else if (k.StartsWith(OptimPrefix, StringComparison.Ordinal)) optimState[k[OptimPrefix.Length..]] = t;
-        }
+            if (k.StartsWith(OptimPrefix, StringComparison.Ordinal)) optimState[k[OptimPrefix.Length..]] = t;
         model.LoadStateDict(modelState, strict: true);
         optimizer.LoadStateDict(optimState, groups);
         if (scheduler is not null) scheduler.LoadStateDict(schedulerJson!);
@@ -122,6 +119,17 @@ public static class TrainerCheckpoint
         if (!meta.TryGetValue(TrainerKey, out var stateJson)) return null;
         var state = TrainerState.FromJson(stateJson);
         foreach (var (k, v) in rng) state.RngStates[k] = v;
+        return state;
+    }
+
+    /// <summary>The model's state dict inside a checkpoint captured by <see cref="Capture(Trainer, IReadOnlyDictionary{string, string}?, IReadOnlyDictionary{string, Tensor}?)"/>
+    /// (its "model." tensors, prefix removed), to load trained weights into a freshly built model.</summary>
+    public static Dictionary<string, Tensor> ModelState(Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (k, t) in checkpoint.Tensors)
+            if (k.StartsWith(ModelPrefix, StringComparison.Ordinal)) state[k[ModelPrefix.Length..]] = t;
         return state;
     }
 

@@ -199,8 +199,7 @@ public sealed class EhdMemberRecipe : IRecipe
         var ckpt = store.LatestCheckpoint(run.RunId)
             ?? throw new InvalidOperationException($"EhdMemberRecipe.Trained: run {run.RunId} has no stored weights; delete it from the store to train it again.");
         var net = Chapter6Network.Build(preset, Training(preset, options), MemberSeed);
-        net.LoadStateDict(ckpt.Tensors.Where(kv => kv.Key.StartsWith(TrainerCheckpoint.ModelPrefix, StringComparison.Ordinal))
-            .ToDictionary(kv => kv.Key[TrainerCheckpoint.ModelPrefix.Length..], kv => kv.Value));
+        net.LoadStateDict(TrainerCheckpoint.ModelState(ckpt));
         net.Eval();
         return net;
     }

@@ -230,7 +230,7 @@ public sealed class RobustEnResNetRecipe : IRecipe
             using var _1 = trainLoader;
             using var _2 = testLoader;
             var net = Build(t, options.Seed);
-            if (init is not null) net.LoadStateDict(ModelTensors(init));
+            if (init is not null) net.LoadStateDict(TrainerCheckpoint.ModelState(init));
             BinaryRelaxModel? br = IsFloat ? null
                 : BinaryRelax.Apply(net, BinaryRelax.Projection(t.WeightBits), new BinaryRelaxSchedule(t.BrRelaxedEpochs, t.BrInitialEta, t.BrGrowth));
             var opt = new Sgd(net.Parameters(), lr: t.Lr, momentum: t.Momentum, weightDecay: t.WeightDecay, nesterov: t.Nesterov);
@@ -286,7 +286,7 @@ public sealed class RobustEnResNetRecipe : IRecipe
             var br = BinaryRelax.Apply(net, BinaryRelax.Projection(t.WeightBits), new BinaryRelaxSchedule(t.BrRelaxedEpochs, t.BrInitialEta, t.BrGrowth));
             br.Callback.SetEpoch(t.Epochs);   // the hard phase: the network forwards P(w)
         }
-        net.LoadStateDict(ModelTensors(ckpt));
+        net.LoadStateDict(TrainerCheckpoint.ModelState(ckpt));
         net.Eval();
         return net;
     }
@@ -318,10 +318,6 @@ public sealed class RobustEnResNetRecipe : IRecipe
             },
         };
     }
-
-    private static Dictionary<string, Tensor> ModelTensors(Checkpoint ckpt) =>
-        ckpt.Tensors.Where(kv => kv.Key.StartsWith(TrainerCheckpoint.ModelPrefix, StringComparison.Ordinal))
-            .ToDictionary(kv => kv.Key[TrainerCheckpoint.ModelPrefix.Length..], kv => kv.Value);
 
     /// <summary>Clean top-1 (fraction) in eval mode, noise on, one forward pass per image.</summary>
     public static double Accuracy(Module<Tensor, Tensor> net, DataLoader test)
