@@ -87,25 +87,13 @@ public static class ExperimentRunner
         // Keeps the run's lease while the body trains, so a second process (another notebook kernel, a CLI run) is
         // refused instead of interleaving checkpoints; a renewal that finds the lease gone stops the body (via ctx).
         var interval = store.HeartbeatInterval;
-        var gate = new object();
-        bool ended = false; // set under gate before the run is completed or failed, so no heartbeat follows
-        using var heartbeat = interval == Timeout.InfiniteTimeSpan ? null : new Timer(_ =>
+        using var heartbeat = interval == Timeout.InfiniteTimeSpan ? null : new LeaseHeartbeat(store, run.Id, interval, () => ctx.LeaseLost, () =>
         {
-            lock (gate)
-            {
-                if (ended || ctx.LeaseLost) return;
-                bool held;
-                try { held = store.Heartbeat(run.Id); }
-                catch (Exception) { return; } // a store closed under the timer: the run is ending anyway
-                if (!held)
-                {
-                    ctx.LoseLease();
-                    log.WriteLine($"Run {run.Id} lost its lease: another process took it over. Training stops here at the next metric or checkpoint; " +
-                                  "nothing more is written by this process.");
-                }
-            }
-        }, null, interval, interval);
-        void End() { lock (gate) ended = true; }
+            ctx.LoseLease();
+            log.WriteLine($"Run {run.Id} lost its lease: another process took it over. Training stops here at the next metric or checkpoint; " +
+                          "nothing more is written by this process.");
+        });
+        void End() => heartbeat?.End(); // before the run is completed or failed, so no heartbeat follows
 
         IReadOnlyDictionary<string, double> final;
         try

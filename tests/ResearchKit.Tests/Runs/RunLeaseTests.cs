@@ -198,7 +198,7 @@ public class RunLeaseTests
         Assert.Equal(RunStatus.Running, run.Status); // not Failed over the new owner's run
         Assert.Null(run.Error);
         Assert.Equal(Enumerable.Range(0, 5).Select(i => (long)i), store.Metrics(1).Select(p => p.Step));
-        Assert.True(lastStep < 200, $"the body logged up to step {lastStep}");
+        Assert.True(lastStep < 500, $"the body logged up to step {lastStep}"); // 10 ms a step: stopped within ~5 s, not the 20 s it would run
     }
 
     [Fact]
