@@ -152,7 +152,7 @@ public sealed class MinifloatFormat : IEquatable<MinifloatFormat>
     /// </summary>
     /// <param name="x">Any float, ±∞ included (they overflow by <see cref="Overflow"/>).</param>
     /// <param name="rounding">Round to nearest even (default) or stochastically.</param>
-    /// <param name="generator">The random source for stochastic rounding (one draw per call); ignored otherwise.</param>
+    /// <param name="generator">The random source for stochastic rounding (one draw per non-NaN call); ignored otherwise.</param>
     /// <exception cref="ArgumentException">NaN in a format without NaN, or stochastic rounding without a generator.</exception>
     public uint Encode(float x, MinifloatRounding rounding = MinifloatRounding.NearestEven, Generator? generator = null)
     {
