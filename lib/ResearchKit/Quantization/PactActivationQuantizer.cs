@@ -37,6 +37,22 @@ public sealed class PactActivationQuantizer : ILearnedQuantizer
         Alpha = Tensor.Scalar(initialAlpha).RequiresGrad_();
     }
 
+    // A quantizer at another bit width over the same α tensor (see WithBitWidth).
+    private PactActivationQuantizer(int bitWidth, Tensor alpha)
+    {
+        QuantArgs.BitWidth(nameof(PactActivationQuantizer), bitWidth);
+        BitWidth = bitWidth;
+        Alpha = alpha;
+    }
+
+    /// <summary>
+    /// The same quantizer at <paramref name="bitWidth"/> bits, sharing this one's <see cref="Alpha"/> tensor (not a copy), so
+    /// that a layer whose bit width changes during training (AdaQAT) keeps training one clipping level.
+    /// </summary>
+    /// <param name="bitWidth">b, in [1, 16].</param>
+    /// <exception cref="ArgumentException"><paramref name="bitWidth"/> is outside [1, 16].</exception>
+    public PactActivationQuantizer WithBitWidth(int bitWidth) => bitWidth == BitWidth ? this : new PactActivationQuantizer(bitWidth, Alpha);
+
     /// <summary>[("alpha", <see cref="Alpha"/>)].</summary>
     public IReadOnlyList<(string Name, Tensor Parameter)> LearnedParameters => [("alpha", Alpha)];
 
