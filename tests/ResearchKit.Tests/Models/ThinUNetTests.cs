@@ -4,8 +4,10 @@ using ResearchKit.Models;
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Nn;
 using ResearchKit.Tensors.Optim;
+using ResearchKit.Tensors.Serialization;
 using ResearchKit.Training;
 using Xunit;
+using F = ResearchKit.Tensors.Nn.Functional;
 
 namespace ResearchKit.Tests.Models;
 
@@ -115,6 +117,43 @@ public class ThinUNetTests
         (y * weights).Sum().Backward();
         // d/dx of Σ w·y: the sum of the weights over each pixel's 2×2 block (1+2+5+6, 3+4+7+8, 9+10+13+14, 11+12+15+16).
         Assert.Equal([14f, 22f, 46f, 54f], x.Grad!.ToArray());
+    }
+
+    private static void Close(Tensor expected, Tensor actual, string what, double rtol = 1e-4, double atol = 1e-5)
+    {
+        Assert.True(expected.Shape == actual.Shape, $"{what}: shape {actual.Shape}, expected {expected.Shape}");
+        var e = expected.ToArray(); var a = actual.ToArray();
+        for (int i = 0; i < e.Length; i++)
+            Assert.True(Math.Abs(a[i] - e[i]) <= atol + rtol * Math.Abs(e[i]), $"{what}[{i}]: got {a[i]:G8}, PyTorch {e[i]:G8}");
+    }
+
+    // Fixtures from tests/fixtures/make_unet_fixtures.py: the same architecture written in PyTorch 1.13, default init.
+    [Theory]
+    [InlineData("unet_tconv", 4, 2, 2, 1, true, UNetUpsampling.TransposedConv)]
+    [InlineData("unet_nearest", 3, 2, 1, 2, false, UNetUpsampling.Nearest)]
+    public void ForwardBackward_MatchesPyTorch(string fixture, int baseWidth, int depth, int inChannels, int classes, bool doubleWidth, UNetUpsampling up)
+    {
+        var fx = SafeTensors.Load(Path.Combine(AppContext.BaseDirectory, "fixtures", fixture + ".safetensors"));
+        var model = new ThinUNet(baseWidth, depth, inChannels, classes, doubleWidth, up);
+        var state = fx.Where(kv => kv.Key.StartsWith("param.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key["param.".Length..], kv => kv.Value);
+        Assert.Equal(state.Keys.Order(StringComparer.Ordinal), model.StateDict().Keys.Order(StringComparer.Ordinal));
+        model.LoadStateDict(state);
+
+        model.Eval();
+        using (Torch.NoGrad()) Close(fx["out.y_eval"], model.Forward(fx["in.x"]), "y_eval");
+
+        model.Train();
+        var x = fx["in.x"].Clone().RequiresGrad_();
+        var y = model.Forward(x);
+        Close(fx["out.y"], y, "y");
+        var loss = F.BinaryCrossEntropyWithLogits(y, fx["in.mask"]);
+        Close(fx["out.loss"], loss, "loss");
+        loss.Backward();
+        Close(fx["grad.in.x"], x.Grad!, "grad.in.x", rtol: 1e-3, atol: 1e-6);
+        foreach (var (name, p) in model.NamedParameters())
+            Close(fx["grad.param." + name], p.Grad!, "grad." + name, rtol: 1e-3, atol: 1e-5);
+        foreach (var (name, b) in model.NamedBuffers())
+            Close(fx["after.param." + name], b, "after." + name);
     }
 
     [Fact]
