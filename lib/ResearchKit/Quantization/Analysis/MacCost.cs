@@ -44,7 +44,8 @@ public sealed record MacCost(NumberFamily Family, string Format, int OperandBits
             accumulator.Describe(NumberFamily.Minifloat, 0, exponentBits, mantissaBits), mul, add);
     }
 
-    /// <summary>The MAC of a candidate of <see cref="FormatComparison"/> (fixed point and uniform integer share the integer datapath).</summary>
+    /// <summary>The MAC of a candidate of <see cref="FormatComparison"/> (fixed point and uniform integer share the integer datapath;
+    /// an unsigned minifloat candidate, E + M = b, is priced as the signed ExMy unit that computes it, so its OperandBits is b + 1).</summary>
     public static MacCost Of(FormatCandidate candidate, MacAccumulator accumulator)
     {
         ArgumentNullException.ThrowIfNull(candidate);
