@@ -41,6 +41,11 @@ namespace ResearchKit.Experiments.HardwareAware;
 /// steps. quick: the first <see cref="QuickTrainImages"/> MNIST training and <see cref="QuickTestImages"/> test images,
 /// <see cref="QuickFloatSteps"/> float steps, <see cref="QuickQatSteps"/> QAT steps, batch 32. paper: all of MNIST, 20 float
 /// epochs, 5 QAT epochs (the seed's schedule is not stated).</para>
+/// <para>Measured at quick, seed 0, on 2 shared cores (load 4–15): the grid float + {minifloat, integer} × {4, 6, 8} took
+/// about 9.5 minutes (float 181 s, minifloat cells 69–112 s, integer cells 30–41 s). Test pixel accuracy: float 99.132 %;
+/// 6 bits: minifloat (E3M2) 99.125 %, integer 99.129 %; 4 bits: minifloat (E2M1) 99.108 %, integer 99.096 %; 8 bits: both
+/// 99.131 %. At 6 bits minifloat did <em>not</em> lose less than integer here; every difference is below 0.04 points, on
+/// an easy stand-in task, one seed.</para>
 /// </remarks>
 public sealed class MinifloatSegmentationRecipe : IRecipe
 {
