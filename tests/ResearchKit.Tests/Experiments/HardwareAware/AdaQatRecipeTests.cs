@@ -26,7 +26,12 @@ public class AdaQatRecipeTests
             (t.Qat.Dataset, t.Qat.BatchSize, t.Qat.Lr, t.Qat.Momentum, t.Qat.WeightDecay, t.Qat.Cosine, t.Qat.ScaledAdjustLast));
         Assert.Equal(fixedRun.Steps, t.Steps);
         Assert.Equal(QatLoss.CrossEntropy, t.Qat.Loss);
-        Assert.Equal(2 * fixedRun.Steps, new AdaQatRecipe(AdaQatScenario.FromScratch).Training(Preset.Quick, Silent).Steps);
+        Assert.Equal(fixedRun.Steps, new AdaQatRecipe(AdaQatScenario.FromScratch).Training(Preset.Quick, Silent).Steps);
+        // Per layer pays one forward per width and step: quick shortens it to stay within the time budget, and says so.
+        var perLayer = new AdaQatRecipe(granularity: BitWidthGranularity.PerLayer);
+        Assert.Equal(AdaQatRecipe.QuickPerLayerSteps, perLayer.Training(Preset.Quick, Silent).Steps);
+        var steps = (Dictionary<string, object?>)((Dictionary<string, object?>)perLayer.Config(Preset.Quick, Silent)["adaqat"]!)["steps"]!;
+        Assert.Contains("time budget", (string)steps["source"]!, StringComparison.Ordinal);
         // The fixed first/last precision of §5.4.1 and the SAT residual rule, as Training II.
         Assert.Equal((8, true), (t.FirstLastBits, t.QuantizeResidualAdds));
     }
@@ -63,6 +68,10 @@ public class AdaQatRecipeTests
         var hashes = others.Select(o => RunConfig.From(o.Config(Preset.Quick, Silent)).Hash).Append(a.Hash).ToList();
         Assert.Equal(hashes.Count, hashes.Distinct().Count());
         Assert.NotEqual(a.Hash, RunConfig.From(r.Config(Preset.Quick, Silent with { Seed = 1 })).Hash);
+        // Paper: chapter 5's paper pipeline, one stage's 150 epochs.
+        var paper = r.Config(Preset.Paper, Silent);
+        Assert.Equal((null, 150), ((long?)paper["steps"], (int?)paper["epochs"]));
+        Assert.StartsWith("resnet18-cifar", (string)paper["model"]!, StringComparison.Ordinal);
     }
 
     [Fact]
