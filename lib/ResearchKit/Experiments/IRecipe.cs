@@ -45,7 +45,7 @@ public static class Recipes
     public static IReadOnlyList<IRecipe> All { get; } = [new MnistCnn(), new SeqMnistLstmRecipe(), new SeqMnistLstmRecipe(subsampling: true), new WikiText2LstmRecipe(),
         new SeqMnistTicketsRecipe(), new SeqMnistTicketsRecipe(subsampling: true), new WikiText2TicketsRecipe(),
         new Chapter5.DlQatRecipe(), new Chapter6.EhdMemberRecipe(), new Chapter6.QuantizedRobustnessRecipe(),
-        new RobustQuantization.RobustEnResNetRecipe(), new HardwareAware.MinifloatSegmentationRecipe()];
+        new RobustQuantization.RobustEnResNetRecipe(), new HardwareAware.AdaQatRecipe(), new HardwareAware.MinifloatSegmentationRecipe()];
 
     /// <summary>Recipe by name.</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>

@@ -249,8 +249,12 @@ public sealed class DlQatRecipe : IRecipe
         return new QatNetwork(model, settings.Loss, settings, classes, g);
     }
 
-    private (DataLoader Train, DataLoader Test) Loaders(Preset preset, QatTraining t, RecipeOptions options)
+    /// <summary>The train (shuffled by the seed, last partial batch dropped) and test loaders of <paramref name="t"/>, with the
+    /// input pipelines of <see cref="InputTransforms"/>: what both stages train and evaluate on.</summary>
+    public static (DataLoader Train, DataLoader Test) Loaders(Preset preset, QatTraining t, RecipeOptions options)
     {
+        ArgumentNullException.ThrowIfNull(t);
+        ArgumentNullException.ThrowIfNull(options);
         var (train, test) = LoadData(t.Dataset, options.Data);
         var (trainTf, testTf) = InputTransforms(preset, t);
         return (new DataLoader(train, t.BatchSize, shuffle: true, options.Seed, trainTf, dropLast: true),
@@ -282,6 +286,23 @@ public sealed class DlQatRecipe : IRecipe
         }, options.RunOptions);
     }
 
+    /// <summary>
+    /// The float weights of this recipe's shared Training I (trained first when the store has none): the checkpoint every
+    /// Training II of these settings starts from, also the start of other fine-tuning recipes (e.g. AdaQAT) that must begin
+    /// from exactly the same weights. Load its tensors into a <see cref="Network"/> of the same preset and settings.
+    /// </summary>
+    /// <param name="store">The run store.</param>
+    /// <param name="preset">The preset.</param>
+    /// <param name="options">Seed, data and progress.</param>
+    /// <param name="trainingI">The Training I run (its final metrics hold "float_accuracy" and "float_loss").</param>
+    /// <exception cref="InvalidOperationException">The Training I run has no stored weights.</exception>
+    public Checkpoint TrainingIWeights(IRunStore store, Preset preset, RecipeOptions options, out RunResult trainingI)
+    {
+        trainingI = RunTrainingI(store, preset, options);
+        return store.LatestCheckpoint(trainingI.RunId)
+            ?? throw new InvalidOperationException($"DlQatRecipe: Training I run {trainingI.RunId} has no stored weights (checkpoint missing); delete that run from the store to train it again.");
+    }
+
     /// <inheritdoc/>
     /// <remarks>W = A = 32: <see cref="RunTrainingI"/>. Otherwise Training II from the shared Training I weights (trained first
     /// when the store has none); final metrics "float_accuracy" (of the shared Training I), "quant_accuracy", "delta_p",
@@ -295,9 +316,7 @@ public sealed class DlQatRecipe : IRecipe
         var t = Training(preset, options);
         return ExperimentRunner.Run(store, cfg.Json, cfg.Hash, ctx =>
         {
-            var first = RunTrainingI(store, preset, options);
-            var weights = store.LatestCheckpoint(first.RunId)
-                ?? throw new InvalidOperationException($"DlQatRecipe: Training I run {first.RunId} has no stored weights (checkpoint missing); delete that run from the store to train it again.");
+            var weights = TrainingIWeights(store, preset, options, out var first);
             var (trainLoader, testLoader) = Loaders(preset, t, options);
             using var _1 = trainLoader;
             using var _2 = testLoader;

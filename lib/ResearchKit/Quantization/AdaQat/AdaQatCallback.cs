@@ -15,8 +15,8 @@ namespace ResearchKit.Quantization.AdaQat;
 /// ordinary forward; the running statistics they would move are restored afterwards, so evaluation sees only the ordinary
 /// forwards. (The authors' code probes in train mode without restoring; restoring is a choice.)</para>
 /// <para>The task loss the weights train on is the plain loss at the current widths: the cost term only moves the widths.</para>
-/// <para>Nothing here is random, so a seeded run repeats exactly. Not checkpointed: the widths' values and freeze counters are not in
-/// the model's state dict.</para>
+/// <para>Nothing here is random, so a seeded run repeats exactly. The widths' values and freeze counters are not in the model's
+/// state dict: store <see cref="AdaQatState.Capture"/> with each checkpoint and <see cref="AdaQatState.Restore"/> it on resume.</para>
 /// </remarks>
 public sealed class AdaQatCallback : ITrainerCallback
 {
@@ -47,7 +47,7 @@ public sealed class AdaQatCallback : ITrainerCallback
     public BitWidthTrajectory Trajectory { get; } = new();
 
     /// <summary>Extra forward passes spent on bit-width gradients so far (the method's cost over plain QAT).</summary>
-    public long ExtraForwardPasses { get; private set; }
+    public long ExtraForwardPasses { get; internal set; }
 
     /// <summary>The gradients of the last step, or empty before the first.</summary>
     public IReadOnlyList<BitWidthGradient> LastGradients { get; private set; } = [];

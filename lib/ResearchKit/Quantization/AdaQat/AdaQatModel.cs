@@ -44,9 +44,11 @@ public sealed class AdaQatModel
     /// <summary>Converts <paramref name="model"/> in place (see the class remarks) and returns its learned widths.</summary>
     /// <param name="model">A float model (e.g. <c>new ResNetCifar(20)</c>).</param>
     /// <param name="options">AdaQAT settings.</param>
+    /// <param name="scaledAdjustWeight">A weight tensor of a fixed first/last layer whose DoReFa quantizer applies Scaled-Adjust
+    /// (Eq. 5.5), as chapter 5's Training II does on the final linear layer (<c>TwoStageQat.Spec</c>); null: none.</param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     /// <exception cref="InvalidOperationException">The model is already quantized or has nothing to quantize (see <see cref="ModelQuantizer.Quantize"/>).</exception>
-    public static AdaQatModel Convert(Module model, AdaQatOptions options)
+    public static AdaQatModel Convert(Module model, AdaQatOptions options, Tensors.Tensor? scaledAdjustWeight = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -59,9 +61,9 @@ public sealed class AdaQatModel
         var weightQs = new List<AdaptiveQuantizer>();
         var actQs = new List<AdaptiveQuantizer>();
 
-        IQuantizer WeightFactory(int marker, Tensors.Tensor _)
+        IQuantizer WeightFactory(int marker, Tensors.Tensor w)
         {
-            if (marker == FixedMarker) return new DoReFaWeightQuantizer(options.FirstLastBits);
+            if (marker == FixedMarker) return new DoReFaWeightQuantizer(options.FirstLastBits, scaledAdjust: ReferenceEquals(w, scaledAdjustWeight));
             var q = AdaptiveQuantizer.DoReFa(perNetwork ? sharedW : NewWidth($"weight{weightQs.Count}", options.InitialWeightBits));
             weightQs.Add(q);
             return q;

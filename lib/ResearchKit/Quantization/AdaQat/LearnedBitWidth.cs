@@ -124,6 +124,18 @@ public sealed class LearnedBitWidth
         return after;
     }
 
+    /// <summary>Puts back a state captured from a width of the same settings (<see cref="AdaQatState"/>: resuming a checkpoint).</summary>
+    /// <exception cref="ArgumentException">The value is not finite or outside [<see cref="LowerBound"/>, <see cref="MaxBits"/>], or a counter is negative.</exception>
+    internal void RestoreState(double value, bool frozen, IReadOnlyDictionary<int, int> increases)
+    {
+        if (!double.IsFinite(value) || value < LowerBound || value > MaxBits)
+            throw new ArgumentException($"LearnedBitWidth '{Name}': a restored value must lie in [{LowerBound}, {MaxBits}], got {value}; the checkpoint was written with other bit-width bounds.");
+        if (increases.Values.Any(c => c < 0)) throw new ArgumentException($"LearnedBitWidth '{Name}': a restored rise counter is negative.");
+        Value = value; Frozen = frozen;
+        _increases.Clear();
+        foreach (var (bits, count) in increases) _increases[bits] = count;
+    }
+
     /// <summary>Stops the width from moving (e.g. after a search phase, for plain QAT at the found width).</summary>
     public void Freeze() => Frozen = true;
 
