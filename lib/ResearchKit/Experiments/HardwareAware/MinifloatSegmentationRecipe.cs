@@ -25,7 +25,8 @@ namespace ResearchKit.Experiments.HardwareAware;
 /// on sea than Fashion-MNIST's large filled garments. By default (<see cref="MinifloatSegmentationOptions.HardTask"/>, every
 /// preset) the harder variant <see cref="ForegroundSegmentationOptions.Hard"/>: stronger noise and dim fragments of other
 /// digits as distractors, so the float model's IoU stays clearly below 1 and the formats have room to differ (on the plain
-/// task every cell scored within a few hundredths of a point of float). Still not ship segmentation; numbers are not comparable.</para>
+/// task float is nearly perfect and the quantized cells could not be told apart). Still not ship segmentation; numbers are
+/// not comparable.</para>
 /// <para><b>Model</b>: <see cref="ThinUNet"/>; the paper's exact layout is not stated. Default
 /// <see cref="UNetLayout.ConstantWidth"/>: Vaze et al. 2020's thin U-Net (32 channels at every level, nearest upsampling),
 /// depth 4, batch norm; <see cref="UNetLayout.Doubling"/> (32…512, still nearest upsampling) as an option. With nearest
@@ -46,8 +47,9 @@ namespace ResearchKit.Experiments.HardwareAware;
 /// <para><b>Training</b>: float run with Adam (cosine to 0), then for each cell a QAT fine-tuning from its weights with Adam
 /// at a tenth of the lr; loss BCE + Dice (or BCE). Seeds: the float run uses the run options' seed and is shared; a cell's
 /// <see cref="MinifloatSegmentationOptions.QatSeed"/> (default: the run options' seed) sets the fine-tuning's batch order, its
-/// only randomness, so the spread over QAT seeds (<see cref="QuickSeeds"/>) is that of the fine-tuning given one float model. Test metrics: pixel accuracy (our reading of the seed's "accuracy"),
-/// IoU and Dice (micro-averaged, <see cref="SegmentationMetrics"/>); the notebook computes the deltas against float.</para>
+/// only randomness, so the spread over QAT seeds (<see cref="QuickSeeds"/>) is that of the fine-tuning given one float model.
+/// Test metrics: pixel accuracy (our reading of the seed's "accuracy"), IoU and Dice (micro-averaged,
+/// <see cref="SegmentationMetrics"/>); the notebook computes the deltas against float and mean ± std over the seeds.</para>
 /// <para><b>Presets</b>: smoke: the committed 1,000 MNIST images (800 train / 200 test), a width-8, depth-2 U-Net, a few
 /// steps. quick: the first <see cref="QuickTrainImages"/> MNIST training and <see cref="QuickTestImages"/> test images,
 /// <see cref="QuickFloatSteps"/> float steps, <see cref="QuickQatSteps"/> QAT steps, batch 32. paper: all of MNIST, 20 float
