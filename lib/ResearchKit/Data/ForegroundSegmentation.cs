@@ -12,9 +12,14 @@ namespace ResearchKit.Data;
 /// <item>clean c = pixel/255, centred on a Size × Size zero canvas (the source must fit);</item>
 /// <item>mask = [c &gt; Threshold] (the object's bright strokes, like a ship's hull on water);</item>
 /// <item>clutter: Blobs Gaussian blobs a·exp(−‖p − centre‖²/(2σ²)) with centre uniform over the canvas, a uniform in
-/// [BlobAmplitudeMin, BlobAmplitudeMax], σ uniform in [BlobSigmaMin, BlobSigmaMax]; then per-pixel N(0, NoiseStd²) noise;</item>
+/// [BlobAmplitudeMin, BlobAmplitudeMax], σ uniform in [BlobSigmaMin, BlobSigmaMax]; then, when
+/// <see cref="ForegroundSegmentationOptions.Distractors"/> &gt; 0, that many fragments: a source image j uniform over the
+/// source (j ≠ i when the source has more than one image), a DistractorPatch-sided square of it at a uniform position,
+/// times a contrast uniform in [DistractorContrastMin, DistractorContrastMax], added at a uniform position of the canvas;
+/// then per-pixel N(0, NoiseStd²) noise (with no distractor the draws, hence the images, are those of the plain task);</item>
 /// <item>input = clamp(c + blobs + noise, 0, 1).</item>
 /// </list>
+/// With distractors, image i depends on the source's other images (which ones a draw picks depends on the source's size).
 /// Blobs and noise cross the threshold, so thresholding the input is wrong wherever clutter is bright: the network has
 /// to tell thin strokes from smooth blobs and speckle, the role wakes, clouds and glint play for ships.
 /// </remarks>
@@ -35,6 +40,8 @@ public static class ForegroundSegmentation
             throw new ArgumentException($"ForegroundSegmentation: '{source.Name}' has {source.Channels} channels; the task is defined on grayscale images (MNIST, Fashion-MNIST).", nameof(source));
         if (source.Height > o.Size || source.Width > o.Size)
             throw new ArgumentException($"ForegroundSegmentation: '{source.Name}' images are {source.Height}×{source.Width}, larger than the {o.Size}×{o.Size} canvas; raise Size.", nameof(source));
+        if (o.Distractors > 0 && (o.DistractorPatch > source.Height || o.DistractorPatch > source.Width))
+            throw new ArgumentException($"ForegroundSegmentation: DistractorPatch {o.DistractorPatch} exceeds '{source.Name}' images ({source.Height}×{source.Width}); use a smaller patch.", nameof(options));
         int s = o.Size, plane = s * s, n = source.Count;
         int top = (s - source.Height) / 2, left = (s - source.Width) / 2;
         var inputs = new float[n * plane];
@@ -43,7 +50,7 @@ public static class ForegroundSegmentation
         for (int i = 0; i < n; i++)
         {
             var g = new ResearchKit.Tensors.Generator((long)SeedMix.Mix(o.Seed, ClutterStream, i, 0));
-            Clutter(g, o, clutter);
+            Clutter(g, o, clutter, source, i);
             var img = source.Image(i);
             var x = inputs.AsSpan(i * plane, plane);
             var m = masks.AsSpan(i * plane, plane);
@@ -59,7 +66,7 @@ public static class ForegroundSegmentation
     }
 
     // Blobs, then noise, in a fixed draw order, so a seed fixes the clutter of an image.
-    private static void Clutter(ResearchKit.Tensors.Generator g, ForegroundSegmentationOptions o, double[] field)
+    private static void Clutter(ResearchKit.Tensors.Generator g, ForegroundSegmentationOptions o, double[] field, ImageDataset source, int self)
     {
         int s = o.Size;
         Array.Clear(field);
@@ -74,6 +81,19 @@ public static class ForegroundSegmentation
                 double dy = p / s + 0.5 - cy, dx = p % s + 0.5 - cx;
                 field[p] += a * Math.Exp(-(dy * dy + dx * dx) * inv);
             }
+        }
+        int n = source.Count, ps = o.DistractorPatch;
+        for (int d = 0; d < o.Distractors; d++)
+        {
+            int j = n == 1 ? 0 : (int)g.NextInt64(0, n - 1);
+            if (n > 1 && j >= self) j++;   // uniform over the other images
+            int sr = (int)g.NextInt64(0, source.Height - ps + 1), sc = (int)g.NextInt64(0, source.Width - ps + 1);
+            int dr = (int)g.NextInt64(0, s - ps + 1), dc = (int)g.NextInt64(0, s - ps + 1);
+            double contrast = o.DistractorContrastMin + g.NextDouble() * (o.DistractorContrastMax - o.DistractorContrastMin);
+            var img = source.Image(j);
+            for (int r = 0; r < ps; r++)
+                for (int c = 0; c < ps; c++)
+                    field[(dr + r) * s + dc + c] += contrast * img[(sr + r) * source.Width + sc + c] / 255.0;
         }
         if (o.NoiseStd > 0)
             for (int p = 0; p < field.Length; p++) field[p] += o.NoiseStd * g.NextNormal();

@@ -86,4 +86,47 @@ public class ForegroundSegmentationTests
         Assert.Throws<ArgumentException>(() => ForegroundSegmentation.Build(Source, new ForegroundSegmentationOptions(BlobSigmaMin: 0f)));
         Assert.Throws<ArgumentException>(() => ForegroundSegmentation.Build(Source, new ForegroundSegmentationOptions(Threshold: 1f)));
     }
+
+    [Fact]
+    public void Distractors_AreDimFragmentsOfOtherImages_InTheInputOnly()
+    {
+        // Without blobs and noise the input minus the clean digit is the distractors alone: non-negative, at most
+        // Distractors × contrast max, and absent from the mask.
+        var plain = new ForegroundSegmentationOptions(Seed: 2, Blobs: 0, NoiseStd: 0f);
+        var frag = plain with { Distractors = 3, DistractorContrastMin = 0.2f, DistractorContrastMax = 0.4f, DistractorPatch = 10 };
+        var a = ForegroundSegmentation.Build(Source, plain);
+        var b = ForegroundSegmentation.Build(Source, frag);
+        Assert.Equal(a.Masks, b.Masks);
+        Assert.NotEqual(a.Inputs, b.Inputs);
+        for (int p = 0; p < a.Inputs.Length; p++)
+            if (a.Inputs[p] < 1f) Assert.InRange(b.Inputs[p] - a.Inputs[p], -1e-6f, 3 * 0.4f + 1e-6f);
+        Assert.Equal(b.Inputs, ForegroundSegmentation.Build(Source, frag).Inputs);   // deterministic
+        // No distractor: not one draw more, so the plain task's images are unchanged.
+        Assert.Equal(ForegroundSegmentation.Build(Source, new ForegroundSegmentationOptions(Seed: 4)).Inputs,
+            ForegroundSegmentation.Build(Source, new ForegroundSegmentationOptions(Seed: 4) with { Distractors = 0, DistractorPatch = 5 }).Inputs);
+    }
+
+    [Fact]
+    public void HardTask_DefeatsThresholdingMoreThanThePlainOne()
+    {
+        var src = SyntheticShapes.Dataset(64, 28, seed: 2);
+        double NaiveIou(ForegroundSegmentationOptions o)
+        {
+            var d = ForegroundSegmentation.Build(src, o);
+            var (x, y) = d.Batch(0, d.Count);
+            return SegmentationCounts.FromLogits(x - 0.5f, y).Iou;
+        }
+        Assert.True(NaiveIou(ForegroundSegmentationOptions.Hard(6)) < NaiveIou(new ForegroundSegmentationOptions(Seed: 6)));
+        Assert.True(ForegroundSegmentationOptions.Hard().Distractors > 0);
+    }
+
+    [Fact]
+    public void BadDistractorOptions_NameTheFix()
+    {
+        Assert.Contains("Distractors", Assert.Throws<ArgumentException>(() => new ForegroundSegmentationOptions(Distractors: -1).Validated()).Message);
+        Assert.Contains("DistractorContrastMin", Assert.Throws<ArgumentException>(() => new ForegroundSegmentationOptions(DistractorContrastMin: 0.5f, DistractorContrastMax: 0.4f).Validated()).Message);
+        Assert.Contains("DistractorPatch", Assert.Throws<ArgumentException>(() => new ForegroundSegmentationOptions(DistractorPatch: 40).Validated()).Message);
+        var tooBig = new ForegroundSegmentationOptions(Size: 32, Distractors: 1, DistractorPatch: 30);
+        Assert.Contains("smaller patch", Assert.Throws<ArgumentException>(() => ForegroundSegmentation.Build(Source, tooBig)).Message);
+    }
 }

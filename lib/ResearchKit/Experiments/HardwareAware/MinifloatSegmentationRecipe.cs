@@ -22,7 +22,11 @@ namespace ResearchKit.Experiments.HardwareAware;
 /// <para><b>Data</b>: Airbus Ship Detection is not available here; the stand-in is <see cref="ForegroundSegmentation"/>
 /// (mask = digit strokes, input = the digit on a 32×32 canvas with bright Gaussian blobs and noise) on <b>MNIST</b>
 /// rather than Fashion-MNIST: a digit is a thin object covering a small share of the canvas among clutter, closer to ships
-/// on sea than Fashion-MNIST's large filled garments. Far easier than ship segmentation; numbers are not comparable.</para>
+/// on sea than Fashion-MNIST's large filled garments. By default (<see cref="MinifloatSegmentationOptions.HardTask"/>, every
+/// preset) the harder variant <see cref="ForegroundSegmentationOptions.Hard"/>: stronger noise and dim fragments of other
+/// digits as distractors, so the float model's IoU stays clearly below 1 and the formats have room to differ (on the plain
+/// task float is nearly perfect and the quantized cells could not be told apart). Still not ship segmentation; numbers are
+/// not comparable.</para>
 /// <para><b>Model</b>: <see cref="ThinUNet"/>; the paper's exact layout is not stated. Default
 /// <see cref="UNetLayout.ConstantWidth"/>: Vaze et al. 2020's thin U-Net (32 channels at every level, nearest upsampling),
 /// depth 4, batch norm; <see cref="UNetLayout.Doubling"/> (32…512, still nearest upsampling) as an option. With nearest
@@ -33,19 +37,23 @@ namespace ResearchKit.Experiments.HardwareAware;
 /// gives the kit's 8-bit first/last rule. The network input (a [0, 1] image) and the output logits (fed to the sigmoid of
 /// the loss and to the 0 threshold of the metrics) stay float; biases and batch norms are float. Minifloat: the format of
 /// <see cref="MinifloatSplits"/> (or an explicit one), round to nearest even, weights scaled per tensor by a power of two,
-/// activations unscaled (<see cref="MinifloatSpecs"/>). Integer: DoReFa weights + PACT activations (α from 10), or LSQ.</para>
+/// activations unscaled (<see cref="MinifloatSpecs"/>) and, by default (<see cref="MinifloatSegmentationOptions.UnsignedActivations"/>),
+/// unsigned: every activation site is a ReLU output, so b bits go to exponent and mantissa (<see cref="MinifloatSplits.DefaultUnsigned"/>,
+/// E3M(b−3)), as PACT's integers use all 2^b codes for non-negative values. Integer: DoReFa weights + PACT activations, or
+/// LSQ. PACT's α starts, by default (<see cref="MinifloatSegmentationOptions.CalibrateClip"/>, our choice), at the 99.9th
+/// percentile of each site's float activations on the fine-tuning's first batch (<see cref="ActivationClipCalibration"/>)
+/// rather than at 10, which the short fine-tuning hardly moves. The minifloat activations have no scale (the format's own
+/// range, 2^−(M+2) to about 31, covers the post-ReLU data), so this statistic has nothing to set there.</para>
 /// <para><b>Training</b>: float run with Adam (cosine to 0), then for each cell a QAT fine-tuning from its weights with Adam
-/// at a tenth of the lr; loss BCE + Dice (or BCE). Test metrics: pixel accuracy (our reading of the seed's "accuracy"),
-/// IoU and Dice (micro-averaged, <see cref="SegmentationMetrics"/>); the notebook computes the deltas against float.</para>
+/// at a tenth of the lr; loss BCE + Dice (or BCE). Seeds: the float run uses the run options' seed and is shared; a cell's
+/// <see cref="MinifloatSegmentationOptions.QatSeed"/> (default: the run options' seed) sets the fine-tuning's batch order, its
+/// only randomness, so the spread over QAT seeds (<see cref="QuickSeeds"/>) is that of the fine-tuning given one float model.
+/// Test metrics: pixel accuracy (our reading of the seed's "accuracy"), IoU and Dice (micro-averaged,
+/// <see cref="SegmentationMetrics"/>); the notebook computes the deltas against float and mean ± std over the seeds.</para>
 /// <para><b>Presets</b>: smoke: the committed 1,000 MNIST images (800 train / 200 test), a width-8, depth-2 U-Net, a few
 /// steps. quick: the first <see cref="QuickTrainImages"/> MNIST training and <see cref="QuickTestImages"/> test images,
 /// <see cref="QuickFloatSteps"/> float steps, <see cref="QuickQatSteps"/> QAT steps, batch 32. paper: all of MNIST, 20 float
 /// epochs, 5 QAT epochs (the seed's schedule is not stated).</para>
-/// <para>Measured at quick, seed 0, on 2 shared cores (load 4–15): the grid float + {minifloat, integer} × {4, 6, 8} took
-/// about 9.5 minutes (float 181 s, minifloat cells 69–112 s, integer cells 30–41 s). Test pixel accuracy: float 99.132 %;
-/// 6 bits: minifloat (E3M2) 99.125 %, integer 99.129 %; 4 bits: minifloat (E2M1) 99.108 %, integer 99.096 %; 8 bits: both
-/// 99.131 %. At 6 bits minifloat did <em>not</em> lose less than integer here; every difference is below 0.04 points, on
-/// an easy stand-in task, one seed.</para>
 /// </remarks>
 public sealed class MinifloatSegmentationRecipe : IRecipe
 {
@@ -57,6 +65,9 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
     public const long QuickFloatSteps = 1500;
     /// <summary>Steps of a QAT fine-tuning at quick.</summary>
     public const long QuickQatSteps = 300;
+    /// <summary>QAT seeds of the quick grid (the notebook reports mean ± std over them): float + {minifloat, integer} × {4, 6, 8}
+    /// × 3 seeds is sized for about 25 minutes on 2 cores.</summary>
+    public static IReadOnlyList<long> QuickSeeds { get; } = [0, 1, 2];
 
     /// <summary>Creates the recipe of one (format, bits) cell.</summary>
     /// <param name="format">Float (then <paramref name="bits"/> must be 32), minifloat or integer.</param>
@@ -79,7 +90,16 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
             if (f.BitWidth != bits)
                 throw new ArgumentException($"MinifloatSegmentationRecipe: the minifloat {f.Name} has {f.BitWidth} bits, not {bits}; pass a {bits}-bit format or bits: {f.BitWidth}.", nameof(settings));
             Minifloat = f;
+            if (settings.UnsignedActivations)
+            {
+                var a = settings.ActivationMinifloat ?? MinifloatSplits.DefaultUnsigned(bits);
+                if (a.BitWidth != bits + 1)
+                    throw new ArgumentException($"MinifloatSegmentationRecipe: the unsigned activation minifloat {a.Name} stores {a.BitWidth - 1} bits (sign dropped), not {bits}; pass a {bits + 1}-bit format.", nameof(settings));
+                ActivationMinifloat = a;
+            }
         }
+        if (settings.ActivationMinifloat is not null && !(format == NumberFormat.Minifloat && settings.UnsignedActivations))
+            throw new ArgumentException("MinifloatSegmentationRecipe: ActivationMinifloat applies only to minifloat runs with UnsignedActivations; remove it.", nameof(settings));
         Format = format; Bits = bits; Settings = settings;
     }
 
@@ -89,6 +109,8 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
     public int Bits { get; }
     /// <summary>The minifloat of a minifloat run (null otherwise).</summary>
     public MinifloatFormat? Minifloat { get; }
+    /// <summary>The unsigned activation minifloat ((b+1)-bit format, sign bit not stored) of a minifloat run with unsigned activations (null otherwise).</summary>
+    public MinifloatFormat? ActivationMinifloat { get; }
     /// <summary>Settings changed from the preset's.</summary>
     public MinifloatSegmentationOptions Settings { get; }
     /// <summary>True for the float run.</summary>
@@ -109,8 +131,9 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
         "data: Airbus Ship Detection is not available; MNIST foreground segmentation stands in (ForegroundSegmentation)",
         "Thin U-Net 32 layout: constant width 32 (Vaze et al. 2020), depth 4, nearest upsampling, batch norm",
         "'accuracy' of the abstract: read as pixel accuracy; IoU and Dice reported too",
-        "minifloat exponent/mantissa split per width (MinifloatSplits), rounding (nearest even), scaling (weights: power of two per tensor; activations: none)",
-        "integer quantizers: DoReFa weights + PACT activations (the kit's)",
+        "minifloat exponent/mantissa split per width (MinifloatSplits; unsigned activations E3M(b-3)), rounding (nearest even), scaling (weights: power of two per tensor; activations: none)",
+        "integer quantizers: DoReFa weights + PACT activations (the kit's), PACT alpha started at the 99.9th percentile of the float activations",
+        "harder stand-in task (noise, digit-fragment distractors) sized by us so float IoU stays below 1; seeds (float shared, QAT per seed)",
         "which layers are quantized: every conv weight and ReLU output at b, first/last included; input image, logits, biases, batch norms float",
         "loss (BCE + Dice), optimizer (Adam), learning rates, schedule (cosine), steps, batch size",
         "QAT from a trained float model (fine-tuning) rather than from scratch",
@@ -125,6 +148,11 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
             Loss = Settings.Loss,
             Format = Format, Bits = Bits, Minifloat = Minifloat,
             FirstLast = Settings.FirstLast, Integer = Settings.Integer,
+            UnsignedActivations = Settings.UnsignedActivations, ActivationMinifloat = ActivationMinifloat,
+            CalibrateClip = Settings.CalibrateClip,
+            ClipPercentile = 99.9,                                  // not stated (our choice): a high percentile, robust to a few outliers
+            QatSeed = Settings.QatSeed ?? options.Seed,
+            HardTask = Settings.HardTask,
             Layout = Settings.Layout ?? UNetLayout.ConstantWidth,   // Vaze et al. 2020's thin U-Net (the seed's layout: not stated)
             FloatLr = 1e-3,                                         // not stated (our choice): Adam's default
             QatLr = 1e-4,                                           // not stated (our choice): a tenth for fine-tuning
@@ -162,7 +190,9 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
             ["preset"] = preset.Name(),
             ["seed"] = options.Seed,
             ["data"] = DataName(t),
-            ["data_task"] = "ForegroundSegmentation, stand-in for Airbus Ship Detection (not available here): mask = clean pixel > 0.5, input = digit centred on a 32x32 canvas + 3 Gaussian blobs (peak 0.4-1, sigma 1.5-4 px) + N(0, 0.15^2) noise, clamped to [0, 1]",
+            ["data_task"] = t.HardTask
+                ? HardTaskText(ForegroundSegmentationOptions.Hard())
+                : "ForegroundSegmentation, stand-in for Airbus Ship Detection (not available here): mask = clean pixel > 0.5, input = digit centred on a 32x32 canvas + 3 Gaussian blobs (peak 0.4-1, sigma 1.5-4 px) + N(0, 0.15^2) noise, clamped to [0, 1]",
             ["data_source_choice"] = "MNIST, not Fashion-MNIST: thin digits covering a small share of the canvas among clutter resemble small ships on sea more than large filled garments",
             ["clutter_seeds"] = new Dictionary<string, object?> { ["train"] = t.TrainClutterSeed, ["test"] = t.TestClutterSeed },
             ["model"] = ModelName(t),
@@ -187,13 +217,18 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
             ["format"] = t.Format.ToString(),
             ["bits"] = t.Bits,
             ["quantizers"] = t.Format == NumberFormat.Minifloat
-                ? $"minifloat {t.Minifloat!} (round to nearest even; weights: power-of-two scale from max|w| per tensor; activations: no scale, signed format; straight-through gradient)"
+                ? t.UnsignedActivations
+                    ? $"minifloat weights {t.Minifloat!} (power-of-two scale from max|w| per tensor), activations unsigned {t.ActivationMinifloat!} with the sign bit not stored ({t.Bits} bits; negatives clamp to 0; no scale); round to nearest even; straight-through gradient"
+                    : $"minifloat {t.Minifloat!} (round to nearest even; weights: power-of-two scale from max|w| per tensor; activations: no scale, signed format; straight-through gradient)"
                 : t.Integer == IntegerQuantizers.Lsq
                     ? "integer: LSQ weights (signed, per tensor) and unsigned LSQ activations, steps initialized from the weights and the first batch"
-                    : "integer: DoReFa weights (per tensor, round to nearest) and unsigned PACT activations (learned alpha, initialized at 10)",
+                    : t.CalibrateClip
+                        ? $"integer: DoReFa weights (per tensor, round to nearest) and unsigned PACT activations (learned alpha, initialized per site at the {t.ClipPercentile}th percentile of the float model's activations on the fine-tuning's first batch; our choice)"
+                        : "integer: DoReFa weights (per tensor, round to nearest) and unsigned PACT activations (learned alpha, initialized at 10)",
+            ["qat_seed"] = t.QatSeed,
             ["first_last"] = t.FirstLast == FirstLastPrecision.SameAsBody
                 ? $"b bits everywhere: first conv weights and the ReLU feeding the output conv at {t.Bits} bits (the seed: 'both weights and activations')"
-                : $"kit rule (8 bits): first conv weights and the ReLU feeding the output conv at 8 bits ({(t.Format == NumberFormat.Minifloat ? "E4M3" : "8-bit integer")})",
+                : $"kit rule (8 bits): first conv weights and the ReLU feeding the output conv at 8 bits ({(t.Format == NumberFormat.Minifloat ? t.UnsignedActivations ? "weights E4M3, activation unsigned E3M5" : "E4M3" : "8-bit integer")})",
             ["float_parts"] = "input image, output logits (to the sigmoid in the loss and the 0 threshold of the metrics), biases, batch norms",
             ["output_conv"] = "1x1 conv weights at b bits; its input is the last ReLU (b bits, or 8 under the kit rule); its logits float",
             ["qat_optimizer"] = new Dictionary<string, object?> { ["name"] = "adam", ["lr"] = t.QatLr, ["schedule"] = "cosine to 0 over the run, per step" },
@@ -201,6 +236,9 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
             ["comparison_note"] = "a delta against the float run also contains the effect of the fine-tuning's extra steps (the float run is not trained further)",
         };
     }
+
+    private static string HardTaskText(ForegroundSegmentationOptions o) => FormattableString.Invariant(
+        $"ForegroundSegmentation (hard), stand-in for Airbus Ship Detection (not available here): mask = clean pixel > {o.Threshold}, input = digit centred on a {o.Size}x{o.Size} canvas + {o.Blobs} Gaussian blobs (peak {o.BlobAmplitudeMin}-{o.BlobAmplitudeMax}, sigma {o.BlobSigmaMin}-{o.BlobSigmaMax} px) + {o.Distractors} fragments ({o.DistractorPatch}x{o.DistractorPatch}) of other digits at contrast {o.DistractorContrastMin}-{o.DistractorContrastMax} + N(0, {o.NoiseStd}^2) noise, clamped to [0, 1]");
 
     private static string DataName(SegmentationQatTraining t)
     {
@@ -232,8 +270,8 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
         }
         if (t.TrainImages is int n) train = train.Take(n);
         if (t.TestImages is int m) test = test.Take(m);
-        return (ForegroundSegmentation.Build(train, new ForegroundSegmentationOptions(Seed: t.TrainClutterSeed)),
-                ForegroundSegmentation.Build(test, new ForegroundSegmentationOptions(Seed: t.TestClutterSeed)));
+        ForegroundSegmentationOptions Task(long seed) => t.HardTask ? ForegroundSegmentationOptions.Hard(seed) : new ForegroundSegmentationOptions(Seed: seed);
+        return (ForegroundSegmentation.Build(train, Task(t.TrainClutterSeed)), ForegroundSegmentation.Build(test, Task(t.TestClutterSeed)));
     }
 
     /// <summary>The untrained float U-Net of <paramref name="t"/>, initialized from <paramref name="seed"/>.</summary>
@@ -254,7 +292,10 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
         {
             case NumberFormat.Minifloat:
                 var f = t.Minifloat ?? MinifloatSplits.Default(t.Bits);
-                return MinifloatSpecs.Create(f, f, same ? f : MinifloatFormat.E4M3);
+                if (!t.UnsignedActivations) return MinifloatSpecs.Create(f, f, same ? f : MinifloatFormat.E4M3);
+                var a = t.ActivationMinifloat ?? MinifloatSplits.DefaultUnsigned(t.Bits);
+                return MinifloatSpecs.Create(f, a, same ? f : MinifloatFormat.E4M3, unsignedActivations: true,
+                    firstLastActivations: same ? a : MinifloatSplits.DefaultUnsigned(8));
             case NumberFormat.Integer:
                 var spec = t.Integer == IntegerQuantizers.Lsq ? QuantSpec.Lsq(t.Bits, t.Bits) : QuantSpec.DoReFaPact(t.Bits, t.Bits);
                 return spec with { FirstLastBits = same ? t.Bits : 8 };
@@ -293,10 +334,16 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
             }
             var (train, test) = Data(t, options.Data);
             var net = Build(t, options.Seed);
+            long batchSeed = IsFloat ? options.Seed : t.QatSeed;
             if (init is not null)
             {
                 net.LoadStateDict(TrainerCheckpoint.ModelState(init));
+                IReadOnlyDictionary<string, float>? clips = null;
+                if (UsesClipCalibration(t))
+                    clips = ActivationClipCalibration.Percentiles(net, SegmentationBatches.Epoch(train, t.BatchSize, batchSeed, 0).First().X, t.ClipPercentile);
                 ModelQuantizer.Quantize(net, Spec(t));
+                // A resumed run restores its learned α from the checkpoint afterwards, so this only sets a fresh run's start.
+                if (clips is not null) ActivationClipCalibration.InitializePact(net, clips);
             }
             long steps = IsFloat ? t.FloatSteps : t.QatSteps;
             var opt = new Adam(net.Parameters(), lr: IsFloat ? t.FloatLr : t.QatLr);
@@ -316,7 +363,7 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
             var last = new LastLossCallback();
             trainer.Callbacks.Add(last);
             ctx.Attach(trainer);
-            trainer.Fit((e, s) => SegmentationBatches.Epoch(train, t.BatchSize, options.Seed, e, s), SegmentationBatches.PerEpoch(train, t.BatchSize));
+            trainer.Fit((e, s) => SegmentationBatches.Epoch(train, t.BatchSize, batchSeed, e, s), SegmentationBatches.PerEpoch(train, t.BatchSize));
             ctx.SaveCheckpoint(TrainerCheckpoint.Capture(trainer));
             var m = SegmentationMetrics.Evaluate(net, test.Batches(t.EvalBatchSize), loss);
             foreach (var k in (string[])["pixel_accuracy", "iou", "dice"]) ctx.LogMetric(trainer.State.Step, "eval/" + k, m[k]);
@@ -347,6 +394,9 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
         net.Eval();
         return net;
     }
+
+    private static bool UsesClipCalibration(SegmentationQatTraining t) =>
+        t.CalibrateClip && t.Format == NumberFormat.Integer && t.Integer == IntegerQuantizers.DoReFaPact;
 
     /// <summary>The test set of this recipe's preset, for evaluating <see cref="Trained"/> networks (<see cref="SegmentationMetrics.Evaluate"/>).</summary>
     public SegmentationDataset TestSet(Preset preset, RecipeOptions options)

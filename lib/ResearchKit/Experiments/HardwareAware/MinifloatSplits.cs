@@ -14,6 +14,12 @@ namespace ResearchKit.Experiments.HardwareAware;
 /// an image's output depend on its batch; <see cref="MinifloatSpecs"/>' default), so the format itself must cover the
 /// post-ReLU range of a batch-normalized network (a few units, tails beyond 7.5, E2M3's maximum); E3M2 reaches 28 and still
 /// has 4 values per binade. Weights are scaled per tensor by a power of two, for which either split works.</para>
+/// <para><b>Unsigned activations</b> (<see cref="DefaultUnsigned"/>, used for the post-ReLU activations by default): E3M(b−3),
+/// bias 3, subnormals, finite only, saturating, stored without its sign bit (the (b+1)-bit format, sign always 0). Why: the
+/// same exponent field and bias as the signed 6-bit default E3M2, so the unscaled range stays that of the post-ReLU data
+/// (about 2^−(M+2) to 31) at every width, and the freed sign bit goes to the mantissa; one rule for 4 to 8 bits, so a change
+/// of width changes only the precision. 4 → uE3M1 (max 24), 5 → uE3M2 (28), 6 → uE3M3 (30), 7 → uE3M4 (31), 8 → uE3M5 (31.5).
+/// Our choice; FormatComparison's search was not run on the U-Net's activations to pick it.</para>
 /// </remarks>
 public static class MinifloatSplits
 {
@@ -28,6 +34,13 @@ public static class MinifloatSplits
         8 => MinifloatFormat.E4M3,
         _ => throw new ArgumentException($"MinifloatSplits: no default minifloat of {bits} bits; use 4 to 8 bits, or pass a MinifloatFormat explicitly.", nameof(bits)),
     };
+
+    /// <summary>The default unsigned activation format of <paramref name="bits"/> stored bits: E3M(bits−3), bias 3 (a
+    /// (bits+1)-bit <see cref="MinifloatFormat"/>, for <see cref="MinifloatQuantizer"/>'s unsigned mode).</summary>
+    /// <exception cref="ArgumentException"><paramref name="bits"/> is outside [4, 8].</exception>
+    public static MinifloatFormat DefaultUnsigned(int bits) => bits is >= 4 and <= 8
+        ? new MinifloatFormat(3, bits - 3, 3, true, MinifloatSpecials.FiniteOnly)
+        : throw new ArgumentException($"MinifloatSplits: no default unsigned minifloat of {bits} bits; use 4 to 8 bits, or pass a MinifloatFormat explicitly.", nameof(bits));
 
     /// <summary>OCP MX FP4 E2M1: bias 1, subnormals, no infinity or NaN, max 6.</summary>
     public static MinifloatFormat E2M1 { get; } = new(2, 1, 1, true, MinifloatSpecials.FiniteOnly);

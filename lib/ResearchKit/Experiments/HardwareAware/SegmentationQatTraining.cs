@@ -53,6 +53,19 @@ public sealed record SegmentationQatTraining
     /// <summary>Quantizers of an integer run.</summary>
     public IntegerQuantizers Integer { get; init; } = IntegerQuantizers.DoReFaPact;
 
+    /// <summary>Unsigned minifloat activations (sign bit not stored).</summary>
+    public bool UnsignedActivations { get; init; } = true;
+    /// <summary>The unsigned activation minifloat ((b+1)-bit format, sign bit not stored) of a minifloat run with unsigned activations.</summary>
+    public MinifloatFormat? ActivationMinifloat { get; init; }
+    /// <summary>Start PACT's α from the float model's activations (<see cref="ActivationClipCalibration"/>).</summary>
+    public bool CalibrateClip { get; init; } = true;
+    /// <summary>Percentile of <see cref="ActivationClipCalibration"/>.</summary>
+    public double ClipPercentile { get; init; } = 99.9;
+    /// <summary>Seed of the QAT fine-tuning's batch order.</summary>
+    public long QatSeed { get; init; }
+    /// <summary>The harder stand-in task (<see cref="Data.ForegroundSegmentationOptions.Hard"/>) rather than the plain one.</summary>
+    public bool HardTask { get; init; } = true;
+
     /// <summary>Log the training loss every this many steps.</summary>
     public int LogEvery { get; init; } = 20;
 }

@@ -18,6 +18,13 @@ namespace ResearchKit.Quantization.Minifloat;
 /// 0.3 % accuracy loss against float vs 0.5 % for 6-bit integers) does not publish its scaling rule; the power-of-two
 /// rule here is ours. Stochastic rounding draws one <see cref="Generator.NextDouble"/> per element, in row-major order.
 /// </para>
+/// <para>
+/// <b>Unsigned mode</b> (for non-negative data such as post-ReLU activations, where a sign bit is always 0 and wasted): the
+/// b bits all go to exponent and mantissa, E + M = b. The grid is that of the (b+1)-bit <see cref="Format"/> whose sign bit
+/// is always 0, the reading <see cref="Analysis.FormatComparison"/> already uses, so <see cref="BitWidth"/> is
+/// Format.BitWidth − 1. Negative inputs (which a ReLU never produces) clamp to 0 with a zero gradient, as a ReLU does;
+/// the scale, when there is one, is taken from max(x, 0).
+/// </para>
 /// </remarks>
 public sealed class MinifloatQuantizer : IQuantizer
 {
@@ -28,11 +35,14 @@ public sealed class MinifloatQuantizer : IQuantizer
     /// <param name="scaling">No scale (default) or a power of two from max|x|.</param>
     /// <param name="rounding">Nearest even (default) or stochastic.</param>
     /// <param name="generator">Required for stochastic rounding (seed it for reproducible runs).</param>
+    /// <param name="unsigned">True for non-negative data: the sign bit of <paramref name="format"/> is not stored
+    /// (<see cref="BitWidth"/> = Format.BitWidth − 1) and negative inputs clamp to 0 with zero gradient.</param>
     /// <exception cref="ArgumentNullException"><paramref name="format"/> is null.</exception>
     /// <exception cref="ArgumentException">Stochastic rounding without a generator, or an unknown enum value.</exception>
     public MinifloatQuantizer(MinifloatFormat format, MinifloatScaling scaling = MinifloatScaling.None,
-        MinifloatRounding rounding = MinifloatRounding.NearestEven, Generator? generator = null)
+        MinifloatRounding rounding = MinifloatRounding.NearestEven, Generator? generator = null, bool unsigned = false)
     {
+        Unsigned = unsigned;
         Format = format ?? throw new ArgumentNullException(nameof(format));
         if (!Enum.IsDefined(scaling)) throw new ArgumentException($"MinifloatQuantizer: unknown scaling {scaling}; use a MinifloatScaling member.", nameof(scaling));
         if (!Enum.IsDefined(rounding)) throw new ArgumentException($"MinifloatQuantizer: unknown rounding {rounding}; use a MinifloatRounding member.", nameof(rounding));
@@ -50,8 +60,14 @@ public sealed class MinifloatQuantizer : IQuantizer
     /// <summary>The rounding rule.</summary>
     public MinifloatRounding Rounding { get; }
 
-    /// <summary>1 + E + M.</summary>
-    public int BitWidth => Format.BitWidth;
+    /// <summary>Whether the quantizer is unsigned (non-negative grid, sign bit not stored).</summary>
+    public bool Unsigned { get; }
+
+    /// <summary>1 + E + M, or E + M when <see cref="Unsigned"/>.</summary>
+    public int BitWidth => Unsigned ? Format.BitWidth - 1 : Format.BitWidth;
+
+    /// <summary>The format's name, prefixed "u" when unsigned (e.g. "uE3M3": 6 bits).</summary>
+    public string FormatName => (Unsigned ? "u" : "") + Format.Name;
 
     /// <summary>Per tensor (one scale, or none).</summary>
     public QuantGranularity Granularity => QuantGranularity.PerTensor;
@@ -64,7 +80,7 @@ public sealed class MinifloatQuantizer : IQuantizer
         if (Scaling == MinifloatScaling.None) return 1f;
         var src = x.Contiguous().AsReadOnlySpan();
         double maxAbs = 0;
-        foreach (float v in src) { double a = Math.Abs((double)v); if (a > maxAbs) maxAbs = a; }   // NaN never wins a '>'
+        foreach (float v in src) { double a = Unsigned ? Math.Max((double)v, 0.0) : Math.Abs((double)v); if (a > maxAbs) maxAbs = a; }   // NaN never wins a '>'
         if (double.IsInfinity(maxAbs))
             throw new ArgumentException("MinifloatQuantizer: the tensor holds ±∞, which has no power-of-two scale; remove it or use MinifloatScaling.None.", nameof(x));
         if (maxAbs == 0) return 1f;
@@ -81,7 +97,8 @@ public sealed class MinifloatQuantizer : IQuantizer
     public Tensor Quantize(Tensor x) => new MinifloatSte(this, Scale(x)).Apply(x);
 
     /// <summary>
-    /// The format's finite values times the scale (ascending, non-uniform: no step). Without scaling the grid is fixed;
+    /// The format's finite values (the non-negative ones when <see cref="Unsigned"/>) times the scale (ascending, non-uniform:
+    /// no step). Without scaling the grid is fixed;
     /// with <see cref="MinifloatScaling.PowerOfTwoFromMax"/> it depends on <paramref name="x"/>.
     /// </summary>
     /// <exception cref="ArgumentException">Power-of-two scaling and <paramref name="x"/> is null.</exception>
@@ -91,8 +108,7 @@ public sealed class MinifloatQuantizer : IQuantizer
         if (Scaling != MinifloatScaling.None)
             s = Scale(x ?? throw new ArgumentException("MinifloatQuantizer.Grid: the power-of-two scale depends on the data; pass the tensor to quantize.", nameof(x)));
         var values = Format.FiniteValues;
-        var levels = new float[values.Count];
-        for (int i = 0; i < levels.Length; i++) levels[i] = values[i] * s;
+        var levels = values.Where(v => !Unsigned || v >= 0f).Select(v => v * s).ToArray();
         return new QuantGrid([levels], null);
     }
 
@@ -106,7 +122,11 @@ public sealed class MinifloatQuantizer : IQuantizer
             var y = new float[src.Length];
             // x/s and r·s in double are exact (s is a power of two), so the only rounding is the format's.
             for (int i = 0; i < y.Length; i++)
-                y[i] = (float)(q.Format.RoundDouble(src[i] / (double)scale, q.Rounding, q._generator) * scale);
+            {
+                // Unsigned: a negative input is 0 (the draw of stochastic rounding still happens, one per element).
+                double v = q.Unsigned && src[i] <= 0f ? 0.0 : src[i];   // −0 too, so the output is +0
+                y[i] = (float)(q.Format.RoundDouble(v / (double)scale, q.Rounding, q._generator) * scale);
+            }
             return Tensor.FromArray(y, x.Shape.ToArray());
         }
 
@@ -116,7 +136,8 @@ public sealed class MinifloatQuantizer : IQuantizer
             var x = xt.AsReadOnlySpan();
             double hi = (double)q.Format.MaxFinite * scale;
             var mask = new float[x.Length];
-            for (int i = 0; i < mask.Length; i++) mask[i] = Math.Abs((double)x[i]) <= hi ? 1f : 0f;
+            for (int i = 0; i < mask.Length; i++)
+                mask[i] = (q.Unsigned ? x[i] >= 0f && x[i] <= hi : Math.Abs((double)x[i]) <= hi) ? 1f : 0f;
             return [gradOutput * Tensor.FromArray(mask, xt.Shape.ToArray())];
         }
     }

@@ -94,6 +94,86 @@ public class MinifloatSegmentationRecipeTests
     }
 
     [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void DefaultUnsignedSplit_IsE3MbMinus3_Bias3_StoredInBBits(int bits)
+    {
+        var f = MinifloatSplits.DefaultUnsigned(bits);
+        Assert.Equal((bits + 1, 3, bits - 3, 3), (f.BitWidth, f.ExponentBits, f.MantissaBits, f.Bias));
+        var q = new MinifloatQuantizer(f, unsigned: true);
+        Assert.Equal(bits, q.BitWidth);
+        Assert.Equal(1 << bits, q.Grid().Shared.Length);
+        Assert.Throws<ArgumentException>(() => MinifloatSplits.DefaultUnsigned(3));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Spec_MinifloatActivations_AreUnsignedByDefault_AtTheRunsBits(bool unsigned)
+    {
+        var t = new MinifloatSegmentationRecipe(NumberFormat.Minifloat, 6, new() { UnsignedActivations = unsigned }).Training(Preset.Smoke, Silent);
+        var net = MinifloatSegmentationRecipe.Build(t, 0);
+        ModelQuantizer.Quantize(net, MinifloatSegmentationRecipe.Spec(t));
+        var acts = net.Modules().OfType<QuantReLU>().Select(m => Assert.IsType<MinifloatQuantizer>(m.Quantizer)).ToList();
+        Assert.Equal(10, acts.Count);
+        Assert.All(acts, q => Assert.Equal((unsigned, 6), (q.Unsigned, q.BitWidth)));
+        Assert.All(acts, q => Assert.Equal(unsigned ? MinifloatSplits.DefaultUnsigned(6) : MinifloatFormat.E3M2, q.Format));
+        var c = new MinifloatSegmentationRecipe(NumberFormat.Minifloat, 6, new() { UnsignedActivations = unsigned }).Config(Preset.Quick, Silent);
+        Assert.Equal(unsigned, ((string)c["quantizers"]!).Contains("unsigned E3M3", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ClipCalibration_SetsEveryPactAlphaToItsSitesPercentile()
+    {
+        var t = new MinifloatSegmentationRecipe(NumberFormat.Integer, 6).Training(Preset.Smoke, Silent);
+        var net = MinifloatSegmentationRecipe.Build(t, 0);
+        var x = Tensors.Tensor.Rand([4, 1, 32, 32], new Tensors.Generator(5));
+        var clips = ActivationClipCalibration.Percentiles(net, x, 99.9);
+        Assert.Equal(10, clips.Count);
+        Assert.True(net.Training);   // mode restored
+        ModelQuantizer.Quantize(net, MinifloatSegmentationRecipe.Spec(t));
+        Assert.Equal(10, ActivationClipCalibration.InitializePact(net, clips));
+        foreach (var (path, m) in net.NamedModules())
+            if (m is QuantReLU { Quantizer: PactActivationQuantizer p }) Assert.Equal(clips[path], p.Alpha.Item());
+        Assert.Throws<ArgumentException>(() => ActivationClipCalibration.Percentiles(net, x, 0));
+    }
+
+    [Fact]
+    public void Percentile_Property_IsTheSmallestValueWithAtLeastPOfTheDataAtOrBelowIt()
+    {
+        var g = new Tensors.Generator(9);
+        foreach (double p in new[] { 50.0, 90.0, 99.0, 99.9, 100.0 })
+            for (int trial = 0; trial < 10; trial++)
+            {
+                var v = Tensors.Tensor.Randn([1 + trial * 37], g).Relu().ToArray();
+                float? got = ActivationClipCalibration.Of((float[])v.Clone(), p);
+                if (v.All(a => a == 0)) { Assert.Null(got); continue; }
+                float q = v.Where(a => v.Count(b => b <= a) >= p / 100 * v.Length).Min();
+                Assert.Equal(q > 0 ? q : v.Max(), got);
+            }
+    }
+
+    [Fact]
+    public void QatSeed_AndTask_EnterTheRightConfigs()
+    {
+        var s0 = new MinifloatSegmentationRecipe(NumberFormat.Integer, 6);
+        var s1 = new MinifloatSegmentationRecipe(NumberFormat.Integer, 6, new() { QatSeed = 1 });
+        Assert.Equal(1L, s1.Config(Preset.Quick, Silent)["qat_seed"]);
+        Assert.Equal(0L, s0.Config(Preset.Quick, Silent)["qat_seed"]);   // default: the run options' seed
+        Assert.NotEqual(RunConfig.From(s0.Config(Preset.Quick, Silent)).Hash, RunConfig.From(s1.Config(Preset.Quick, Silent)).Hash);
+        Assert.Equal(RunConfig.From(s0.FloatRecipe.Config(Preset.Quick, Silent)).Hash, RunConfig.From(s1.FloatRecipe.Config(Preset.Quick, Silent)).Hash);
+        var plain = new MinifloatSegmentationRecipe(NumberFormat.Float, 32, new() { HardTask = false });
+        Assert.NotEqual(RunConfig.From(plain.Config(Preset.Quick, Silent)).Hash, RunConfig.From(s0.FloatRecipe.Config(Preset.Quick, Silent)).Hash);
+        Assert.Contains("fragments", (string)s0.Config(Preset.Quick, Silent)["data_task"]!, StringComparison.Ordinal);
+        Assert.Contains("percentile", (string)s0.Config(Preset.Quick, Silent)["quantizers"]!, StringComparison.Ordinal);
+        Assert.Contains("initialized at 10", (string)new MinifloatSegmentationRecipe(NumberFormat.Integer, 6, new() { CalibrateClip = false }).Config(Preset.Quick, Silent)["quantizers"]!, StringComparison.Ordinal);
+        Assert.Equal(3, MinifloatSegmentationRecipe.QuickSeeds.Distinct().Count());
+    }
+
+    [Theory]
     [InlineData(NumberFormat.Minifloat, 4)]
     [InlineData(NumberFormat.Minifloat, 6)]
     [InlineData(NumberFormat.Integer, 4)]
@@ -129,8 +209,13 @@ public class MinifloatSegmentationRecipeTests
             Assert.Equal(6, sites.Last(s => s.Kind == QuantSiteKind.Conv).WeightBits);
         }
         var mf = MinifloatSegmentationRecipe.Spec(new MinifloatSegmentationRecipe(NumberFormat.Minifloat, 6, new() { FirstLast = FirstLastPrecision.EightBit }).Training(Preset.Smoke, Silent));
-        Assert.Equal(MinifloatFormat.E4M3, Assert.IsType<MinifloatQuantizer>(mf.ActivationQuantizer(8)).Format);
-        Assert.Equal(MinifloatFormat.E3M2, Assert.IsType<MinifloatQuantizer>(mf.ActivationQuantizer(6)).Format);
+        // Unsigned activations (default): the 8-bit last ReLU and the 6-bit body both use the unsigned E3M(b−3) rule.
+        Assert.Equal(MinifloatSplits.DefaultUnsigned(8), Assert.IsType<MinifloatQuantizer>(mf.ActivationQuantizer(8)).Format);
+        Assert.Equal(MinifloatSplits.DefaultUnsigned(6), Assert.IsType<MinifloatQuantizer>(mf.ActivationQuantizer(6)).Format);
+        Assert.Equal(MinifloatFormat.E4M3, Assert.IsType<MinifloatQuantizer>(mf.WeightQuantizer(8, Tensors.Tensor.Ones(3))).Format);
+        var signed = MinifloatSegmentationRecipe.Spec(new MinifloatSegmentationRecipe(NumberFormat.Minifloat, 6, new() { FirstLast = FirstLastPrecision.EightBit, UnsignedActivations = false }).Training(Preset.Smoke, Silent));
+        Assert.Equal(MinifloatFormat.E4M3, Assert.IsType<MinifloatQuantizer>(signed.ActivationQuantizer(8)).Format);
+        Assert.Equal(MinifloatFormat.E3M2, Assert.IsType<MinifloatQuantizer>(signed.ActivationQuantizer(6)).Format);
     }
 
     [Fact]
@@ -143,6 +228,8 @@ public class MinifloatSegmentationRecipeTests
         Assert.Contains("E4M3 has 8 bits", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new MinifloatSegmentationRecipe((NumberFormat)7, 6));
         Assert.Throws<ArgumentException>(() => new MinifloatSegmentationRecipe(NumberFormat.Integer, 6, new() { Layout = (UNetLayout)9 }));
+        Assert.Contains("pass a 7-bit format", Assert.Throws<ArgumentException>(() => new MinifloatSegmentationRecipe(NumberFormat.Minifloat, 6, new() { ActivationMinifloat = MinifloatFormat.E3M2 })).Message, StringComparison.Ordinal);
+        Assert.Contains("remove it", Assert.Throws<ArgumentException>(() => new MinifloatSegmentationRecipe(NumberFormat.Integer, 6, new() { ActivationMinifloat = MinifloatSplits.DefaultUnsigned(6) })).Message, StringComparison.Ordinal);
         // An explicit format of another width is fine when the bits say so.
         Assert.Equal(MinifloatFormat.E2M3, new MinifloatSegmentationRecipe(NumberFormat.Minifloat, 6, new() { Minifloat = MinifloatFormat.E2M3 }).Minifloat);
     }
@@ -166,9 +253,12 @@ public class MinifloatSegmentationRecipeTests
         var m = SegmentationMetrics.Evaluate(net, recipe.TestSet(Preset.Smoke, Silent).Batches(t.EvalBatchSize), MinifloatSegmentationRecipe.LossOf(t));
         Assert.Equal(r.FinalMetrics["pixel_accuracy"], m["pixel_accuracy"], 12);
         Assert.Equal(r.FinalMetrics["dice"], m["dice"], 12);
-        // The integer cell of the same settings reuses the float run too: only one float run in the store.
-        new MinifloatSegmentationRecipe(NumberFormat.Integer, 6).Run(store, Preset.Smoke, Silent);
-        Assert.Equal(3, store.List().Count);
+        // The integer cell of the same settings reuses the float run too: only one float run in the store; so does another QAT seed,
+        // which fine-tunes the same float weights on another batch order.
+        var i0 = new MinifloatSegmentationRecipe(NumberFormat.Integer, 6).Run(store, Preset.Smoke, Silent);
+        var i1 = new MinifloatSegmentationRecipe(NumberFormat.Integer, 6, new() { QatSeed = 1 }).Run(store, Preset.Smoke, Silent);
+        Assert.Equal(4, store.List().Count);
+        Assert.NotEqual(i0.FinalMetrics["train_loss"], i1.FinalMetrics["train_loss"]);
     }
 
     [Fact]

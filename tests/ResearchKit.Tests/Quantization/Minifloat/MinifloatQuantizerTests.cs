@@ -107,4 +107,76 @@ public class MinifloatQuantizerTests
         using (Torch.NoGrad())
             Assert.All(model.Forward(Tensor.Randn([2, 1, 8, 8], new Generator(1))).ToArray(), v => Assert.True(float.IsFinite(v)));
     }
+
+    // Every non-negative value of a finite-only ExMy with subnormals, from the value formula (not from the code).
+    private static SortedSet<float> UnsignedFormula(int e, int m, int bias)
+    {
+        var set = new SortedSet<float> { 0f };
+        for (int f = 1; f < 1 << m; f++) set.Add((float)Math.ScaleB(f, 1 - bias - m));                 // subnormals
+        for (int ef = 1; ef < 1 << e; ef++)
+            for (int f = 0; f < 1 << m; f++) set.Add((float)Math.ScaleB((1 << m) + f, ef - bias - m));   // normals
+        return set;
+    }
+
+    [Theory]
+    [InlineData(3, 3, 3)]
+    [InlineData(3, 1, 3)]
+    [InlineData(2, 2, 1)]
+    [InlineData(4, 4, 7)]
+    public void Unsigned_GridIsEveryNonNegativeValueOfTheFormula_2PowBLevels_AndEachIsAFixedPoint(int e, int m, int bias)
+    {
+        var q = new MinifloatQuantizer(new MinifloatFormat(e, m, bias, true, MinifloatSpecials.FiniteOnly), unsigned: true);
+        Assert.Equal(e + m, q.BitWidth);                       // the sign bit of the (b+1)-bit format is not stored
+        Assert.Equal($"uE{e}M{m}", q.FormatName);
+        var grid = q.Grid().Shared;
+        Assert.Equal(UnsignedFormula(e, m, bias).ToArray(), grid.ToArray());
+        Assert.Equal(1 << q.BitWidth, grid.Length);             // b bits, 2^b distinct values: no code wasted
+        Assert.Equal(grid.ToArray(), q.Quantize(Tensor.FromArray(grid.ToArray(), [grid.Length])).ToArray());
+    }
+
+    [Fact]
+    public void Unsigned_NegativesClampToZeroWithZeroGradient_InRangeIsStraightThrough_SaturatedIsZero()
+    {
+        var fmt = new MinifloatFormat(3, 3, 3, true, MinifloatSpecials.FiniteOnly);   // uE3M3: max 30
+        var q = new MinifloatQuantizer(fmt, unsigned: true);
+        var x = T(-3f, -0.01f, 0f, 1.3f, 29f, 40f).RequiresGrad_();
+        var y = q.Quantize(x);
+        // [1, 2) step 1/8: 1.3 → 1.25; [16, 32) step 2: 29 → 28 (tie 29 is between 28 and 30: even mantissa 28); 40 saturates.
+        Close([0f, 0f, 0f, 1.25f, 28f, 30f], y.ToArray(), 0f);
+        Assert.All(y.ToArray(), v => Assert.False(float.IsNegative(v)));   // +0, not −0
+        y.Sum().Backward();
+        Close([0f, 0f, 1f, 1f, 1f, 0f], x.Grad!.ToArray(), 0f);
+    }
+
+    [Fact]
+    public void Unsigned_Property_OnNonNegativeDataEqualsTheSignedQuantizerOfTheSameFormat()
+    {
+        var fmt = new MinifloatFormat(3, 2, 3, true, MinifloatSpecials.FiniteOnly);
+        var g = new Generator(17);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var x = (Tensor.Rand([64], g) * (float)Math.Pow(2, trial % 8 - 3)).Relu();
+            foreach (var scaling in new[] { MinifloatScaling.None, MinifloatScaling.PowerOfTwoFromMax })
+                Assert.Equal(new MinifloatQuantizer(fmt, scaling).Quantize(x).ToArray(),
+                    new MinifloatQuantizer(fmt, scaling, unsigned: true).Quantize(x).ToArray());
+        }
+        // The scale of an unsigned quantizer ignores the negative part: −100 does not widen it.
+        var u = new MinifloatQuantizer(fmt, MinifloatScaling.PowerOfTwoFromMax, unsigned: true);
+        Assert.Equal(u.Scale(T(3f)), u.Scale(T(-100f, 3f)));
+    }
+
+    [Fact]
+    public void Specs_UnsignedActivations_ReportBBits_AndUseTheUnsignedFormat()
+    {
+        var a = new MinifloatFormat(3, 3, 3, true, MinifloatSpecials.FiniteOnly);
+        var spec = MinifloatSpecs.Create(MinifloatFormat.E3M2, a, unsignedActivations: true);
+        Assert.Equal((6, 6), (spec.WeightBits, spec.ActivationBits));
+        var q6 = Assert.IsType<MinifloatQuantizer>(spec.ActivationQuantizer(6));
+        Assert.True(q6.Unsigned);
+        Assert.Equal(a, q6.Format);
+        var q8 = Assert.IsType<MinifloatQuantizer>(spec.ActivationQuantizer(8));   // first/last: unsigned E4M4 by default
+        Assert.Equal((true, MinifloatSpecs.UnsignedE4M4, 8), (q8.Unsigned, q8.Format, q8.BitWidth));
+        Assert.False(Assert.IsType<MinifloatQuantizer>(spec.WeightQuantizer(6, T(1f))).Unsigned);
+        Assert.Throws<ArgumentException>(() => spec.ActivationQuantizer(7));
+    }
 }
