@@ -28,7 +28,7 @@ public sealed record MultiplierErrorStats
     public required double Nmed { get; init; }
     /// <summary>Mean relative error distance, mean |P' − P| / |P| over P ≠ 0.</summary>
     public required double Mred { get; init; }
-    /// <summary>Signed mean relative error, mean (P' − P) / |P| over P ≠ 0 (relative bias).</summary>
+    /// <summary>Relative bias, mean (P' − P) / P over P ≠ 0: negative when the multiplier shrinks magnitudes, for products of either sign.</summary>
     public required double MeanRelativeError { get; init; }
     /// <summary>Largest |P' − P| / |P| over P ≠ 0.</summary>
     public required double MaxRelativeError { get; init; }
@@ -105,7 +105,9 @@ public sealed record MultiplierErrorStats
             if (exact == 0) return;
             NonZero++;
             double rel = (double)e / Math.Abs(exact);
-            SumRel += rel; SumRelAbs += Math.Abs(rel);
+            // Relative to the signed product: a sign-magnitude multiplier that shrinks magnitudes counts negative for
+            // products of either sign (relative to |P| the two signs would cancel over a signed domain and hide the bias).
+            SumRel += (double)e / exact; SumRelAbs += Math.Abs(rel);
             if (Math.Abs(rel) > MaxRel) MaxRel = Math.Abs(rel);
         }
     }

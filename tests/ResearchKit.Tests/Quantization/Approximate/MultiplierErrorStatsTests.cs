@@ -21,7 +21,7 @@ public class MultiplierErrorStatsTests
                 long e = m.Multiply(a, b) - a * b;
                 if (e != 0) wrong++;
                 sum += e; sumAbs += Math.Abs(e);
-                if (a * b != 0) { nonZero++; sumRel += Math.Abs(e) / (double)Math.Abs(a * b); sumSigned += e / (double)Math.Abs(a * b); }
+                if (a * b != 0) { nonZero++; sumRel += Math.Abs(e) / (double)Math.Abs(a * b); sumSigned += e / (double)(a * b); }
             }
         Assert.Equal(13, wrong);
         Assert.Equal(wrong / 64.0, s.ErrorProbability, 12);
