@@ -20,11 +20,8 @@ namespace ResearchKit.Experiments.HardwareAware;
 /// steps network-wide (<see cref="QuickPerLayerSteps"/> per layer, for time). <b>smoke</b>: ResNet-8 on the committed sample, 4 steps. <b>paper</b>: chapter 5's paper settings (CIFAR-10, its
 /// ResNet-18, 150 epochs per stage, batch 768, cosine): the AdaQAT paper's ResNet-20/CIFAR-10 protocol was not readable here.
 /// From scratch trains as long as Training II too (the time budget; the fixed runs also had Training I's float steps).</para>
-/// <para>Measured at quick (seed 0, fine-tuning, network-wide, 300 steps; 2 cores shared with other jobs): the authors' λ = 0.02
-/// moves both widths from 4 up to 5 bits, where they freeze (85.5 %, fixed W4A4: 84.4 %); λ = 0.1 brings N down to about 3.03,
-/// oscillating across the 3/4 boundary until the freeze rule stops it on a rise, at 4 bits (83.9 %); λ = 0.3 sends the weights to
-/// the 2-bit floor and the activations to 4 (82.0 %). The freeze rule of the authors' code stops an oscillating width just after
-/// it rose, so a search ends at the upper side of its equilibrium boundary.</para>
+/// <para>The freeze rule of the authors' code stops an oscillating width just after it rose, so a network-wide search that
+/// settles on the boundary between k and k + 1 bits ends at k + 1 (notebook 08 shows the trajectories).</para>
 /// <para>Logged every LogEvery steps (and at step 1): "adaqat/weight_bits" and "adaqat/activation_bits" (mean relaxed N over the
 /// learned widths), "adaqat/weight_bits_int" and "adaqat/activation_bits_int" (mean ⌈N⌉), "bitwidth/{name}" (each width's N),
 /// "train/loss". Final metrics: "accuracy", "loss", "avg_wbits_int", "avg_abits_int" (plain means over the learned sites),
