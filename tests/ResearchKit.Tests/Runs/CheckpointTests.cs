@@ -54,6 +54,24 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void StoredWeights_ReturnsTheLatestCheckpoint_AndNamesTheReaderAndTheFixWhenThereIsNone()
+    {
+        var (dir, store, id, _) = NewRun();
+        using (dir)
+        using (store)
+        {
+            var e = Assert.Throws<InvalidOperationException>(() => store.StoredWeights(id, "SomeRecipe.Trained"));
+            Assert.Contains("SomeRecipe.Trained", e.Message);
+            Assert.Contains($"run {id} has no stored weights", e.Message);
+            Assert.Contains("delete that run", e.Message);
+            var ckpt = MakeCheckpoint(10, seed: 3);
+            store.SaveCheckpoint(id, ckpt);
+            store.SaveCheckpoint(id, MakeCheckpoint(20, seed: 4));
+            Assert.Equal(20, store.StoredWeights(id, "SomeRecipe.Trained").Step);
+        }
+    }
+
+    [Fact]
     public void SaveThenLoad_RoundTripsTensorsAndMetadata()
     {
         var (dir, store, id, warnings) = NewRun();

@@ -299,8 +299,7 @@ public sealed class DlQatRecipe : IRecipe
     public Checkpoint TrainingIWeights(IRunStore store, Preset preset, RecipeOptions options, out RunResult trainingI)
     {
         trainingI = RunTrainingI(store, preset, options);
-        return store.LatestCheckpoint(trainingI.RunId)
-            ?? throw new InvalidOperationException($"DlQatRecipe: Training I run {trainingI.RunId} has no stored weights (checkpoint missing); delete that run from the store to train it again.");
+        return store.StoredWeights(trainingI.RunId, "DlQatRecipe");
     }
 
     /// <inheritdoc/>
@@ -352,8 +351,7 @@ public sealed class DlQatRecipe : IRecipe
     {
         ArgumentNullException.ThrowIfNull(store);
         var run = Run(store, preset, options);
-        var weights = store.LatestCheckpoint(run.RunId)
-            ?? throw new InvalidOperationException($"DlQatRecipe.Trained: run {run.RunId} has no stored weights; delete it from the store to train it again.");
+        var weights = store.StoredWeights(run.RunId, "DlQatRecipe.Trained");
         var t = Training(preset, options);
         var net = Network(preset, t, options.Seed);
         if (!IsFloat) TwoStageQat.Quantize(net, t);

@@ -196,8 +196,7 @@ public sealed class EhdMemberRecipe : IRecipe
     {
         ArgumentNullException.ThrowIfNull(store);
         run = Run(store, preset, options);
-        var ckpt = store.LatestCheckpoint(run.RunId)
-            ?? throw new InvalidOperationException($"EhdMemberRecipe.Trained: run {run.RunId} has no stored weights; delete it from the store to train it again.");
+        var ckpt = store.StoredWeights(run.RunId, "EhdMemberRecipe.Trained");
         var net = Chapter6Network.Build(preset, Training(preset, options), MemberSeed);
         net.LoadStateDict(TrainerCheckpoint.ModelState(ckpt));
         net.Eval();

@@ -164,8 +164,7 @@ public sealed class QuantizedRobustnessRecipe : IRecipe
         return ExperimentRunner.Run(store, cfg.Json, cfg.Hash, ctx =>
         {
             var first = RunTrainingI(store, preset, options);
-            var weights = store.LatestCheckpoint(first.RunId)
-                ?? throw new InvalidOperationException($"QuantizedRobustnessRecipe: Training I run {first.RunId} has no stored weights; delete that run from the store to train it again.");
+            var weights = store.StoredWeights(first.RunId, "QuantizedRobustnessRecipe");
             var (trainLoader, testLoader) = Chapter6Network.Loaders(preset, t, options);
             using var _1 = trainLoader;
             using var _2 = testLoader;
@@ -188,8 +187,7 @@ public sealed class QuantizedRobustnessRecipe : IRecipe
     {
         ArgumentNullException.ThrowIfNull(store);
         run = Run(store, preset, options);
-        var weights = store.LatestCheckpoint(run.RunId)
-            ?? throw new InvalidOperationException($"QuantizedRobustnessRecipe.Trained: run {run.RunId} has no stored weights; delete it from the store to train it again.");
+        var weights = store.StoredWeights(run.RunId, "QuantizedRobustnessRecipe.Trained");
         var t = Training(preset, options);
         var net = Chapter6Network.Build(preset, t, options.Seed);
         if (!IsFloat) TwoStageQat.Quantize(net, t);

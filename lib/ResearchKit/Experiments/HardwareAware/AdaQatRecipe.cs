@@ -236,8 +236,7 @@ public sealed class AdaQatRecipe : IRecipe
     {
         ArgumentNullException.ThrowIfNull(store);
         run = Run(store, preset, options);
-        var ckpt = store.LatestCheckpoint(run.RunId)
-            ?? throw new InvalidOperationException($"AdaQatRecipe.Trained: run {run.RunId} has no stored weights; delete it from the store to train it again.");
+        var ckpt = store.StoredWeights(run.RunId, "AdaQatRecipe.Trained");
         var t = Training(preset, options);
         var (net, model) = Build(preset, t, options.Seed, start: null);
         net.LoadStateDict(TrainerCheckpoint.ModelState(ckpt));

@@ -329,8 +329,7 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
             if (!IsFloat)
             {
                 var floatRun = FloatRecipe.Run(store, preset, options);
-                init = store.LatestCheckpoint(floatRun.RunId)
-                    ?? throw new InvalidOperationException($"MinifloatSegmentationRecipe: float run {floatRun.RunId} has no stored weights; delete that run from the store to train it again.");
+                init = store.StoredWeights(floatRun.RunId, "MinifloatSegmentationRecipe");
             }
             var (train, test) = Data(t, options.Data);
             var net = Build(t, options.Seed);
@@ -385,8 +384,7 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         run = Run(store, preset, options);
-        var ckpt = store.LatestCheckpoint(run.RunId)
-            ?? throw new InvalidOperationException($"MinifloatSegmentationRecipe.Trained: run {run.RunId} has no stored weights; delete it from the store to train it again.");
+        var ckpt = store.StoredWeights(run.RunId, "MinifloatSegmentationRecipe.Trained");
         var t = Training(preset, options);
         var net = Build(t, options.Seed);
         if (!IsFloat) ModelQuantizer.Quantize(net, Spec(t));

@@ -223,8 +223,7 @@ public sealed class RobustEnResNetRecipe : IRecipe
             if (!IsFloat && t.InitFromFloat)
             {
                 var floatRun = new RobustEnResNetRecipe(Objective, 32, Dataset).Run(store, preset, options);
-                init = store.LatestCheckpoint(floatRun.RunId)
-                    ?? throw new InvalidOperationException($"RobustEnResNetRecipe: float run {floatRun.RunId} has no stored weights; delete that run from the store to train it again.");
+                init = store.StoredWeights(floatRun.RunId, "RobustEnResNetRecipe");
             }
             var (trainLoader, testLoader) = Loaders(t, options);
             using var _1 = trainLoader;
@@ -277,8 +276,7 @@ public sealed class RobustEnResNetRecipe : IRecipe
     {
         ArgumentNullException.ThrowIfNull(store);
         run = Run(store, preset, options);
-        var ckpt = store.LatestCheckpoint(run.RunId)
-            ?? throw new InvalidOperationException($"RobustEnResNetRecipe.Trained: run {run.RunId} has no stored weights; delete it from the store to train it again.");
+        var ckpt = store.StoredWeights(run.RunId, "RobustEnResNetRecipe.Trained");
         var t = Training(preset, options);
         var net = Build(t, options.Seed);
         if (!IsFloat)
