@@ -22,6 +22,8 @@ public sealed record AdaQatOverrides
     public int? MaxBits { get; init; }
     /// <summary>The cost whose gradient moves the widths.</summary>
     public AdaQatCostKind? CostKind { get; init; }
+    /// <summary>The width an oscillation between k and k + 1 freezes at.</summary>
+    public OscillationFreeze? FreezeSide { get; init; }
     /// <summary>Training steps of the run (at paper, null keeps the epoch count).</summary>
     public long? Steps { get; init; }
 }

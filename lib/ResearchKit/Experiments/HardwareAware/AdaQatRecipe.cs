@@ -83,6 +83,7 @@ public sealed class AdaQatRecipe : IRecipe
         "quantizers: DoReFa weights and PACT activations (chapter 5's; the authors' BERT code uses symmetric LSQ), one PACT alpha shared across widths",
         "first conv, last layer and its input activation fixed at 8 bits (the kit's section 5.4.1 rule), not learned",
         "per-layer mode: simultaneous finite differences for every layer (the code searches one layer at a time by a sensitivity order)",
+        "which width an oscillation between k and k + 1 bits freezes at (the code keeps k + 1; FreezeSide = AtBoundary keeps k)",
         "maximum width 8 (the code has no bound but counts widths up to 8)",
         "batch-norm running statistics restored after the probe forwards (the code does not restore them)",
         "the fine-tuning protocol: start from chapter 5's Training I float weights, train as long as Training II with its SGD, batch and lr",
@@ -114,6 +115,7 @@ public sealed class AdaQatRecipe : IRecipe
             CostKind = o.CostKind ?? AdaQatCostKind.BitProduct, // authors' code (gradient lambda*mean(A) for W, lambda*mean(W) for A)
             FreezeAfterIncreases = 10,                         // authors' code (a counter above 10 freezes)
             FreezeAtMinimum = true,                            // authors' code (N below 1.5 marks the width converged)
+            FreezeSide = o.FreezeSide ?? OscillationFreeze.AfterRise, // authors' code (freezes on the rise: k + 1)
             FirstLastBits = 8,                                 // §5.4.1 rule of the fixed-precision runs (not stated for AdaQAT)
             QuantizeResidualAdds = qat.Method == QatMethod.Sat, // chapter 5's SAT method: residuals at A bits
             PactInitialAlpha = 10f,                            // the kit's PACT default, as the fixed-precision runs
@@ -149,6 +151,8 @@ public sealed class AdaQatRecipe : IRecipe
                 ["discretization"] = V("ceil(N)", "authors' code"),
                 ["freeze_after_increases"] = V(t.FreezeAfterIncreases, "authors' code (10)"),
                 ["freeze_at_minimum"] = V(t.FreezeAtMinimum, "authors' code"),
+                ["freeze_side"] = V(t.FreezeSide.ToString(), Overrides.FreezeSide is null
+                    ? "authors' code (freezes on the rise: an oscillation between k and k + 1 keeps k + 1)" : "explicit override (AtBoundary keeps k, the relaxed objective's minimizer)"),
                 ["first_last_bits"] = V(t.FirstLastBits, "not stated (our choice: the section 5.4.1 rule of the fixed-precision runs)"),
                 ["quantize_residual_adds"] = V(t.QuantizeResidualAdds, "chapter 5's SAT method"),
                 ["pact_initial_alpha"] = V((double)t.PactInitialAlpha, "not stated (our choice: the kit's PACT default)"),

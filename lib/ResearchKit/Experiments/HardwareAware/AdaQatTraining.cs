@@ -39,6 +39,8 @@ public sealed record AdaQatTraining
     public int? FreezeAfterIncreases { get; init; } = 10;
     /// <summary>Freeze a width that an update pushes below MinBits − 0.5.</summary>
     public bool FreezeAtMinimum { get; init; } = true;
+    /// <summary>The width an oscillation freezes at (authors' code: the upper one).</summary>
+    public OscillationFreeze FreezeSide { get; init; } = OscillationFreeze.AfterRise;
     /// <summary>Fixed bits of the first conv, the last layer and its input activation (§5.4.1, as the fixed-precision runs).</summary>
     public int FirstLastBits { get; init; } = 8;
     /// <summary>Residual additions at the activation width (chapter 5's SAT method: true).</summary>
@@ -49,7 +51,7 @@ public sealed record AdaQatTraining
     /// <summary>The AdaQAT options these settings define (validated).</summary>
     /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>
     public AdaQatOptions Options => new AdaQatOptions(Lambda, BitLearningRate, InitialWeightBits, InitialActivationBits, MinBits, MaxBits,
-        Granularity, CostKind, FreezeAfterIncreases, FreezeAtMinimum, FirstLastBits, QuantizeResidualAdds, PactInitialAlpha).Validated();
+        Granularity, CostKind, FreezeAfterIncreases, FreezeAtMinimum, FirstLastBits, QuantizeResidualAdds, PactInitialAlpha, FreezeSide).Validated();
 
     /// <summary>The chapter-5 settings with this run's step/epoch count (what the optimizer's schedule spans).</summary>
     public QatTraining StageSettings => Qat with { Steps = Steps, Epochs = Epochs };

@@ -55,7 +55,7 @@ public sealed class AdaQatModel
         options.Validated();
         bool perNetwork = options.Granularity == BitWidthGranularity.PerNetwork;
         LearnedBitWidth NewWidth(string name, double init) =>
-            new(name, init, options.MinBits, options.MaxBits, options.FreezeAfterIncreases, options.FreezeAtMinimum);
+            new(name, init, options.MinBits, options.MaxBits, options.FreezeAfterIncreases, options.FreezeAtMinimum, options.FreezeSide);
         var sharedW = NewWidth("weights", options.InitialWeightBits);
         var sharedA = NewWidth("activations", options.InitialActivationBits);
         var weightQs = new List<AdaptiveQuantizer>();

@@ -20,6 +20,8 @@ namespace ResearchKit.Quantization.AdaQat;
 /// whether AdaQAT also learns them was not found.</param>
 /// <param name="QuantizeResidualAdds">The kit's residual rule (see <see cref="QuantSpec.QuantizeResidualAdds"/>).</param>
 /// <param name="PactInitialAlpha">PACT's initial α for the activation quantizers (the kit's default 10).</param>
+/// <param name="FreezeSide">The width an oscillation between k and k + 1 freezes at: k + 1 in the authors' code (default), or
+/// k, the relaxed objective's minimizer (<see cref="OscillationFreeze"/>); the paper's rule was not found.</param>
 public sealed record AdaQatOptions(
     double Lambda = 0.02,
     double BitLearningRate = 0.1,
@@ -33,7 +35,8 @@ public sealed record AdaQatOptions(
     bool FreezeAtMinimum = true,
     int FirstLastBits = 8,
     bool QuantizeResidualAdds = true,
-    float PactInitialAlpha = 10f)
+    float PactInitialAlpha = 10f,
+    OscillationFreeze FreezeSide = OscillationFreeze.AfterRise)
 {
     /// <summary>The cost term these options define.</summary>
     public AdaQatCost Cost => new(CostKind, Lambda);
@@ -50,6 +53,7 @@ public sealed record AdaQatOptions(
             throw new ArgumentException($"AdaQatOptions: initial widths must be finite, got N_w = {InitialWeightBits}, N_a = {InitialActivationBits}.");
         if (FreezeAfterIncreases is < 0) throw new ArgumentException($"AdaQatOptions: FreezeAfterIncreases must be ≥ 0 or null, got {FreezeAfterIncreases}.");
         if (FirstLastBits < 1 || FirstLastBits > 16) throw new ArgumentException($"AdaQatOptions: FirstLastBits must be in [1, 16], got {FirstLastBits}.");
+        if (!Enum.IsDefined(FreezeSide)) throw new ArgumentException($"AdaQatOptions: unknown FreezeSide {FreezeSide}; use AfterRise or AtBoundary.");
         if (!(PactInitialAlpha > 0)) throw new ArgumentException($"AdaQatOptions: PactInitialAlpha must be > 0, got {PactInitialAlpha}.");
         return this;
     }

@@ -11,7 +11,8 @@ namespace ResearchKit.Quantization.AdaQat;
 /// counts bit widths only up to 8).</para>
 /// <para>Freezing (from the authors' code, not confirmed in the paper): a bit width stops moving once its integer value has
 /// risen from the same value more than <see cref="FreezeAfterIncreases"/> times (an oscillation between two widths), or,
-/// with <see cref="FreezeAtMinimum"/>, once an update pushes it below the lower bound. Frozen bit widths cost no extra forward
+/// with <see cref="FreezeAtMinimum"/>, once an update pushes it below the lower bound. An oscillation freezes at the width
+/// <see cref="FreezeSide"/> names (the code's: the upper one). Frozen bit widths cost no extra forward
 /// pass: training goes on as plain QAT for them.</para>
 /// <para>Probing: the finite-difference gradient needs the loss one bit lower; <see cref="Probe"/> overrides the width that
 /// quantizers read (<see cref="EffectiveBits"/>) for the duration of one evaluation.</para>
@@ -27,16 +28,18 @@ public sealed class LearnedBitWidth
     /// <param name="maxBits">Largest integer width, at most 16 (the kit's quantizers accept [1, 16]).</param>
     /// <param name="freezeAfterIncreases">Freeze after more than this many rises from one integer width (authors' code: 10); null never freezes.</param>
     /// <param name="freezeAtMinimum">Freeze when an update goes below the lower bound (authors' code: yes).</param>
+    /// <param name="freezeSide">Which width an oscillation freezes at (authors' code: <see cref="OscillationFreeze.AfterRise"/>).</param>
     /// <exception cref="ArgumentException">A bound is out of range, <paramref name="initial"/> is not finite, or the freeze count is negative.</exception>
-    public LearnedBitWidth(string name, double initial, int minBits = 2, int maxBits = 8, int? freezeAfterIncreases = 10, bool freezeAtMinimum = true)
+    public LearnedBitWidth(string name, double initial, int minBits = 2, int maxBits = 8, int? freezeAfterIncreases = 10, bool freezeAtMinimum = true, OscillationFreeze freezeSide = OscillationFreeze.AfterRise)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (minBits < 2 || maxBits > 16 || minBits > maxBits)
             throw new ArgumentException($"LearnedBitWidth '{name}': need 2 ≤ minBits ≤ maxBits ≤ 16, got [{minBits}, {maxBits}]; the finite difference evaluates ⌈N⌉ − 1 bits, so minBits must be at least 2.");
         if (!double.IsFinite(initial)) throw new ArgumentException($"LearnedBitWidth '{name}': the initial value must be finite, got {initial}.", nameof(initial));
         if (freezeAfterIncreases is < 0) throw new ArgumentException($"LearnedBitWidth '{name}': freezeAfterIncreases must be ≥ 0 or null, got {freezeAfterIncreases}.", nameof(freezeAfterIncreases));
+        if (!Enum.IsDefined(freezeSide)) throw new ArgumentException($"LearnedBitWidth '{name}': unknown freeze side {freezeSide}; use AfterRise or AtBoundary.", nameof(freezeSide));
         Name = name; MinBits = minBits; MaxBits = maxBits;
-        FreezeAfterIncreases = freezeAfterIncreases; FreezeAtMinimum = freezeAtMinimum;
+        FreezeAfterIncreases = freezeAfterIncreases; FreezeAtMinimum = freezeAtMinimum; FreezeSide = freezeSide;
         Value = Math.Clamp(initial, LowerBound, maxBits);
     }
 
@@ -60,6 +63,9 @@ public sealed class LearnedBitWidth
 
     /// <summary>Whether an update below <see cref="LowerBound"/> freezes the width.</summary>
     public bool FreezeAtMinimum { get; }
+
+    /// <summary>Which width an oscillation freezes at (see <see cref="OscillationFreeze"/>).</summary>
+    public OscillationFreeze FreezeSide { get; }
 
     /// <summary>Whether the width has stopped moving (see the remarks).</summary>
     public bool Frozen { get; private set; }
@@ -119,9 +125,14 @@ public sealed class LearnedBitWidth
         {
             int count = _increases.GetValueOrDefault(before) + 1;
             _increases[before] = count;
-            if (FreezeAfterIncreases is int limit && count > limit) Frozen = true;
+            if (FreezeAfterIncreases is int limit && count > limit)
+            {
+                Frozen = true;
+                // The boundary the width oscillates around: ⌈before⌉ = before bits.
+                if (FreezeSide == OscillationFreeze.AtBoundary) Value = before;
+            }
         }
-        return after;
+        return Bits;
     }
 
     /// <summary>Puts back a state captured from a width of the same settings (<see cref="AdaQatState"/>: resuming a checkpoint).</summary>

@@ -90,6 +90,44 @@ public class LearnedBitWidthTests
     }
 
     [Fact]
+    public void Update_AtBoundary_FreezesAnOscillationAtItsLowerWidth_TheKinkItCrosses()
+    {
+        var w = new LearnedBitWidth("w", 3.0, freezeAfterIncreases: 2, freezeSide: OscillationFreeze.AtBoundary);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(4, w.Update(-5, 0.1));
+            Assert.Equal(3, w.Update(5, 0.1));
+        }
+        Assert.Equal(3, w.Update(-5, 0.1));     // the third rise freezes it on the boundary N = 3
+        Assert.True(w.Frozen);
+        Assert.Equal(3.0, w.Value);
+        Assert.Equal(3, w.Bits);
+        Assert.Equal(3, w.Update(-50, 0.1));    // frozen: no further move
+        Assert.Equal(3.0, w.Value);
+    }
+
+    [Fact]
+    public void FreezeSide_OnlyChangesTheWidthAFrozenOscillationKeeps()
+    {
+        // Same gradients through both rules: identical values until the freeze, then k + 1 against k.
+        var rnd = new Random(7);
+        var grads = Enumerable.Range(0, 200).Select(_ => rnd.NextDouble() * 4 - 2).ToArray();
+        var up = new LearnedBitWidth("u", 4.0, freezeAfterIncreases: 3);
+        var down = new LearnedBitWidth("d", 4.0, freezeAfterIncreases: 3, freezeSide: OscillationFreeze.AtBoundary);
+        foreach (var g in grads)
+        {
+            up.Update(g, 0.3);
+            down.Update(g, 0.3);
+            Assert.Equal(up.Frozen, down.Frozen);
+            if (up.Frozen) break;
+            Assert.Equal(up.Value, down.Value);
+        }
+        Assert.True(up.Frozen);
+        Assert.Equal(up.Bits - 1, down.Bits);
+        Assert.Equal(down.Bits, down.Value);
+    }
+
+    [Fact]
     public void Probe_OverridesTheEffectiveWidth_OnlyInsideItsScope()
     {
         var w = new LearnedBitWidth("w", 5.3);
@@ -114,5 +152,7 @@ public class LearnedBitWidthTests
         Assert.Contains("gradient", Assert.Throws<ArgumentException>(() => new LearnedBitWidth("w", 4).Update(double.NaN, 0.1)).Message);
         Assert.Contains("Lambda", Assert.Throws<ArgumentException>(() => new AdaQatOptions(Lambda: -1).Validated()).Message);
         Assert.Contains("MinBits", Assert.Throws<ArgumentException>(() => new AdaQatOptions(MinBits: 1).Validated()).Message);
+        Assert.Contains("freeze side", Assert.Throws<ArgumentException>(() => new LearnedBitWidth("w", 4, freezeSide: (OscillationFreeze)9)).Message);
+        Assert.Contains("FreezeSide", Assert.Throws<ArgumentException>(() => new AdaQatOptions(FreezeSide: (OscillationFreeze)9).Validated()).Message);
     }
 }
