@@ -24,6 +24,8 @@ public sealed record AdaQatOverrides
     public AdaQatCostKind? CostKind { get; init; }
     /// <summary>The width an oscillation between k and k + 1 freezes at.</summary>
     public OscillationFreeze? FreezeSide { get; init; }
+    /// <summary>Whether the activation widths are learned (false: fixed at the initial activation width).</summary>
+    public bool? LearnActivations { get; init; }
     /// <summary>Training steps of the run (at paper, null keeps the epoch count).</summary>
     public long? Steps { get; init; }
 }

@@ -116,6 +116,7 @@ public sealed class AdaQatRecipe : IRecipe
             FreezeAfterIncreases = 10,                         // authors' code (a counter above 10 freezes)
             FreezeAtMinimum = true,                            // authors' code (N below 1.5 marks the width converged)
             FreezeSide = o.FreezeSide ?? OscillationFreeze.AfterRise, // authors' code (freezes on the rise: k + 1)
+            LearnActivations = o.LearnActivations ?? true,     // the paper learns both (abstract)
             FirstLastBits = 8,                                 // §5.4.1 rule of the fixed-precision runs (not stated for AdaQAT)
             QuantizeResidualAdds = qat.Method == QatMethod.Sat, // chapter 5's SAT method: residuals at A bits
             PactInitialAlpha = 10f,                            // the kit's PACT default, as the fixed-precision runs
@@ -149,6 +150,7 @@ public sealed class AdaQatRecipe : IRecipe
                 ["cost"] = V(t.CostKind.ToString(), Overrides.CostKind is null ? "authors' code (gradient of lambda*N_w*N_a)" : "explicit override"),
                 ["gradient"] = V("L(ceil N) - L(ceil N - 1) + d(lambda C)/dN, extra no-grad forwards in train mode", "authors' code"),
                 ["discretization"] = V("ceil(N)", "authors' code"),
+                ["learn_activations"] = V(t.LearnActivations, Overrides.LearnActivations is null ? "the abstract (weights and activations learned)" : "explicit override (false: activations fixed at the initial width)"),
                 ["freeze_after_increases"] = V(t.FreezeAfterIncreases, "authors' code (10)"),
                 ["freeze_at_minimum"] = V(t.FreezeAtMinimum, "authors' code"),
                 ["freeze_side"] = V(t.FreezeSide.ToString(), Overrides.FreezeSide is null

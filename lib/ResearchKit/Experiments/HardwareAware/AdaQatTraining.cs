@@ -41,6 +41,10 @@ public sealed record AdaQatTraining
     public bool FreezeAtMinimum { get; init; } = true;
     /// <summary>The width an oscillation freezes at (authors' code: the upper one).</summary>
     public OscillationFreeze FreezeSide { get; init; } = OscillationFreeze.AfterRise;
+    /// <summary>Whether the weight widths are learned.</summary>
+    public bool LearnWeights { get; init; } = true;
+    /// <summary>Whether the activation widths are learned (false: fixed at the initial width).</summary>
+    public bool LearnActivations { get; init; } = true;
     /// <summary>Fixed bits of the first conv, the last layer and its input activation (§5.4.1, as the fixed-precision runs).</summary>
     public int FirstLastBits { get; init; } = 8;
     /// <summary>Residual additions at the activation width (chapter 5's SAT method: true).</summary>
@@ -51,7 +55,7 @@ public sealed record AdaQatTraining
     /// <summary>The AdaQAT options these settings define (validated).</summary>
     /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>
     public AdaQatOptions Options => new AdaQatOptions(Lambda, BitLearningRate, InitialWeightBits, InitialActivationBits, MinBits, MaxBits,
-        Granularity, CostKind, FreezeAfterIncreases, FreezeAtMinimum, FirstLastBits, QuantizeResidualAdds, PactInitialAlpha, FreezeSide).Validated();
+        Granularity, CostKind, FreezeAfterIncreases, FreezeAtMinimum, FirstLastBits, QuantizeResidualAdds, PactInitialAlpha, FreezeSide, LearnWeights, LearnActivations).Validated();
 
     /// <summary>The chapter-5 settings with this run's step/epoch count (what the optimizer's schedule spans).</summary>
     public QatTraining StageSettings => Qat with { Steps = Steps, Epochs = Epochs };

@@ -96,6 +96,9 @@ public sealed class AdaQatModel
         var acts = perNetwork ? (actQs.Count > 0 ? [sharedA] : []) : actQs.Select(q => q.BitWidthParameter).ToList();
         if (weights.Count + acts.Count == 0)
             throw new InvalidOperationException("AdaQatModel.Convert: every quantized site is a fixed first/last one, so there is no bit width to learn; use a deeper model.");
+        // A role that is not learned keeps its initial width: frozen widths are neither probed nor updated.
+        if (!options.LearnWeights) foreach (var w in weights) w.Freeze();
+        if (!options.LearnActivations) foreach (var a in acts) a.Freeze();
         return new AdaQatModel(sites, weights, acts, options);
     }
 }

@@ -22,6 +22,9 @@ namespace ResearchKit.Quantization.AdaQat;
 /// <param name="PactInitialAlpha">PACT's initial α for the activation quantizers (the kit's default 10).</param>
 /// <param name="FreezeSide">The width an oscillation between k and k + 1 freezes at: k + 1 in the authors' code (default), or
 /// k, the relaxed objective's minimizer (<see cref="OscillationFreeze"/>); the paper's rule was not found.</param>
+/// <param name="LearnWeights">Whether the weight widths are learned (default); false keeps them at ⌈InitialWeightBits⌉.</param>
+/// <param name="LearnActivations">Whether the activation widths are learned (default); false keeps them at ⌈InitialActivationBits⌉
+/// (e.g. mixed-precision weights at a fixed activation width).</param>
 public sealed record AdaQatOptions(
     double Lambda = 0.02,
     double BitLearningRate = 0.1,
@@ -36,7 +39,9 @@ public sealed record AdaQatOptions(
     int FirstLastBits = 8,
     bool QuantizeResidualAdds = true,
     float PactInitialAlpha = 10f,
-    OscillationFreeze FreezeSide = OscillationFreeze.AfterRise)
+    OscillationFreeze FreezeSide = OscillationFreeze.AfterRise,
+    bool LearnWeights = true,
+    bool LearnActivations = true)
 {
     /// <summary>The cost term these options define.</summary>
     public AdaQatCost Cost => new(CostKind, Lambda);
@@ -53,6 +58,7 @@ public sealed record AdaQatOptions(
             throw new ArgumentException($"AdaQatOptions: initial widths must be finite, got N_w = {InitialWeightBits}, N_a = {InitialActivationBits}.");
         if (FreezeAfterIncreases is < 0) throw new ArgumentException($"AdaQatOptions: FreezeAfterIncreases must be ≥ 0 or null, got {FreezeAfterIncreases}.");
         if (FirstLastBits < 1 || FirstLastBits > 16) throw new ArgumentException($"AdaQatOptions: FirstLastBits must be in [1, 16], got {FirstLastBits}.");
+        if (!LearnWeights && !LearnActivations) throw new ArgumentException("AdaQatOptions: LearnWeights and LearnActivations are both false, so nothing is learned; use fixed-precision QAT (DlQatRecipe) for that, or learn one of them.");
         if (!Enum.IsDefined(FreezeSide)) throw new ArgumentException($"AdaQatOptions: unknown FreezeSide {FreezeSide}; use AfterRise or AtBoundary.");
         if (!(PactInitialAlpha > 0)) throw new ArgumentException($"AdaQatOptions: PactInitialAlpha must be > 0, got {PactInitialAlpha}.");
         return this;

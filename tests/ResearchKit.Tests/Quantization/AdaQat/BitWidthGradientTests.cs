@@ -93,6 +93,22 @@ public class BitWidthGradientTests
     }
 
     [Fact]
+    public void LearnActivationsFalse_KeepsEveryActivationWidthAtItsInitialValue_AndProbesOnlyWeights()
+    {
+        var net = AdaQatTestNets.Mlp(5);
+        var model = AdaQatModel.Convert(net, new AdaQatOptions(Granularity: BitWidthGranularity.PerLayer, InitialActivationBits: 4, LearnActivations: false));
+        Assert.All(model.ActivationBitWidths, a => { Assert.True(a.Frozen); Assert.Equal(4, a.Bits); });
+        Assert.All(model.WeightBitWidths, w => Assert.False(w.Frozen));
+        var grads = BitWidthGradientEstimator.Estimate(model, 1.0, () => 1.0);
+        Assert.Equal(model.WeightBitWidths.Count, grads.Count);
+        Assert.All(grads, g => Assert.Contains(g.BitWidth, model.WeightBitWidths));
+        // Through training, too: the activation widths never move.
+        var cb = AdaQatTestNets.Run(new AdaQatOptions(Lambda: 5, LearnActivations: false), steps: 5);
+        Assert.All(cb.Model.ActivationBitWidths, a => Assert.Equal(4.0, a.Value));
+        Assert.Contains("nothing is learned", Assert.Throws<ArgumentException>(() => new AdaQatOptions(LearnWeights: false, LearnActivations: false).Validated()).Message);
+    }
+
+    [Fact]
     public void ResNet20_PerNetworkHasTwoWidths_OverEveryLearnedSite_AndPerLayerOneEach()
     {
         var reference = ModelQuantizer.Quantize(new ResNetCifar(20, generator: new Generator(0)), QuantSpec.DoReFaPact(4, 4));
