@@ -175,12 +175,22 @@ public static class TwoStageQat
     }
 
     /// <summary>Top-1 accuracy (fraction) of <paramref name="net"/>'s <see cref="ClassifierHead.Predict"/> on <paramref name="test"/>, in eval mode.</summary>
-    public static double Evaluate(QatNetwork net, DataLoader test)
+    public static double Evaluate(QatNetwork net, DataLoader test) => Evaluate(net, test, batchStatistics: false);
+
+    /// <summary>
+    /// As <see cref="Evaluate(QatNetwork, DataLoader)"/>, but every test batch is normalized by its own batch-norm statistics
+    /// (training mode, no gradient), as a training-mode forward such as AdaQAT's bit-width probe sees the network. The running
+    /// statistics are put back afterwards. The gap to the eval-mode accuracy is what the running statistics cost at deployment.
+    /// </summary>
+    public static double EvaluateWithBatchStatistics(QatNetwork net, DataLoader test) => Evaluate(net, test, batchStatistics: true);
+
+    private static double Evaluate(QatNetwork net, DataLoader test, bool batchStatistics)
     {
         ArgumentNullException.ThrowIfNull(net);
         ArgumentNullException.ThrowIfNull(test);
         bool was = net.Training;
-        net.Eval();
+        var saved = batchStatistics ? net.NamedBuffers().Select(b => (b.Buffer, Copy: b.Buffer.Clone())).ToList() : null;
+        net.Train(batchStatistics);
         long correct = 0, n = 0;
         try
         {
@@ -193,7 +203,11 @@ public static class TwoStageQat
                     n += y.Length;
                 }
         }
-        finally { net.Train(was); }
+        finally
+        {
+            if (saved is not null) foreach (var (buffer, copy) in saved) buffer.CopyFrom(copy);
+            net.Train(was);
+        }
         if (n == 0) throw new ArgumentException("TwoStageQat.Evaluate: the test loader gave no batch; pass a non-empty test set.", nameof(test));
         return (double)correct / n;
     }
