@@ -51,6 +51,15 @@ public static class CachingAllocator
     public static long MaxCachedBytes { get; set; } = Math.Min(16L << 30, AvailableMemoryBytes / 16);
 
 
+    /// <summary>
+    /// Bytes of cached arrays released to the garbage collector (stale sizes, the cap) after which the allocator runs a full
+    /// collection at its next look (default 1/64 of the memory the process may use, at most 1 GiB). Released arrays live
+    /// on the large object heap, which only full collections sweep, and the arrays the cache keeps make the runtime space
+    /// those collections further apart: with shapes that change on every call (SPSA on the Ensemble Hash Defense) the
+    /// garbage otherwise grew to several times the cache. A steady loop releases nothing and never pays this collection.
+    /// </summary>
+    public static long FullCollectAfterDroppedBytes { get; set; } = Math.Min(1L << 30, AvailableMemoryBytes / 64);
+
     /// <summary>A cached array not reused for this many looks is released (shapes that stopped occurring; default 16).</summary>
     public static int StaleScans { get; set; } = 16;
 
@@ -68,7 +77,8 @@ public static class CachingAllocator
     /// </summary>
     public static void Collect() => Memory.StoragePool.SafePoint(endOfStep: true);
 
-    /// <summary>Releases the storage this thread keeps cached (<c>torch.cuda.empty_cache()</c>); tensors in use are unaffected.</summary>
+    /// <summary>Releases the storage this thread keeps cached (<c>torch.cuda.empty_cache()</c>) and turns caching back on if
+    /// sizes that kept changing had stopped it (<see cref="MemoryStats.Caching"/>); tensors in use are unaffected.</summary>
     public static void EmptyCache() => Memory.StoragePool.Current?.EmptyCache();
 
     /// <summary>The calling thread's allocator counters (all zero before its first safe point).</summary>

@@ -44,9 +44,18 @@ internal sealed class StoragePool
     private readonly List<Loan> _loans = [];
     private readonly Dictionary<int, List<Cached>> _free = [];
     private readonly HashSet<long> _escaped = [];
-    private long _nextId, _scans, _bytesSinceScan, _bytesSinceInduced, _cachedBytes;
+    private long _nextId, _scans, _bytesSinceScan, _bytesSinceInduced, _cachedBytes, _droppedSinceFull;
     private int _lastCollection = -1;
-    private long _hits, _misses, _reclaimed, _escapedCount, _induced, _trimmed;
+    private long _hits, _misses, _reclaimed, _escapedCount, _induced, _trimmed, _fullCollections, _uncached;
+
+    // Whether sizes recur across looks (a window ends at each look; arrays come back only there, so only a size asked for
+    // in the previous window can be served from the cache): a request is a repeat when its size was asked for in the
+    // previous window. Caching stops after two windows where repeats are under half the bytes asked for, and resumes after
+    // one where they are not: an exact-size cache only pays when shapes recur.
+    private readonly Dictionary<int, (long Window, bool Repeat)> _lastRequest = [];
+    private long _windowBytes, _windowRepeatBytes;
+    private int _lowWindows;
+    private bool _caching = true;
     private bool _retired;   // the owner thread has exited: nothing is lent or taken back any more
 
     private StoragePool() => OwnerThread = Environment.CurrentManagedThreadId;
@@ -74,9 +83,24 @@ internal sealed class StoragePool
     // A thread that rents without ever reaching a safe point stops being tracked beyond this many loans.
     private const int MaxLoans = 1 << 18;
 
-    private (float[], StorageVersion) Lend(int length, bool zero)
+    private (float[], StorageVersion?) Lend(int length, bool zero)
     {
+        _windowBytes += 4L * length;
+        bool repeat;
+        if (_lastRequest.TryGetValue(length, out var last) && last.Window == _scans) repeat = last.Repeat;
+        else _lastRequest[length] = (_scans, repeat = last.Window == _scans - 1 && _scans > 0);
+        if (repeat) _windowRepeatBytes += 4L * length;
         float[] array;
+        if (!_caching)
+        {
+            // Sizes are not recurring: a plain array the garbage collector owns, as without the allocator. Holding it until
+            // the next look would only keep dead arrays alive through full collections, which then come further apart.
+            array = zero ? new float[length] : GC.AllocateUninitializedArray<float>(length);
+            if (!zero && CachingAllocator.DebugChecks) array.AsSpan().Fill(float.NaN);
+            _uncached++;
+            _bytesSinceInduced += 4L * length;   // the end of a step still looks, so the sizes' recurrence keeps being measured
+            return (array, null);
+        }
         if (_free.TryGetValue(length, out var bucket) && bucket.Count > 0)
         {
             array = bucket[^1].Array;
@@ -171,6 +195,23 @@ internal sealed class StoragePool
 
     private void Reclaim(bool induce)
     {
+        if (!_caching && _loans.Count == 0)
+        {
+            // Nothing lent: close the window as when caching (same collection rule), so recurring sizes turn caching back on.
+            if (induce && _bytesSinceInduced >= CachingAllocator.CollectThresholdBytes)
+            {
+                GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+                _induced++;
+                _bytesSinceInduced = 0;
+            }
+            int seen = GC.CollectionCount(0);
+            if (seen == _lastCollection) return;
+            _lastCollection = seen;
+            _scans++;
+            UpdateCaching();
+            Trim();
+            return;
+        }
         if (_loans.Count == 0) return;
         // Counted from the last collection this pool ran, not the last one seen: a collection in the middle of the
         // step (the young generation filling up) ran while the step's tensors were alive and freed none of them.
@@ -187,6 +228,7 @@ internal sealed class StoragePool
         _lastCollection = collections;
         _bytesSinceScan = 0;
         _scans++;
+        UpdateCaching();
         int kept = 0;
         lock (_escaped)
         {
@@ -203,10 +245,36 @@ internal sealed class StoragePool
         }
         _loans.RemoveRange(kept, _loans.Count - kept);
         Trim();
+        // A cache that keeps dropping arrays (shapes that change every call, e.g. an ensemble splitting each batch by route)
+        // hands the large object heap garbage that only a full collection frees; the survivors it holds also make the GC
+        // wait longer between full collections, so that garbage piled up to many times the cache's cap. Collect it here.
+        if (_droppedSinceFull >= CachingAllocator.FullCollectAfterDroppedBytes)
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+            _fullCollections++;
+            _droppedSinceFull = 0;
+        }
+    }
+
+    private void UpdateCaching()
+    {
+        bool repeating = _windowBytes == 0 || 2 * _windowRepeatBytes >= _windowBytes;
+        _windowBytes = _windowRepeatBytes = 0;
+        if (repeating) { _lowWindows = 0; _caching = true; return; }
+        if (++_lowWindows < 2 || !_caching) return;
+        _caching = false;
+        ReleaseCache();
     }
 
     private void Return(float[] array)
     {
+        if (!_caching)
+        {
+            // Lent before caching stopped: it goes back to the garbage collector, as without the allocator.
+            _droppedSinceFull += 4L * array.Length;
+            _uncached++;
+            return;
+        }
         if (!_free.TryGetValue(array.Length, out var bucket)) _free[array.Length] = bucket = [];
         bucket.Add(new Cached(array, _scans));
         _cachedBytes += 4L * array.Length;
@@ -217,6 +285,9 @@ internal sealed class StoragePool
     private void Trim()
     {
         long limit = CachingAllocator.MaxCachedBytes;
+        if (_lastRequest.Count > 0)
+            foreach (var (size, last) in _lastRequest)
+                if (_scans - last.Window > CachingAllocator.StaleScans) _lastRequest.Remove(size);
         foreach (var bucket in _free.Values)
         {
             int stale = 0;
@@ -235,13 +306,27 @@ internal sealed class StoragePool
 
     private void Drop(List<Cached> bucket, int count)
     {
-        for (int i = 0; i < count; i++) _cachedBytes -= 4L * bucket[i].Array.Length;
+        for (int i = 0; i < count; i++)
+        {
+            _cachedBytes -= 4L * bucket[i].Array.Length;
+            _droppedSinceFull += 4L * bucket[i].Array.Length;
+        }
         bucket.RemoveRange(0, count);
         _trimmed += count;
     }
 
-    /// <summary>Releases every cached array of this pool to the garbage collector.</summary>
+    /// <summary>Releases every cached array of this pool to the garbage collector and starts measuring the sizes' recurrence
+    /// afresh, caching on (what <see cref="CachingAllocator.EmptyCache"/> promises).</summary>
     internal void EmptyCache()
+    {
+        ReleaseCache();
+        _caching = true;
+        _lowWindows = 0;
+        _lastRequest.Clear();
+        _windowBytes = _windowRepeatBytes = 0;
+    }
+
+    private void ReleaseCache()
     {
         foreach (var bucket in _free.Values) Drop(bucket, bucket.Count);
         _free.Clear();
@@ -253,7 +338,7 @@ internal sealed class StoragePool
         long lentBytes = 0;
         foreach (var loan in _loans)
             lentBytes += 4L * ((float[])loan.Array.Target!).Length;
-        return new MemoryStats(_hits, _misses, _reclaimed, _escapedCount, _trimmed, _induced, _loans.Count, lentBytes, _cachedBytes);
+        return new MemoryStats(_hits, _misses, _reclaimed, _escapedCount, _trimmed, _induced, _loans.Count, lentBytes, _cachedBytes, _fullCollections, _uncached, _caching);
     }
 
     ~StoragePool() => Retire();
