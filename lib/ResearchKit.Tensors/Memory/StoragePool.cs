@@ -195,34 +195,11 @@ internal sealed class StoragePool
 
     private void Reclaim(bool induce)
     {
-        if (!_caching && _loans.Count == 0)
-        {
-            // Nothing lent: close the window as when caching (same collection rule), so recurring sizes turn caching back on.
-            if (induce && _bytesSinceInduced >= CachingAllocator.CollectThresholdBytes)
-            {
-                GC.Collect(1, GCCollectionMode.Forced, blocking: true);
-                _induced++;
-                _bytesSinceInduced = 0;
-            }
-            int seen = GC.CollectionCount(0);
-            if (seen == _lastCollection) return;
-            _lastCollection = seen;
-            _scans++;
-            UpdateCaching();
-            Trim();
-            return;
-        }
-        if (_loans.Count == 0) return;
+        // Not caching, a look still closes the sizes' window even with nothing lent, so recurring sizes turn caching back on.
+        if (_loans.Count == 0 && _caching) return;
         // Counted from the last collection this pool ran, not the last one seen: a collection in the middle of the
         // step (the young generation filling up) ran while the step's tensors were alive and freed none of them.
-        if (induce && _bytesSinceInduced >= CachingAllocator.CollectThresholdBytes)
-        {
-            // Gen 1, not 0: a storage object that survived one collection mid-step sits in gen 1 and would otherwise
-            // wait for a full collection, and its array with it.
-            GC.Collect(1, GCCollectionMode.Forced, blocking: true);
-            _induced++;
-            _bytesSinceInduced = 0;
-        }
+        InduceIfDue(induce);
         int collections = GC.CollectionCount(0);
         if (collections == _lastCollection) return;   // no collection since the last look: nothing can have died
         _lastCollection = collections;
@@ -254,6 +231,16 @@ internal sealed class StoragePool
             _fullCollections++;
             _droppedSinceFull = 0;
         }
+    }
+
+    private void InduceIfDue(bool induce)
+    {
+        if (!induce || _bytesSinceInduced < CachingAllocator.CollectThresholdBytes) return;
+        // Gen 1, not 0: a storage object that survived one collection mid-step sits in gen 1 and would otherwise
+        // wait for a full collection, and its array with it.
+        GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+        _induced++;
+        _bytesSinceInduced = 0;
     }
 
     private void UpdateCaching()
