@@ -52,8 +52,9 @@ public static class CachingAllocator
 
 
     /// <summary>
-    /// Bytes of cached arrays released to the garbage collector (stale sizes, the cap) after which the allocator runs a full
-    /// collection at its next look (default 1/64 of the memory the process may use, at most 1 GiB). Released arrays live
+    /// Bytes of cached arrays released to the garbage collector because the cache overflowed its cap or sizes stopped
+    /// recurring, after which the allocator runs a full collection at its next look (default 1/64 of the memory the process
+    /// may use, at most 1 GiB; sizes that a finished phase used and <see cref="EmptyCache"/> do not count). Released arrays live
     /// on the large object heap, which only full collections sweep, and the arrays the cache keeps make the runtime space
     /// those collections further apart: with shapes that change on every call (SPSA on the Ensemble Hash Defense) the
     /// garbage otherwise grew to several times the cache. A steady loop releases nothing and never pays this collection.

@@ -279,7 +279,7 @@ internal sealed class StoragePool
         {
             int stale = 0;
             while (stale < bucket.Count && _scans - bucket[stale].Scan > CachingAllocator.StaleScans) stale++;
-            Drop(bucket, stale);
+            Drop(bucket, stale, thrash: false);   // sizes a finished phase used: the GC takes them on its own schedule
         }
         while (_cachedBytes > limit)
         {
@@ -287,16 +287,17 @@ internal sealed class StoragePool
             foreach (var bucket in _free.Values)
                 if (bucket.Count > 0 && (oldest is null || bucket[0].Scan < oldest[0].Scan)) oldest = bucket;
             if (oldest is null) break;
-            Drop(oldest, 1);
+            Drop(oldest, 1, thrash: true);
         }
     }
 
-    private void Drop(List<Cached> bucket, int count)
+    // Thrash: dropped because the cache overflowed, the sign of sizes that change faster than they recur.
+    private void Drop(List<Cached> bucket, int count, bool thrash)
     {
         for (int i = 0; i < count; i++)
         {
             _cachedBytes -= 4L * bucket[i].Array.Length;
-            _droppedSinceFull += 4L * bucket[i].Array.Length;
+            if (thrash) _droppedSinceFull += 4L * bucket[i].Array.Length;
         }
         bucket.RemoveRange(0, count);
         _trimmed += count;
@@ -315,7 +316,7 @@ internal sealed class StoragePool
 
     private void ReleaseCache()
     {
-        foreach (var bucket in _free.Values) Drop(bucket, bucket.Count);
+        foreach (var bucket in _free.Values) Drop(bucket, bucket.Count, thrash: false);
         _free.Clear();
     }
 
