@@ -52,14 +52,21 @@ public static class CachingAllocator
 
 
     /// <summary>
-    /// Bytes of cached arrays released to the garbage collector because the cache overflowed its cap or sizes stopped
-    /// recurring, after which the allocator runs a full collection at its next look (default 1/64 of the memory the process
+    /// Bytes of cached arrays released to the garbage collector because the cache overflowed its cap, after which the allocator runs a full collection at its next look (default 1/64 of the memory the process
     /// may use, at most 1 GiB; sizes that a finished phase used and <see cref="EmptyCache"/> do not count). Released arrays live
     /// on the large object heap, which only full collections sweep, and the arrays the cache keeps make the runtime space
     /// those collections further apart: with shapes that change on every call (SPSA on the Ensemble Hash Defense) the
     /// garbage otherwise grew to several times the cache. A steady loop releases nothing and never pays this collection.
     /// </summary>
     public static long FullCollectAfterDroppedBytes { get; set; } = Math.Min(1L << 30, AvailableMemoryBytes / 64);
+
+    /// <summary>
+    /// Whether only sizes that recur are pooled (default true): a size is lent from the pool once it was also asked for
+    /// before the previous look (a steady loop's sizes from its second step on); other sizes are plain arrays, as without
+    /// the allocator (an ensemble that splits every batch by route asks for new sizes on every call). False pools every
+    /// size from the first safe point on (the test suites do, so that storage is recycled between the ops of every test).
+    /// </summary>
+    public static bool AdaptiveCaching { get; set; } = true;
 
     /// <summary>A cached array not reused for this many looks is released (shapes that stopped occurring; default 16).</summary>
     public static int StaleScans { get; set; } = 16;
@@ -78,8 +85,8 @@ public static class CachingAllocator
     /// </summary>
     public static void Collect() => Memory.StoragePool.SafePoint(endOfStep: true);
 
-    /// <summary>Releases the storage this thread keeps cached (<c>torch.cuda.empty_cache()</c>) and turns caching back on if
-    /// sizes that kept changing had stopped it (<see cref="MemoryStats.Caching"/>); tensors in use are unaffected.</summary>
+    /// <summary>Releases the storage this thread keeps cached (<c>torch.cuda.empty_cache()</c>) and forgets which sizes
+    /// recurred, as a new pool; tensors in use are unaffected.</summary>
     public static void EmptyCache() => Memory.StoragePool.Current?.EmptyCache();
 
     /// <summary>The calling thread's allocator counters (all zero before its first safe point).</summary>

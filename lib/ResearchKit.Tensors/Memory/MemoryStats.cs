@@ -12,10 +12,8 @@ namespace ResearchKit.Tensors;
 /// <param name="CachedBytes">Bytes cached for reuse.</param>
 /// <param name="FullCollections">Full collections the allocator ran because it had released
 /// <see cref="CachingAllocator.FullCollectAfterDroppedBytes"/> of cached arrays (shapes that keep changing); 0 in a steady loop.</param>
-/// <param name="Uncached">Arrays lent as plain garbage-collected arrays, or taken back without caching, because the sizes asked for were not recurring.</param>
-/// <param name="Caching">Whether the pool caches now: it stops while the sizes asked for keep changing (fewer than half
-/// the bytes of a look's requests are of sizes asked for in that look or the one before, twice in a row) and resumes as soon
-/// as they repeat again.</param>
+/// <param name="Uncached">Plain garbage-collected arrays handed out because their size was not asked for at the previous
+/// look (<see cref="CachingAllocator.AdaptiveCaching"/>): sizes that do not recur are not pooled.</param>
 public readonly record struct MemoryStats(
     long Hits, long Misses, long Reclaimed, long Escaped, long Trimmed, long InducedCollections,
-    int OutstandingLoans, long LentBytes, long CachedBytes, long FullCollections = 0, long Uncached = 0, bool Caching = true);
+    int OutstandingLoans, long LentBytes, long CachedBytes, long FullCollections = 0, long Uncached = 0);

@@ -48,14 +48,11 @@ internal sealed class StoragePool
     private int _lastCollection = -1;
     private long _hits, _misses, _reclaimed, _escapedCount, _induced, _trimmed, _fullCollections, _uncached;
 
-    // Whether sizes recur across looks (a window ends at each look; arrays come back only there, so only a size asked for
-    // in the previous window can be served from the cache): a request is a repeat when its size was asked for in the
-    // previous window. Caching stops after two windows where repeats are under half the bytes asked for, and resumes after
-    // one where they are not: an exact-size cache only pays when shapes recur.
+    // Per size, whether it recurs across looks (a window ends at each look, and arrays come back only there, so only a size
+    // asked for in the previous window can be served from the cache): the window of its latest request, and whether that
+    // window's first request found it in the one before. Only recurring sizes are lent and cached (adaptive caching); the
+    // others are plain arrays, as without the allocator: caching sizes that never recur only keeps dead arrays alive.
     private readonly Dictionary<int, (long Window, bool Repeat)> _lastRequest = [];
-    private long _windowBytes, _windowRepeatBytes;
-    private int _lowWindows;
-    private bool _caching = true;
     private bool _retired;   // the owner thread has exited: nothing is lent or taken back any more
 
     private StoragePool() => OwnerThread = Environment.CurrentManagedThreadId;
@@ -85,16 +82,14 @@ internal sealed class StoragePool
 
     private (float[], StorageVersion?) Lend(int length, bool zero)
     {
-        _windowBytes += 4L * length;
         bool repeat;
         if (_lastRequest.TryGetValue(length, out var last) && last.Window == _scans) repeat = last.Repeat;
         else _lastRequest[length] = (_scans, repeat = last.Window == _scans - 1 && _scans > 0);
-        if (repeat) _windowRepeatBytes += 4L * length;
         float[] array;
-        if (!_caching)
+        if (!repeat && CachingAllocator.AdaptiveCaching)
         {
-            // Sizes are not recurring: a plain array the garbage collector owns, as without the allocator. Holding it until
-            // the next look would only keep dead arrays alive through full collections, which then come further apart.
+            // A size not asked for in the previous window: a plain array the garbage collector owns. Holding it until the
+            // next look would only keep a dead array alive through full collections, which then come further apart.
             array = zero ? new float[length] : GC.AllocateUninitializedArray<float>(length);
             if (!zero && CachingAllocator.DebugChecks) array.AsSpan().Fill(float.NaN);
             _uncached++;
@@ -195,8 +190,7 @@ internal sealed class StoragePool
 
     private void Reclaim(bool induce)
     {
-        // Not caching, a look still closes the sizes' window even with nothing lent, so recurring sizes turn caching back on.
-        if (_loans.Count == 0 && _caching) return;
+        // Even with nothing lent, a look closes the sizes' window, so sizes that start recurring get lent.
         // Counted from the last collection this pool ran, not the last one seen: a collection in the middle of the
         // step (the young generation filling up) ran while the step's tensors were alive and freed none of them.
         InduceIfDue(induce);
@@ -205,7 +199,6 @@ internal sealed class StoragePool
         _lastCollection = collections;
         _bytesSinceScan = 0;
         _scans++;
-        UpdateCaching();
         int kept = 0;
         lock (_escaped)
         {
@@ -243,25 +236,8 @@ internal sealed class StoragePool
         _bytesSinceInduced = 0;
     }
 
-    private void UpdateCaching()
-    {
-        bool repeating = _windowBytes == 0 || 2 * _windowRepeatBytes >= _windowBytes;
-        _windowBytes = _windowRepeatBytes = 0;
-        if (repeating) { _lowWindows = 0; _caching = true; return; }
-        if (++_lowWindows < 2 || !_caching) return;
-        _caching = false;
-        ReleaseCache();
-    }
-
     private void Return(float[] array)
     {
-        if (!_caching)
-        {
-            // Lent before caching stopped: it goes back to the garbage collector, as without the allocator.
-            _droppedSinceFull += 4L * array.Length;
-            _uncached++;
-            return;
-        }
         if (!_free.TryGetValue(array.Length, out var bucket)) _free[array.Length] = bucket = [];
         bucket.Add(new Cached(array, _scans));
         _cachedBytes += 4L * array.Length;
@@ -303,21 +279,13 @@ internal sealed class StoragePool
         _trimmed += count;
     }
 
-    /// <summary>Releases every cached array of this pool to the garbage collector and starts measuring the sizes' recurrence
-    /// afresh, caching on (what <see cref="CachingAllocator.EmptyCache"/> promises).</summary>
+    /// <summary>Releases every cached array of this pool to the garbage collector and forgets which sizes recurred, as a new
+    /// pool (what <see cref="CachingAllocator.EmptyCache"/> promises).</summary>
     internal void EmptyCache()
-    {
-        ReleaseCache();
-        _caching = true;
-        _lowWindows = 0;
-        _lastRequest.Clear();
-        _windowBytes = _windowRepeatBytes = 0;
-    }
-
-    private void ReleaseCache()
     {
         foreach (var bucket in _free.Values) Drop(bucket, bucket.Count, thrash: false);
         _free.Clear();
+        _lastRequest.Clear();
     }
 
     /// <summary>This pool's counters.</summary>
@@ -326,7 +294,7 @@ internal sealed class StoragePool
         long lentBytes = 0;
         foreach (var loan in _loans)
             lentBytes += 4L * ((float[])loan.Array.Target!).Length;
-        return new MemoryStats(_hits, _misses, _reclaimed, _escapedCount, _trimmed, _induced, _loans.Count, lentBytes, _cachedBytes, _fullCollections, _uncached, _caching);
+        return new MemoryStats(_hits, _misses, _reclaimed, _escapedCount, _trimmed, _induced, _loans.Count, lentBytes, _cachedBytes, _fullCollections, _uncached);
     }
 
     ~StoragePool() => Retire();
