@@ -72,9 +72,7 @@ internal sealed class StoragePool
         if (t_pool is { } pool && length >= CachingAllocator.MinElements && CachingAllocator.Enabled
             && pool._loans.Count < MaxLoans && pool._bytesSinceScan < CachingAllocator.MaxUnscannedBytes)
             return pool.Lend(length, zero);
-        var array = zero ? new float[length] : GC.AllocateUninitializedArray<float>(length);
-        if (!zero && CachingAllocator.DebugChecks) array.AsSpan().Fill(float.NaN);
-        return (array, null);
+        return (NewArray(length, zero), null);
     }
 
     // A thread that rents without ever reaching a safe point stops being tracked beyond this many loans.
@@ -90,11 +88,9 @@ internal sealed class StoragePool
         {
             // A size not asked for in the previous window: a plain array the garbage collector owns. Holding it until the
             // next look would only keep a dead array alive through full collections, which then come further apart.
-            array = zero ? new float[length] : GC.AllocateUninitializedArray<float>(length);
-            if (!zero && CachingAllocator.DebugChecks) array.AsSpan().Fill(float.NaN);
             _uncached++;
             _bytesSinceInduced += 4L * length;   // the end of a step still looks, so the sizes' recurrence keeps being measured
-            return (array, null);
+            return (NewArray(length, zero), null);
         }
         if (_free.TryGetValue(length, out var bucket) && bucket.Count > 0)
         {
@@ -107,8 +103,7 @@ internal sealed class StoragePool
         }
         else
         {
-            array = zero ? new float[length] : GC.AllocateUninitializedArray<float>(length);
-            if (!zero && CachingAllocator.DebugChecks) array.AsSpan().Fill(float.NaN);
+            array = NewArray(length, zero);
             _misses++;
         }
         var storage = new StorageVersion { Pool = this, LoanId = ++_nextId };
@@ -117,6 +112,14 @@ internal sealed class StoragePool
         _bytesSinceInduced += 4L * length;
         if (CachingAllocator.DebugChecks) s_lent.AddOrUpdate(array, s_lentMark);
         return (array, storage);
+    }
+
+    // A fresh array: zeroed, or uninitialized (NaN under DebugChecks, so a read of unwritten storage shows).
+    private static float[] NewArray(int length, bool zero)
+    {
+        var array = zero ? new float[length] : GC.AllocateUninitializedArray<float>(length);
+        if (!zero && CachingAllocator.DebugChecks) array.AsSpan().Fill(float.NaN);
+        return array;
     }
 
     /// <summary>Throws when <paramref name="array"/> was lent by a pool: such an array must be wrapped with its storage.</summary>
@@ -248,9 +251,8 @@ internal sealed class StoragePool
     private void Trim()
     {
         long limit = CachingAllocator.MaxCachedBytes;
-        if (_lastRequest.Count > 0)
-            foreach (var (size, last) in _lastRequest)
-                if (_scans - last.Window > CachingAllocator.StaleScans) _lastRequest.Remove(size);
+        foreach (var (size, last) in _lastRequest)
+            if (_scans - last.Window > CachingAllocator.StaleScans) _lastRequest.Remove(size);
         foreach (var bucket in _free.Values)
         {
             int stale = 0;
