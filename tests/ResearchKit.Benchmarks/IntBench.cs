@@ -59,17 +59,29 @@ internal static class IntBench
         var xf = Tensor.Randn([n, c, hw, hw], gen);
         var (cMin, cMed) = Time(() => { using (Torch.NoGrad()) F.Conv2d(xf, w, null, (1, 1), (1, 1)); });
         o.WriteLine($"conv 3×3 {c}→{c}, {hw}×{hw}, batch {n}, pad 1: float {cMed * 1e3:F1} ms (best {cMin * 1e3:F1})");
-        foreach (int levels in new[] { 2, 4 })
+        {
+            // The exact int8 product alone (u8 NHWC codes, padding in place), without the codes' layout and the float recovery.
+            var rng = new Random(1);
+            var w8 = new sbyte[c * c * 9];
+            for (int i = 0; i < w8.Length; i++) w8[i] = (sbyte)rng.Next(-128, 128);
+            var packed = Int8DirectConv.PackWeights(w8, c, c, 3, 3);
+            var codes = new byte[n * (hw + 2) * (hw + 2) * c];
+            rng.NextBytes(codes);
+            var acc = new int[n * c * hw * hw];
+            var (kMin, kMed) = Time(() => Int8DirectConv.Multiply(codes, n, hw + 2, hw + 2, c, packed, c, 3, 3, (1, 1), (1, 1), hw, hw, acc));
+            o.WriteLine($"    int8 direct kernel alone ({Int8DirectConv.BestPath}): {kMed * 1e3:F1} ms (best {kMin * 1e3:F1}), {2.0 * n * c * c * 9 * hw * hw / kMed / 1e9:F0} GOPS, {cMed / kMed:F1}× float");
+        }
+        foreach (var (wBits, levels) in new[] { (8, 256), (1, 2), (1, 4) })
         {
             var rng = new Random(levels);
-            var codes = Enumerable.Range(0, c * c * 9).Select(_ => rng.Next(2)).ToArray();
-            var layer = new ExportedLayer("conv", ExportedLayerKind.Conv2d, "bench", [c, c, 3, 3], PackedCodes.Pack(codes, 1),
+            var codes = Enumerable.Range(0, c * c * 9).Select(_ => rng.Next(1 << wBits)).ToArray();
+            var layer = new ExportedLayer("conv", ExportedLayerKind.Conv2d, "bench", [c, c, 3, 3], PackedCodes.Pack(codes, wBits),
                 Enumerable.Repeat(-0.1f, c).ToArray(), Enumerable.Repeat(0.2f, c).ToArray(), null,
                 new ConvGeometry((1, 1), (1, 1), (1, 1), 1), new ActivationGrid(0.5f, levels, InputOnGrid: true, "bench"), 0);
             var conv = new IntegerConv2d(layer);
             var xb = Tensor.FromArray(Enumerable.Range(0, n * c * hw * hw).Select(_ => rng.Next(levels) * 0.5f).ToArray(), n, c, hw, hw);
             var (bMin, bMed) = Time(() => conv.Forward(xb));
-            o.WriteLine($"    {conv.Kernel} weights / {layer.InputGrid!.Bits}-bit activations: {bMed * 1e3:F1} ms (best {bMin * 1e3:F1}), " +
+            o.WriteLine($"    {conv.Kernel} {wBits}-bit weights / {layer.InputGrid!.Bits}-bit activations: {bMed * 1e3:F1} ms (best {bMin * 1e3:F1}), " +
                 $"{cMed / bMed:F1}× float (best/best {cMin / bMin:F1}×); weights {layer.PackedBytes} B packed vs {c * c * 9 * 4} B float");
         }
     }

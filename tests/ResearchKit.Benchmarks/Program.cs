@@ -8,7 +8,7 @@ namespace ResearchKit.Benchmarks;
 internal static class Program
 {
     private const string Usage = """
-        usage: ResearchKit.Benchmarks [side-by-side|all] [--threads 2,N] [--steps 20] [--warmup 5] [--only w1,w2] [--no-torch] [--python PATH]
+        usage: ResearchKit.Benchmarks [side-by-side|all] [--threads 2,N] [--steps 20] [--warmup 5] [--only w1,w2] [--no-torch] [--python PATH] [--pool-stats]
                ResearchKit.Benchmarks <gemm|gemm-tune|conv|lstm|lstm-kernel|loader> ...
           side-by-side  every workload through the public API, ours and PyTorch (torch/bench.py) at each thread count (default)
           gemm          SGEMM GFLOP/s over sizes, transposes and training shapes (raw kernel)
@@ -18,6 +18,7 @@ internal static class Program
           lstm-kernel   seq-MNIST LSTM kernel step split into GEMM / non-GEMM
           loader        DataLoader throughput
         --threads: comma-separated, N = all cores; default 2 and Environment.ProcessorCount.
+        --pool-stats: print the caching allocator's counters over each workload's timed steps (stderr).
         --python or RK_BENCH_PYTHON: the Python with torch (default: python3 on PATH, then /usr/bin/python3).
         """;
 

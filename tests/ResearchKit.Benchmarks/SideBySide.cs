@@ -28,16 +28,16 @@ internal sealed record StepStats(double MeanMs, double MedianMs, double MinMs, d
 internal static class SideBySide
 {
     /// <summary>Command-line options of the side-by-side run.</summary>
-    internal sealed record Options(int[] Threads, int Warmup, int Steps, string[] Workloads, bool Torch, string? Python);
+    internal sealed record Options(int[] Threads, int Warmup, int Steps, string[] Workloads, bool Torch, string? Python, bool PoolStats = false);
 
-    /// <summary>Parses <c>--threads 2,4 --steps 20 --warmup 5 --only a,b --no-torch --python PATH</c>.</summary>
+    /// <summary>Parses <c>--threads 2,4 --steps 20 --warmup 5 --only a,b --no-torch --python PATH --pool-stats</c>.</summary>
     /// <exception cref="ArgumentException">An option is unknown or malformed.</exception>
     public static Options Parse(IReadOnlyList<string> args)
     {
         int[] threads = [.. new[] { 2, Environment.ProcessorCount }.Distinct()];
         int warmup = 5, steps = 20;
         string[] workloads = [.. Benchmarks.Workloads.All.Select(w => w.Id)];
-        bool torch = true;
+        bool torch = true, poolStats = false;
         string? python = Environment.GetEnvironmentVariable("RK_BENCH_PYTHON");
         for (int i = 0; i < args.Count; i++)
         {
@@ -61,10 +61,11 @@ internal static class SideBySide
                     break;
                 case "--no-torch": torch = false; break;
                 case "--python": python = Value(); break;
+                case "--pool-stats": poolStats = true; break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'.");
             }
         }
-        return new Options(threads, warmup, steps, workloads, torch, python);
+        return new Options(threads, warmup, steps, workloads, torch, python, poolStats);
     }
 
     /// <summary>Runs ours, then PyTorch, and prints the table.</summary>
@@ -72,7 +73,7 @@ internal static class SideBySide
     {
         PrintRuntimeSettings(o);
         string loadBefore = ProcStatus.LoadAverage();
-        o.WriteLine($"Protocol: per workload and thread count, untimed setup, {opt.Warmup} warm-up steps, then mean/median/min over {opt.Steps} timed steps.");
+        o.WriteLine($"Protocol: per workload and thread count, untimed setup, {opt.Warmup} warm-up steps, an untimed full collection, then mean/median/min over {opt.Steps} timed steps.");
         var selected = Benchmarks.Workloads.All.Where(w => opt.Workloads.Contains(w.Id)).ToArray();
 
         var ours = new Dictionary<(string, int), StepStats>();
@@ -85,7 +86,7 @@ internal static class SideBySide
                 foreach (var w in selected)
                 {
                     Console.Error.WriteLine($"  [ours] {w.Id}, {t} threads ...");
-                    ours[(w.Id, t)] = Measure(w, opt.Warmup, opt.Steps);
+                    ours[(w.Id, t)] = Measure(w, opt.Warmup, opt.Steps, opt.PoolStats);
                 }
             }
         }
@@ -121,7 +122,7 @@ internal static class SideBySide
         if (env.Length > 0) o.WriteLine($"Runtime environment overrides in effect: {string.Join(", ", env.Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}"))}");
     }
 
-    private static StepStats Measure(Workload w, int warmup, int steps)
+    private static StepStats Measure(Workload w, int warmup, int steps, bool poolStats)
     {
         // Between workloads only (untimed): drop the previous workload's garbage so the peak mark is this workload's.
         GC.Collect();
@@ -130,6 +131,10 @@ internal static class SideBySide
         bool perWorkload = ProcStatus.ResetPeakRss();
         var step = w.Setup();
         for (int i = 0; i < warmup; i++) step();
+        // Untimed, as BenchmarkDotNet does between iterations: the first steps of a workload allocate its working set (new
+        // sizes), and the runtime answers that large-object growth with a full collection some steps later; that one-off
+        // belongs to the change of workload, not to its steady state, which is what gen2/step reports.
+        GC.Collect();
         var times = new double[steps];
         int gen2 = GC.CollectionCount(2);
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
@@ -143,9 +148,15 @@ internal static class SideBySide
         double gen2PerStep = (double)(GC.CollectionCount(2) - gen2) / steps;
         double allocPerStep = (double)(GC.GetTotalAllocatedBytes(precise: true) - allocated) / steps;
         var poolAfter = CachingAllocator.Stats();
+        if (poolStats) Console.Error.WriteLine($"  [ours] {w.Id} allocator over the timed steps: {Delta(pool, poolAfter)}");
         long hits = poolAfter.Hits - pool.Hits, loans = hits + poolAfter.Misses - pool.Misses;
         return Summarize(times, gen2PerStep, allocPerStep, ProcStatus.PeakRssKib(), perWorkload) with { Reuse = loans == 0 ? null : (double)hits / loans };
     }
+
+    // The allocator's counters over the timed steps: what a user diagnosing memory wants to see (misses = new arrays).
+    private static string Delta(MemoryStats a, MemoryStats b) =>
+        $"hits {b.Hits - a.Hits}, misses {b.Misses - a.Misses}, uncached {b.Uncached - a.Uncached}, trimmed {b.Trimmed - a.Trimmed}, " +
+        $"induced gen-1 {b.InducedCollections - a.InducedCollections}, forced full {b.FullCollections - a.FullCollections}, cached {b.CachedBytes / (1 << 20)} MiB";
 
     /// <summary>Mean, median and min of <paramref name="times"/> with the other per-step figures.</summary>
     public static StepStats Summarize(double[] times, double? gen2, double? alloc, long? peakKib, bool perWorkload)

@@ -105,6 +105,7 @@ public static class BinaryGemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void RowScalar(ulong* w, ulong* pan, int words, int planes, ulong* sums)
     {
         for (int j = 0; j < PanelColumns; j++)
@@ -124,6 +125,7 @@ public static class BinaryGemm
     // Byte counts can add up 31 words (31·8 = 248 ≤ 255) before vpsadbw widens them.
     private const int FlushWords = 31;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Row512(ulong* w, ulong* pan, int words, int planes, ulong* sums)
     {
         var lut = Vector512.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
@@ -150,6 +152,7 @@ public static class BinaryGemm
         total.Store(sums);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Row256(ulong* w, ulong* pan, int words, int planes, ulong* sums)
     {
         var lut = Vector256.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);

@@ -126,6 +126,7 @@ public static class Int8Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PanelScalar(int* w, byte* pan, int* c, int m, int kq, int ldc, int cols)
     {
         for (int o = 0; o < m; o++)
@@ -145,52 +146,73 @@ public static class Int8Gemm
         }
     }
 
-    // Four weight rows × 16 columns: eight independent vpdpbusd chains cover the instruction's latency on two pipes.
+    // Rows of weights per register tile: 6 × 16 columns = 12 ymm accumulators + 2 column loads + 1 broadcast, the 15 of the
+    // 16 registers that VEX-encoded vpdpbusd can address; twelve independent chains cover its latency.
+    private const int TileRows = 6;
+
     private static unsafe void PanelVnni256(int* w, byte* pan, int* c, int m, int kq, int ldc, int cols)
     {
+        int* tile = stackalloc int[TileRows * PanelColumns];
         int o = 0;
-        for (; o + 4 <= m; o += 4)
+        for (; o + TileRows <= m; o += TileRows)
         {
-            int* w0 = w + (long)o * kq, w1 = w0 + kq, w2 = w1 + kq, w3 = w2 + kq;
-            Vector256<int> a0 = default, a1 = default, b0 = default, b1 = default, c0 = default, c1 = default, d0 = default, d1 = default;
-            for (int q = 0; q < kq; q++)
-            {
-                var lo = Vector256.Load(pan + q * 64);
-                var hi = Vector256.Load(pan + q * 64 + 32);
-                var x0 = Vector256.Create(w0[q]).AsSByte();
-                a0 = AvxVnni.MultiplyWideningAndAdd(a0, lo, x0); a1 = AvxVnni.MultiplyWideningAndAdd(a1, hi, x0);
-                var x1 = Vector256.Create(w1[q]).AsSByte();
-                b0 = AvxVnni.MultiplyWideningAndAdd(b0, lo, x1); b1 = AvxVnni.MultiplyWideningAndAdd(b1, hi, x1);
-                var x2 = Vector256.Create(w2[q]).AsSByte();
-                c0 = AvxVnni.MultiplyWideningAndAdd(c0, lo, x2); c1 = AvxVnni.MultiplyWideningAndAdd(c1, hi, x2);
-                var x3 = Vector256.Create(w3[q]).AsSByte();
-                d0 = AvxVnni.MultiplyWideningAndAdd(d0, lo, x3); d1 = AvxVnni.MultiplyWideningAndAdd(d1, hi, x3);
-            }
-            Store(c + (long)o * ldc, a0, a1, cols);
-            Store(c + (long)(o + 1) * ldc, b0, b1, cols);
-            Store(c + (long)(o + 2) * ldc, c0, c1, cols);
-            Store(c + (long)(o + 3) * ldc, d0, d1, cols);
+            Tile6Vnni256(w + (long)o * kq, kq, pan, tile);
+            for (int r = 0; r < TileRows; r++) Copy(tile + r * PanelColumns, c + (long)(o + r) * ldc, cols);
         }
         for (; o < m; o++)
         {
-            int* w0 = w + (long)o * kq;
-            Vector256<int> a0 = default, a1 = default;
-            for (int q = 0; q < kq; q++)
-            {
-                var x0 = Vector256.Create(w0[q]).AsSByte();
-                a0 = AvxVnni.MultiplyWideningAndAdd(a0, Vector256.Load(pan + q * 64), x0);
-                a1 = AvxVnni.MultiplyWideningAndAdd(a1, Vector256.Load(pan + q * 64 + 32), x0);
-            }
-            Store(c + (long)o * ldc, a0, a1, cols);
+            Row1Vnni256(w + (long)o * kq, kq, pan, tile);
+            Copy(tile, c + (long)o * ldc, cols);
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Store(int* dst, Vector256<int> lo, Vector256<int> hi, int cols)
+    // No call inside: the accumulators stay in registers (a call in the loop nest makes the JIT spill them every step,
+    // since every vector register is caller-saved). Fully optimized from the first call, not the spilling OSR code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Tile6Vnni256(int* w0, int kq, byte* pan, int* tile)
     {
-        if (cols == PanelColumns) { lo.Store(dst); hi.Store(dst + 8); return; }
-        int* tmp = stackalloc int[PanelColumns];
-        lo.Store(tmp); hi.Store(tmp + 8);
-        for (int j = 0; j < cols; j++) dst[j] = tmp[j];
+        int* w1 = w0 + kq, w2 = w1 + kq, w3 = w2 + kq, w4 = w3 + kq, w5 = w4 + kq;
+        Vector256<int> a0 = default, a1 = default, b0 = default, b1 = default, c0 = default, c1 = default,
+            d0 = default, d1 = default, e0 = default, e1 = default, f0 = default, f1 = default;
+        for (int q = 0; q < kq; q++)
+        {
+            var lo = Vector256.Load(pan + q * 64);
+            var hi = Vector256.Load(pan + q * 64 + 32);
+            var x = Vector256.Create(w0[q]).AsSByte();
+            a0 = AvxVnni.MultiplyWideningAndAdd(a0, lo, x); a1 = AvxVnni.MultiplyWideningAndAdd(a1, hi, x);
+            x = Vector256.Create(w1[q]).AsSByte();
+            b0 = AvxVnni.MultiplyWideningAndAdd(b0, lo, x); b1 = AvxVnni.MultiplyWideningAndAdd(b1, hi, x);
+            x = Vector256.Create(w2[q]).AsSByte();
+            c0 = AvxVnni.MultiplyWideningAndAdd(c0, lo, x); c1 = AvxVnni.MultiplyWideningAndAdd(c1, hi, x);
+            x = Vector256.Create(w3[q]).AsSByte();
+            d0 = AvxVnni.MultiplyWideningAndAdd(d0, lo, x); d1 = AvxVnni.MultiplyWideningAndAdd(d1, hi, x);
+            x = Vector256.Create(w4[q]).AsSByte();
+            e0 = AvxVnni.MultiplyWideningAndAdd(e0, lo, x); e1 = AvxVnni.MultiplyWideningAndAdd(e1, hi, x);
+            x = Vector256.Create(w5[q]).AsSByte();
+            f0 = AvxVnni.MultiplyWideningAndAdd(f0, lo, x); f1 = AvxVnni.MultiplyWideningAndAdd(f1, hi, x);
+        }
+        a0.Store(tile); a1.Store(tile + 8); b0.Store(tile + 16); b1.Store(tile + 24);
+        c0.Store(tile + 32); c1.Store(tile + 40); d0.Store(tile + 48); d1.Store(tile + 56);
+        e0.Store(tile + 64); e1.Store(tile + 72); f0.Store(tile + 80); f1.Store(tile + 88);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Row1Vnni256(int* w0, int kq, byte* pan, int* tile)
+    {
+        Vector256<int> a0 = default, a1 = default;
+        for (int q = 0; q < kq; q++)
+        {
+            var x = Vector256.Create(w0[q]).AsSByte();
+            a0 = AvxVnni.MultiplyWideningAndAdd(a0, Vector256.Load(pan + q * 64), x);
+            a1 = AvxVnni.MultiplyWideningAndAdd(a1, Vector256.Load(pan + q * 64 + 32), x);
+        }
+        a0.Store(tile); a1.Store(tile + 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Copy(int* src, int* dst, int cols)
+    {
+        if (cols == PanelColumns) { Vector256.Load(src).Store(dst); Vector256.Load(src + 8).Store(dst + 8); return; }
+        for (int j = 0; j < cols; j++) dst[j] = src[j];
     }
 }

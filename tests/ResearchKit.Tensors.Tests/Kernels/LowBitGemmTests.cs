@@ -108,10 +108,70 @@ public class LowBitGemmTests
         }
     }
 
+    [Theory]
+    // (n, channels, outC, kh, kw, stride, dilation, oh, ow): odd channel counts (padded to 4), output channels off the 16-lane
+    // blocks, pixel counts off the 6-pixel tiles, strides, dilation, 1×1.
+    [InlineData(1, 1, 1, 1, 1, 1, 1, 1, 1)]
+    [InlineData(3, 3, 5, 3, 3, 1, 1, 7, 9)]
+    [InlineData(2, 17, 17, 3, 3, 2, 1, 5, 4)]
+    [InlineData(1, 64, 33, 3, 3, 1, 1, 8, 8)]
+    [InlineData(5, 6, 16, 3, 3, 1, 2, 3, 5)]
+    [InlineData(3, 16, 32, 1, 1, 2, 1, 4, 4)]
+    [InlineData(1, 129, 3, 3, 1, 1, 1, 13, 1)]
+    public void Int8DirectConv_EveryPath_EqualsNaiveSums(int n, int channels, int outC, int kh, int kw, int stride, int dilation, int oh, int ow)
+    {
+        var rng = new Random(n * 7919 + channels * 31 + outC);
+        int hp = (oh - 1) * stride + (kh - 1) * dilation + 1 + rng.Next(2), wp = (ow - 1) * stride + (kw - 1) * dilation + 1 + rng.Next(2);
+        int cp = Int8DirectConv.PaddedChannels(channels);
+        var w = new sbyte[outC * channels * kh * kw];
+        for (int i = 0; i < w.Length; i++) w[i] = (sbyte)rng.Next(-128, 128);
+        for (int i = 0; i < channels * kh * kw; i++) w[i] = -128;   // the largest |products|, in the first output channel
+        var x = new byte[n * hp * wp * cp];
+        for (int pix = 0; pix < n * hp * wp; pix++)
+            for (int c = 0; c < channels; c++) x[pix * cp + c] = (byte)rng.Next(0, 256);   // padded channels stay 0
+        x.AsSpan(0, Math.Min(x.Length, cp * wp)).Fill(0);   // a zero border row, as the padding is
+        for (int c = 0; c < channels; c++) x[(hp * wp - 1) * cp + c] = 255;
+        var expected = new int[n * outC * oh * ow];
+        for (int i = 0; i < n; i++)
+            for (int o = 0; o < outC; o++)
+                for (int y = 0; y < oh; y++)
+                    for (int xx = 0; xx < ow; xx++)
+                    {
+                        int s = 0;
+                        for (int c = 0; c < channels; c++)
+                            for (int a = 0; a < kh; a++)
+                                for (int e = 0; e < kw; e++)
+                                    s += w[((o * channels + c) * kh + a) * kw + e] * x[((i * hp + y * stride + a * dilation) * wp + xx * stride + e * dilation) * cp + c];
+                        expected[((i * outC + o) * oh + y) * ow + xx] = s;
+                    }
+        var packed = Int8DirectConv.PackWeights(w, outC, channels, kh, kw);
+        foreach (var path in new[] { Int8DirectConv.Path.Scalar }.Concat(AvxVnni.IsSupported ? [Int8DirectConv.Path.AvxVnni256] : []))
+        {
+            Int8DirectConv.ForcedPath = path;
+            try
+            {
+                var c = new int[expected.Length];
+                Int8DirectConv.Multiply(x, n, hp, wp, channels, packed, outC, kh, kw, (stride, stride), (dilation, dilation), oh, ow, c);
+                Assert.True(expected.AsSpan().SequenceEqual(c), $"{path}: sums differ");
+            }
+            finally { Int8DirectConv.ForcedPath = null; }
+        }
+    }
+
+    [Fact]
+    public void Int8DirectConv_ReadingOutsideTheImage_IsRefused()
+    {
+        var packed = Int8DirectConv.PackWeights(new sbyte[9], 1, 1, 3, 3);
+        var ex = Assert.Throws<ArgumentException>(() =>
+            Int8DirectConv.Multiply(new byte[4 * 4 * 4], 1, 4, 4, 1, packed, 1, 3, 3, (1, 1), (1, 1), 3, 2, new int[6]));
+        Assert.Contains("outside", ex.Message);
+    }
+
     [Fact]
     public void Paths_OnThisCpu_AreTheFastestAvailable()
     {
         Assert.Equal(AvxVnni.IsSupported ? Int8Gemm.Path.AvxVnni256 : Int8Gemm.Path.Scalar, Int8Gemm.BestPath);
+        Assert.Equal(AvxVnni.IsSupported ? Int8DirectConv.Path.AvxVnni256 : Int8DirectConv.Path.Scalar, Int8DirectConv.BestPath);
         Assert.Equal(Avx512BW.IsSupported ? BinaryGemm.Path.Avx512V512 : Avx2.IsSupported ? BinaryGemm.Path.Avx2V256 : BinaryGemm.Path.Scalar, BinaryGemm.BestPath);
     }
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using ResearchKit.Tensors.Kernels;
 
 namespace ResearchKit.Quantization.Export;
@@ -13,6 +15,7 @@ internal sealed class Int8ConvKernel : LowBitConvKernel
     private readonly int[] _weights; // OutC rows of PaddedDepth(K)/4 words
     private readonly int[] _kOffset; // depth i → its offset inside a column's packed bytes
     private readonly int _zp;
+    private readonly int[]? _direct; // Int8DirectConv's packed weights (ungrouped convolutions)
 
     public Int8ConvKernel(ExportedLayer layer, ActivationGrid grid, int[] codes, int cg, int kh, int kw, ConvGeometry geo)
         : base(layer, grid, cg, kh, kw, geo)
@@ -24,6 +27,89 @@ internal sealed class Int8ConvKernel : LowBitConvKernel
         int kp = Int8Gemm.PaddedDepth(K);
         _kOffset = new int[K];
         for (int i = 0; i < K; i++) _kOffset[i] = Int8Gemm.PackedIndex(0, i, kp);
+        if (geo.Groups == 1) _direct = Int8DirectConv.PackWeights(s8, OutC, cg, kh, kw);
+    }
+
+    // Planar codes (count, Cg, h, w) into NHWC with a zero border of (ph, pw) and channels zero-padded to cp, and each padded
+    // pixel's Σ j over its channels. Read by channel planes, written with stride cp: every byte of a plane is read once.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ToPaddedNhwc(byte[] planar, int count, int h, int w, int ph, int pw, int cp, byte[] nhwc, int[] pixelSums)
+    {
+        int hp = h + 2 * ph, wp = w + 2 * pw, hw = h * w;
+        nhwc.AsSpan(0, count * hp * wp * cp).Clear();
+        pixelSums.AsSpan(0, count * hp * wp).Clear();
+        for (int img = 0; img < count; img++)
+            for (int c = 0; c < Cg; c++)
+            {
+                var src = planar.AsSpan((img * Cg + c) * hw, hw);
+                for (int iy = 0; iy < h; iy++)
+                {
+                    int pix = (img * hp + iy + ph) * wp + pw;
+                    var row = src.Slice(iy * w, w);
+                    for (int ix = 0; ix < row.Length; ix++)
+                    {
+                        byte v = row[ix];
+                        nhwc[(pix + ix) * cp + c] = v;
+                        pixelSums[pix + ix] += v;
+                    }
+                }
+            }
+    }
+
+    /// <summary>Images per parallel chunk of the direct path: enough pixels for whole tiles, and the chunk's codes and sums in cache.</summary>
+    private const int DirectChunkPixels = 2048;
+
+    /// <summary>
+    /// Ungrouped convolutions run <see cref="Int8DirectConv"/> on the codes laid out NHWC with the zero padding in place (no
+    /// im2col); Σ j of each output pixel is the sum, over the taps, of the per-pixel channel sums. Grouped ones take the packed
+    /// im2col path of the base class.
+    /// </summary>
+    public override unsafe void Run(ReadOnlySpan<float> x, int n, int h, int w, int oh, int ow, Span<float> y)
+    {
+        if (_direct is null) { base.Run(x, n, h, w, oh, ow, y); return; }
+        var (ph, pw) = Geo.Padding; var (sh, sw) = Geo.Stride; var (dh, dw) = Geo.Dilation;
+        int hp = h + 2 * ph, wp = w + 2 * pw, cp = Int8DirectConv.PaddedChannels(Cg), hw = h * w, p = oh * ow, perImage = Cg * hw;
+        int imgs = Math.Clamp(DirectChunkPixels / p, 1, Math.Max(1, (n + Parallelism.Threads - 1) / Parallelism.Threads));
+        int chunks = (n + imgs - 1) / imgs;
+        fixed (float* px = x)
+        fixed (float* py = y)
+        {
+            nint xp = (nint)px, yp = (nint)py;
+            Parallelism.For(chunks, ch =>
+            {
+                int i0 = ch * imgs, count = Math.Min(imgs, n - i0);
+                // Scratch from the shared pools: a fresh multi-megabyte array per chunk and layer is large-object garbage.
+                var planar = ArrayPool<byte>.Shared.Rent(count * perImage);
+                var nhwc = ArrayPool<byte>.Shared.Rent(count * hp * wp * cp);
+                var pixelSums = ArrayPool<int>.Shared.Rent(count * hp * wp);
+                var sumJ = ArrayPool<int>.Shared.Rent(count * p);
+                var acc = ArrayPool<int>.Shared.Rent(count * OutC * p);
+                try
+                {
+                    ActivationCodes.Quantize(Layer, Grid, new ReadOnlySpan<float>((float*)xp + (long)i0 * perImage, count * perImage), planar.AsSpan(0, count * perImage));
+                    ToPaddedNhwc(planar, count, h, w, ph, pw, cp, nhwc, pixelSums);
+                    for (int img = 0; img < count; img++)
+                        for (int oy = 0; oy < oh; oy++)
+                            for (int ox = 0; ox < ow; ox++)
+                            {
+                                int s = 0;
+                                for (int a = 0; a < Kh; a++)
+                                {
+                                    int row = (img * hp + oy * sh + a * dh) * wp + ox * sw;
+                                    for (int e = 0; e < Kw; e++) s += pixelSums[row + e * dw];
+                                }
+                                sumJ[(img * oh + oy) * ow + ox] = s;
+                            }
+                    Int8DirectConv.Multiply(nhwc, count, hp, wp, Cg, _direct, OutC, Kh, Kw, (sh, sw), (dh, dw), oh, ow, acc);
+                    RecoverImageMajor(acc, sumJ, count, p, new Span<float>((float*)yp + (long)i0 * OutC * p, count * OutC * p));
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(planar); ArrayPool<byte>.Shared.Return(nhwc);
+                    ArrayPool<int>.Shared.Return(pixelSums); ArrayPool<int>.Shared.Return(sumJ); ArrayPool<int>.Shared.Return(acc);
+                }
+            });
+        }
     }
 
     /// <summary>Whether this layer can take the int8 path: ≤ 8-bit weights and activations, and int32 sums (as IntegerMac's int32 case).</summary>

@@ -82,9 +82,10 @@ public sealed class IntegerConv2d : Module<Tensor, Tensor>
         if (!ForceReference && _fast is not null)
         {
             var src = input.Contiguous();
-            var output = Tensor.Zeros(n, outC, oh, ow);
-            _fast.Run(src.AsReadOnlySpan(), n, h, w, oh, ow, output.AsSpan());
-            return output;
+            // Every element is written: no zero fill.
+            var output = GC.AllocateUninitializedArray<float>(checked(n * outC * oh * ow));
+            _fast.Run(src.AsReadOnlySpan(), n, h, w, oh, ow, output);
+            return Tensor.FromArray(output, n, outC, oh, ow);
         }
         float[] x;
         using (Torch.NoGrad()) x = input.Contiguous().ToArray();

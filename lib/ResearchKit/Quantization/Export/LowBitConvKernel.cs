@@ -44,7 +44,7 @@ internal abstract class LowBitConvKernel
     private const int ChunkColumns = 2048;
 
     /// <summary>Runs the layer on n images (n, cg·groups, h, w) into y (n, outC, oh, ow).</summary>
-    public unsafe void Run(ReadOnlySpan<float> x, int n, int h, int w, int oh, int ow, Span<float> y)
+    public virtual unsafe void Run(ReadOnlySpan<float> x, int n, int h, int w, int oh, int ow, Span<float> y)
     {
         int p = oh * ow, cin = Cg * Geo.Groups, perImage = cin * h * w;
         int imgs = Math.Clamp(ChunkColumns / p, 1, Math.Max(1, (n + Parallelism.Threads - 1) / Parallelism.Threads));
@@ -81,36 +81,46 @@ internal abstract class LowBitConvKernel
     /// <summary>The weight offset taken out of the codes (signed weights k − zp); the sum is Σ (k − zp)·j + zp·Σ j.</summary>
     protected virtual int ZeroPoint => 0;
 
+    /// <summary>
+    /// y[img, o, ·] = s_a·s_w·(acc + zp·Σ j) + f_w·s_a·Σ j + b for acc laid out as the output, [img][o][pixel], and sumJ as
+    /// [img][pixel]: the same double operations, in the same order, as <see cref="IntegerMac"/>.
+    /// </summary>
+    protected void RecoverImageMajor(ReadOnlySpan<int> acc, ReadOnlySpan<int> sumJ, int count, int p, Span<float> y)
+    {
+        for (int img = 0; img < count; img++)
+            for (int o = 0; o < OutC; o++)
+                RecoverRow(acc.Slice((img * OutC + o) * p, p), sumJ.Slice(img * p, p), _c1[o], _c2[o], _b[o], ZeroPoint, y.Slice((img * OutC + o) * p, p));
+    }
+
+    private static void RecoverRow(ReadOnlySpan<int> aa, ReadOnlySpan<int> sj, double c1, double c2, double b, int zp, Span<float> dst)
+    {
+        int i = 0, p = dst.Length;
+        if (Avx.IsSupported)
+        {
+            var v1 = Vector256.Create(c1); var v2 = Vector256.Create(c2); var vb = Vector256.Create(b);
+            var vz = Vector128.Create(zp);
+            for (; i + 4 <= p; i += 4)
+            {
+                var s = Vector128.Create(sj.Slice(i, 4));
+                // The exact Σ k·j fits int32 (the kernel is chosen only then), so the wrap-around int32 sum is exact.
+                var t = Vector128.Create(aa.Slice(i, 4)) + vz * s;
+                var r = v1 * Avx.ConvertToVector256Double(t) + v2 * Avx.ConvertToVector256Double(s) + vb;
+                Avx.ConvertToVector128Single(r).CopyTo(dst.Slice(i, 4));
+            }
+        }
+        for (; i < p; i++)
+            dst[i] = (float)(c1 * (double)(aa[i] + zp * sj[i]) + c2 * (double)sj[i] + b);
+    }
+
     private void Recover(int[] acc, int[] sumJ, int count, int p, int g, Span<float> y)
     {
-        int cols = count * p, zp = ZeroPoint;
+        int cols = count * p;
         for (int oi = 0; oi < Og; oi++)
         {
             int o = g * Og + oi;
-            double c1 = _c1[o], c2 = _c2[o], b = _b[o];
             var a = acc.AsSpan(oi * cols, cols);
             for (int img = 0; img < count; img++)
-            {
-                var dst = y.Slice((img * OutC + o) * p, p);
-                var aa = a.Slice(img * p, p);
-                var sj = sumJ.AsSpan(img * p, p);
-                int i = 0;
-                if (Avx.IsSupported)
-                {
-                    var v1 = Vector256.Create(c1); var v2 = Vector256.Create(c2); var vb = Vector256.Create(b);
-                    var vz = Vector128.Create(zp);
-                    for (; i + 4 <= p; i += 4)
-                    {
-                        var s = Vector128.Create(sj.Slice(i, 4));
-                        // The exact Σ k·j fits int32 (the kernel is chosen only then), so the wrap-around int32 sum is exact.
-                        var t = Vector128.Create(aa.Slice(i, 4)) + vz * s;
-                        var r = v1 * Avx.ConvertToVector256Double(t) + v2 * Avx.ConvertToVector256Double(s) + vb;
-                        Avx.ConvertToVector128Single(r).CopyTo(dst.Slice(i, 4));
-                    }
-                }
-                for (; i < p; i++)
-                    dst[i] = (float)(c1 * (double)(aa[i] + zp * sj[i]) + c2 * (double)sj[i] + b);
-            }
+                RecoverRow(a.Slice(img * p, p), sumJ.AsSpan(img * p, p), _c1[o], _c2[o], _b[o], ZeroPoint, y.Slice((img * OutC + o) * p, p));
         }
     }
 }
