@@ -174,7 +174,7 @@ internal static class SideBySide
         o.WriteLine("Step times in ms (mean / median / min). ratio = ours/PyTorch mean step time = PyTorch/ours throughput: below 1 ours is faster, above 1 ours is slower.");
         o.WriteLine("gen2/step, alloc/step (managed heap) and reuse (share of pooled storage served from the caching allocator's cache) are ours; RSS = peak resident set of each side's process during the workload " +
             "(VmHWM reset before it; it still counts memory the process kept from earlier workloads; * = not resettable, process peak so far).");
-        string header = $"{"workload",-18} {"thr",3} | {"ours mean",9} {"median",8} {"min",8} {"throughput",16} {"gen2/step",9} {"alloc/step",10} {"reuse",6} {"RSS",7} | " +
+        string header = $"{"workload",-21} {"thr",3} | {"ours mean",9} {"median",8} {"min",8} {"throughput",16} {"gen2/step",9} {"alloc/step",10} {"reuse",6} {"RSS",7} | " +
             $"{"torch mean",10} {"median",8} {"min",8} {"throughput",16} {"RSS",7} | {"ratio",6}";
         o.WriteLine(header);
         o.WriteLine(new string('-', header.Length));
@@ -182,7 +182,7 @@ internal static class SideBySide
             foreach (var w in workloads)
             {
                 var a = ours[(w.Id, t)];
-                string left = $"{w.Id,-18} {t,3} | {a.MeanMs,9:F1} {a.MedianMs,8:F1} {a.MinMs,8:F1} {Throughput(w, a),16} {a.Gen2PerStep,9:F2} {Bytes(a.AllocBytesPerStep),10} {Percent(a.Reuse),6} {Rss(a),7} | ";
+                string left = $"{w.Id,-21} {t,3} | {a.MeanMs,9:F1} {a.MedianMs,8:F1} {a.MinMs,8:F1} {Throughput(w, a),16} {a.Gen2PerStep,9:F2} {Bytes(a.AllocBytesPerStep),10} {Percent(a.Reuse),6} {Rss(a),7} | ";
                 if (torch.TryGetValue((w.Id, t), out var b))
                     o.WriteLine(left + $"{b.MeanMs,10:F1} {b.MedianMs,8:F1} {b.MinMs,8:F1} {Throughput(w, b),16} {Rss(b),7} | {a.MeanMs / b.MeanMs,6:F2}");
                 else
@@ -191,7 +191,7 @@ internal static class SideBySide
         PrintQuantizedCost(o, threads, ours, torch);
         PrintAttackCost(o, threads, ours, torch);
         o.WriteLine();
-        foreach (var w in workloads) o.WriteLine($"  {w.Id,-18} {w.Description}");
+        foreach (var w in workloads) o.WriteLine($"  {w.Id,-21} {w.Description}");
     }
 
     /// <summary>The cost of fake-quantized training relative to float training (chapter 5 asks at most 1.3×), per side.</summary>

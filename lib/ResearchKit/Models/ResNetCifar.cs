@@ -94,6 +94,18 @@ public sealed class ResNetCifar : Module<Tensor, Tensor>
         return Classifier.Forward(x);
     }
 
+    /// <summary>
+    /// Each convolution with the batch norm that reads its output (the stem's, then every block's two), for
+    /// <see cref="Fusion.FoldBatchNorms"/> at inference. The option-A shortcut has no convolution.
+    /// </summary>
+    public IReadOnlyList<(string Conv, string BatchNorm)> ConvBnPairs()
+    {
+        var pairs = new List<(string, string)> { ("conv1", "bn1") };
+        foreach (var (name, m) in NamedModules())
+            if (m is BasicBlock) pairs.AddRange([($"{name}.conv1", $"{name}.bn1"), ($"{name}.conv2", $"{name}.bn2")]);
+        return pairs;
+    }
+
     /// <inheritdoc/>
     public override string ExtraRepr() => $"depth={_depth}, num_classes={_numClasses}, in_channels={_inChannels}";
 }

@@ -235,9 +235,11 @@ def resnet20_pgd_step():
     return step
 
 
-def resnet_infer(depth):
+def resnet_infer(depth, fold=False):
     def setup():
         model = ResNetCifar(depth).eval()
+        if fold:
+            fold_batch_norms(model)
         x = torch.randn(256, 3, 32, 32)
 
         def step():
@@ -245,6 +247,16 @@ def resnet_infer(depth):
                 model(x)
         return step
     return setup
+
+
+def fold_batch_norms(model):
+    """Every (conv, bn) pair folded as torch.nn.utils.fusion.fuse_conv_bn_eval does; the bn becomes Identity."""
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+    model.conv1, model.bn1 = fuse_conv_bn_eval(model.conv1, model.bn1), nn.Identity()
+    for m in model.modules():
+        if isinstance(m, BasicBlock):
+            m.conv1, m.bn1 = fuse_conv_bn_eval(m.conv1, m.bn1), nn.Identity()
+            m.conv2, m.bn2 = fuse_conv_bn_eval(m.conv2, m.bn2), nn.Identity()
 
 
 def lstm_seqmnist():
@@ -301,6 +313,7 @@ WORKLOADS = {
     "resnet20-qat-train": resnet_train(20, quantize_resnet),
     "resnet20-pgd-step": resnet20_pgd_step,
     "resnet20-infer": resnet_infer(20),
+    "resnet20-infer-folded": resnet_infer(20, fold=True),
     "resnet32-train": resnet_train(32),
     "resnet32-infer": resnet_infer(32),
     "lstm-seqmnist": lstm_seqmnist,

@@ -70,4 +70,23 @@ public class ResNetCifarTests
         Assert.Contains("inChannels: 1", ex.Message);
         Assert.Throws<ArgumentException>(() => new ResNetCifar(21));
     }
+
+    [Fact]
+    public void ConvBnPairs_FoldEveryBatchNorm_AndKeepTheEvalOutputs()
+    {
+        var model = new ResNetCifar(20, generator: new Generator(5));
+        // A few training steps' worth of statistics, so the batch norms are not near the identity.
+        var g = new Generator(6);
+        using (Torch.NoGrad())
+            for (int i = 0; i < 3; i++) model.Forward(Tensor.Randn([8, 3, 32, 32], g) * 2f + 0.5f);
+        model.Eval();
+        var x = Tensor.Randn([4, 3, 32, 32], g);
+        Tensor before;
+        using (Torch.NoGrad()) before = model.Forward(x);
+        var pairs = model.ConvBnPairs();
+        Assert.Equal(19, pairs.Count);   // the stem and two per block of 9
+        Assert.Equal(19, Fusion.FoldBatchNorms(model, pairs));
+        Assert.DoesNotContain(model.Modules(), m => m is BatchNorm2d);
+        using (Torch.NoGrad()) Close(before, model.Forward(x), "folded logits", rtol: 1e-4, atol: 1e-5);
+    }
 }
