@@ -167,11 +167,71 @@ public class LowBitGemmTests
         Assert.Contains("outside", ex.Message);
     }
 
+    [Theory]
+    // (n, planes, channels, outC, kh, kw, stride, dilation, oh, ow): rows with and without an 8-pixel tail, strides 1, 2, 3,
+    // dilation, several words per pixel, several planes, 1×1.
+    [InlineData(1, 1, 1, 1, 1, 1, 1, 1, 1, 1)]
+    [InlineData(2, 1, 64, 5, 3, 3, 1, 1, 8, 8)]
+    [InlineData(3, 2, 17, 7, 3, 3, 1, 1, 5, 19)]
+    [InlineData(2, 1, 64, 3, 3, 3, 2, 1, 4, 16)]
+    [InlineData(1, 3, 129, 4, 3, 3, 2, 1, 3, 9)]
+    [InlineData(2, 2, 40, 3, 3, 3, 1, 2, 4, 10)]
+    [InlineData(1, 1, 70, 2, 3, 2, 3, 1, 3, 9)]
+    [InlineData(2, 4, 32, 6, 1, 1, 1, 1, 3, 17)]
+    public void BinaryDirectConv_EveryPath_EqualsNaiveSums(int n, int planes, int channels, int outC, int kh, int kw, int stride, int dilation, int oh, int ow)
+    {
+        var rng = new Random(n * 131 + planes * 17 + channels * 3 + outC);
+        int words = BinaryDirectConv.Words(channels);
+        int hp = (oh - 1) * stride + (kh - 1) * dilation + 1 + rng.Next(2), wp = (ow - 1) * stride + (kw - 1) * dilation + 1 + rng.Next(2);
+        var codes = new int[n, channels, hp, wp];   // b-bit activation codes
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < channels; c++)
+                for (int y = 0; y < hp; y++)
+                    for (int x = 0; x < wp; x++) codes[i, c, y, x] = rng.Next(1 << planes);
+        var wcodes = new int[outC * channels * kh * kw];
+        for (int i = 0; i < wcodes.Length; i++) wcodes[i] = rng.Next(2);
+        for (int i = 0; i < channels * kh * kw; i++) wcodes[i] = 1;   // all ones: the largest sums
+        var x64 = new ulong[n * planes * words * hp * wp];
+        for (int i = 0; i < n; i++)
+            for (int t = 0; t < planes; t++)
+                for (int c = 0; c < channels; c++)
+                    for (int y = 0; y < hp; y++)
+                        for (int x = 0; x < wp; x++)
+                            if ((codes[i, c, y, x] >> t & 1) != 0)
+                                x64[(((long)(i * planes + t) * words + c / 64) * hp + y) * wp + x] |= 1UL << (c % 64);
+        var expected = new int[n * outC * oh * ow];
+        for (int i = 0; i < n; i++)
+            for (int o = 0; o < outC; o++)
+                for (int y = 0; y < oh; y++)
+                    for (int x = 0; x < ow; x++)
+                    {
+                        int s = 0;
+                        for (int c = 0; c < channels; c++)
+                            for (int a = 0; a < kh; a++)
+                                for (int e = 0; e < kw; e++)
+                                    s += wcodes[((o * channels + c) * kh + a) * kw + e] * codes[i, c, y * stride + a * dilation, x * stride + e * dilation];
+                        expected[((i * outC + o) * oh + y) * ow + x] = s;
+                    }
+        var packed = BinaryDirectConv.PackWeights(wcodes, outC, channels, kh, kw);
+        foreach (var path in new[] { BinaryDirectConv.Path.Scalar }.Concat(Avx512BW.IsSupported ? [BinaryDirectConv.Path.Avx512V512] : []))
+        {
+            BinaryDirectConv.ForcedPath = path;
+            try
+            {
+                var c = new int[expected.Length];
+                BinaryDirectConv.Multiply(x64, n, planes, hp, wp, channels, packed, outC, kh, kw, (stride, stride), (dilation, dilation), oh, ow, c);
+                Assert.True(expected.AsSpan().SequenceEqual(c), $"{path}: sums differ");
+            }
+            finally { BinaryDirectConv.ForcedPath = null; }
+        }
+    }
+
     [Fact]
     public void Paths_OnThisCpu_AreTheFastestAvailable()
     {
         Assert.Equal(AvxVnni.IsSupported ? Int8Gemm.Path.AvxVnni256 : Int8Gemm.Path.Scalar, Int8Gemm.BestPath);
         Assert.Equal(AvxVnni.IsSupported ? Int8DirectConv.Path.AvxVnni256 : Int8DirectConv.Path.Scalar, Int8DirectConv.BestPath);
+        Assert.Equal(Avx512BW.IsSupported ? BinaryDirectConv.Path.Avx512V512 : BinaryDirectConv.Path.Scalar, BinaryDirectConv.BestPath);
         Assert.Equal(Avx512BW.IsSupported ? BinaryGemm.Path.Avx512V512 : Avx2.IsSupported ? BinaryGemm.Path.Avx2V256 : BinaryGemm.Path.Scalar, BinaryGemm.BestPath);
     }
 }

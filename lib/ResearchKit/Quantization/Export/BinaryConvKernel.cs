@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using ResearchKit.Tensors.Kernels;
 
 namespace ResearchKit.Quantization.Export;
@@ -31,6 +34,116 @@ internal sealed class BinaryConvKernel : LowBitConvKernel
                     for (int e = 0; e < kw; e++)
                         if (codes[((o * cg + c) * kh + a) * kw + e] != 0)
                             _weights[o * _words + (a * kw + e) * _cw + (c >> 6)] |= 1UL << (c & 63);
+    }
+
+    /// <summary>Images per parallel chunk of the direct path.</summary>
+    private const int DirectChunkPixels = 2048;
+
+    /// <summary>
+    /// Ungrouped convolutions run <see cref="BinaryDirectConv"/> on word-planar bit-planes with the zero padding in place (no
+    /// im2col): per 64 pixels and 64 channels, one byte-lane move mask per channel gives the pixels' bits, and a 64×64 bit
+    /// transpose turns them into the channels' bits of each pixel. Σ j of an output pixel is the sum over the taps of the
+    /// per-pixel Σ_t 2^t·popcount. Grouped convolutions take the packed im2col path of the base class.
+    /// </summary>
+    public override unsafe void Run(ReadOnlySpan<float> x, int n, int h, int w, int oh, int ow, Span<float> y)
+    {
+        if (Geo.Groups != 1) { base.Run(x, n, h, w, oh, ow, y); return; }
+        var (ph, pw) = Geo.Padding; var (sh, sw) = Geo.Stride; var (dh, dw) = Geo.Dilation;
+        int hp = h + 2 * ph, wp = w + 2 * pw, hw = h * w, p = oh * ow, perImage = Cg * hw;
+        int imgs = Math.Clamp(DirectChunkPixels / p, 1, Math.Max(1, (n + Parallelism.Threads - 1) / Parallelism.Threads));
+        int chunks = (n + imgs - 1) / imgs;
+        fixed (float* px = x)
+        fixed (float* py = y)
+        {
+            nint xp = (nint)px, yp = (nint)py;
+            Parallelism.For(chunks, ch =>
+            {
+                int i0 = ch * imgs, count = Math.Min(imgs, n - i0);
+                var planar = ArrayPool<byte>.Shared.Rent(count * perImage);
+                var bits = ArrayPool<ulong>.Shared.Rent(count * _planes * _cw * hp * wp);
+                var pixelSums = ArrayPool<int>.Shared.Rent(count * hp * wp);
+                var sumJ = ArrayPool<int>.Shared.Rent(count * p);
+                var acc = ArrayPool<int>.Shared.Rent(count * OutC * p);
+                try
+                {
+                    ActivationCodes.Quantize(Layer, Grid, new ReadOnlySpan<float>((float*)xp + (long)i0 * perImage, count * perImage), planar.AsSpan(0, count * perImage));
+                    ToBitPlanes(planar, count, h, w, ph, pw, bits, pixelSums);
+                    for (int img = 0; img < count; img++)
+                        for (int oy = 0; oy < oh; oy++)
+                            for (int ox = 0; ox < ow; ox++)
+                            {
+                                int s = 0;
+                                for (int a = 0; a < Kh; a++)
+                                {
+                                    int row = (img * hp + oy * sh + a * dh) * wp + ox * sw;
+                                    for (int e = 0; e < Kw; e++) s += pixelSums[row + e * dw];
+                                }
+                                sumJ[(img * oh + oy) * ow + ox] = s;
+                            }
+                    BinaryDirectConv.Multiply(bits, count, _planes, hp, wp, Cg, _weights, OutC, Kh, Kw, (sh, sw), (dh, dw), oh, ow, acc);
+                    RecoverImageMajor(acc, sumJ, count, p, new Span<float>((float*)yp + (long)i0 * OutC * p, count * OutC * p));
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(planar); ArrayPool<ulong>.Shared.Return(bits);
+                    ArrayPool<int>.Shared.Return(pixelSums); ArrayPool<int>.Shared.Return(sumJ); ArrayPool<int>.Shared.Return(acc);
+                }
+            });
+        }
+    }
+
+    // Planar codes (count, Cg, h, w) → word-planar bit-planes bits[((img·planes + t)·cw + q)·hp·wp + (y + ph)·wp + x + pw] (zero
+    // border), and each padded pixel's Σ j = Σ_t 2^t·popcount over its words.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ToBitPlanes(byte[] planar, int count, int h, int w, int ph, int pw, ulong[] bits, int[] pixelSums)
+    {
+        int hp = h + 2 * ph, wp = w + 2 * pw, hw = h * w, planeLen = hp * wp;
+        bits.AsSpan(0, count * _planes * _cw * planeLen).Clear();
+        pixelSums.AsSpan(0, count * planeLen).Clear();
+        Span<ulong> m = stackalloc ulong[64];
+        Span<byte> tail = stackalloc byte[64];
+        for (int img = 0; img < count; img++)
+            for (int t = 0; t < _planes; t++)
+                for (int q = 0; q < _cw; q++)
+                {
+                    var plane = bits.AsSpan(((img * _planes + t) * _cw + q) * planeLen, planeLen);
+                    for (int pix0 = 0; pix0 < hw; pix0 += 64)
+                    {
+                        int len = Math.Min(64, hw - pix0);
+                        // Row c of m: bit i = bit t of channel (64q + c)'s code at pixel pix0 + i.
+                        for (int c = 0; c < 64; c++)
+                        {
+                            int ch = q * 64 + c;
+                            if (ch >= Cg) { m[c] = 0; continue; }
+                            var src = planar.AsSpan((img * Cg + ch) * hw + pix0, len);
+                            Vector512<byte> v;
+                            if (len == 64) v = Vector512.Create<byte>(src);
+                            else { tail.Clear(); src.CopyTo(tail); v = Vector512.Create<byte>(tail); }
+                            m[c] = Vector512.ExtractMostSignificantBits(v << (7 - t));
+                        }
+                        Transpose64(m);
+                        for (int i = 0; i < len; i++)
+                        {
+                            int pix = pix0 + i, at = (pix / w + ph) * wp + pix % w + pw;
+                            plane[at] = m[i];
+                            pixelSums[img * planeLen + at] += BitOperations.PopCount(m[i]) << t;
+                        }
+                    }
+                }
+    }
+
+    // In place: bit c of a[r] becomes bit r of a[c] (64×64 bit matrix, least significant bit first), by swapping off-diagonal
+    // blocks of 32, 16, …, 1.
+    private static void Transpose64(Span<ulong> a)
+    {
+        ulong mask = 0x00000000FFFFFFFFUL;
+        for (int j = 32; j != 0; j >>= 1, mask ^= mask << j)
+            for (int k = 0; k < 64; k = ((k | j) + 1) & ~j)
+            {
+                ulong t = ((a[k] >> j) ^ a[k | j]) & mask;
+                a[k] ^= t << j;
+                a[k | j] ^= t;
+            }
     }
 
     /// <summary>Whether this layer can take the binary path: 1-bit weights, at most <see cref="MaxPlanes"/>-bit activations.</summary>

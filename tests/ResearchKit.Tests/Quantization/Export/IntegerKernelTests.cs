@@ -42,6 +42,9 @@ public class IntegerKernelTests
     [InlineData(129, 7, 3, 1, 1, 1, 1, 5, 5, 1, 16, true, IntegerKernel.Binary)] // 3 words per pixel, 4 planes
     [InlineData(64, 64, 3, 1, 1, 1, 1, 6, 6, 1, 8, false, IntegerKernel.Binary)]
     [InlineData(6, 4, 3, 1, 2, 2, 2, 6, 7, 1, 3, false, IntegerKernel.Binary)]
+    [InlineData(16, 19, 3, 1, 1, 1, 1, 12, 11, 1, 2, true, IntegerKernel.Binary)]  // 132 pixels: two 64-pixel blocks and a tail
+    [InlineData(32, 9, 3, 2, 1, 1, 1, 17, 18, 1, 4, false, IntegerKernel.Binary)] // stride 2, 8-pixel tiles and row tails
+    [InlineData(16, 21, 3, 2, 1, 1, 1, 16, 16, 8, 256, true, IntegerKernel.Int8)]  // stride 2, several tiles per row
     public void Conv_FastKernel_EqualsTheReferenceBitForBit(int cin, int cout, int k, int stride, int pad, int dil, int groups, int h, int w,
         int wBits, int aLevels, bool perChannel, IntegerKernel kernel)
     {
