@@ -102,8 +102,7 @@ public static class Int8DirectConv
         if (path == Path.AvxVnni256 && !AvxVnni.IsSupported) throw new PlatformNotSupportedException("Int8DirectConv: AVX-VNNI is not supported on this CPU.");
 
         int taps = kh * kw, groups = cp / 4, blocks = (outChannels + Lanes - 1) / Lanes, p = oh * ow;
-        long pixels = (long)n * p;
-        int tiles = (int)((pixels + TilePixels - 1) / TilePixels);
+        int rows = n * oh;
         // Byte offset of each tap from the tile pixel's top-left input pixel.
         var tapOffsets = new int[taps];
         for (int a = 0; a < kh; a++)
@@ -116,33 +115,33 @@ public static class Int8DirectConv
             fixed (int* pt = tapOffsets)
             {
                 nint xb = (nint)px, wb = (nint)pw, ob = (nint)po, tb = (nint)pt;
-                int chunks = Math.Min(tiles, Parallelism.InParallelRegion ? 1 : Parallelism.Threads * 4);
+                int chunks = Math.Min(rows, Parallelism.InParallelRegion ? 1 : Parallelism.Threads * 4);
                 Parallelism.For(chunks, ch =>
                 {
-                    int t0 = (int)((long)tiles * ch / chunks), t1 = (int)((long)tiles * (ch + 1) / chunks);
+                    int r0 = (int)((long)rows * ch / chunks), r1 = (int)((long)rows * (ch + 1) / chunks);
                     byte** src = stackalloc byte*[TilePixels];
-                    long* dst = stackalloc long[TilePixels];
                     int* tile = stackalloc int[TilePixels * Lanes];
-                    for (int ti = t0; ti < t1; ti++)
+                    // Tiles run along one output row, so their pixels are consecutive in the output and need no division.
+                    for (int r = r0; r < r1; r++)
                     {
-                        long first = (long)ti * TilePixels;
-                        int count = (int)Math.Min(TilePixels, pixels - first);
-                        for (int r = 0; r < TilePixels; r++)
+                        int img = r / oh, y = r % oh;
+                        byte* rowIn = (byte*)xb + ((long)img * hp + (long)y * stride.H) * wp * cp;
+                        int* rowOut = (int*)ob + (long)img * outChannels * p + (long)y * ow;
+                        for (int x0 = 0; x0 < ow; x0 += TilePixels)
                         {
-                            long pix = first + Math.Min(r, count - 1);   // a short tile repeats its last pixel
-                            int img = (int)(pix / p), rem = (int)(pix % p), y = rem / ow, x = rem % ow;
-                            src[r] = (byte*)xb + (((long)img * hp + y * stride.H) * wp + x * stride.W) * cp;
-                            dst[r] = (long)img * outChannels * p + rem;
-                        }
-                        for (int b = 0; b < blocks; b++)
-                        {
-                            int* wblock = (int*)wb + (long)b * taps * groups * Lanes;
-                            if (path == Path.AvxVnni256) TileVnni256(src, (int*)tb, taps, groups, wblock, tile);
-                            else TileScalar(src, (int*)tb, taps, groups, wblock, tile);
-                            int lanes = Math.Min(Lanes, outChannels - b * Lanes);
-                            int* outp = (int*)ob + (long)b * Lanes * p;
-                            for (int r = 0; r < count; r++)
-                                for (int l = 0; l < lanes; l++) outp[dst[r] + (long)l * p] = tile[r * Lanes + l];
+                            int count = Math.Min(TilePixels, ow - x0);
+                            for (int k = 0; k < TilePixels; k++)   // a short tile repeats its last pixel
+                                src[k] = rowIn + (long)(x0 + Math.Min(k, count - 1)) * stride.W * cp;
+                            for (int b = 0; b < blocks; b++)
+                            {
+                                int* wblock = (int*)wb + (long)b * taps * groups * Lanes;
+                                if (path == Path.AvxVnni256) TileVnni256(src, (int*)tb, taps, groups, wblock, tile);
+                                else TileScalar(src, (int*)tb, taps, groups, wblock, tile);
+                                int lanes = Math.Min(Lanes, outChannels - b * Lanes);
+                                int* outp = rowOut + (long)b * Lanes * p + x0;
+                                for (int l = 0; l < lanes; l++, outp += p)
+                                    for (int k = 0; k < count; k++) outp[k] = tile[k * Lanes + l];
+                            }
                         }
                     }
                 });

@@ -88,18 +88,7 @@ internal sealed class Int8ConvKernel : LowBitConvKernel
                 {
                     ActivationCodes.Quantize(Layer, Grid, new ReadOnlySpan<float>((float*)xp + (long)i0 * perImage, count * perImage), planar.AsSpan(0, count * perImage));
                     ToPaddedNhwc(planar, count, h, w, ph, pw, cp, nhwc, pixelSums);
-                    for (int img = 0; img < count; img++)
-                        for (int oy = 0; oy < oh; oy++)
-                            for (int ox = 0; ox < ow; ox++)
-                            {
-                                int s = 0;
-                                for (int a = 0; a < Kh; a++)
-                                {
-                                    int row = (img * hp + oy * sh + a * dh) * wp + ox * sw;
-                                    for (int e = 0; e < Kw; e++) s += pixelSums[row + e * dw];
-                                }
-                                sumJ[(img * oh + oy) * ow + ox] = s;
-                            }
+                    TapSums(pixelSums, count, hp, wp, oh, ow, sumJ);
                     Int8DirectConv.Multiply(nhwc, count, hp, wp, Cg, _direct, OutC, Kh, Kw, (sh, sw), (dh, dw), oh, ow, acc);
                     RecoverImageMajor(acc, sumJ, count, p, new Span<float>((float*)yp + (long)i0 * OutC * p, count * OutC * p));
                 }

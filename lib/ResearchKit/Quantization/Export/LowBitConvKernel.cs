@@ -81,6 +81,28 @@ internal abstract class LowBitConvKernel
     /// <summary>The weight offset taken out of the codes (signed weights k − zp); the sum is Σ (k − zp)·j + zp·Σ j.</summary>
     protected virtual int ZeroPoint => 0;
 
+    /// <summary>Σ j of each output pixel of the direct paths: the sum, over the kernel's taps, of the per-pixel channel sums of
+    /// the padded input (count × hp × wp), into sumJ (count × oh × ow).</summary>
+    protected void TapSums(int[] pixelSums, int count, int hp, int wp, int oh, int ow, int[] sumJ)
+    {
+        var (sh, sw) = Geo.Stride; var (dh, dw) = Geo.Dilation;
+        for (int img = 0; img < count; img++)
+            for (int oy = 0; oy < oh; oy++)
+            {
+                var dst = sumJ.AsSpan((img * oh + oy) * ow, ow);
+                for (int a = 0; a < Kh; a++)
+                {
+                    int row = (img * hp + oy * sh + a * dh) * wp;
+                    for (int e = 0; e < Kw; e++)
+                    {
+                        int start = row + e * dw;
+                        if (a == 0 && e == 0) { for (int ox = 0; ox < ow; ox++) dst[ox] = pixelSums[start + ox * sw]; }
+                        else for (int ox = 0; ox < ow; ox++) dst[ox] += pixelSums[start + ox * sw];
+                    }
+                }
+            }
+    }
+
     /// <summary>
     /// y[img, o, ·] = s_a·s_w·(acc + zp·Σ j) + f_w·s_a·Σ j + b for acc laid out as the output, [img][o][pixel], and sumJ as
     /// [img][pixel]: the same double operations, in the same order, as <see cref="IntegerMac"/>.
