@@ -1,6 +1,7 @@
 namespace ResearchKit.Tensors;
 
-/// <summary>Fills <paramref name="output"/> from <paramref name="input"/> (same length), element by element or in blocks.</summary>
+/// <summary>Fills <paramref name="output"/> from <paramref name="input"/>, element by element or in blocks (same length, except
+/// for the overload of <see cref="SpanKernels.Map(Tensor, ReadOnlySpan{int}, UnarySpanKernel)"/> that gives the output its own shape).</summary>
 /// <param name="input">The input's elements, row-major.</param>
 /// <param name="output">The result's elements, row-major; every element must be written (it may hold a recycled tensor's values).</param>
 public delegate void UnarySpanKernel(ReadOnlySpan<float> input, Span<float> output);
@@ -31,6 +32,23 @@ public static class SpanKernels
         ArgumentNullException.ThrowIfNull(kernel);
         var src = Float32(x, "x").Contiguous();
         var y = Tensor.Empty(src.Shape.ToArray());
+        kernel(src.ViewSpan(), y.WriteSpan());
+        return y;
+    }
+
+    /// <summary>
+    /// A new contiguous tensor of <paramref name="shape"/>, filled by <paramref name="kernel"/> from <paramref name="x"/>'s elements:
+    /// an op whose output is shaped differently from its input (a custom convolution, a pooling), still from the pool.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="x"/> is not Float32, or a size is negative.</exception>
+    public static Tensor Map(Tensor x, ReadOnlySpan<int> shape, UnarySpanKernel kernel)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(kernel);
+        foreach (int d in shape)
+            if (d < 0) throw new ArgumentException($"SpanKernels.Map: output shape [{string.Join(", ", shape.ToArray())}] has a negative size.", nameof(shape));
+        var src = Float32(x, "x").Contiguous();
+        var y = Tensor.Empty(shape.ToArray());
         kernel(src.ViewSpan(), y.WriteSpan());
         return y;
     }

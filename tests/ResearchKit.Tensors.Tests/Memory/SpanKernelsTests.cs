@@ -33,6 +33,26 @@ public class SpanKernelsTests
     }
 
     [Fact]
+    public void Map_WithAnOutputShape_FillsThatShape_FromTheInputInRowMajorOrder()
+    {
+        // A 2×2 sum pooling of a strided (transposed) input: the kernel sees the logical elements, writes the new shape.
+        var x = Tensor.Randn([4, 6], new Generator(3));
+        var t = x.T;   // (6, 4), not contiguous
+        var y = SpanKernels.Map(t, [3, 2], (s, o) =>
+        {
+            for (int r = 0; r < 3; r++)
+                for (int c = 0; c < 2; c++)
+                    o[r * 2 + c] = s[(2 * r) * 4 + 2 * c] + s[(2 * r) * 4 + 2 * c + 1] + s[(2 * r + 1) * 4 + 2 * c] + s[(2 * r + 1) * 4 + 2 * c + 1];
+        });
+        Assert.Equal([3, 2], y.Shape.ToArray());
+        var expected = t.Contiguous().Reshape(3, 2, 2, 2).Permute(0, 2, 1, 3).Sum([2, 3]).ToArray();
+        var got = y.ToArray();
+        for (int i = 0; i < 6; i++) Assert.Equal(expected[i], got[i], 1e-5f);
+        var e = Assert.Throws<ArgumentException>(() => SpanKernels.Map(x, [2, -1], (s, o) => { }));
+        Assert.Contains("negative", e.Message);
+    }
+
+    [Fact]
     public void BadInputs_AreRefusedWithTheFix()
     {
         var a = Tensor.Zeros(3, 4);

@@ -86,8 +86,13 @@ internal sealed class Int8ConvKernel : LowBitConvKernel
                 var acc = ArrayPool<int>.Shared.Rent(count * OutC * p);
                 try
                 {
-                    ActivationCodes.Quantize(Layer, Grid, new ReadOnlySpan<float>((float*)xp + (long)i0 * perImage, count * perImage), planar.AsSpan(0, count * perImage));
-                    ToPaddedNhwc(planar, count, h, w, ph, pw, cp, nhwc, pixelSums);
+                    var chunkIn = new ReadOnlySpan<float>((float*)xp + (long)i0 * perImage, count * perImage);
+                    if (!ActivationCodes.TryQuantizeToNhwc16(Grid, chunkIn, count, Cg, h, w, ph, pw, nhwc, pixelSums))
+                    {
+                        // Any shape, and the exact error for an input off the grid.
+                        ActivationCodes.Quantize(Layer, Grid, chunkIn, planar.AsSpan(0, count * perImage));
+                        ToPaddedNhwc(planar, count, h, w, ph, pw, cp, nhwc, pixelSums);
+                    }
                     TapSums(pixelSums, count, hp, wp, oh, ow, sumJ);
                     Int8DirectConv.Multiply(nhwc, count, hp, wp, Cg, _direct, OutC, Kh, Kw, (sh, sw), (dh, dw), oh, ow, acc);
                     RecoverImageMajor(acc, sumJ, count, p, new Span<float>((float*)yp + (long)i0 * OutC * p, count * OutC * p));

@@ -81,11 +81,9 @@ public sealed class IntegerConv2d : Module<Tensor, Tensor>
         if (!ForceReference && Kernel == IntegerKernel.FloatInput) return ForwardFloat(input);
         if (!ForceReference && _fast is not null)
         {
-            var src = input.Contiguous();
-            // Every element is written: no zero fill.
-            var output = GC.AllocateUninitializedArray<float>(checked(n * outC * oh * ow));
-            _fast.Run(src.AsReadOnlySpan(), n, h, w, oh, ow, output);
-            return Tensor.FromArray(output, n, outC, oh, ow);
+            // Pooled output, and no span of the input or the output outlives the call (both stay poolable); every element is written.
+            var fast = _fast;
+            return SpanKernels.Map(input, [n, outC, oh, ow], (x, y) => fast.Run(x, n, h, w, oh, ow, y));
         }
         float[] x;
         using (Torch.NoGrad()) x = input.Contiguous().ToArray();

@@ -72,12 +72,10 @@ public sealed class IntegerLinear : Module<Tensor, Tensor>
         if (!ForceReference && Kernel == IntegerKernel.FloatInput) return ForwardFloat(input, outShape);
         if (!ForceReference && _fast is not null)
         {
-            var src = input.Contiguous();
-            int n = (int)(src.Numel / inF);
-            var output = Tensor.Zeros(outShape);
-            // (rows, outF) is the (rows, outF, 1, 1) output of the 1×1 convolution.
-            _fast.Run(src.AsReadOnlySpan(), n, 1, 1, 1, 1, output.AsSpan());
-            return output;
+            int n = (int)(input.Numel / inF);
+            var fast = _fast;
+            // (rows, outF) is the (rows, outF, 1, 1) output of the 1×1 convolution; pooled, every element written.
+            return SpanKernels.Map(input, outShape, (x, y) => fast.Run(x, n, 1, 1, 1, 1, y));
         }
         float[] x;
         using (Torch.NoGrad()) x = input.Contiguous().ToArray();

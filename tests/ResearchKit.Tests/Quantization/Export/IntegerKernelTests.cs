@@ -88,5 +88,30 @@ public class IntegerKernelTests
         data[37] += 0.01f;
         var e = Assert.Throws<InvalidOperationException>(() => new IntegerConv2d(layer).Forward(Tensor.FromArray(data, 2, 3, 5, 5)));
         Assert.Contains("not on the grid", e.Message);
+
+        // The vectorized NHWC path (16 channels, 64 pixels) hands an off-grid value to the general path, which names it.
+        var wide = Layer(ExportedLayerKind.Conv2d, [4, 16, 3, 3], 8, 256, false, new ConvGeometry((1, 1), (1, 1), (1, 1), 1), 2);
+        var xw = OnGrid([2, 16, 8, 8], 256, 2).ToArray();
+        xw[1500] += 0.01f;
+        e = Assert.Throws<InvalidOperationException>(() => new IntegerConv2d(wide).Forward(Tensor.FromArray(xw, 2, 16, 8, 8)));
+        Assert.Contains("not on the grid", e.Message);
+    }
+
+    [Fact]
+    public unsafe void Transpose16x16_SwapsRowsAndColumns()
+    {
+        var rng = new Random(5);
+        var m = new byte[16, 16];
+        var rows = stackalloc System.Runtime.Intrinsics.Vector128<byte>[16];
+        var cols = stackalloc System.Runtime.Intrinsics.Vector128<byte>[16];
+        for (int k = 0; k < 16; k++)
+        {
+            var row = new byte[16];
+            for (int i = 0; i < 16; i++) row[i] = m[k, i] = (byte)rng.Next(256);
+            rows[k] = System.Runtime.Intrinsics.Vector128.Create(row);
+        }
+        ActivationCodes.Transpose16x16(rows, cols);
+        for (int i = 0; i < 16; i++)
+            for (int k = 0; k < 16; k++) Assert.Equal(m[k, i], System.Runtime.Intrinsics.Vector128.GetElement(cols[i], k));
     }
 }
