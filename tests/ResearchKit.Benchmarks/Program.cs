@@ -57,7 +57,6 @@ internal static class Program
                 case "conv": ConvBench.Run(Console.Out); break;
                 case "int": IntBench.Run(Console.Out); break;
                 case "loader": LoaderBench.Run(Console.Out); break;
-                case "tmp": TmpProbe.Run(args.Length > 1 ? args[1] : "w2"); break;
                 default:
                     Console.Error.WriteLine($"unknown benchmark '{name}'.{Environment.NewLine}{Usage}");
                     return 1;
