@@ -45,40 +45,32 @@ internal sealed class BinaryConvKernel : LowBitConvKernel
     /// transpose turns them into the channels' bits of each pixel. Σ j of an output pixel is the sum over the taps of the
     /// per-pixel Σ_t 2^t·popcount. Grouped convolutions take the packed im2col path of the base class.
     /// </summary>
-    public override unsafe void Run(ReadOnlySpan<float> x, int n, int h, int w, int oh, int ow, Span<float> y)
+    public override void Run(ReadOnlySpan<float> x, int n, int h, int w, int oh, int ow, Span<float> y)
     {
         if (Geo.Groups != 1) { base.Run(x, n, h, w, oh, ow, y); return; }
-        var (ph, pw) = Geo.Padding; var (sh, sw) = Geo.Stride; var (dh, dw) = Geo.Dilation;
-        int hp = h + 2 * ph, wp = w + 2 * pw, hw = h * w, p = oh * ow, perImage = Cg * hw;
-        int imgs = Math.Clamp(DirectChunkPixels / p, 1, Math.Max(1, (n + Parallelism.Threads - 1) / Parallelism.Threads));
-        int chunks = (n + imgs - 1) / imgs;
-        fixed (float* px = x)
-        fixed (float* py = y)
+        var (ph, pw) = Geo.Padding;
+        int hp = h + 2 * ph, wp = w + 2 * pw, p = oh * ow;
+        ForImageChunks(x, y, n, Cg * h * w, p, DirectChunkPixels, (count, xs, ys) =>
         {
-            nint xp = (nint)px, yp = (nint)py;
-            Parallelism.For(chunks, ch =>
+            var planar = ArrayPool<byte>.Shared.Rent(xs.Length);
+            var bits = ArrayPool<ulong>.Shared.Rent(count * _planes * _cw * hp * wp);
+            var pixelSums = ArrayPool<int>.Shared.Rent(count * hp * wp);
+            var sumJ = ArrayPool<int>.Shared.Rent(count * p);
+            var acc = ArrayPool<int>.Shared.Rent(count * OutC * p);
+            try
             {
-                int i0 = ch * imgs, count = Math.Min(imgs, n - i0);
-                var planar = ArrayPool<byte>.Shared.Rent(count * perImage);
-                var bits = ArrayPool<ulong>.Shared.Rent(count * _planes * _cw * hp * wp);
-                var pixelSums = ArrayPool<int>.Shared.Rent(count * hp * wp);
-                var sumJ = ArrayPool<int>.Shared.Rent(count * p);
-                var acc = ArrayPool<int>.Shared.Rent(count * OutC * p);
-                try
-                {
-                    ActivationCodes.Quantize(Layer, Grid, new ReadOnlySpan<float>((float*)xp + (long)i0 * perImage, count * perImage), planar.AsSpan(0, count * perImage));
-                    ToBitPlanes(planar, count, h, w, ph, pw, bits, pixelSums);
-                    TapSums(pixelSums, count, hp, wp, oh, ow, sumJ);
-                    BinaryDirectConv.Multiply(bits, count, _planes, hp, wp, Cg, _weights, OutC, Kh, Kw, (sh, sw), (dh, dw), oh, ow, acc);
-                    RecoverImageMajor(acc, sumJ, count, p, new Span<float>((float*)yp + (long)i0 * OutC * p, count * OutC * p));
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(planar); ArrayPool<ulong>.Shared.Return(bits);
-                    ArrayPool<int>.Shared.Return(pixelSums); ArrayPool<int>.Shared.Return(sumJ); ArrayPool<int>.Shared.Return(acc);
-                }
-            });
-        }
+                ActivationCodes.Quantize(Layer, Grid, xs, planar.AsSpan(0, xs.Length));
+                ToBitPlanes(planar, count, h, w, ph, pw, bits, pixelSums);
+                TapSums(pixelSums, count, hp, wp, oh, ow, sumJ);
+                BinaryDirectConv.Multiply(bits, count, _planes, hp, wp, Cg, _weights, OutC, Kh, Kw, (Geo.Stride.H, Geo.Stride.W), (Geo.Dilation.H, Geo.Dilation.W), oh, ow, acc);
+                RecoverImageMajor(acc, sumJ, count, p, ys);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(planar); ArrayPool<ulong>.Shared.Return(bits);
+                ArrayPool<int>.Shared.Return(pixelSums); ArrayPool<int>.Shared.Return(sumJ); ArrayPool<int>.Shared.Return(acc);
+            }
+        });
     }
 
     // Planar codes (count, Cg, h, w) → word-planar bit-planes bits[((img·planes + t)·cw + q)·hp·wp + (y + ph)·wp + x + pw] (zero

@@ -64,46 +64,37 @@ internal sealed class Int8ConvKernel : LowBitConvKernel
     /// im2col); Σ j of each output pixel is the sum, over the taps, of the per-pixel channel sums. Grouped ones take the packed
     /// im2col path of the base class.
     /// </summary>
-    public override unsafe void Run(ReadOnlySpan<float> x, int n, int h, int w, int oh, int ow, Span<float> y)
+    public override void Run(ReadOnlySpan<float> x, int n, int h, int w, int oh, int ow, Span<float> y)
     {
         if (_direct is null) { base.Run(x, n, h, w, oh, ow, y); return; }
-        var (ph, pw) = Geo.Padding; var (sh, sw) = Geo.Stride; var (dh, dw) = Geo.Dilation;
-        int hp = h + 2 * ph, wp = w + 2 * pw, cp = Int8DirectConv.PaddedChannels(Cg), hw = h * w, p = oh * ow, perImage = Cg * hw;
-        int imgs = Math.Clamp(DirectChunkPixels / p, 1, Math.Max(1, (n + Parallelism.Threads - 1) / Parallelism.Threads));
-        int chunks = (n + imgs - 1) / imgs;
-        fixed (float* px = x)
-        fixed (float* py = y)
+        var (ph, pw) = Geo.Padding;
+        int hp = h + 2 * ph, wp = w + 2 * pw, cp = Int8DirectConv.PaddedChannels(Cg), p = oh * ow;
+        ForImageChunks(x, y, n, Cg * h * w, p, DirectChunkPixels, (count, xs, ys) =>
         {
-            nint xp = (nint)px, yp = (nint)py;
-            Parallelism.For(chunks, ch =>
+            // Scratch from the shared pools: a fresh multi-megabyte array per chunk and layer is large-object garbage.
+            var planar = ArrayPool<byte>.Shared.Rent(xs.Length);
+            var nhwc = ArrayPool<byte>.Shared.Rent(count * hp * wp * cp);
+            var pixelSums = ArrayPool<int>.Shared.Rent(count * hp * wp);
+            var sumJ = ArrayPool<int>.Shared.Rent(count * p);
+            var acc = ArrayPool<int>.Shared.Rent(count * OutC * p);
+            try
             {
-                int i0 = ch * imgs, count = Math.Min(imgs, n - i0);
-                // Scratch from the shared pools: a fresh multi-megabyte array per chunk and layer is large-object garbage.
-                var planar = ArrayPool<byte>.Shared.Rent(count * perImage);
-                var nhwc = ArrayPool<byte>.Shared.Rent(count * hp * wp * cp);
-                var pixelSums = ArrayPool<int>.Shared.Rent(count * hp * wp);
-                var sumJ = ArrayPool<int>.Shared.Rent(count * p);
-                var acc = ArrayPool<int>.Shared.Rent(count * OutC * p);
-                try
+                if (!ActivationCodes.TryQuantizeToNhwc16(Grid, xs, count, Cg, h, w, ph, pw, nhwc, pixelSums))
                 {
-                    var chunkIn = new ReadOnlySpan<float>((float*)xp + (long)i0 * perImage, count * perImage);
-                    if (!ActivationCodes.TryQuantizeToNhwc16(Grid, chunkIn, count, Cg, h, w, ph, pw, nhwc, pixelSums))
-                    {
-                        // Any shape, and the exact error for an input off the grid.
-                        ActivationCodes.Quantize(Layer, Grid, chunkIn, planar.AsSpan(0, count * perImage));
-                        ToPaddedNhwc(planar, count, h, w, ph, pw, cp, nhwc, pixelSums);
-                    }
-                    TapSums(pixelSums, count, hp, wp, oh, ow, sumJ);
-                    Int8DirectConv.Multiply(nhwc, count, hp, wp, Cg, _direct, OutC, Kh, Kw, (sh, sw), (dh, dw), oh, ow, acc);
-                    RecoverImageMajor(acc, sumJ, count, p, new Span<float>((float*)yp + (long)i0 * OutC * p, count * OutC * p));
+                    // Any shape, and the exact error for an input off the grid.
+                    ActivationCodes.Quantize(Layer, Grid, xs, planar.AsSpan(0, xs.Length));
+                    ToPaddedNhwc(planar, count, h, w, ph, pw, cp, nhwc, pixelSums);
                 }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(planar); ArrayPool<byte>.Shared.Return(nhwc);
-                    ArrayPool<int>.Shared.Return(pixelSums); ArrayPool<int>.Shared.Return(sumJ); ArrayPool<int>.Shared.Return(acc);
-                }
-            });
-        }
+                TapSums(pixelSums, count, hp, wp, oh, ow, sumJ);
+                Int8DirectConv.Multiply(nhwc, count, hp, wp, Cg, _direct, OutC, Kh, Kw, (Geo.Stride.H, Geo.Stride.W), (Geo.Dilation.H, Geo.Dilation.W), oh, ow, acc);
+                RecoverImageMajor(acc, sumJ, count, p, ys);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(planar); ArrayPool<byte>.Shared.Return(nhwc);
+                ArrayPool<int>.Shared.Return(pixelSums); ArrayPool<int>.Shared.Return(sumJ); ArrayPool<int>.Shared.Return(acc);
+            }
+        });
     }
 
     /// <summary>Whether this layer can take the int8 path: ≤ 8-bit weights and activations, and int32 sums (as IntegerMac's int32 case).</summary>

@@ -44,10 +44,36 @@ internal abstract class LowBitConvKernel
     private const int ChunkColumns = 2048;
 
     /// <summary>Runs the layer on n images (n, cg·groups, h, w) into y (n, outC, oh, ow).</summary>
-    public virtual unsafe void Run(ReadOnlySpan<float> x, int n, int h, int w, int oh, int ow, Span<float> y)
+    public virtual void Run(ReadOnlySpan<float> x, int n, int h, int w, int oh, int ow, Span<float> y)
     {
-        int p = oh * ow, cin = Cg * Geo.Groups, perImage = cin * h * w;
-        int imgs = Math.Clamp(ChunkColumns / p, 1, Math.Max(1, (n + Parallelism.Threads - 1) / Parallelism.Threads));
+        int p = oh * ow;
+        ForImageChunks(x, y, n, Cg * Geo.Groups * h * w, p, ChunkColumns, (count, xs, ys) =>
+        {
+            var codes = new byte[xs.Length];
+            ActivationCodes.Quantize(Layer, Grid, xs, codes);
+            int cols = count * p;
+            var acc = new int[Og * cols];
+            var sumJ = new int[cols];
+            var ws = CreateWorkspace(count, cols, h, w);
+            for (int g = 0; g < Geo.Groups; g++)
+            {
+                Multiply(codes, count, g, h, w, oh, ow, ws, acc, sumJ);
+                Recover(acc, sumJ, count, p, g, ys);
+            }
+        });
+    }
+
+    /// <summary>One chunk of images: their count, their input and their output.</summary>
+    protected delegate void ImageChunk(int count, ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> over chunks of whole images in parallel: about <paramref name="targetPixels"/> output pixels
+    /// each (enough for whole tiles, small enough for a chunk's codes to stay in cache), at least one chunk per thread.
+    /// </summary>
+    protected unsafe void ForImageChunks(ReadOnlySpan<float> x, Span<float> y, int n, int inPerImage, int p, int targetPixels, ImageChunk body)
+    {
+        int outPerImage = OutC * p;
+        int imgs = Math.Clamp(targetPixels / p, 1, Math.Max(1, (n + Parallelism.Threads - 1) / Parallelism.Threads));
         int chunks = (n + imgs - 1) / imgs;
         fixed (float* px = x)
         fixed (float* py = y)
@@ -56,17 +82,8 @@ internal abstract class LowBitConvKernel
             Parallelism.For(chunks, ch =>
             {
                 int i0 = ch * imgs, count = Math.Min(imgs, n - i0);
-                var codes = new byte[count * perImage];
-                ActivationCodes.Quantize(Layer, Grid, new ReadOnlySpan<float>((float*)xp + (long)i0 * perImage, count * perImage), codes);
-                int cols = count * p;
-                var acc = new int[Og * cols];
-                var sumJ = new int[cols];
-                var ws = CreateWorkspace(count, cols, h, w);
-                for (int g = 0; g < Geo.Groups; g++)
-                {
-                    Multiply(codes, count, g, h, w, oh, ow, ws, acc, sumJ);
-                    Recover(acc, sumJ, count, p, g, new Span<float>((float*)yp + (long)i0 * OutC * p, count * OutC * p));
-                }
+                body(count, new ReadOnlySpan<float>((float*)xp + (long)i0 * inPerImage, count * inPerImage),
+                    new Span<float>((float*)yp + (long)i0 * outPerImage, count * outPerImage));
             });
         }
     }
