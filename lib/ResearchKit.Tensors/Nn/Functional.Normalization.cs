@@ -91,7 +91,8 @@ public static partial class Functional
                 var gd = Dense(g);
                 var (ga, go, xa, xo) = (gd.F, gd._offset, xd.F, xd._offset);
                 var sumG = new double[c]; var sumGX = new double[c];
-                BatchNormKernels.GradSums(ga, go, xa, xo, n, c, s, mean, sumG, sumGX);
+                // In eval mode the sums serve only the affine parameters' gradients: an attack asking for the input's skips them.
+                if (training || nw || nb) BatchNormKernels.GradSums(ga, go, xa, xo, n, c, s, mean, sumG, sumGX);
                 if (nw) { var d = new float[c]; for (int ch = 0; ch < c; ch++) d[ch] = (float)(sumGX[ch] * invstd[ch]); gw = new Tensor(d, [c]); }
                 if (nb) { var d = new float[c]; for (int ch = 0; ch < c; ch++) d[ch] = (float)sumG[ch]; gb = new Tensor(d, [c]); }
                 gx = null;
