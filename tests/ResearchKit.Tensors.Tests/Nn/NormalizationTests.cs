@@ -87,6 +87,25 @@ public class NormalizationTests
     }
 
     [Fact]
+    public void BatchNormEval_InputGradientAlone_IsTheScaledUpstreamGradient()
+    {
+        // Autograd.Grad for the input only (an attack on a model in eval mode): the engine skips the affine gradients' sums.
+        var x = Tensor.Randn([3, 5, 4, 4], new Generator(13)).RequiresGrad_();
+        var w = Tensor.Uniform([5], 0.5f, 1.5f, new Generator(14)).RequiresGrad_();
+        var b = Tensor.Randn([5], new Generator(15)).RequiresGrad_();
+        var rm = Tensor.Randn([5], new Generator(16));
+        var rv = Tensor.Uniform([5], 0.5f, 2f, new Generator(17));
+        var up = Tensor.Randn([3, 5, 4, 4], new Generator(18));
+        var gx = Autograd.Grad([F.BatchNorm(x, rm, rv, w, b, training: false)], [x], [up])[0]!.ToArray();
+        var u = up.ToArray(); var wv = w.ToArray(); var vv = rv.ToArray();
+        for (int i = 0; i < u.Length; i++)
+        {
+            int ch = i / 16 % 5;
+            Assert.Equal(u[i] * wv[ch] / Math.Sqrt(vv[ch] + 1e-5), gx[i], 1e-5);
+        }
+    }
+
+    [Fact]
     public void BatchNorm_NoAffine_NoRunningStats()
     {
         var x = Tensor.Randn([4, 3, 5], new Generator(13));
