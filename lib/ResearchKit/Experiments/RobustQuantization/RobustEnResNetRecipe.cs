@@ -49,9 +49,14 @@ public sealed class RobustEnResNetRecipe : IRecipe
     /// <param name="objective">Natural, Madry, trade-off or TRADES.</param>
     /// <param name="weightBits">32 (float), 1 (binary), 2 (ternary) or 4.</param>
     /// <param name="dataset">Dataset at quick and paper (null: Fashion-MNIST at quick, CIFAR-10 at paper).</param>
+    /// <param name="overrides">Settings changed on top of every preset (null: none).</param>
     /// <exception cref="ArgumentException">Another bit width, or an unknown dataset.</exception>
-    public RobustEnResNetRecipe(TrainingObjective objective = TrainingObjective.Madry, int weightBits = 32, string? dataset = null)
+    /// <exception cref="ArgumentOutOfRangeException">An override is out of range.</exception>
+    public RobustEnResNetRecipe(TrainingObjective objective = TrainingObjective.Madry, int weightBits = 32, string? dataset = null,
+        EnResNetOverrides? overrides = null)
     {
+        overrides?.Validate();
+        Overrides = overrides;
         if (weightBits is not (32 or 1 or 2 or 4))
             throw new ArgumentException($"RobustEnResNetRecipe: weightBits = {weightBits}; the paper compares float (32), binary (1), ternary (2) and 4-bit weights.", nameof(weightBits));
         if (dataset is not null && dataset is not ("fashion-mnist" or "cifar10" or "cifar100"))
@@ -65,6 +70,8 @@ public sealed class RobustEnResNetRecipe : IRecipe
     public int WeightBits { get; }
     /// <summary>Dataset override (null: the preset's).</summary>
     public string? Dataset { get; }
+    /// <summary>Settings changed on top of every preset (null: none).</summary>
+    public EnResNetOverrides? Overrides { get; }
     /// <summary>True for float weights.</summary>
     public bool IsFloat => WeightBits == 32;
 
@@ -90,7 +97,7 @@ public sealed class RobustEnResNetRecipe : IRecipe
     {
         ArgumentNullException.ThrowIfNull(options);
         var t = new EnResNetTraining { Objective = Objective, WeightBits = WeightBits };
-        return preset switch
+        t = preset switch
         {
             Preset.Smoke => t with
             {
@@ -106,6 +113,9 @@ public sealed class RobustEnResNetRecipe : IRecipe
             },
             _ => t with { Dataset = Dataset ?? "cifar10", Augment = true, InitFromFloat = false, EvalBatchSize = 500, LogEvery = 50 },
         };
+        if (Overrides?.WeightDecay is double wd) t = t with { WeightDecay = wd };
+        if (Overrides?.Members is int members) t = t with { Members = members };
+        return t;
     }
 
     /// <inheritdoc/>
@@ -137,6 +147,10 @@ public sealed class RobustEnResNetRecipe : IRecipe
                 ["layers"] = "every convolution weight; fc, biases and batch norms float (Binary-Relax code)",
                 ["eta"] = t.BrInitialEta, ["eta_growth"] = t.BrGrowth, ["relaxed_epochs"] = t.BrRelaxedEpochs,
                 ["init"] = t.InitFromFloat ? "the float run of the same objective" : "from scratch (authors' script)",
+            },
+            ["overrides"] = Overrides is null ? null : new Dictionary<string, object?>
+            {
+                ["weight_decay"] = Overrides.WeightDecay, ["members"] = Overrides.Members,
             },
             ["not_stated"] = NotStated,
         };
@@ -222,7 +236,7 @@ public sealed class RobustEnResNetRecipe : IRecipe
             Checkpoint? init = null;
             if (!IsFloat && t.InitFromFloat)
             {
-                var floatRun = new RobustEnResNetRecipe(Objective, 32, Dataset).Run(store, preset, options);
+                var floatRun = new RobustEnResNetRecipe(Objective, 32, Dataset, Overrides).Run(store, preset, options);
                 init = store.StoredWeights(floatRun.RunId, "RobustEnResNetRecipe");
             }
             var (trainLoader, testLoader) = Loaders(t, options);

@@ -83,6 +83,35 @@ public class RobustEnResNetRecipeTests
     }
 
     [Fact]
+    public void Overrides_ChangeEveryStage_AndMakeADistinctRun()
+    {
+        var over = new EnResNetOverrides { WeightDecay = 0.02, Members = 1 };
+        foreach (var preset in new[] { Preset.Smoke, Preset.Quick, Preset.Paper })
+            foreach (int bits in new[] { 32, 2 })
+            {
+                var t = new RobustEnResNetRecipe(TrainingObjective.TradeOff, bits, overrides: over).Training(preset, Silent);
+                Assert.Equal((0.02, 1), (t.WeightDecay, t.Members));
+                var plain = new RobustEnResNetRecipe(TrainingObjective.TradeOff, bits).Training(preset, Silent);
+                Assert.Equal(plain.LrDecayAt, t.LrDecayAt);
+                Assert.Equal(plain with { WeightDecay = 0.02, Members = 1, LrDecayAt = t.LrDecayAt }, t);   // nothing else moves
+            }
+        var cfg = RunConfig.From(new RobustEnResNetRecipe(TrainingObjective.Madry, 2, overrides: over).Config(Preset.Quick, Silent));
+        var plainCfg = RunConfig.From(new RobustEnResNetRecipe(TrainingObjective.Madry, 2).Config(Preset.Quick, Silent));
+        Assert.NotEqual(plainCfg.Hash, cfg.Hash);
+        Assert.Contains("\"overrides\"", cfg.Json);
+
+        // A quantized run with overrides fine-tunes the float run with the same overrides.
+        using var dir = new TempRunsDir();
+        using var store = SqliteRunStore.Open(dir.Path);
+        new RobustEnResNetRecipe(TrainingObjective.Natural, 2, overrides: over).Run(store, Preset.Smoke, Silent);
+        Assert.True(new RobustEnResNetRecipe(TrainingObjective.Natural, 32, overrides: over).Run(store, Preset.Smoke, Silent).FromCache);
+        Assert.False(new RobustEnResNetRecipe(TrainingObjective.Natural, 32).Run(store, Preset.Smoke, Silent).FromCache);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RobustEnResNetRecipe(overrides: new EnResNetOverrides { WeightDecay = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RobustEnResNetRecipe(overrides: new EnResNetOverrides { Members = 0 }));
+    }
+
+    [Fact]
     public void CwMargin_IsTheBestWrongLogitMinusTheTrueOne_ClampedAtMinus50()
     {
         var logits = Tensor.FromArray(new float[] { 1, 5, 2, /**/ 0, -100, 3, /**/ 4, 4, 0 }, 3, 3);
