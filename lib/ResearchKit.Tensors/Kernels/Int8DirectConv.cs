@@ -78,7 +78,7 @@ public static class Int8DirectConv
     /// <summary>
     /// <c>output[((i·outC + o)·oh + y)·ow + x] = Σ W[o, c, a, e]·input[((i·hp + y·sh + a·dh)·wp + x·sw + e·dw)·cp + c]</c> for n images,
     /// input NHWC u8 of <paramref name="hp"/>×<paramref name="wp"/> pixels (the padding included) and
-    /// cp = <see cref="PaddedChannels"/>(c) channels; exact. Tiles of pixels are split over <see cref="Parallelism.Threads"/>
+    /// cp = <see cref="PaddedChannels"/>(c) channels; exact. Output rows are split over <see cref="Parallelism.Threads"/>
     /// (inline inside another parallel body).
     /// </summary>
     /// <exception cref="ArgumentException">A span is too short, a pixel would read outside the image, or the depth exceeds

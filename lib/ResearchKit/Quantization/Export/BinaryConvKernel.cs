@@ -8,7 +8,8 @@ namespace ResearchKit.Quantization.Export;
 
 /// <summary>
 /// The binary path of an exported layer with 1-bit weight codes and b-bit activation codes (b ≤ <see cref="MaxPlanes"/>):
-/// the activations as b bit-planes, Σ k·j = Σ_t 2^t·popcount(k AND plane_t) by <see cref="BinaryGemm"/>.
+/// the activations as b bit-planes, Σ k·j = Σ_t 2^t·popcount(k AND plane_t) by <see cref="BinaryDirectConv"/> (ungrouped) or
+/// <see cref="BinaryGemm"/> over im2col columns (grouped).
 /// </summary>
 /// <remarks>
 /// The depth is ordered (kernel row, kernel column, channel) instead of the weight's (channel, row, column), so that the

@@ -6,7 +6,8 @@ namespace ResearchKit.Quantization.Export;
 
 /// <summary>
 /// The int8 path of an exported layer with weight codes of at most 8 bits and activation codes of at most 8 bits:
-/// u8 activation codes j × s8 weights (k − zp) by <see cref="Int8Gemm"/> (<c>vpdpbusd</c>), Σ k·j = Σ (k − zp)·j + zp·Σ j.
+/// u8 activation codes j × s8 weights (k − zp) by <c>vpdpbusd</c> (<see cref="Int8DirectConv"/> for ungrouped convolutions,
+/// <see cref="Int8Gemm"/> over im2col columns per group otherwise), Σ k·j = Σ (k − zp)·j + zp·Σ j.
 /// </summary>
 /// <remarks>vpdpbusd multiplies unsigned by signed bytes, so the activation codes (0..255) go in as they are and the weight
 /// codes are made signed: zp = 0 when every code is ≤ 127 (up to 7-bit weights), 128 for 8-bit codes.</remarks>

@@ -6,8 +6,9 @@ namespace ResearchKit.Quantization.Export;
 
 /// <summary>
 /// The fast integer path of an exported convolution (a linear layer is a 1×1 convolution on 1×1 images) whose input lies on
-/// a grid: activation codes as bytes, then per chunk of images and per group im2col into a packed operand, an exact integer
-/// product (<see cref="Int8ConvKernel"/>: <see cref="Int8Gemm"/>; <see cref="BinaryConvKernel"/>: <see cref="BinaryGemm"/>), and the
+/// a grid: activation codes as bytes, then per chunk of images an exact integer product (ungrouped convolutions directly on
+/// the codes, <see cref="Int8DirectConv"/> and <see cref="BinaryDirectConv"/>; grouped ones per group by im2col into a packed
+/// operand, <see cref="Int8Gemm"/> and <see cref="BinaryGemm"/>), and the
 /// float recovery y = s_a·s_w·Σ k·j + f_w·s_a·Σ j + b of <see cref="IntegerMac"/>, evaluated with the same double operations in
 /// the same order so that the output equals the reference path bit for bit.
 /// </summary>
