@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ResearchKit.Tensors.Kernels;
 
@@ -86,40 +88,81 @@ public static class Im2Col
         int cols = Check(nameof(FoldAdd), g, image.Length, channels, oh0, oh1, col.Length, ref ldCol);
         if (cols == 0) return;
         int rowIndex = 0;
-        for (int c = 0; c < channels; c++)
+        // Stride 2: a row of sources is spread over every other destination, so it is interleaved with −0 (x + −0 = x for every
+        // x, signed zeros included) and added as one contiguous segment: the same additions in the same order, vectorized.
+        bool spread2 = g.StrideW == 2 && Vector512.IsHardwareAccelerated && g.OutW >= 16;
+        float[]? spread = spread2 ? KernelPool.Floats.Rent(2 * g.OutW + 32) : null;
+        try
         {
-            Span<float> plane = image.Slice(c * g.H * g.W, g.H * g.W);
-            for (int kh = 0; kh < g.KH; kh++)
+            for (int c = 0; c < channels; c++)
             {
-                int offH = kh * g.DilationH - g.PadH;
-                for (int kw = 0; kw < g.KW; kw++, rowIndex++)
+                Span<float> plane = image.Slice(c * g.H * g.W, g.H * g.W);
+                for (int kh = 0; kh < g.KH; kh++)
                 {
-                    int offW = kw * g.DilationW - g.PadW;
-                    ValidColumns(offW, g.StrideW, g.W, g.OutW, out int owLo, out int owHi);
-                    if (owLo == owHi) continue;
-                    ReadOnlySpan<float> srcRow = col.Slice(rowIndex * ldCol, cols);
-                    for (int oh = oh0; oh < oh1; oh++)
+                    int offH = kh * g.DilationH - g.PadH;
+                    for (int kw = 0; kw < g.KW; kw++, rowIndex++)
                     {
-                        int ih = oh * g.StrideH + offH;
-                        if ((uint)ih >= (uint)g.H) continue;
-                        ReadOnlySpan<float> src = srcRow.Slice((oh - oh0) * g.OutW, g.OutW);
-                        Span<float> dst = plane.Slice(ih * g.W, g.W);
-                        if (g.StrideW == 1)
+                        int offW = kw * g.DilationW - g.PadW;
+                        ValidColumns(offW, g.StrideW, g.W, g.OutW, out int owLo, out int owHi);
+                        if (owLo == owHi) continue;
+                        ReadOnlySpan<float> srcRow = col.Slice(rowIndex * ldCol, cols);
+                        for (int oh = oh0; oh < oh1; oh++)
                         {
-                            Span<float> seg = dst.Slice(owLo + offW, owHi - owLo);
-                            TensorPrimitives.Add(seg, src[owLo..owHi], seg);
-                        }
-                        else
-                        {
-                            ref float s = ref MemoryMarshal.GetReference(src);
-                            ref float d = ref MemoryMarshal.GetReference(dst);
-                            int sw = g.StrideW;
-                            for (int ow = owLo; ow < owHi; ow++)
-                                Unsafe.Add(ref d, ow * sw + offW) += Unsafe.Add(ref s, ow);
+                            int ih = oh * g.StrideH + offH;
+                            if ((uint)ih >= (uint)g.H) continue;
+                            ReadOnlySpan<float> src = srcRow.Slice((oh - oh0) * g.OutW, g.OutW);
+                            Span<float> dst = plane.Slice(ih * g.W, g.W);
+                            if (g.StrideW == 1)
+                            {
+                                Span<float> seg = dst.Slice(owLo + offW, owHi - owLo);
+                                TensorPrimitives.Add(seg, src[owLo..owHi], seg);
+                            }
+                            else if (spread is not null)
+                            {
+                                int n = owHi - owLo, len = 2 * n - 1;
+                                Spread2(src[owLo..owHi], spread);
+                                Span<float> seg = dst.Slice(2 * owLo + offW, len);
+                                TensorPrimitives.Add(seg, spread.AsSpan(0, len), seg);
+                            }
+                            else
+                            {
+                                ref float s = ref MemoryMarshal.GetReference(src);
+                                ref float d = ref MemoryMarshal.GetReference(dst);
+                                int sw = g.StrideW;
+                                for (int ow = owLo; ow < owHi; ow++)
+                                    Unsafe.Add(ref d, ow * sw + offW) += Unsafe.Add(ref s, ow);
+                            }
                         }
                     }
                 }
             }
+        }
+        finally
+        {
+            if (spread is not null) KernelPool.Floats.Return(spread);
+        }
+    }
+
+    // dst[2i] = src[i], dst[2i + 1] = −0 (the additive identity for every float), for i < src.Length.
+    private static void Spread2(ReadOnlySpan<float> src, Span<float> dst)
+    {
+        int i = 0;
+        if (Avx512F.IsSupported)
+        {
+            var filler = Vector512.Create(-0f);
+            var lo = Vector512.Create(0, 16, 1, 16, 2, 16, 3, 16, 4, 16, 5, 16, 6, 16, 7, 16);
+            var hi = Vector512.Create(8, 16, 9, 16, 10, 16, 11, 16, 12, 16, 13, 16, 14, 16, 15, 16);
+            for (; i + 16 <= src.Length; i += 16)
+            {
+                var v = Vector512.Create(src.Slice(i, 16));
+                Avx512F.PermuteVar16x32x2(v, lo, filler).CopyTo(dst.Slice(2 * i, 16));
+                Avx512F.PermuteVar16x32x2(v, hi, filler).CopyTo(dst.Slice(2 * i + 16, 16));
+            }
+        }
+        for (; i < src.Length; i++)
+        {
+            dst[2 * i] = src[i];
+            dst[2 * i + 1] = -0f;
         }
     }
 

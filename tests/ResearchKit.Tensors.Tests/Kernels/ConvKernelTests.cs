@@ -244,6 +244,37 @@ public class ConvKernelTests
                 }
     }
 
+    [Theory]
+    // (h, w, kernel, stride, pad, dilation): strided widths that take the vectorized spread (OutW ≥ 16) and ones that do not.
+    [InlineData(7, 33, 3, 2, 1, 1)]
+    [InlineData(5, 40, 3, 2, 0, 1)]
+    [InlineData(4, 37, 2, 2, 1, 2)]
+    [InlineData(3, 17, 3, 2, 1, 1)]
+    [InlineData(4, 50, 3, 3, 1, 1)]
+    public void FoldAdd_Strided_IsTheScatterOfEveryColumn_BitForBit(int h, int w, int k, int stride, int pad, int dil)
+    {
+        var g = new Conv2dGeometry(1, 2, h, w, 1, k, k, stride, stride, pad, pad, dil, dil);
+        var rng = new Random(h * 100 + w);
+        var col = Random(rng, 2 * k * k * g.OutH * g.OutW);
+        var image = Random(rng, 2 * h * w);
+        for (int i = 0; i < image.Length; i += 7) image[i] = -0f;   // signed zeros must survive untouched positions
+        var expected = (float[])image.Clone();
+        int row = 0;
+        for (int c = 0; c < 2; c++)
+            for (int a = 0; a < k; a++)
+                for (int e = 0; e < k; e++, row++)
+                    for (int oh = 0; oh < g.OutH; oh++)
+                        for (int ow = 0; ow < g.OutW; ow++)
+                        {
+                            int ih = oh * stride - pad + a * dil, iw = ow * stride - pad + e * dil;
+                            if (ih >= 0 && ih < h && iw >= 0 && iw < w)
+                                expected[(c * h + ih) * w + iw] += col[row * g.OutH * g.OutW + oh * g.OutW + ow];
+                        }
+        Im2Col.FoldAdd(g, col, 2, 0, g.OutH, image);
+        for (int i = 0; i < image.Length; i++)
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected[i]), BitConverter.SingleToInt32Bits(image[i]));
+    }
+
     [Fact]
     public void Im2ColWithLeadingDimensionMatchesDenseLayout()
     {
