@@ -73,7 +73,6 @@ internal sealed class Int8ConvKernel : LowBitConvKernel
         ForImageChunks(x, y, n, Cg * h * w, p, DirectChunkPixels, (count, xs, ys) =>
         {
             // Scratch from the shared pools: a fresh multi-megabyte array per chunk and layer is large-object garbage.
-            var planar = ArrayPool<byte>.Shared.Rent(xs.Length);
             var nhwc = ArrayPool<byte>.Shared.Rent(count * hp * wp * cp);
             var pixelSums = ArrayPool<int>.Shared.Rent(count * hp * wp);
             var sumJ = ArrayPool<int>.Shared.Rent(count * p);
@@ -83,8 +82,13 @@ internal sealed class Int8ConvKernel : LowBitConvKernel
                 if (!ActivationCodes.TryQuantizeToNhwc16(Grid, xs, count, Cg, h, w, ph, pw, nhwc, pixelSums))
                 {
                     // Any shape, and the exact error for an input off the grid.
-                    ActivationCodes.Quantize(Layer, Grid, xs, planar.AsSpan(0, xs.Length));
-                    ToPaddedNhwc(planar, count, h, w, ph, pw, cp, nhwc, pixelSums);
+                    var planar = ArrayPool<byte>.Shared.Rent(xs.Length);
+                    try
+                    {
+                        ActivationCodes.Quantize(Layer, Grid, xs, planar.AsSpan(0, xs.Length));
+                        ToPaddedNhwc(planar, count, h, w, ph, pw, cp, nhwc, pixelSums);
+                    }
+                    finally { ArrayPool<byte>.Shared.Return(planar); }
                 }
                 TapSums(pixelSums, count, hp, wp, oh, ow, sumJ);
                 Int8DirectConv.Multiply(nhwc, count, hp, wp, Cg, _direct, OutC, Kh, Kw, (Geo.Stride.H, Geo.Stride.W), (Geo.Dilation.H, Geo.Dilation.W), oh, ow, acc);
@@ -92,7 +96,7 @@ internal sealed class Int8ConvKernel : LowBitConvKernel
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(planar); ArrayPool<byte>.Shared.Return(nhwc);
+                ArrayPool<byte>.Shared.Return(nhwc);
                 ArrayPool<int>.Shared.Return(pixelSums); ArrayPool<int>.Shared.Return(sumJ); ArrayPool<int>.Shared.Return(acc);
             }
         });
