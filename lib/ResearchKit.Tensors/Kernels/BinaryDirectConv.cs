@@ -25,6 +25,9 @@ public static class BinaryDirectConv
     /// <summary>Output pixels of one row per vector tile (eight 64-bit lanes).</summary>
     public const int TilePixels = 8;
 
+    // Larger receptive fields (planes × taps × words) take the scalar path rather than a larger stack block.
+    private const int MaxTileVectors = 256;
+
     /// <summary>Which implementation <see cref="Multiply"/> runs for whole tiles.</summary>
     internal enum Path
     {
@@ -89,7 +92,8 @@ public static class BinaryDirectConv
         var path = ForcedPath ?? BestPath;
         if (path == Path.Avx512V512 && !(Avx512BW.IsSupported && Avx512F.IsSupported))
             throw new PlatformNotSupportedException("BinaryDirectConv: AVX-512BW is not supported on this CPU.");
-        bool vector = path == Path.Avx512V512 && dilation == (1, 1) && stride.H >= 1 && stride.W is 1 or 2;
+        // The tile keeps every plane × tap × word vector of its eight pixels on the stack: at most 16 KiB.
+        bool vector = path == Path.Avx512V512 && dilation == (1, 1) && stride.W is 1 or 2 && planes * taps * words <= MaxTileVectors;
         int rows = n * oh, p = oh * ow;
         unsafe
         {
