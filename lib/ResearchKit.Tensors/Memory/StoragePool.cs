@@ -53,6 +53,11 @@ internal sealed class StoragePool
     // window's first request found it in the one before. Only recurring sizes are lent and cached (adaptive caching); the
     // others are plain arrays, as without the allocator: caching sizes that never recur only keeps dead arrays alive.
     private readonly Dictionary<int, (long Window, bool Repeat)> _lastRequest = [];
+    // Sizes served from the cache at least once. A size that recurred by chance (asked for in two consecutive windows, then
+    // never again) is lent and cached but never hit; its arrays go after UnprovenScans looks instead of StaleScans.
+    private readonly HashSet<int> _hitSizes = [];
+    private const int UnprovenScans = 2;
+    private const int YoungScans = 4;
     private bool _retired;   // the owner thread has exited: nothing is lent or taken back any more
 
     private StoragePool() => OwnerThread = Environment.CurrentManagedThreadId;
@@ -81,8 +86,9 @@ internal sealed class StoragePool
     private (float[], StorageVersion?) Lend(int length, bool zero)
     {
         bool repeat;
-        if (_lastRequest.TryGetValue(length, out var last) && last.Window == _scans) repeat = last.Repeat;
-        else _lastRequest[length] = (_scans, repeat = last.Window == _scans - 1 && _scans > 0);
+        bool seen = _lastRequest.TryGetValue(length, out var last);
+        if (seen && last.Window == _scans) repeat = last.Repeat;
+        else _lastRequest[length] = (_scans, repeat = seen && last.Window == _scans - 1);
         float[] array;
         if (!repeat && CachingAllocator.AdaptiveCaching)
         {
@@ -98,6 +104,7 @@ internal sealed class StoragePool
             bucket.RemoveAt(bucket.Count - 1);
             _cachedBytes -= 4L * length;
             _hits++;
+            _hitSizes.Add(length);
             if (zero) Array.Clear(array);
             else if (CachingAllocator.DebugChecks) array.AsSpan().Fill(float.NaN);
         }
@@ -231,7 +238,11 @@ internal sealed class StoragePool
 
     private void InduceIfDue(bool induce)
     {
-        if (!induce || _bytesSinceInduced < CachingAllocator.CollectThresholdBytes) return;
+        // A young pool looks at the end of every step that lent anything: a size is pooled only once it was asked for in two
+        // windows, so a loop that lends little per step (a bare matmul) would otherwise take dozens of steps to reach its
+        // steady state. A few young-generation collections at start-up cost nothing next to that.
+        long threshold = _scans < YoungScans ? Math.Min(1, CachingAllocator.CollectThresholdBytes) : CachingAllocator.CollectThresholdBytes;
+        if (!induce || _bytesSinceInduced < threshold) return;
         // Gen 1, not 0: a storage object that survived one collection mid-step sits in gen 1 and would otherwise
         // wait for a full collection, and its array with it.
         GC.Collect(1, GCCollectionMode.Forced, blocking: true);
@@ -247,16 +258,21 @@ internal sealed class StoragePool
         _reclaimed++;
     }
 
-    // Drops arrays of sizes nobody asked for in the last StaleScans looks, then the oldest beyond MaxCachedBytes.
+    // Drops arrays of sizes nobody asked for in the last StaleScans looks (UnprovenScans for sizes never served from the cache),
+    // then the oldest beyond MaxCachedBytes.
     private void Trim()
     {
         long limit = CachingAllocator.MaxCachedBytes;
         foreach (var (size, last) in _lastRequest)
-            if (_scans - last.Window > CachingAllocator.StaleScans) _lastRequest.Remove(size);
-        foreach (var bucket in _free.Values)
+            if (_scans - last.Window > CachingAllocator.StaleScans) { _lastRequest.Remove(size); _hitSizes.Remove(size); }
+        foreach (var (size, bucket) in _free)
         {
+            // A steady loop's size is hit at the first step after its arrays come back; one never hit recurred by chance.
+            // (Adaptive caching only: with it off, as in the test suites, every size is kept as long, to be recycled between ops.)
+            int keep = !CachingAllocator.AdaptiveCaching || _hitSizes.Contains(size) ? CachingAllocator.StaleScans
+                : Math.Min(UnprovenScans, CachingAllocator.StaleScans);
             int stale = 0;
-            while (stale < bucket.Count && _scans - bucket[stale].Scan > CachingAllocator.StaleScans) stale++;
+            while (stale < bucket.Count && _scans - bucket[stale].Scan > keep) stale++;
             Drop(bucket, stale, thrash: false);   // sizes a finished phase used: the GC takes them on its own schedule
         }
         while (_cachedBytes > limit)
@@ -288,6 +304,7 @@ internal sealed class StoragePool
         foreach (var bucket in _free.Values) Drop(bucket, bucket.Count, thrash: false);
         _free.Clear();
         _lastRequest.Clear();
+        _hitSizes.Clear();
     }
 
     /// <summary>This pool's counters.</summary>

@@ -258,6 +258,38 @@ public class CachingAllocatorSerialTests
     }
 
     [Fact]
+    public void ASizeThatRecursByChance_IsReleasedAfterTwoLooks_WhileASteadySizeStaysCached()
+    {
+        // SPSA on the Ensemble Hash Defense splits every batch by route: a size can recur in two consecutive windows by chance,
+        // be lent and cached, and never be asked for again. Its arrays must not wait StaleScans looks in the cache.
+        long savedThreshold = CachingAllocator.CollectThresholdBytes;
+        CachingAllocator.AdaptiveCaching = true;
+        CachingAllocator.CollectThresholdBytes = 0;   // every Collect() is a look
+        try
+        {
+            CachingAllocator.Collect();
+            CachingAllocator.EmptyCache();
+            const int chance = 75_001, steady = 40_003;   // sizes no other code on this thread uses
+            for (int i = 0; i < 2; i++) { Allocate(chance); CachingAllocator.Collect(); }   // asked for in two windows: lent
+            Assert.True(CachingAllocator.Stats().CachedBytes >= 4L * chance, $"the recurring size should have been cached: {CachingAllocator.Stats()}");
+            var before = CachingAllocator.Stats();
+            for (int i = 0; i < 5; i++) { Allocate(steady); CachingAllocator.Collect(); }
+            var after = CachingAllocator.Stats();
+            Assert.True(after.CachedBytes < 4L * chance, $"the chance size's arrays are still cached: {before} -> {after}");
+            Assert.True(after.Hits - before.Hits >= 2, $"the steady size should be served from the cache: {before} -> {after}");
+        }
+        finally
+        {
+            CachingAllocator.CollectThresholdBytes = savedThreshold;
+            CachingAllocator.AdaptiveCaching = false;
+        }
+    }
+
+    // A tensor that is garbage as soon as the call returns (in Debug builds a local would live to the end of the test).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void Allocate(int n) => Tensor.Zeros(n);
+
+    [Fact]
     public void SizesThatNeverRecur_AreNotPooled_AndARecurringSizeIs()
     {
         // An exact-size cache cannot serve sizes that never recur (an ensemble splitting each batch by route): those are plain
