@@ -1,0 +1,188 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace ResearchKit.Gpu.Kernels;
+
+/// <summary>An element-wise binary op of <see cref="GpuElementwise"/>.</summary>
+public enum GpuBinaryOp
+{
+    /// <summary>a + b.</summary>
+    Add,
+    /// <summary>a − b.</summary>
+    Sub,
+    /// <summary>a · b.</summary>
+    Mul,
+    /// <summary>a / b.</summary>
+    Div,
+    /// <summary>max(a, b) (NaN if either is NaN, as <c>torch.maximum</c>).</summary>
+    Maximum,
+    /// <summary>min(a, b) (NaN if either is NaN, as <c>torch.minimum</c>).</summary>
+    Minimum,
+}
+
+/// <summary>An element-wise unary op of <see cref="GpuElementwise"/>.</summary>
+public enum GpuUnaryOp
+{
+    /// <summary>−x.</summary>
+    Neg,
+    /// <summary>max(x, 0) (NaN stays NaN, as <c>torch.relu</c>).</summary>
+    Relu,
+    /// <summary>eˣ.</summary>
+    Exp,
+    /// <summary>ln x.</summary>
+    Log,
+    /// <summary>1 / (1 + e⁻ˣ).</summary>
+    Sigmoid,
+    /// <summary>tanh x.</summary>
+    Tanh,
+    /// <summary>|x|.</summary>
+    Abs,
+    /// <summary>√x.</summary>
+    Sqrt,
+}
+
+/// <summary>
+/// Element-wise ops with PyTorch broadcasting on a <see cref="GpuDevice"/>: the output is contiguous (row-major) with the
+/// broadcast shape, each input is read through its own strides over that shape (stride 0 along a broadcast dimension) and
+/// offset, so views (transposes, slices, expands) need no copy. Up to <see cref="MaxRank"/> dimensions.
+/// </summary>
+public static class GpuElementwise
+{
+    /// <summary>Most dimensions an element-wise op takes.</summary>
+    public const int MaxRank = 6;
+
+    /// <summary>Sizes or strides of up to six dimensions, innermost last (an unmanaged struct, as kernel parameters must be).</summary>
+    internal readonly record struct Dims(long D0, long D1, long D2, long D3, long D4, long D5)
+    {
+        public long this[int i] => i switch { 0 => D0, 1 => D1, 2 => D2, 3 => D3, 4 => D4, _ => D5 };
+
+        // Left-padded to six dimensions with the given filler (size 1, stride 0).
+        public static Dims From(ReadOnlySpan<long> v, long filler)
+        {
+            Span<long> d = stackalloc long[MaxRank];
+            d.Fill(filler);
+            v.CopyTo(d[(MaxRank - v.Length)..]);
+            return new Dims(d[0], d[1], d[2], d[3], d[4], d[5]);
+        }
+    }
+
+    /// <summary><paramref name="output"/>[i] = a[i] ⊕ b[i] over <paramref name="shape"/> (see the class remarks).</summary>
+    /// <exception cref="ArgumentException">More than <see cref="MaxRank"/> dimensions, a negative size, stride lists of another
+    /// rank than the shape, an input view too short for its strides, or an output shorter than the shape.</exception>
+    public static void Binary(GpuDevice device, GpuBinaryOp op, ReadOnlySpan<int> shape,
+        ArrayView<float> a, ReadOnlySpan<long> aStrides, long aOffset, ArrayView<float> b, ReadOnlySpan<long> bStrides, long bOffset,
+        ArrayView<float> output)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        long n = CheckShape("Binary", shape, output.Length);
+        CheckInput("Binary", "a", shape, aStrides, aOffset, a.Length);
+        CheckInput("Binary", "b", shape, bStrides, bOffset, b.Length);
+        if (n == 0) return;
+        var kernel = device.Kernel("elementwise-binary", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, BinaryArgs>(BinaryKernel));
+        kernel((int)n, a, b, output, new BinaryArgs(Sizes(shape), Dims.From(aStrides, 0), Dims.From(bStrides, 0), aOffset, bOffset, (int)op));
+    }
+
+    /// <summary><paramref name="output"/>[i] = f(x[i]) over <paramref name="shape"/>, x read through its strides and offset.</summary>
+    /// <exception cref="ArgumentException">As <see cref="Binary"/>.</exception>
+    public static void Unary(GpuDevice device, GpuUnaryOp op, ReadOnlySpan<int> shape, ArrayView<float> x, ReadOnlySpan<long> strides, long offset,
+        ArrayView<float> output)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        long n = CheckShape("Unary", shape, output.Length);
+        CheckInput("Unary", "x", shape, strides, offset, x.Length);
+        if (n == 0) return;
+        var kernel = device.Kernel("elementwise-unary", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, UnaryArgs>(UnaryKernel));
+        kernel((int)n, x, output, new UnaryArgs(Sizes(shape), Dims.From(strides, 0), offset, (int)op));
+    }
+
+    /// <summary>Row-major strides of a contiguous tensor of <paramref name="shape"/> (1 for the innermost dimension).</summary>
+    public static long[] ContiguousStrides(ReadOnlySpan<int> shape)
+    {
+        var s = new long[shape.Length];
+        long acc = 1;
+        for (int i = shape.Length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+        return s;
+    }
+
+    internal readonly record struct BinaryArgs(Dims Shape, Dims A, Dims B, long AOffset, long BOffset, int Op);
+    internal readonly record struct UnaryArgs(Dims Shape, Dims X, long Offset, int Op);
+
+    private static Dims Sizes(ReadOnlySpan<int> shape)
+    {
+        Span<long> s = stackalloc long[shape.Length];
+        for (int i = 0; i < shape.Length; i++) s[i] = shape[i];
+        return Dims.From(s, 1);
+    }
+
+    private static long CheckShape(string op, ReadOnlySpan<int> shape, long outputLength)
+    {
+        if (shape.Length > MaxRank)
+            throw new ArgumentException($"GpuElementwise.{op}: {shape.Length} dimensions; at most {MaxRank} (merge contiguous dimensions first).");
+        long n = 1;
+        foreach (int d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"GpuElementwise.{op}: negative size in shape [{string.Join(", ", shape.ToArray())}].");
+            n *= d;
+        }
+        if (n > int.MaxValue) throw new ArgumentException($"GpuElementwise.{op}: {n} elements; at most {int.MaxValue} per launch.");
+        if (outputLength < n) throw new ArgumentException($"GpuElementwise.{op}: the output has {outputLength} elements; the shape needs {n}.");
+        return n;
+    }
+
+    private static void CheckInput(string op, string name, ReadOnlySpan<int> shape, ReadOnlySpan<long> strides, long offset, long length)
+    {
+        if (strides.Length != shape.Length)
+            throw new ArgumentException($"GpuElementwise.{op}: {name} has {strides.Length} strides for a shape of {shape.Length} dimensions (use stride 0 to broadcast).");
+        long last = offset;
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (strides[i] < 0) throw new ArgumentException($"GpuElementwise.{op}: {name} has a negative stride.");
+            if (shape[i] > 0) last += (shape[i] - 1) * strides[i];
+        }
+        if (offset < 0 || (shape.ToArray().All(d => d > 0) && last >= length))
+            throw new ArgumentException($"GpuElementwise.{op}: {name} has {length} elements; offset {offset} and strides [{string.Join(", ", strides.ToArray())}] reach element {last}.");
+    }
+
+    // The input positions of output element i: i decomposed into coordinates over the (six-dimensional) shape.
+    private static long Position(long i, Dims shape, Dims strides, long offset)
+    {
+        long pos = offset;
+        for (int d = MaxRank - 1; d >= 0; d--)
+        {
+            long size = shape[d];
+            pos += i % size * strides[d];
+            i /= size;
+        }
+        return pos;
+    }
+
+    private static void BinaryKernel(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> output, BinaryArgs p)
+    {
+        float x = a[Position(i, p.Shape, p.A, p.AOffset)], y = b[Position(i, p.Shape, p.B, p.BOffset)];
+        output[i] = p.Op switch
+        {
+            0 => x + y,
+            1 => x - y,
+            2 => x * y,
+            3 => x / y,
+            4 => float.IsNaN(x) || float.IsNaN(y) ? float.NaN : MathF.Max(x, y),
+            _ => float.IsNaN(x) || float.IsNaN(y) ? float.NaN : MathF.Min(x, y),
+        };
+    }
+
+    private static void UnaryKernel(Index1D i, ArrayView<float> x, ArrayView<float> output, UnaryArgs p)
+    {
+        float v = x[Position(i, p.Shape, p.X, p.Offset)];
+        output[i] = p.Op switch
+        {
+            0 => -v,
+            1 => v > 0f || float.IsNaN(v) ? v : 0f,
+            2 => MathF.Exp(v),
+            3 => MathF.Log(v),
+            4 => 1f / (1f + MathF.Exp(-v)),
+            5 => MathF.Tanh(v),
+            6 => MathF.Abs(v),
+            _ => MathF.Sqrt(v),
+        };
+    }
+}

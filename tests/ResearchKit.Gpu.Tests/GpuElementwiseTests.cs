@@ -1,0 +1,111 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ResearchKit.Gpu.Kernels;
+using ResearchKit.Tensors;
+using Xunit;
+
+namespace ResearchKit.Gpu.Tests;
+
+/// <summary>
+/// Element-wise GPU ops against the CPU engine's: PyTorch broadcasting (size-1 and missing leading dimensions), strided views
+/// (a transpose read without a copy), every op, NaN propagation, and the refusals; on the CPU accelerator and every CUDA device.
+/// </summary>
+public class GpuElementwiseTests
+{
+    public static TheoryData<string> Devices() => GpuGemmTests.Devices();
+
+    private static GpuDevice Open(string device) => device == "cpu" ? GpuDevice.Cpu() : GpuDevice.Cuda(int.Parse(device[5..]));
+
+    // Strides of a contiguous tensor of shape `inShape` read over the broadcast shape `outShape` (0 where it is broadcast).
+    private static long[] BroadcastStrides(int[] inShape, int[] outShape)
+    {
+        var own = GpuElementwise.ContiguousStrides(inShape);
+        var s = new long[outShape.Length];
+        for (int i = 0; i < inShape.Length; i++)
+        {
+            int o = outShape.Length - inShape.Length + i;
+            s[o] = inShape[i] == 1 && outShape[o] != 1 ? 0 : own[i];
+        }
+        return s;
+    }
+
+    private static void AssertClose(float[] expected, float[] got, string what)
+    {
+        Assert.Equal(expected.Length, got.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (float.IsNaN(expected[i])) { Assert.True(float.IsNaN(got[i]), $"{what}[{i}]: expected NaN, got {got[i]}"); continue; }
+            Assert.True(Math.Abs(expected[i] - got[i]) <= 2e-6f * (1 + Math.Abs(expected[i])), $"{what}[{i}]: CPU engine {expected[i]}, GPU {got[i]}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void Binary_Broadcasts_AsTheCpuEngine(string device)
+    {
+        using var gpu = Open(device);
+        var g = new Generator(3);
+        foreach (var (sa, sb) in new[] { (new[] { 3, 1, 5 }, new[] { 4, 1 }), (new[] { 2, 3, 4 }, new[] { 2, 3, 4 }), (new[] { 7 }, new[] { 1 }), (new[] { 1, 1, 1, 2, 3, 1 }, new[] { 5, 1, 1, 1 }) })
+        {
+            var a = Tensor.Randn(sa, g);
+            var b = Tensor.Rand(sb, g) + 0.5f;   // away from 0 for the division
+            var av = a.ToArray();
+            av[0] = float.NaN;                   // NaN must propagate through maximum / minimum as in PyTorch
+            a = Tensor.FromArray(av, sa);
+            int[] shape = (a + b).Shape.ToArray();
+            using var da = gpu.Accelerator.Allocate1D(a.ToArray());
+            using var db = gpu.Accelerator.Allocate1D(b.ToArray());
+            using var dout = gpu.Accelerator.Allocate1D<float>(shape.Aggregate(1, (x, y) => x * y));
+            foreach (var (op, reference) in new (GpuBinaryOp, Tensor)[]
+            {
+                (GpuBinaryOp.Add, a + b), (GpuBinaryOp.Sub, a - b), (GpuBinaryOp.Mul, a * b), (GpuBinaryOp.Div, a / b),
+                (GpuBinaryOp.Maximum, Tensor.Maximum(a, b)), (GpuBinaryOp.Minimum, Tensor.Minimum(a, b)),
+            })
+            {
+                GpuElementwise.Binary(gpu, op, shape, da.View, BroadcastStrides(sa, shape), 0, db.View, BroadcastStrides(sb, shape), 0, dout.View);
+                AssertClose(reference.ToArray(), dout.GetAsArray1D(), $"{device} {op} [{string.Join(",", sa)}]⊕[{string.Join(",", sb)}]");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void Unary_OnATransposedView_AsTheCpuEngine(string device)
+    {
+        using var gpu = Open(device);
+        var x = Tensor.Randn([4, 6], new Generator(5));
+        var xv = x.ToArray();
+        xv[3] = float.NaN;
+        x = Tensor.FromArray(xv, 4, 6);
+        var t = x.Transpose(0, 1);   // (6, 4) with strides (1, 6): read in place
+        var pos = x.Abs() + 0.1f;
+        using var dx = gpu.Accelerator.Allocate1D(x.ToArray());
+        using var dpos = gpu.Accelerator.Allocate1D(pos.ToArray());
+        using var dout = gpu.Accelerator.Allocate1D<float>(24);
+        foreach (var (op, reference, src) in new (GpuUnaryOp, Tensor, MemoryBuffer1D<float, Stride1D.Dense>)[]
+        {
+            (GpuUnaryOp.Neg, t.Neg(), dx), (GpuUnaryOp.Relu, t.Relu(), dx), (GpuUnaryOp.Exp, t.Exp(), dx), (GpuUnaryOp.Sigmoid, t.Sigmoid(), dx),
+            (GpuUnaryOp.Tanh, t.Tanh(), dx), (GpuUnaryOp.Abs, t.Abs(), dx),
+            (GpuUnaryOp.Log, pos.Transpose(0, 1).Log(), dpos), (GpuUnaryOp.Sqrt, pos.Transpose(0, 1).Sqrt(), dpos),
+        })
+        {
+            GpuElementwise.Unary(gpu, op, [6, 4], src.View, [1, 6], 0, dout.View);
+            AssertClose(reference.Contiguous().ToArray(), dout.GetAsArray1D(), $"{device} {op}");
+        }
+    }
+
+    [Fact]
+    public void BadShapesAndViews_AreRefusedWithTheReason()
+    {
+        using var gpu = GpuDevice.Cpu();
+        using var d = gpu.Accelerator.Allocate1D<float>(6);
+        var e = Assert.Throws<ArgumentException>(() => GpuElementwise.Unary(gpu, GpuUnaryOp.Neg, [1, 1, 1, 1, 1, 1, 6], d.View, new long[7], 0, d.View));
+        Assert.Contains("at most 6", e.Message);
+        e = Assert.Throws<ArgumentException>(() => GpuElementwise.Unary(gpu, GpuUnaryOp.Neg, [2, 3], d.View, [3], 0, d.View));
+        Assert.Contains("1 strides for a shape of 2", e.Message);
+        e = Assert.Throws<ArgumentException>(() => GpuElementwise.Unary(gpu, GpuUnaryOp.Neg, [2, 3], d.View, [4, 1], 0, d.View));
+        Assert.Contains("reach element 6", e.Message);
+        e = Assert.Throws<ArgumentException>(() => GpuElementwise.Binary(gpu, GpuBinaryOp.Add, [2, 4], d.View, [0, 1], 0, d.View, [0, 1], 0, d.View));
+        Assert.Contains("the shape needs 8", e.Message);
+    }
+}
