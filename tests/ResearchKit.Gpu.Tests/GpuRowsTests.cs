@@ -56,6 +56,12 @@ public class GpuRowsTests
             GpuRows.CrossEntropyRows(gpu, dx.View, rows, cols, ld, dl.View, dloss.View);
             var perRow = F.CrossEntropy(x, Tensor.FromArray(labels.Select(v => (long)v).ToArray(), rows), reduction: "none").ToArray();
             AssertClose(perRow, dloss.GetAsArray1D(), $"{device} cross-entropy {rows}×{cols}", 1e-5f);
+
+            var xg = x.Detach().RequiresGrad_();
+            var gxe = Autograd.Grad([F.CrossEntropy(xg, Tensor.FromArray(labels.Select(v => (long)v).ToArray(), rows))], [xg])[0]!;
+            using var dgx = gpu.Accelerator.Allocate1D<float>(padded.Length);
+            GpuRows.CrossEntropyBackward(gpu, dx.View, rows, cols, ld, dl.View, 1f / rows, dgx.View);
+            AssertClose(gxe.ToArray(), Unpad(dgx.GetAsArray1D(), rows, cols, ld), $"{device} cross-entropy backward {rows}×{cols}", 1e-5f);
         }
     }
 

@@ -44,6 +44,22 @@ public static class GpuRows
         kernel(new KernelConfig(rows, Threads), x, labels, loss, new RowArgs(rows, cols, ld, 0));
     }
 
+    /// <summary>
+    /// The gradient of <c>scale·Σ_r CrossEntropyRows</c> with respect to the logits: gx[r, j] = scale·(softmax(x)[r, j] − [j = labels[r]])
+    /// (scale = 1/rows for <c>F.cross_entropy</c>'s mean). gx may be x.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="CrossEntropyRows"/>.</exception>
+    public static void CrossEntropyBackward(GpuDevice device, ArrayView<float> x, int rows, int cols, int ld, ArrayView<int> labels, float scale, ArrayView<float> gx)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        Check(nameof(CrossEntropyBackward), x.Length, rows, cols, ld);
+        Check(nameof(CrossEntropyBackward), gx.Length, rows, cols, ld);
+        if (labels.Length < rows) throw new ArgumentException($"GpuRows.CrossEntropyBackward: {labels.Length} labels for {rows} rows.");
+        if (rows == 0) return;
+        var kernel = device.Kernel("rows-ce-bwd", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, RowArgs, float>(CrossEntropyBackwardKernel));
+        kernel(new KernelConfig(rows, Threads), x, labels, gx, new RowArgs(rows, cols, ld, 0), scale);
+    }
+
     /// <summary>result[0] = Σ x[0..n) (one block, a grid-stride loop then a tree; for the losses of a batch, not large tensors).</summary>
     /// <exception cref="ArgumentException">n is negative, or a view is too short.</exception>
     public static void Sum(GpuDevice device, ArrayView<float> x, int n, ArrayView<float> result)
@@ -128,6 +144,16 @@ public static class GpuRows
             int label = labels[row];
             loss[row] = label >= 0 && label < p.Cols ? lse - x[start + label] : float.NaN;
         }
+    }
+
+    private static void CrossEntropyBackwardKernel(ArrayView<float> x, ArrayView<int> labels, ArrayView<float> gx, RowArgs p, float scale)
+    {
+        var shared = SharedMemory.Allocate1D<float>(Threads);
+        int row = Grid.IdxX, label = labels[row];
+        long start = (long)row * p.Ld;
+        float lse = LogSumExp(x, start, p.Cols, shared);
+        for (int j = Group.IdxX; j < p.Cols; j += Threads)
+            gx[start + j] = scale * (MathF.Exp(x[start + j] - lse) - (j == label ? 1f : 0f));
     }
 
     private static void SumKernel(ArrayView<float> x, ArrayView<float> result, int n)
