@@ -94,6 +94,37 @@ public class GpuElementwiseTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void ReluBackward_AndStridedCopies_MatchTheCpuEngine(string device)
+    {
+        using var gpu = Open(device);
+        var g = new Generator(8);
+        var x = Tensor.Randn([3, 4, 5], g).RequiresGrad_();
+        var r = Tensor.Randn([3, 4, 5], g);
+        var expected = Autograd.Grad([(x.Relu() * r).Sum()], [x])[0]!;
+        using var dx = gpu.Accelerator.Allocate1D(x.ToArray());
+        using var dr = gpu.Accelerator.Allocate1D(r.ToArray());
+        using var dout = gpu.Accelerator.Allocate1D<float>(60);
+        long[] c3 = GpuElementwise.ContiguousStrides([3, 4, 5]);
+        GpuElementwise.Binary(gpu, GpuBinaryOp.ReluBackward, [3, 4, 5], dr.View, c3, 0, dx.View, c3, 0, dout.View);
+        AssertClose(expected.ToArray(), dout.GetAsArray1D(), $"{device} relu backward");
+
+        // A permuted view made contiguous.
+        var p = x.Detach().Permute(2, 0, 1);   // (5, 3, 4), strides (1, 20, 5)
+        GpuElementwise.Copy(gpu, [5, 3, 4], dx.View, [1, 20, 5], 0, dout.View, GpuElementwise.ContiguousStrides([5, 3, 4]), 0);
+        AssertClose(p.Contiguous().ToArray(), dout.GetAsArray1D(), $"{device} contiguous copy");
+
+        // ResNet's option-A shortcut: subsample by 2 and zero-pad the channels (16 → 32: 8 on each side).
+        var img = Tensor.Randn([2, 16, 8, 8], g);
+        var shortcut = img.Slice(2, 0, null, 2).Slice(3, 0, null, 2).Pad([0, 0, 0, 0, 8, 8]);
+        using var dimg = gpu.Accelerator.Allocate1D(img.ToArray());
+        using var dshort = gpu.Accelerator.Allocate1D<float>(2 * 32 * 4 * 4);
+        dshort.MemSetToZero();
+        GpuElementwise.Copy(gpu, [2, 16, 4, 4], dimg.View, [16 * 64, 64, 16, 2], 0, dshort.View, [32 * 16, 16, 4, 1], 8 * 16);
+        AssertClose(shortcut.ToArray(), dshort.GetAsArray1D(), $"{device} option-A shortcut");
+    }
+
     [Fact]
     public void BadShapesAndViews_AreRefusedWithTheReason()
     {
@@ -107,5 +138,7 @@ public class GpuElementwiseTests
         Assert.Contains("reach element 6", e.Message);
         e = Assert.Throws<ArgumentException>(() => GpuElementwise.Binary(gpu, GpuBinaryOp.Add, [2, 4], d.View, [0, 1], 0, d.View, [0, 1], 0, d.View));
         Assert.Contains("the shape needs 8", e.Message);
+        e = Assert.Throws<ArgumentException>(() => GpuElementwise.Copy(gpu, [2, 3], d.View, [3, 1], 0, d.View, [0, 1], 0));
+        Assert.Contains("several times", e.Message);
     }
 }

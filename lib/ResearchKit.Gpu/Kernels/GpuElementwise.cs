@@ -18,6 +18,8 @@ public enum GpuBinaryOp
     Maximum,
     /// <summary>min(a, b) (NaN if either is NaN, as <c>torch.minimum</c>).</summary>
     Minimum,
+    /// <summary>ReLU's backward: a where b &gt; 0, else 0 (a the output gradient, b the ReLU's input).</summary>
+    ReluBackward,
 }
 
 /// <summary>An element-wise unary op of <see cref="GpuElementwise"/>.</summary>
@@ -95,6 +97,31 @@ public static class GpuElementwise
         kernel((int)n, x, output, new UnaryArgs(Sizes(shape), Dims.From(strides, 0), offset, (int)op));
     }
 
+    /// <summary>
+    /// Strided copy: dst[dstOffset + Σ i_d·dstStrides_d] = src[srcOffset + Σ i_d·srcStrides_d] over <paramref name="shape"/> (a view
+    /// made contiguous, a slice written into a larger tensor, a channel-padded shortcut). Destination positions must not repeat.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Binary"/>, or a destination stride of 0 along a dimension longer than 1.</exception>
+    public static void Copy(GpuDevice device, ReadOnlySpan<int> shape, ArrayView<float> src, ReadOnlySpan<long> srcStrides, long srcOffset,
+        ArrayView<float> dst, ReadOnlySpan<long> dstStrides, long dstOffset)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        long n = CheckShape("Copy", shape, long.MaxValue);
+        CheckInput("Copy", "src", shape, srcStrides, srcOffset, src.Length);
+        CheckInput("Copy", "dst", shape, dstStrides, dstOffset, dst.Length);
+        for (int i = 0; i < shape.Length; i++)
+            if (dstStrides[i] == 0 && shape[i] > 1)
+                throw new ArgumentException("GpuElementwise.Copy: a destination stride of 0 would write one element several times.");
+        if (n == 0) return;
+        var kernel = device.Kernel("elementwise-copy", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, CopyArgs>(CopyKernel));
+        kernel((int)n, src, dst, new CopyArgs(Sizes(shape), Dims.From(srcStrides, 0), Dims.From(dstStrides, 0), srcOffset, dstOffset));
+    }
+
+    internal readonly record struct CopyArgs(Dims Shape, Dims Src, Dims Dst, long SrcOffset, long DstOffset);
+
+    private static void CopyKernel(Index1D i, ArrayView<float> src, ArrayView<float> dst, CopyArgs p) =>
+        dst[Position(i, p.Shape, p.Dst, p.DstOffset)] = src[Position(i, p.Shape, p.Src, p.SrcOffset)];
+
     /// <summary>Row-major strides of a contiguous tensor of <paramref name="shape"/> (1 for the innermost dimension).</summary>
     public static long[] ContiguousStrides(ReadOnlySpan<int> shape)
     {
@@ -166,7 +193,8 @@ public static class GpuElementwise
             2 => x * y,
             3 => x / y,
             4 => float.IsNaN(x) || float.IsNaN(y) ? float.NaN : MathF.Max(x, y),
-            _ => float.IsNaN(x) || float.IsNaN(y) ? float.NaN : MathF.Min(x, y),
+            5 => float.IsNaN(x) || float.IsNaN(y) ? float.NaN : MathF.Min(x, y),
+            _ => y > 0f ? x : 0f,
         };
     }
 
