@@ -9,12 +9,13 @@ internal static class Program
 {
     private const string Usage = """
         usage: ResearchKit.Benchmarks [side-by-side|all] [--threads 2,N] [--steps 20] [--warmup 5] [--only w1,w2] [--no-torch] [--python PATH] [--pool-stats]
-               ResearchKit.Benchmarks <gemm|gemm-tune|conv|int|lstm|lstm-kernel|loader> ...
+               ResearchKit.Benchmarks <gemm|gemm-tune|conv|int|gpu|lstm|lstm-kernel|loader> ...
           side-by-side  every workload through the public API, ours and PyTorch (torch/bench.py) at each thread count (default)
           gemm          SGEMM GFLOP/s over sizes, transposes and training shapes (raw kernel)
           gemm-tune     SGEMM blocking sweep, for re-tuning on a new CPU
           conv          Conv2d forward/backward per ResNet-20 shape
           int           integer (int8, binary) ResNet-20 and 3x3 convolution against float, with the exported model's bytes
+          gpu           the GPU kernels (ResearchKit.Gpu) on the first CUDA device: SGEMM GFLOP/s and error, ResNet-20 convolutions
           lstm          seq-MNIST LSTM module step split into forward/backward/update
           lstm-kernel   seq-MNIST LSTM kernel step split into GEMM / non-GEMM
           loader        DataLoader throughput
@@ -56,6 +57,7 @@ internal static class Program
                 case "lstm-kernel": LstmBench.Run(Console.Out); break;
                 case "conv": ConvBench.Run(Console.Out); break;
                 case "int": IntBench.Run(Console.Out); break;
+                case "gpu": GpuBench.Run(Console.Out); break;
                 case "loader": LoaderBench.Run(Console.Out); break;
                 default:
                     Console.Error.WriteLine($"unknown benchmark '{name}'.{Environment.NewLine}{Usage}");
