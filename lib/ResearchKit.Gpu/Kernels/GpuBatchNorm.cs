@@ -6,12 +6,11 @@ namespace ResearchKit.Gpu.Kernels;
 /// <summary>
 /// Batch normalization over (N, C, S) tensors (S = H·W, or 1 for BatchNorm1d) on a <see cref="GpuDevice"/>, with PyTorch's
 /// semantics: training uses the biased batch variance and updates the running mean and the running <b>unbiased</b> variance by
-/// momentum; evaluation uses the running statistics. One thread block per channel reduces its N·S values.
+/// momentum; evaluation uses the running statistics. One thread block per channel reduces its N·S values
+/// (<see cref="GpuDevice.ReductionThreads"/> threads).
 /// </summary>
 public static class GpuBatchNorm
 {
-    /// <summary>Threads per channel (a power of two).</summary>
-    public const int Threads = 128;
 
     internal readonly record struct Args(int N, int C, int S, float Momentum, float Eps, int HasAffine);
 
@@ -28,7 +27,7 @@ public static class GpuBatchNorm
         if (runningMean.Length < c || runningVar.Length < c || saveMean.Length < c || saveInvStd.Length < c)
             throw new ArgumentException($"GpuBatchNorm.ForwardTrain: the running and saved statistics need {c} elements each.");
         var k = device.Kernel("bn-train", a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Args>(TrainKernel));
-        k(new KernelConfig(c, Threads), x, gamma.Length == 0 ? x : gamma, beta.Length == 0 ? x : beta, runningMean, runningVar, y, saveMean, saveInvStd,
+        k(device.ReductionConfig(c), x, gamma.Length == 0 ? x : gamma, beta.Length == 0 ? x : beta, runningMean, runningVar, y, saveMean, saveInvStd,
             new Args(n, c, s, momentum, eps, gamma.Length == 0 ? 0 : 1));
     }
 
@@ -57,7 +56,7 @@ public static class GpuBatchNorm
             throw new ArgumentException("GpuBatchNorm.BackwardTrain: the output gradient or the saved statistics are too short.");
         var k = device.Kernel("bn-bwd", a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Args, int>(BackwardKernel));
         int flags = (gradGamma.Length >= c ? 1 : 0) | (gradBeta.Length >= c ? 2 : 0);
-        k(new KernelConfig(c, Threads), x, gy, gamma.Length == 0 ? x : gamma, saveMean, saveInvStd, gx,
+        k(device.ReductionConfig(c), x, gy, gamma.Length == 0 ? x : gamma, saveMean, saveInvStd, gx,
             gradGamma.Length >= c ? gradGamma : gx, gradBeta.Length >= c ? gradBeta : gx, new Args(n, c, s, 0f, 0f, gamma.Length == 0 ? 0 : 1), flags);
     }
 
@@ -76,7 +75,7 @@ public static class GpuBatchNorm
         int t = Group.IdxX;
         shared[t] = v;
         Group.Barrier();
-        for (int step = Threads / 2; step > 0; step >>= 1)
+        for (int step = Group.DimX / 2; step > 0; step >>= 1)
         {
             if (t < step) shared[t] += shared[t + step];
             Group.Barrier();
@@ -91,17 +90,17 @@ public static class GpuBatchNorm
     private static void TrainKernel(ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta, ArrayView<float> runningMean,
         ArrayView<float> runningVar, ArrayView<float> y, ArrayView<float> saveMean, ArrayView<float> saveInvStd, Args p)
     {
-        var shared = SharedMemory.Allocate1D<float>(Threads);
+        var shared = SharedMemory.GetDynamic<float>();
         int ch = Grid.IdxX, t = Group.IdxX, m = p.N * p.S;
         float sum = 0f;
-        for (int i = t; i < m; i += Threads) sum += x[At(i, ch, p)];
+        for (int i = t; i < m; i += Group.DimX) sum += x[At(i, ch, p)];
         float mean = BlockSum(sum, shared) / m;
         float sq = 0f;
-        for (int i = t; i < m; i += Threads) { float d = x[At(i, ch, p)] - mean; sq += d * d; }
+        for (int i = t; i < m; i += Group.DimX) { float d = x[At(i, ch, p)] - mean; sq += d * d; }
         float variance = BlockSum(sq, shared) / m;
         float invStd = 1f / MathF.Sqrt(variance + p.Eps);
         float scale = p.HasAffine != 0 ? gamma[ch] * invStd : invStd, shift = p.HasAffine != 0 ? beta[ch] : 0f;
-        for (int i = t; i < m; i += Threads) { long at = At(i, ch, p); y[at] = (x[at] - mean) * scale + shift; }
+        for (int i = t; i < m; i += Group.DimX) { long at = At(i, ch, p); y[at] = (x[at] - mean) * scale + shift; }
         if (t == 0)
         {
             saveMean[ch] = mean;
@@ -123,15 +122,15 @@ public static class GpuBatchNorm
     private static void BackwardKernel(ArrayView<float> x, ArrayView<float> gy, ArrayView<float> gamma, ArrayView<float> saveMean,
         ArrayView<float> saveInvStd, ArrayView<float> gx, ArrayView<float> gradGamma, ArrayView<float> gradBeta, Args p, int flags)
     {
-        var shared = SharedMemory.Allocate1D<float>(Threads);
+        var shared = SharedMemory.GetDynamic<float>();
         int ch = Grid.IdxX, t = Group.IdxX, m = p.N * p.S;
         float mean = saveMean[ch], invStd = saveInvStd[ch];
         float sg = 0f, sgx = 0f;
-        for (int i = t; i < m; i += Threads) { long at = At(i, ch, p); float g = gy[at]; sg += g; sgx += g * (x[at] - mean) * invStd; }
+        for (int i = t; i < m; i += Group.DimX) { long at = At(i, ch, p); float g = gy[at]; sg += g; sgx += g * (x[at] - mean) * invStd; }
         float sumG = BlockSum(sg, shared), sumGX = BlockSum(sgx, shared);
         float scale = (p.HasAffine != 0 ? gamma[ch] : 1f) * invStd;
         float meanG = sumG / m, meanGX = sumGX / m;
-        for (int i = t; i < m; i += Threads)
+        for (int i = t; i < m; i += Group.DimX)
         {
             long at = At(i, ch, p);
             gx[at] = scale * (gy[at] - meanG - (x[at] - mean) * invStd * meanGX);

@@ -12,9 +12,6 @@ namespace ResearchKit.Gpu.Kernels;
 /// launch: the same value on every run.</remarks>
 public static class GpuQuantizers
 {
-    /// <summary>Threads per block of the α-gradient reduction (a power of two).</summary>
-    public const int Threads = 128;
-
     internal readonly record struct PactArgs(float Alpha, float Step, int Length);
 
     /// <summary>PACT forward: y = round(clamp(x, 0, α)/s)·s, s = α/(2^bits − 1).</summary>
@@ -36,10 +33,10 @@ public static class GpuQuantizers
         CheckPact(nameof(PactBackward), alpha, 1, x.Length, gx.Length);
         if (gy.Length != x.Length) throw new ArgumentException($"GpuQuantizers.PactBackward: {x.Length} inputs and {gy.Length} gradients.");
         if (x.Length == 0) return 0f;
-        int blocks = (int)((x.Length + Threads - 1) / Threads);
+        int threads = device.ReductionThreads, blocks = (int)((x.Length + threads - 1) / threads);
         using var partial = device.Accelerator.Allocate1D<float>(blocks);
         var k = device.Kernel("pact-bwd", a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, PactArgs>(PactBackwardKernel));
-        k(new KernelConfig(blocks, Threads), x, gy, gx, partial.View, new PactArgs(alpha, 0f, (int)x.Length));
+        k(device.ReductionConfig(blocks), x, gy, gx, partial.View, new PactArgs(alpha, 0f, (int)x.Length));
         double ga = 0;
         foreach (float v in partial.GetAsArray1D()) ga += v;
         return (float)ga;
@@ -60,8 +57,8 @@ public static class GpuQuantizers
 
     private static void PactBackwardKernel(ArrayView<float> x, ArrayView<float> gy, ArrayView<float> gx, ArrayView<float> partial, PactArgs p)
     {
-        var shared = SharedMemory.Allocate1D<float>(Threads);
-        int t = Group.IdxX, i = Grid.IdxX * Threads + t;
+        var shared = SharedMemory.GetDynamic<float>();
+        int t = Group.IdxX, i = Grid.IdxX * Group.DimX + t;
         float ga = 0f;
         if (i < p.Length)
         {
@@ -71,7 +68,7 @@ public static class GpuQuantizers
         }
         shared[t] = ga;
         Group.Barrier();
-        for (int step = Threads / 2; step > 0; step >>= 1)
+        for (int step = Group.DimX / 2; step > 0; step >>= 1)
         {
             if (t < step) shared[t] += shared[t + step];
             Group.Barrier();

@@ -12,9 +12,6 @@ namespace ResearchKit.Gpu.Kernels;
 /// NaN gives NaN. Launches are asynchronous on the accelerator's default stream.</remarks>
 public static class GpuRows
 {
-    /// <summary>Threads per row (a power of two).</summary>
-    public const int Threads = 128;
-
     internal readonly record struct RowArgs(int Rows, int Cols, int Ld, int Mode);
 
     private const int ModeSoftmax = 0, ModeLogSoftmax = 1;
@@ -41,7 +38,7 @@ public static class GpuRows
             throw new ArgumentException($"GpuRows.CrossEntropyRows: {labels.Length} labels and {loss.Length} losses for {rows} rows.");
         if (rows == 0) return;
         var kernel = device.Kernel("rows-ce", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, RowArgs>(CrossEntropyKernel));
-        kernel(new KernelConfig(rows, Threads), x, labels, loss, new RowArgs(rows, cols, ld, 0));
+        kernel(device.ReductionConfig(rows), x, labels, loss, new RowArgs(rows, cols, ld, 0));
     }
 
     /// <summary>
@@ -57,7 +54,7 @@ public static class GpuRows
         if (labels.Length < rows) throw new ArgumentException($"GpuRows.CrossEntropyBackward: {labels.Length} labels for {rows} rows.");
         if (rows == 0) return;
         var kernel = device.Kernel("rows-ce-bwd", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, RowArgs, float>(CrossEntropyBackwardKernel));
-        kernel(new KernelConfig(rows, Threads), x, labels, gx, new RowArgs(rows, cols, ld, 0), scale);
+        kernel(device.ReductionConfig(rows), x, labels, gx, new RowArgs(rows, cols, ld, 0), scale);
     }
 
     /// <summary>result[0] = Σ x[0..n) (one block, a grid-stride loop then a tree; for the losses of a batch, not large tensors).</summary>
@@ -68,7 +65,7 @@ public static class GpuRows
         if (n < 0 || x.Length < n || result.Length < 1)
             throw new ArgumentException($"GpuRows.Sum: n = {n} over a view of {x.Length} into a result of {result.Length}.");
         var kernel = device.Kernel("rows-sum", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(SumKernel));
-        kernel(new KernelConfig(1, Threads), x, result, n);
+        kernel(device.ReductionConfig(1), x, result, n);
     }
 
     private static void RowKernel(GpuDevice device, string op, ArrayView<float> x, int rows, int cols, int ld, ArrayView<float> y, int mode)
@@ -78,7 +75,7 @@ public static class GpuRows
         Check(op, y.Length, rows, cols, ld);
         if (rows == 0) return;
         var kernel = device.Kernel("rows-softmax", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, RowArgs>(SoftmaxKernel));
-        kernel(new KernelConfig(rows, Threads), x, y, new RowArgs(rows, cols, ld, mode));
+        kernel(device.ReductionConfig(rows), x, y, new RowArgs(rows, cols, ld, mode));
     }
 
     private static void Check(string op, long length, int rows, int cols, int ld)
@@ -94,10 +91,10 @@ public static class GpuRows
     {
         int t = Group.IdxX;
         float m = float.NegativeInfinity;
-        for (int j = t; j < cols; j += Threads) m = MaxNan(m, x[start + j]);
+        for (int j = t; j < cols; j += Group.DimX) m = MaxNan(m, x[start + j]);
         shared[t] = m;
         Group.Barrier();
-        for (int s = Threads / 2; s > 0; s >>= 1)
+        for (int s = Group.DimX / 2; s > 0; s >>= 1)
         {
             if (t < s) shared[t] = MaxNan(shared[t], shared[t + s]);
             Group.Barrier();
@@ -105,10 +102,10 @@ public static class GpuRows
         m = shared[0];
         Group.Barrier();
         float sum = 0f;
-        for (int j = t; j < cols; j += Threads) sum += MathF.Exp(x[start + j] - m);
+        for (int j = t; j < cols; j += Group.DimX) sum += MathF.Exp(x[start + j] - m);
         shared[t] = sum;
         Group.Barrier();
-        for (int s = Threads / 2; s > 0; s >>= 1)
+        for (int s = Group.DimX / 2; s > 0; s >>= 1)
         {
             if (t < s) shared[t] += shared[t + s];
             Group.Barrier();
@@ -123,10 +120,10 @@ public static class GpuRows
 
     private static void SoftmaxKernel(ArrayView<float> x, ArrayView<float> y, RowArgs p)
     {
-        var shared = SharedMemory.Allocate1D<float>(Threads);
+        var shared = SharedMemory.GetDynamic<float>();
         long start = (long)Grid.IdxX * p.Ld;
         float lse = LogSumExp(x, start, p.Cols, shared);
-        for (int j = Group.IdxX; j < p.Cols; j += Threads)
+        for (int j = Group.IdxX; j < p.Cols; j += Group.DimX)
         {
             float v = x[start + j] - lse;
             y[start + j] = p.Mode == ModeLogSoftmax ? v : MathF.Exp(v);
@@ -135,7 +132,7 @@ public static class GpuRows
 
     private static void CrossEntropyKernel(ArrayView<float> x, ArrayView<int> labels, ArrayView<float> loss, RowArgs p)
     {
-        var shared = SharedMemory.Allocate1D<float>(Threads);
+        var shared = SharedMemory.GetDynamic<float>();
         int row = Grid.IdxX;
         long start = (long)row * p.Ld;
         float lse = LogSumExp(x, start, p.Cols, shared);
@@ -148,23 +145,23 @@ public static class GpuRows
 
     private static void CrossEntropyBackwardKernel(ArrayView<float> x, ArrayView<int> labels, ArrayView<float> gx, RowArgs p, float scale)
     {
-        var shared = SharedMemory.Allocate1D<float>(Threads);
+        var shared = SharedMemory.GetDynamic<float>();
         int row = Grid.IdxX, label = labels[row];
         long start = (long)row * p.Ld;
         float lse = LogSumExp(x, start, p.Cols, shared);
-        for (int j = Group.IdxX; j < p.Cols; j += Threads)
+        for (int j = Group.IdxX; j < p.Cols; j += Group.DimX)
             gx[start + j] = scale * (MathF.Exp(x[start + j] - lse) - (j == label ? 1f : 0f));
     }
 
     private static void SumKernel(ArrayView<float> x, ArrayView<float> result, int n)
     {
-        var shared = SharedMemory.Allocate1D<float>(Threads);
+        var shared = SharedMemory.GetDynamic<float>();
         int t = Group.IdxX;
         float s = 0f;
-        for (int i = t; i < n; i += Threads) s += x[i];
+        for (int i = t; i < n; i += Group.DimX) s += x[i];
         shared[t] = s;
         Group.Barrier();
-        for (int step = Threads / 2; step > 0; step >>= 1)
+        for (int step = Group.DimX / 2; step > 0; step >>= 1)
         {
             if (t < step) shared[t] += shared[t + step];
             Group.Barrier();
