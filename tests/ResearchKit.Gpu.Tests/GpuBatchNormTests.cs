@@ -11,22 +11,11 @@ namespace ResearchKit.Gpu.Tests;
 /// (input, γ, β), and the evaluation forward; 2-D and 4-D shapes, channels with fewer and more values than a block.</summary>
 public class GpuBatchNormTests
 {
-    public static TheoryData<string> Devices() => GpuGemmTests.Devices();
-
-    private static GpuDevice Open(string device) => device == "cpu" ? GpuDevice.Cpu() : GpuDevice.Cuda(int.Parse(device[5..]));
-
-    private static void AssertClose(float[] expected, float[] got, string what, float tol = 1e-5f)
-    {
-        float scale = expected.Max(MathF.Abs);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - got[i]) <= tol * (1 + scale), $"{what}[{i}]: engine {expected[i]}, GPU {got[i]}");
-    }
-
     [Theory]
-    [MemberData(nameof(Devices))]
+    [MemberData(nameof(GpuTest.Devices), MemberType = typeof(GpuTest))]
     public void TrainForwardBackward_AndEval_MatchTheCpuEngine(string device)
     {
-        using var gpu = Open(device);
+        using var gpu = GpuTest.Open(device);
         var gen = new Generator(21);
         foreach (int[] shape in new[] { new[] { 6, 3 }, new[] { 4, 5, 7, 9 }, new[] { 2, 2, 16, 16 } })
         {
@@ -51,24 +40,24 @@ public class GpuBatchNormTests
             using var dmean = gpu.Accelerator.Allocate1D<float>(c);
             using var dinv = gpu.Accelerator.Allocate1D<float>(c);
             GpuBatchNorm.ForwardTrain(gpu, dx.View, n, c, s, dw.View, db.View, drm.View, drv.View, 0.1f, 1e-5f, dy.View, dmean.View, dinv.View);
-            AssertClose(y.ToArray(), dy.GetAsArray1D(), what + " train forward");
-            AssertClose(rm.ToArray(), drm.GetAsArray1D(), what + " running mean");
-            AssertClose(rv.ToArray(), drv.GetAsArray1D(), what + " running var");
+            GpuTest.CloseScaled(y.ToArray(), dy.GetAsArray1D(), what + " train forward", 1e-5f);
+            GpuTest.CloseScaled(rm.ToArray(), drm.GetAsArray1D(), what + " running mean", 1e-5f);
+            GpuTest.CloseScaled(rv.ToArray(), drv.GetAsArray1D(), what + " running var", 1e-5f);
 
             using var dr = gpu.Accelerator.Allocate1D(r.ToArray());
             using var dgx = gpu.Accelerator.Allocate1D<float>(x.Numel);
             using var dgw = gpu.Accelerator.Allocate1D<float>(c);
             using var dgb = gpu.Accelerator.Allocate1D<float>(c);
             GpuBatchNorm.BackwardTrain(gpu, dx.View, dr.View, n, c, s, dw.View, dmean.View, dinv.View, dgx.View, dgw.View, dgb.View);
-            AssertClose(grads[0]!.ToArray(), dgx.GetAsArray1D(), what + " input gradient", 1e-4f);
-            AssertClose(grads[1]!.ToArray(), dgw.GetAsArray1D(), what + " γ gradient", 1e-4f);
-            AssertClose(grads[2]!.ToArray(), dgb.GetAsArray1D(), what + " β gradient", 1e-4f);
+            GpuTest.CloseScaled(grads[0]!.ToArray(), dgx.GetAsArray1D(), what + " input gradient", 1e-4f);
+            GpuTest.CloseScaled(grads[1]!.ToArray(), dgw.GetAsArray1D(), what + " γ gradient", 1e-4f);
+            GpuTest.CloseScaled(grads[2]!.ToArray(), dgb.GetAsArray1D(), what + " β gradient", 1e-4f);
 
             var ye = F.BatchNorm(x, rm, rv, w, b, training: false, eps: 1e-5f);
             using var drm2 = gpu.Accelerator.Allocate1D(rm.ToArray());
             using var drv2 = gpu.Accelerator.Allocate1D(rv.ToArray());
             GpuBatchNorm.ForwardEval(gpu, dx.View, n, c, s, dw.View, db.View, drm2.View, drv2.View, 1e-5f, dy.View);
-            AssertClose(ye.ToArray(), dy.GetAsArray1D(), what + " eval forward");
+            GpuTest.CloseScaled(ye.ToArray(), dy.GetAsArray1D(), what + " eval forward", 1e-5f);
         }
     }
 

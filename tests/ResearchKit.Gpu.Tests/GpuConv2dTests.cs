@@ -13,23 +13,11 @@ namespace ResearchKit.Gpu.Tests;
 /// </summary>
 public class GpuConv2dTests
 {
-    public static TheoryData<string> Devices() => GpuGemmTests.Devices();
-
-    private static GpuDevice Open(string device) => device == "cpu" ? GpuDevice.Cpu() : GpuDevice.Cuda(int.Parse(device[5..]));
-
-    private static void AssertClose(float[] expected, float[] got, string what)
-    {
-        Assert.Equal(expected.Length, got.Length);
-        float scale = expected.Max(MathF.Abs);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - got[i]) <= 1e-5f * (1 + scale), $"{what}[{i}]: engine {expected[i]}, GPU {got[i]}");
-    }
-
     [Theory]
-    [MemberData(nameof(Devices))]
+    [MemberData(nameof(GpuTest.Devices), MemberType = typeof(GpuTest))]
     public void ForwardAndBothBackwards_MatchTheCpuEngine(string device)
     {
-        using var gpu = Open(device);
+        using var gpu = GpuTest.Open(device);
         var geometries = new[]
         {
             new GpuConvGeometry(2, 3, 7, 9, 5, 3, 3, PH: 1, PW: 1),
@@ -56,18 +44,18 @@ public class GpuConv2dTests
                 using var db = b is null ? null : gpu.Accelerator.Allocate1D(b.ToArray());
                 using var dy = gpu.Accelerator.Allocate1D<float>(g.OutputLength);
                 GpuConv2d.Forward(gpu, g, dx.View, dw.View, db?.View ?? default, dy.View);
-                AssertClose(y.ToArray(), dy.GetAsArray1D(), what + " forward");
+                GpuTest.CloseScaled(y.ToArray(), dy.GetAsArray1D(), what + " forward", 1e-5f);
 
                 using var dr = gpu.Accelerator.Allocate1D(r.ToArray());
                 using var dgx = gpu.Accelerator.Allocate1D<float>(g.InputLength);
                 GpuConv2d.BackwardInput(gpu, g, dr.View, dw.View, dgx.View);
-                AssertClose(grads[0]!.ToArray(), dgx.GetAsArray1D(), what + " input gradient");
+                GpuTest.CloseScaled(grads[0]!.ToArray(), dgx.GetAsArray1D(), what + " input gradient", 1e-5f);
 
                 using var dgw = gpu.Accelerator.Allocate1D<float>(g.WeightLength);
                 using var dgb = withBias ? gpu.Accelerator.Allocate1D<float>(g.OutC) : null;
                 GpuConv2d.BackwardWeight(gpu, g, dx.View, dr.View, dgw.View, dgb?.View ?? default);
-                AssertClose(grads[1]!.ToArray(), dgw.GetAsArray1D(), what + " weight gradient");
-                if (dgb is not null) AssertClose(grads[2]!.ToArray(), dgb.GetAsArray1D(), what + " bias gradient");
+                GpuTest.CloseScaled(grads[1]!.ToArray(), dgw.GetAsArray1D(), what + " weight gradient", 1e-5f);
+                if (dgb is not null) GpuTest.CloseScaled(grads[2]!.ToArray(), dgb.GetAsArray1D(), what + " bias gradient", 1e-5f);
             }
     }
 

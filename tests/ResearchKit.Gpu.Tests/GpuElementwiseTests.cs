@@ -12,10 +12,6 @@ namespace ResearchKit.Gpu.Tests;
 /// </summary>
 public class GpuElementwiseTests
 {
-    public static TheoryData<string> Devices() => GpuGemmTests.Devices();
-
-    private static GpuDevice Open(string device) => device == "cpu" ? GpuDevice.Cpu() : GpuDevice.Cuda(int.Parse(device[5..]));
-
     // Strides of a contiguous tensor of shape `inShape` read over the broadcast shape `outShape` (0 where it is broadcast).
     private static long[] BroadcastStrides(int[] inShape, int[] outShape)
     {
@@ -29,21 +25,11 @@ public class GpuElementwiseTests
         return s;
     }
 
-    private static void AssertClose(float[] expected, float[] got, string what)
-    {
-        Assert.Equal(expected.Length, got.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            if (float.IsNaN(expected[i])) { Assert.True(float.IsNaN(got[i]), $"{what}[{i}]: expected NaN, got {got[i]}"); continue; }
-            Assert.True(Math.Abs(expected[i] - got[i]) <= 2e-6f * (1 + Math.Abs(expected[i])), $"{what}[{i}]: CPU engine {expected[i]}, GPU {got[i]}");
-        }
-    }
-
     [Theory]
-    [MemberData(nameof(Devices))]
+    [MemberData(nameof(GpuTest.Devices), MemberType = typeof(GpuTest))]
     public void Binary_Broadcasts_AsTheCpuEngine(string device)
     {
-        using var gpu = Open(device);
+        using var gpu = GpuTest.Open(device);
         var g = new Generator(3);
         foreach (var (sa, sb) in new[] { (new[] { 3, 1, 5 }, new[] { 4, 1 }), (new[] { 2, 3, 4 }, new[] { 2, 3, 4 }), (new[] { 7 }, new[] { 1 }), (new[] { 1, 1, 1, 2, 3, 1 }, new[] { 5, 1, 1, 1 }) })
         {
@@ -63,16 +49,16 @@ public class GpuElementwiseTests
             })
             {
                 GpuElementwise.Binary(gpu, op, shape, da.View, BroadcastStrides(sa, shape), 0, db.View, BroadcastStrides(sb, shape), 0, dout.View);
-                AssertClose(reference.ToArray(), dout.GetAsArray1D(), $"{device} {op} [{string.Join(",", sa)}]⊕[{string.Join(",", sb)}]");
+                GpuTest.CloseEach(reference.ToArray(), dout.GetAsArray1D(), $"{device} {op} [{string.Join(",", sa)}]⊕[{string.Join(",", sb)}]", 2e-6f);
             }
         }
     }
 
     [Theory]
-    [MemberData(nameof(Devices))]
+    [MemberData(nameof(GpuTest.Devices), MemberType = typeof(GpuTest))]
     public void Unary_OnATransposedView_AsTheCpuEngine(string device)
     {
-        using var gpu = Open(device);
+        using var gpu = GpuTest.Open(device);
         var x = Tensor.Randn([4, 6], new Generator(5));
         var xv = x.ToArray();
         xv[3] = float.NaN;
@@ -90,15 +76,15 @@ public class GpuElementwiseTests
         })
         {
             GpuElementwise.Unary(gpu, op, [6, 4], src.View, [1, 6], 0, dout.View);
-            AssertClose(reference.Contiguous().ToArray(), dout.GetAsArray1D(), $"{device} {op}");
+            GpuTest.CloseEach(reference.Contiguous().ToArray(), dout.GetAsArray1D(), $"{device} {op}", 2e-6f);
         }
     }
 
     [Theory]
-    [MemberData(nameof(Devices))]
+    [MemberData(nameof(GpuTest.Devices), MemberType = typeof(GpuTest))]
     public void ReluBackward_AndStridedCopies_MatchTheCpuEngine(string device)
     {
-        using var gpu = Open(device);
+        using var gpu = GpuTest.Open(device);
         var g = new Generator(8);
         var x = Tensor.Randn([3, 4, 5], g).RequiresGrad_();
         var r = Tensor.Randn([3, 4, 5], g);
@@ -108,12 +94,12 @@ public class GpuElementwiseTests
         using var dout = gpu.Accelerator.Allocate1D<float>(60);
         long[] c3 = GpuElementwise.ContiguousStrides([3, 4, 5]);
         GpuElementwise.Binary(gpu, GpuBinaryOp.ReluBackward, [3, 4, 5], dr.View, c3, 0, dx.View, c3, 0, dout.View);
-        AssertClose(expected.ToArray(), dout.GetAsArray1D(), $"{device} relu backward");
+        GpuTest.CloseEach(expected.ToArray(), dout.GetAsArray1D(), $"{device} relu backward", 2e-6f);
 
         // A permuted view made contiguous.
         var p = x.Detach().Permute(2, 0, 1);   // (5, 3, 4), strides (1, 20, 5)
         GpuElementwise.Copy(gpu, [5, 3, 4], dx.View, [1, 20, 5], 0, dout.View, GpuElementwise.ContiguousStrides([5, 3, 4]), 0);
-        AssertClose(p.Contiguous().ToArray(), dout.GetAsArray1D(), $"{device} contiguous copy");
+        GpuTest.CloseEach(p.Contiguous().ToArray(), dout.GetAsArray1D(), $"{device} contiguous copy", 2e-6f);
 
         // ResNet's option-A shortcut: subsample by 2 and zero-pad the channels (16 → 32: 8 on each side).
         var img = Tensor.Randn([2, 16, 8, 8], g);
@@ -122,7 +108,7 @@ public class GpuElementwiseTests
         using var dshort = gpu.Accelerator.Allocate1D<float>(2 * 32 * 4 * 4);
         dshort.MemSetToZero();
         GpuElementwise.Copy(gpu, [2, 16, 4, 4], dimg.View, [16 * 64, 64, 16, 2], 0, dshort.View, [32 * 16, 16, 4, 1], 8 * 16);
-        AssertClose(shortcut.ToArray(), dshort.GetAsArray1D(), $"{device} option-A shortcut");
+        GpuTest.CloseEach(shortcut.ToArray(), dshort.GetAsArray1D(), $"{device} option-A shortcut", 2e-6f);
     }
 
     [Fact]

@@ -14,23 +14,13 @@ namespace ResearchKit.Gpu.Tests;
 /// </summary>
 public class GpuGemmTests
 {
-    /// <summary>The devices to test: the CPU accelerator, then each CUDA device the driver shows.</summary>
-    public static TheoryData<string> Devices()
-    {
-        var data = new TheoryData<string> { "cpu" };
-        for (int i = 0; i < GpuDevice.CudaDeviceCount(); i++) data.Add($"cuda:{i}");
-        return data;
-    }
-
-    private static GpuDevice Open(string device) => device == "cpu" ? GpuDevice.Cpu() : GpuDevice.Cuda(int.Parse(device[5..]));
-
     private static float[] Random(Random rng, int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
 
     [Theory]
-    [MemberData(nameof(Devices))]
+    [MemberData(nameof(GpuTest.Devices), MemberType = typeof(GpuTest))]
     public void Sgemm_EveryTranspose_MatchesTheCpuEngine_OnOddShapes(string device)
     {
-        using var gpu = Open(device);
+        using var gpu = GpuTest.Open(device);
         var rng = new Random(7);
         foreach (var (m, n, k) in new[] { (1, 1, 1), (3, 17, 5), (17, 33, 16), (33, 1, 40), (16, 16, 17) })
             foreach (bool ta in new[] { false, true })

@@ -11,20 +11,11 @@ namespace ResearchKit.Gpu.Tests;
 /// against the engine's <see cref="LstmCell"/> and its autograd: h', c' and the gradients of x, h, c, both weights and both biases.</summary>
 public class GpuLstmTests
 {
-    public static TheoryData<string> Devices() => GpuGemmTests.Devices();
-
-    private static void AssertClose(float[] expected, float[] got, string what)
-    {
-        float scale = expected.Max(MathF.Abs);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - got[i]) <= 1e-5f * (1 + scale), $"{what}[{i}]: engine {expected[i]}, GPU {got[i]}");
-    }
-
     [Theory]
-    [MemberData(nameof(Devices))]
+    [MemberData(nameof(GpuTest.Devices), MemberType = typeof(GpuTest))]
     public void OneStep_ForwardAndBackward_MatchTheEnginesCell(string device)
     {
-        using var gpu = device == "cpu" ? GpuDevice.Cpu() : GpuDevice.Cuda(int.Parse(device[5..]));
+        using var gpu = GpuTest.Open(device);
         const int batch = 3, input = 5, hidden = 7;
         var gen = new Generator(41);
         var cell = new LstmCell(input, hidden, generator: gen);
@@ -50,8 +41,8 @@ public class GpuLstmTests
         using var dh1 = acc.Allocate1D<float>(batch * hidden);
         using var dc1 = acc.Allocate1D<float>(batch * hidden);
         GpuLstm.PointwiseForward(gpu, batch, hidden, dgates.View, dc.View, dh1.View, dc1.View);
-        AssertClose(h1.ToArray(), dh1.GetAsArray1D(), $"{device} h'");
-        AssertClose(c1.ToArray(), dc1.GetAsArray1D(), $"{device} c'");
+        GpuTest.CloseScaled(h1.ToArray(), dh1.GetAsArray1D(), $"{device} h'", 1e-5f);
+        GpuTest.CloseScaled(c1.ToArray(), dc1.GetAsArray1D(), $"{device} c'", 1e-5f);
 
         using var drh = acc.Allocate1D(rh.ToArray());
         using var drc = acc.Allocate1D(rc.ToArray());
@@ -69,12 +60,12 @@ public class GpuLstmTests
         GpuGemm.Sgemm(gpu, true, false, 4 * hidden, input, batch, 1f, dgg.View, 4 * hidden, dx.View, input, 0f, dgwi.View, input);
         GpuGemm.Sgemm(gpu, true, false, 4 * hidden, hidden, batch, 1f, dgg.View, 4 * hidden, dh.View, hidden, 0f, dgwh.View, hidden);
         GpuGemm.Sgemm(gpu, true, false, 4 * hidden, 1, batch, 1f, dgg.View, 4 * hidden, ones.View, 1, 0f, dgb.View, 1);
-        AssertClose(grads[0]!.ToArray(), dgx.GetAsArray1D(), $"{device} ∂x");
-        AssertClose(grads[1]!.ToArray(), dgh.GetAsArray1D(), $"{device} ∂h");
-        AssertClose(grads[2]!.ToArray(), dgc.GetAsArray1D(), $"{device} ∂c");
-        AssertClose(grads[3]!.ToArray(), dgwi.GetAsArray1D(), $"{device} ∂W_ih");
-        AssertClose(grads[4]!.ToArray(), dgwh.GetAsArray1D(), $"{device} ∂W_hh");
-        AssertClose(grads[5]!.ToArray(), dgb.GetAsArray1D(), $"{device} ∂b_ih");
-        AssertClose(grads[6]!.ToArray(), dgb.GetAsArray1D(), $"{device} ∂b_hh");
+        GpuTest.CloseScaled(grads[0]!.ToArray(), dgx.GetAsArray1D(), $"{device} ∂x", 1e-5f);
+        GpuTest.CloseScaled(grads[1]!.ToArray(), dgh.GetAsArray1D(), $"{device} ∂h", 1e-5f);
+        GpuTest.CloseScaled(grads[2]!.ToArray(), dgc.GetAsArray1D(), $"{device} ∂c", 1e-5f);
+        GpuTest.CloseScaled(grads[3]!.ToArray(), dgwi.GetAsArray1D(), $"{device} ∂W_ih", 1e-5f);
+        GpuTest.CloseScaled(grads[4]!.ToArray(), dgwh.GetAsArray1D(), $"{device} ∂W_hh", 1e-5f);
+        GpuTest.CloseScaled(grads[5]!.ToArray(), dgb.GetAsArray1D(), $"{device} ∂b_ih", 1e-5f);
+        GpuTest.CloseScaled(grads[6]!.ToArray(), dgb.GetAsArray1D(), $"{device} ∂b_hh", 1e-5f);
     }
 }

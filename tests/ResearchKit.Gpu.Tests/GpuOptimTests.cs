@@ -10,21 +10,11 @@ namespace ResearchKit.Gpu.Tests;
 /// <summary>GPU optimizer steps against the engine's <c>Sgd</c> and <c>Adam</c> over three steps with changing gradients.</summary>
 public class GpuOptimTests
 {
-    public static TheoryData<string> Devices() => GpuGemmTests.Devices();
-
-    private static GpuDevice Open(string device) => device == "cpu" ? GpuDevice.Cpu() : GpuDevice.Cuda(int.Parse(device[5..]));
-
-    private static void AssertClose(float[] expected, float[] got, string what)
-    {
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - got[i]) <= 1e-6f * (1 + Math.Abs(expected[i])), $"{what}[{i}]: engine {expected[i]}, GPU {got[i]}");
-    }
-
     [Theory]
-    [MemberData(nameof(Devices))]
+    [MemberData(nameof(GpuTest.Devices), MemberType = typeof(GpuTest))]
     public void Sgd_AndAdam_FollowTheEngine_OverSeveralSteps(string device)
     {
-        using var gpu = Open(device);
+        using var gpu = GpuTest.Open(device);
         const int n = 37;
         var grads = Enumerable.Range(0, 3).Select(s => Tensor.Randn([n], new Generator(100 + s))).ToArray();
         foreach (var (name, momentum, nesterov, wd) in new[] { ("plain", 0f, false, 0f), ("momentum", 0.9f, false, 1e-4f), ("nesterov", 0.9f, true, 5e-4f) })
@@ -41,7 +31,7 @@ public class GpuOptimTests
                 using var dg = gpu.Accelerator.Allocate1D(grads[s].ToArray());
                 GpuOptim.SgdStep(gpu, dp.View, dg.View, dbuf.View, 0.1f, momentum, 0f, wd, nesterov, firstStep: s == 0);
             }
-            AssertClose(p.ToArray(), dp.GetAsArray1D(), $"{device} SGD {name}");
+            GpuTest.CloseEach(p.ToArray(), dp.GetAsArray1D(), $"{device} SGD {name}", 1e-6f);
         }
 
         var q = Tensor.Randn([n], new Generator(2)).RequiresGrad_();
@@ -57,7 +47,7 @@ public class GpuOptimTests
             using var dg = gpu.Accelerator.Allocate1D(grads[s].ToArray());
             GpuOptim.AdamStep(gpu, dq.View, dg.View, dm.View, dv.View, s + 1, lr: 1e-2f, weightDecay: 1e-3f);
         }
-        AssertClose(q.ToArray(), dq.GetAsArray1D(), $"{device} Adam");
+        GpuTest.CloseEach(q.ToArray(), dq.GetAsArray1D(), $"{device} Adam", 1e-6f);
     }
 
     [Fact]

@@ -11,22 +11,11 @@ namespace ResearchKit.Gpu.Tests;
 /// and adaptive average pooling to 1×1 (the ResNet head) and to sizes that do not divide the input.</summary>
 public class GpuPool2dTests
 {
-    public static TheoryData<string> Devices() => GpuGemmTests.Devices();
-
-    private static GpuDevice Open(string device) => device == "cpu" ? GpuDevice.Cpu() : GpuDevice.Cuda(int.Parse(device[5..]));
-
-    private static void AssertClose(float[] expected, float[] got, string what)
-    {
-        Assert.Equal(expected.Length, got.Length);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - got[i]) <= 1e-5f * (1 + Math.Abs(expected[i])), $"{what}[{i}]: engine {expected[i]}, GPU {got[i]}");
-    }
-
     [Theory]
-    [MemberData(nameof(Devices))]
+    [MemberData(nameof(GpuTest.Devices), MemberType = typeof(GpuTest))]
     public void MaxAndAveragePooling_ForwardAndBackward_MatchTheCpuEngine(string device)
     {
-        using var gpu = Open(device);
+        using var gpu = GpuTest.Open(device);
         var gen = new Generator(31);
         foreach (var g in new[] { new GpuPoolGeometry(2, 3, 7, 9, 3, 3, 2, 2, 1, 1), new GpuPoolGeometry(1, 2, 8, 8, 2, 2, 2, 2), new GpuPoolGeometry(2, 1, 5, 6, 3, 2, 1, 1, 1, 0) })
         {
@@ -40,25 +29,25 @@ public class GpuPool2dTests
             var r = Tensor.Randn(ym.Shape.ToArray(), gen);
             var gm = Autograd.Grad([(ym * r).Sum()], [x])[0]!;
             GpuPool2d.MaxForward(gpu, g, dx.View, dy.View, didx.View);
-            AssertClose(ym.ToArray(), dy.GetAsArray1D(), $"{device} {g} max forward");
+            GpuTest.CloseEach(ym.ToArray(), dy.GetAsArray1D(), $"{device} {g} max forward", 1e-5f);
             using var dr = gpu.Accelerator.Allocate1D(r.ToArray());
             GpuPool2d.MaxBackward(gpu, g, dr.View, didx.View, dgx.View);
-            AssertClose(gm.ToArray(), dgx.GetAsArray1D(), $"{device} {g} max backward");
+            GpuTest.CloseEach(gm.ToArray(), dgx.GetAsArray1D(), $"{device} {g} max backward", 1e-5f);
 
             var ya = F.AvgPool2d(x, (g.KH, g.KW), (g.SH, g.SW), (g.PH, g.PW));
             var ga = Autograd.Grad([(ya * r).Sum()], [x])[0]!;
             GpuPool2d.AvgForward(gpu, g, dx.View, dy.View);
-            AssertClose(ya.ToArray(), dy.GetAsArray1D(), $"{device} {g} average forward");
+            GpuTest.CloseEach(ya.ToArray(), dy.GetAsArray1D(), $"{device} {g} average forward", 1e-5f);
             GpuPool2d.AvgBackward(gpu, g, dr.View, dgx.View);
-            AssertClose(ga.ToArray(), dgx.GetAsArray1D(), $"{device} {g} average backward");
+            GpuTest.CloseEach(ga.ToArray(), dgx.GetAsArray1D(), $"{device} {g} average backward", 1e-5f);
         }
     }
 
     [Theory]
-    [MemberData(nameof(Devices))]
+    [MemberData(nameof(GpuTest.Devices), MemberType = typeof(GpuTest))]
     public void AdaptiveAveragePooling_MatchesTheCpuEngine(string device)
     {
-        using var gpu = Open(device);
+        using var gpu = GpuTest.Open(device);
         var gen = new Generator(32);
         foreach (var (h, w, oh, ow) in new[] { (8, 8, 1, 1), (7, 10, 3, 4), (5, 5, 5, 5) })
         {
@@ -71,9 +60,9 @@ public class GpuPool2dTests
             using var dr = gpu.Accelerator.Allocate1D(r.ToArray());
             using var dgx = gpu.Accelerator.Allocate1D<float>(x.Numel);
             GpuPool2d.AdaptiveAvgForward(gpu, 2, 3, h, w, oh, ow, dx.View, dy.View);
-            AssertClose(y.ToArray(), dy.GetAsArray1D(), $"{device} {h}×{w}→{oh}×{ow} forward");
+            GpuTest.CloseEach(y.ToArray(), dy.GetAsArray1D(), $"{device} {h}×{w}→{oh}×{ow} forward", 1e-5f);
             GpuPool2d.AdaptiveAvgBackward(gpu, 2, 3, h, w, oh, ow, dr.View, dgx.View);
-            AssertClose(gx.ToArray(), dgx.GetAsArray1D(), $"{device} {h}×{w}→{oh}×{ow} backward");
+            GpuTest.CloseEach(gx.ToArray(), dgx.GetAsArray1D(), $"{device} {h}×{w}→{oh}×{ow} backward", 1e-5f);
         }
     }
 

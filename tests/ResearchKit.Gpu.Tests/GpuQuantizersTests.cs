@@ -11,15 +11,11 @@ namespace ResearchKit.Gpu.Tests;
 /// even included), and the straight-through backward for the input and for α.</summary>
 public class GpuQuantizersTests
 {
-    public static TheoryData<string> Devices() => GpuGemmTests.Devices();
-
-    private static GpuDevice Open(string device) => device == "cpu" ? GpuDevice.Cpu() : GpuDevice.Cuda(int.Parse(device[5..]));
-
     [Theory]
-    [MemberData(nameof(Devices))]
+    [MemberData(nameof(GpuTest.Devices), MemberType = typeof(GpuTest))]
     public void Pact_ForwardAndBackward_MatchTheKitsQuantizer(string device)
     {
-        using var gpu = Open(device);
+        using var gpu = GpuTest.Open(device);
         foreach (int bits in new[] { 1, 2, 4, 8 })
         {
             var q = new PactActivationQuantizer(bits, initialAlpha: 3f);

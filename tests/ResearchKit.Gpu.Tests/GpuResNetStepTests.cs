@@ -17,10 +17,8 @@ namespace ResearchKit.Gpu.Tests;
 /// </summary>
 public class GpuResNetStepTests
 {
-    public static TheoryData<string> Devices() => GpuGemmTests.Devices();
-
     [Theory]
-    [MemberData(nameof(Devices))]
+    [MemberData(nameof(GpuTest.Devices), MemberType = typeof(GpuTest))]
     public void OneTrainingStep_ComposedFromTheKernels_MatchesTheCpuEngine(string device)
     {
         const int depth = 20, batch = 2, hw = 8;   // small images: the CPU accelerator's time goes to launches and barriers
@@ -38,7 +36,7 @@ public class GpuResNetStepTests
         opt.Step();
         var after = model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
 
-        using var gpu = device == "cpu" ? GpuDevice.Cpu() : GpuDevice.Cuda(int.Parse(device[5..]));
+        using var gpu = GpuTest.Open(device);
         using var net = new ComposedResNet(gpu, start, depth);
         float gpuLoss = net.TrainStep(x.ToArray(), batch, hw, [3, 7], lr);
 

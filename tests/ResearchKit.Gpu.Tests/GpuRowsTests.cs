@@ -13,24 +13,11 @@ namespace ResearchKit.Gpu.Tests;
 /// </summary>
 public class GpuRowsTests
 {
-    public static TheoryData<string> Devices() => GpuGemmTests.Devices();
-
-    private static GpuDevice Open(string device) => device == "cpu" ? GpuDevice.Cpu() : GpuDevice.Cuda(int.Parse(device[5..]));
-
-    private static void AssertClose(float[] expected, float[] got, string what, float tol = 2e-6f)
-    {
-        for (int i = 0; i < expected.Length; i++)
-        {
-            if (float.IsNaN(expected[i])) { Assert.True(float.IsNaN(got[i]), $"{what}[{i}]: expected NaN, got {got[i]}"); continue; }
-            Assert.True(Math.Abs(expected[i] - got[i]) <= tol * (1 + Math.Abs(expected[i])), $"{what}[{i}]: CPU engine {expected[i]}, GPU {got[i]}");
-        }
-    }
-
     [Theory]
-    [MemberData(nameof(Devices))]
+    [MemberData(nameof(GpuTest.Devices), MemberType = typeof(GpuTest))]
     public void SoftmaxLogSoftmaxAndCrossEntropy_MatchTheCpuEngine(string device)
     {
-        using var gpu = Open(device);
+        using var gpu = GpuTest.Open(device);
         var g = new Generator(9);
         foreach (var (rows, cols) in new[] { (1, 1), (5, 10), (3, 129), (2, 300) })
         {
@@ -47,21 +34,21 @@ public class GpuRowsTests
             using var dx = gpu.Accelerator.Allocate1D(padded);
             using var dy = gpu.Accelerator.Allocate1D<float>(padded.Length);
             GpuRows.Softmax(gpu, dx.View, rows, cols, ld, dy.View);
-            AssertClose(F.Softmax(x, 1).ToArray(), Unpad(dy.GetAsArray1D(), rows, cols, ld), $"{device} softmax {rows}×{cols}");
+            GpuTest.CloseEach(F.Softmax(x, 1).ToArray(), Unpad(dy.GetAsArray1D(), rows, cols, ld), $"{device} softmax {rows}×{cols}", 2e-6f);
             GpuRows.LogSoftmax(gpu, dx.View, rows, cols, ld, dy.View);
-            AssertClose(F.LogSoftmax(x, 1).ToArray(), Unpad(dy.GetAsArray1D(), rows, cols, ld), $"{device} log-softmax {rows}×{cols}", 1e-5f);
+            GpuTest.CloseEach(F.LogSoftmax(x, 1).ToArray(), Unpad(dy.GetAsArray1D(), rows, cols, ld), $"{device} log-softmax {rows}×{cols}", 1e-5f);
 
             using var dl = gpu.Accelerator.Allocate1D(labels);
             using var dloss = gpu.Accelerator.Allocate1D<float>(rows);
             GpuRows.CrossEntropyRows(gpu, dx.View, rows, cols, ld, dl.View, dloss.View);
             var perRow = F.CrossEntropy(x, Tensor.FromArray(labels.Select(v => (long)v).ToArray(), rows), reduction: "none").ToArray();
-            AssertClose(perRow, dloss.GetAsArray1D(), $"{device} cross-entropy {rows}×{cols}", 1e-5f);
+            GpuTest.CloseEach(perRow, dloss.GetAsArray1D(), $"{device} cross-entropy {rows}×{cols}", 1e-5f);
 
             var xg = x.Detach().RequiresGrad_();
             var gxe = Autograd.Grad([F.CrossEntropy(xg, Tensor.FromArray(labels.Select(v => (long)v).ToArray(), rows))], [xg])[0]!;
             using var dgx = gpu.Accelerator.Allocate1D<float>(padded.Length);
             GpuRows.CrossEntropyBackward(gpu, dx.View, rows, cols, ld, dl.View, 1f / rows, dgx.View);
-            AssertClose(gxe.ToArray(), Unpad(dgx.GetAsArray1D(), rows, cols, ld), $"{device} cross-entropy backward {rows}×{cols}", 1e-5f);
+            GpuTest.CloseEach(gxe.ToArray(), Unpad(dgx.GetAsArray1D(), rows, cols, ld), $"{device} cross-entropy backward {rows}×{cols}", 1e-5f);
         }
     }
 
@@ -73,10 +60,10 @@ public class GpuRowsTests
     }
 
     [Theory]
-    [MemberData(nameof(Devices))]
+    [MemberData(nameof(GpuTest.Devices), MemberType = typeof(GpuTest))]
     public void Sum_OfAVector_MatchesTheCpuEngine(string device)
     {
-        using var gpu = Open(device);
+        using var gpu = GpuTest.Open(device);
         foreach (int n in new[] { 0, 1, 127, 128, 1000 })
         {
             var x = Tensor.Randn([Math.Max(n, 1)], new Generator(n));

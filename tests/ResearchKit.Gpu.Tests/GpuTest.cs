@@ -1,0 +1,38 @@
+using Xunit;
+
+namespace ResearchKit.Gpu.Tests;
+
+/// <summary>What every GPU kernel test shares: the devices to run on, and the float comparisons with the CPU engine.</summary>
+public static class GpuTest
+{
+    /// <summary>The devices to test: ILGPU's CPU accelerator always, then each CUDA device the driver shows ("cuda:i").</summary>
+    public static TheoryData<string> Devices()
+    {
+        var data = new TheoryData<string> { "cpu" };
+        for (int i = 0; i < GpuDevice.CudaDeviceCount(); i++) data.Add($"cuda:{i}");
+        return data;
+    }
+
+    /// <summary>The device a <see cref="Devices"/> entry names.</summary>
+    public static GpuDevice Open(string device) => device == "cpu" ? GpuDevice.Cpu() : GpuDevice.Cuda(int.Parse(device[5..]));
+
+    /// <summary>Element by element: |e − g| ≤ tol·(1 + |e|), NaN only where the engine has NaN.</summary>
+    public static void CloseEach(float[] expected, float[] got, string what, float tol)
+    {
+        Assert.Equal(expected.Length, got.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (float.IsNaN(expected[i])) { Assert.True(float.IsNaN(got[i]), $"{what}[{i}]: expected NaN, got {got[i]}"); continue; }
+            Assert.True(Math.Abs(expected[i] - got[i]) <= tol * (1 + Math.Abs(expected[i])), $"{what}[{i}]: CPU engine {expected[i]}, GPU {got[i]}");
+        }
+    }
+
+    /// <summary>Relative to the largest |e|: |e − g| ≤ tol·(1 + max |e|), for sums whose rounding scales with the whole tensor.</summary>
+    public static void CloseScaled(float[] expected, float[] got, string what, float tol)
+    {
+        Assert.Equal(expected.Length, got.Length);
+        float scale = expected.Length == 0 ? 0f : expected.Max(MathF.Abs);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - got[i]) <= tol * (1 + scale), $"{what}[{i}]: CPU engine {expected[i]}, GPU {got[i]}");
+    }
+}
