@@ -21,7 +21,7 @@ internal static class IntBench
 
     public static void Run(TextWriter o)
     {
-        o.WriteLine($"threads {Parallelism.Threads}; int8 path {Int8Gemm.BestPath}, binary path {BinaryGemm.BestPath}");
+        o.WriteLine($"threads {Parallelism.Threads}; int8 path {Int8Gemm.Paths.Best}, binary path {BinaryGemm.Paths.Best}");
         var gen = new Generator(0);
         var x = Tensor.Randn([256, 3, 32, 32], gen);
         var fp = new ResNetCifar(20, generator: new Generator(0));
@@ -69,7 +69,7 @@ internal static class IntBench
             rng.NextBytes(codes);
             var acc = new int[n * c * hw * hw];
             var (kMin, kMed) = Time(() => Int8DirectConv.Multiply(codes, n, hw + 2, hw + 2, c, packed, c, 3, 3, (1, 1), (1, 1), hw, hw, acc));
-            o.WriteLine($"    int8 direct kernel alone ({Int8DirectConv.BestPath}): {kMed * 1e3:F1} ms (best {kMin * 1e3:F1}), {2.0 * n * c * c * 9 * hw * hw / kMed / 1e9:F0} GOPS, {cMed / kMed:F1}× float");
+            o.WriteLine($"    int8 direct kernel alone ({Int8DirectConv.Paths.Best}): {kMed * 1e3:F1} ms (best {kMin * 1e3:F1}), {2.0 * n * c * c * 9 * hw * hw / kMed / 1e9:F0} GOPS, {cMed / kMed:F1}× float");
         }
         foreach (var (wBits, levels) in new[] { (8, 256), (1, 2), (1, 4) })
         {

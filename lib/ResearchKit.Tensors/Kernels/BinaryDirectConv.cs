@@ -37,13 +37,8 @@ public static class BinaryDirectConv
         Avx512V512,
     }
 
-    /// <summary>The best path on this CPU.</summary>
-    internal static readonly Path BestPath = Avx512BW.IsSupported && Avx512F.IsSupported ? Path.Avx512V512 : Path.Scalar;
-
-    /// <summary>Test hook: forces a path on the calling thread (null: <see cref="BestPath"/>).</summary>
-    internal static Path? ForcedPath { get => _forced; set => _forced = value; }
-
-    [ThreadStatic] private static Path? _forced;
+    /// <summary>The path this CPU runs best, and a test's per-thread override.</summary>
+    internal static readonly KernelPath<Path> Paths = new(Avx512BW.IsSupported && Avx512F.IsSupported ? Path.Avx512V512 : Path.Scalar);
 
     /// <summary>64-bit words per pixel for <paramref name="channels"/> channels.</summary>
     public static int Words(int channels) => (channels + 63) / 64;
@@ -89,7 +84,7 @@ public static class BinaryDirectConv
         if (input.Length < (long)n * planes * words * hp * wp || packedWeights.Length < (long)outChannels * taps * words
             || output.Length < (long)n * outChannels * oh * ow)
             throw new ArgumentException("BinaryDirectConv.Multiply: a span is too short for the given sizes.");
-        var path = ForcedPath ?? BestPath;
+        var path = Paths.Current;
         if (path == Path.Avx512V512 && !(Avx512BW.IsSupported && Avx512F.IsSupported))
             throw new PlatformNotSupportedException("BinaryDirectConv: AVX-512BW is not supported on this CPU.");
         // The tile keeps every plane × tap × word vector of its eight pixels on the stack: at most 16 KiB.

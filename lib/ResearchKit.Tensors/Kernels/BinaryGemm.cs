@@ -37,14 +37,8 @@ public static class BinaryGemm
         Avx512V512,
     }
 
-    /// <summary>The best path on this CPU.</summary>
-    internal static readonly Path BestPath = Avx512BW.IsSupported ? Path.Avx512V512 : Avx2.IsSupported ? Path.Avx2V256 : Path.Scalar;
-
-    /// <summary>Test hook: forces a path (null: <see cref="BestPath"/>); forcing an unsupported SIMD path throws.</summary>
-    internal static Path? ForcedPath { get => _forced; set => _forced = value; }
-
-    // Per thread: a test forcing a path must not change the path of other tests running at the same time.
-    [ThreadStatic] private static Path? _forced;
+    /// <summary>The path this CPU runs best, and a test's per-thread override.</summary>
+    internal static readonly KernelPath<Path> Paths = new(Avx512BW.IsSupported ? Path.Avx512V512 : Avx2.IsSupported ? Path.Avx2V256 : Path.Scalar);
 
     /// <summary>Length in ulongs of <paramref name="n"/> packed columns of <paramref name="words"/> words and <paramref name="planes"/> planes (whole panels).</summary>
     public static int PackedColumnsLength(int n, int words, int planes) =>
@@ -69,7 +63,7 @@ public static class BinaryGemm
         if ((long)words * 64 * ((1L << planes) - 1) > int.MaxValue)
             throw new ArgumentException($"BinaryGemm.Multiply: {words} words × {planes} planes could overflow int32.");
         if (m == 0 || n == 0) return;
-        var path = ForcedPath ?? BestPath;
+        var path = Paths.Current;
         if ((path == Path.Avx512V512 && !Avx512BW.IsSupported) || (path == Path.Avx2V256 && !Avx2.IsSupported))
             throw new PlatformNotSupportedException($"BinaryGemm: path {path} is not supported on this CPU.");
         int panels = (n + PanelColumns - 1) / PanelColumns;

@@ -37,13 +37,8 @@ public static class Int8DirectConv
         AvxVnni256,
     }
 
-    /// <summary>The best path on this CPU.</summary>
-    internal static readonly Path BestPath = AvxVnni.IsSupported ? Path.AvxVnni256 : Path.Scalar;
-
-    /// <summary>Test hook: forces a path on the calling thread (null: <see cref="BestPath"/>); forcing an unsupported SIMD path throws.</summary>
-    internal static Path? ForcedPath { get => _forced; set => _forced = value; }
-
-    [ThreadStatic] private static Path? _forced;
+    /// <summary>The path this CPU runs best, and a test's per-thread override.</summary>
+    internal static readonly KernelPath<Path> Paths = new(AvxVnni.IsSupported ? Path.AvxVnni256 : Path.Scalar);
 
     /// <summary>Channels rounded up to a multiple of 4 (one <c>vpdpbusd</c> step reads four).</summary>
     public static int PaddedChannels(int channels) => (channels + 3) & ~3;
@@ -98,7 +93,7 @@ public static class Int8DirectConv
         if (input.Length < (long)n * hp * wp * cp || packedWeights.Length < PackedWeightsLength(outChannels, channels, kh, kw)
             || output.Length < (long)n * outChannels * oh * ow)
             throw new ArgumentException("Int8DirectConv.Multiply: a span is too short for the given sizes.");
-        var path = ForcedPath ?? BestPath;
+        var path = Paths.Current;
         if (path == Path.AvxVnni256 && !AvxVnni.IsSupported) throw new PlatformNotSupportedException("Int8DirectConv: AVX-VNNI is not supported on this CPU.");
 
         int taps = kh * kw, groups = cp / 4, blocks = (outChannels + Lanes - 1) / Lanes, p = oh * ow;

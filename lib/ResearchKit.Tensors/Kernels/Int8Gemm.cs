@@ -39,14 +39,8 @@ public static class Int8Gemm
         AvxVnni256,
     }
 
-    /// <summary>The best path on this CPU.</summary>
-    internal static readonly Path BestPath = AvxVnni.IsSupported ? Path.AvxVnni256 : Path.Scalar;
-
-    /// <summary>Test hook: forces a path (null: <see cref="BestPath"/>); forcing an unsupported SIMD path throws.</summary>
-    internal static Path? ForcedPath { get => _forced; set => _forced = value; }
-
-    // Per thread: a test forcing a path must not change the path of other tests running at the same time.
-    [ThreadStatic] private static Path? _forced;
+    /// <summary>The path this CPU runs best, and a test's per-thread override.</summary>
+    internal static readonly KernelPath<Path> Paths = new(AvxVnni.IsSupported ? Path.AvxVnni256 : Path.Scalar);
 
     /// <summary>k rounded up to a multiple of 4 (the depth of one <c>vpdpbusd</c> step).</summary>
     public static int PaddedDepth(int k) => (k + 3) & ~3;
@@ -99,7 +93,7 @@ public static class Int8Gemm
         if (m < 0 || n < 0 || packedWeights.Length < (long)m * kq || packedColumns.Length < PackedColumnsLength(n, k) || (m > 0 && n > 0 && c.Length < (long)(m - 1) * ldc + n) || ldc < n)
             throw new ArgumentException($"Int8Gemm.Multiply: spans too short for m={m}, n={n}, k={k}, ldc={ldc}.");
         if (m == 0 || n == 0) return;
-        var path = ForcedPath ?? BestPath;
+        var path = Paths.Current;
         if (path == Path.AvxVnni256 && !AvxVnni.IsSupported) throw new PlatformNotSupportedException("Int8Gemm: AVX-VNNI is not supported on this CPU.");
         unsafe
         {

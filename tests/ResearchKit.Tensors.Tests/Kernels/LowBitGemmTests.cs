@@ -52,14 +52,14 @@ public class LowBitGemmTests
         Int8Gemm.PackColumns(b, n, k, cols);
         foreach (var path in Int8Paths())
         {
-            Int8Gemm.ForcedPath = path;
+            Int8Gemm.Paths.Forced = path;
             try
             {
                 var c = new int[m * n];
                 Int8Gemm.Multiply(m, n, k, w, cols, c, n);
                 Assert.True(expected.AsSpan().SequenceEqual(c), $"{path}: sums differ");
             }
-            finally { Int8Gemm.ForcedPath = null; }
+            finally { Int8Gemm.Paths.Forced = null; }
         }
     }
 
@@ -97,14 +97,14 @@ public class LowBitGemmTests
             }
         foreach (var path in BinaryPaths())
         {
-            BinaryGemm.ForcedPath = path;
+            BinaryGemm.Paths.Forced = path;
             try
             {
                 var c = new int[m * n];
                 BinaryGemm.Multiply(m, n, words, planes, w, packed, c, n);
                 Assert.True(expected.AsSpan().SequenceEqual(c), $"{path}: sums differ");
             }
-            finally { BinaryGemm.ForcedPath = null; }
+            finally { BinaryGemm.Paths.Forced = null; }
         }
     }
 
@@ -147,14 +147,14 @@ public class LowBitGemmTests
         var packed = Int8DirectConv.PackWeights(w, outC, channels, kh, kw);
         foreach (var path in new[] { Int8DirectConv.Path.Scalar }.Concat(AvxVnni.IsSupported ? [Int8DirectConv.Path.AvxVnni256] : []))
         {
-            Int8DirectConv.ForcedPath = path;
+            Int8DirectConv.Paths.Forced = path;
             try
             {
                 var c = new int[expected.Length];
                 Int8DirectConv.Multiply(x, n, hp, wp, channels, packed, outC, kh, kw, (stride, stride), (dilation, dilation), oh, ow, c);
                 Assert.True(expected.AsSpan().SequenceEqual(c), $"{path}: sums differ");
             }
-            finally { Int8DirectConv.ForcedPath = null; }
+            finally { Int8DirectConv.Paths.Forced = null; }
         }
     }
 
@@ -215,23 +215,23 @@ public class LowBitGemmTests
         var packed = BinaryDirectConv.PackWeights(wcodes, outC, channels, kh, kw);
         foreach (var path in new[] { BinaryDirectConv.Path.Scalar }.Concat(Avx512BW.IsSupported ? [BinaryDirectConv.Path.Avx512V512] : []))
         {
-            BinaryDirectConv.ForcedPath = path;
+            BinaryDirectConv.Paths.Forced = path;
             try
             {
                 var c = new int[expected.Length];
                 BinaryDirectConv.Multiply(x64, n, planes, hp, wp, channels, packed, outC, kh, kw, (stride, stride), (dilation, dilation), oh, ow, c);
                 Assert.True(expected.AsSpan().SequenceEqual(c), $"{path}: sums differ");
             }
-            finally { BinaryDirectConv.ForcedPath = null; }
+            finally { BinaryDirectConv.Paths.Forced = null; }
         }
     }
 
     [Fact]
     public void Paths_OnThisCpu_AreTheFastestAvailable()
     {
-        Assert.Equal(AvxVnni.IsSupported ? Int8Gemm.Path.AvxVnni256 : Int8Gemm.Path.Scalar, Int8Gemm.BestPath);
-        Assert.Equal(AvxVnni.IsSupported ? Int8DirectConv.Path.AvxVnni256 : Int8DirectConv.Path.Scalar, Int8DirectConv.BestPath);
-        Assert.Equal(Avx512BW.IsSupported ? BinaryDirectConv.Path.Avx512V512 : BinaryDirectConv.Path.Scalar, BinaryDirectConv.BestPath);
-        Assert.Equal(Avx512BW.IsSupported ? BinaryGemm.Path.Avx512V512 : Avx2.IsSupported ? BinaryGemm.Path.Avx2V256 : BinaryGemm.Path.Scalar, BinaryGemm.BestPath);
+        Assert.Equal(AvxVnni.IsSupported ? Int8Gemm.Path.AvxVnni256 : Int8Gemm.Path.Scalar, Int8Gemm.Paths.Best);
+        Assert.Equal(AvxVnni.IsSupported ? Int8DirectConv.Path.AvxVnni256 : Int8DirectConv.Path.Scalar, Int8DirectConv.Paths.Best);
+        Assert.Equal(Avx512BW.IsSupported ? BinaryDirectConv.Path.Avx512V512 : BinaryDirectConv.Path.Scalar, BinaryDirectConv.Paths.Best);
+        Assert.Equal(Avx512BW.IsSupported ? BinaryGemm.Path.Avx512V512 : Avx2.IsSupported ? BinaryGemm.Path.Avx2V256 : BinaryGemm.Path.Scalar, BinaryGemm.Paths.Best);
     }
 }
