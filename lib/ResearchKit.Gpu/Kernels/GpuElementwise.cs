@@ -117,6 +117,18 @@ public static class GpuElementwise
         kernel((int)n, src, dst, new CopyArgs(Sizes(shape), Dims.From(srcStrides, 0), Dims.From(dstStrides, 0), srcOffset, dstOffset));
     }
 
+    /// <summary>output[i] = <paramref name="value"/> for every element of <paramref name="output"/>.</summary>
+    public static void Fill(GpuDevice device, ArrayView<float> output, float value)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (output.Length > int.MaxValue) throw new ArgumentException($"GpuElementwise.Fill: {output.Length} elements; at most {int.MaxValue} per launch.");
+        if (output.Length == 0) return;
+        var kernel = device.Kernel("elementwise-fill", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(FillKernel));
+        kernel((int)output.Length, output, value);
+    }
+
+    private static void FillKernel(Index1D i, ArrayView<float> output, float value) => output[i] = value;
+
     internal readonly record struct CopyArgs(Dims Shape, Dims Src, Dims Dst, long SrcOffset, long DstOffset);
 
     private static void CopyKernel(Index1D i, ArrayView<float> src, ArrayView<float> dst, CopyArgs p) =>

@@ -88,11 +88,11 @@ public sealed partial class Tensor
     }
 
     /// <summary>Zeros shaped like <paramref name="t"/>.</summary>
-    public static Tensor ZerosLike(Tensor t) => Zeros(t._shape);
+    public static Tensor ZerosLike(Tensor t) => t._dev is null ? Zeros(t._shape) : FullOn(t.Device, t._shape, 0f);
     /// <summary>Ones shaped like <paramref name="t"/>.</summary>
-    public static Tensor OnesLike(Tensor t) => Full(t._shape, 1f);
+    public static Tensor OnesLike(Tensor t) => FullOn(t.Device, t._shape, 1f);
     /// <summary>A tensor shaped like <paramref name="t"/> filled with <paramref name="value"/>.</summary>
-    public static Tensor FullLike(Tensor t, float value) => Full(t._shape, value);
+    public static Tensor FullLike(Tensor t, float value) => FullOn(t.Device, t._shape, value);
 
     /// <summary>Values <c>start, start+step, …</c> below <paramref name="end"/> (<c>torch.arange</c>).</summary>
     /// <exception cref="ArgumentException"><paramref name="step"/> is zero.</exception>
@@ -202,7 +202,7 @@ public sealed partial class Tensor
     // ───────────────────────────── copies and conversion ─────────────────────────────
 
     /// <summary>A contiguous tensor with the same values: this one if already contiguous (<c>tensor.contiguous()</c>).</summary>
-    public Tensor Contiguous() => IsContiguous && _offset == 0 && Storage.Length == _numel ? this : Clone();
+    public Tensor Contiguous() => IsContiguous && _offset == 0 && (_dev?.Length ?? Storage.Length) == _numel ? this : Clone();
 
     private Array Storage => (Array?)_f ?? _l!;
 
@@ -210,7 +210,8 @@ public sealed partial class Tensor
     public Tensor Clone()
     {
         Tensor r;
-        if (_f is not null)
+        if (_dev is not null) r = CloneOnDevice();
+        else if (_f is not null)
         {
             r = Empty((int[])_shape.Clone());
             StridedCopy.Gather(_f, _offset, _shape, _strides, r._f!);
@@ -227,7 +228,7 @@ public sealed partial class Tensor
     /// <summary>Converts to Float32 (no copy if already Float32), like <c>tensor.float()</c>.</summary>
     public Tensor Float()
     {
-        if (_f is not null) return this;
+        if (DType == DType.Float32) return this;
         var src = ToInt64Array();
         var r = Empty((int[])_shape.Clone());
         var d = r._f!;

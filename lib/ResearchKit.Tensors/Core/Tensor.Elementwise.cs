@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using ResearchKit.Tensors.Devices;
 using ResearchKit.Tensors.Kernels;
 
 namespace ResearchKit.Tensors;
@@ -10,6 +11,8 @@ public sealed partial class Tensor
     /// <summary>Computes op(a, b) with broadcasting, without recording autograd.</summary>
     internal static Tensor BinaryRaw<TOp>(Tensor a, Tensor b, string op) where TOp : struct, IBinaryOp
     {
+        if (a._dev is not null || b._dev is not null)
+            return DeviceOpOf<TOp>() is DeviceBinaryOp dop ? DeviceBinary(a, b, dop, op) : throw NoKernelOnDevice(op, a._dev?.Device ?? b.Device);
         if (a._l is not null && b._l is not null && BinaryInt64<TOp>(a, b, op) is { } exact) return exact;
         a = a.Float(); b = b.Float();
         int[] shape = ShapeUtil.SameShape(a._shape, b._shape) ? a._shape : ShapeUtil.Broadcast(a._shape, b._shape, op);
@@ -175,8 +178,9 @@ public sealed partial class Tensor
 
     private delegate void SpanMap(ReadOnlySpan<float> x, Span<float> d);
 
-    private Tensor Map(SpanMap f)
+    private Tensor Map(SpanMap f, DeviceUnaryOp? deviceOp = null)
     {
+        if (_dev is not null) return deviceOp is DeviceUnaryOp op ? DeviceUnary(op) : throw NoKernelOnDevice();
         var x = Float();
         if (!x.IsContiguous) x = x.Contiguous();
         var r = Empty((int[])_shape.Clone());
@@ -187,16 +191,16 @@ public sealed partial class Tensor
     }
 
     /// <summary><c>-x</c>.</summary>
-    public Tensor Neg() => _l is not null ? NegInt64() : Record(Map(TensorPrimitives.Negate), "neg", this, g => -g, NoSaved);
+    public Tensor Neg() => _l is not null ? NegInt64() : Record(Map(TensorPrimitives.Negate, DeviceUnaryOp.Neg), "neg", this, g => -g, NoSaved);
 
     /// <summary><c>eˣ</c>.</summary>
-    public Tensor Exp() { var y = Map(TensorPrimitives.Exp); return Record(y, "exp", this, g => g * y, [y]); }
+    public Tensor Exp() { var y = Map(TensorPrimitives.Exp, DeviceUnaryOp.Exp); return Record(y, "exp", this, g => g * y, [y]); }
 
     /// <summary>Natural logarithm.</summary>
-    public Tensor Log() => Record(Map(TensorPrimitives.Log), "log", this, g => g / this);
+    public Tensor Log() => Record(Map(TensorPrimitives.Log, DeviceUnaryOp.Log), "log", this, g => g / this);
 
     /// <summary>Square root.</summary>
-    public Tensor Sqrt() { var y = Map(TensorPrimitives.Sqrt); return Record(y, "sqrt", this, g => g / (2f * y), [y]); }
+    public Tensor Sqrt() { var y = Map(TensorPrimitives.Sqrt, DeviceUnaryOp.Sqrt); return Record(y, "sqrt", this, g => g / (2f * y), [y]); }
 
     /// <summary>Reciprocal square root.</summary>
     public Tensor Rsqrt() { var y = Map(static (x, d) => { TensorPrimitives.Sqrt(x, d); TensorPrimitives.Divide(1f, d, d); }); return Record(y, "rsqrt", this, g => -0.5f * g * y * y * y, [y]); }
@@ -239,15 +243,15 @@ public sealed partial class Tensor
     public Tensor Cos() => Record(Map(TensorPrimitives.Cos), "cos", this, g => -g * Sin());
 
     /// <summary>Hyperbolic tangent.</summary>
-    public Tensor Tanh() { var y = Map(static (x, d) => Kernels.SimdActivations.Tanh(x, d)); return Record(y, "tanh", this, g => g * (1f - y * y), [y]); }
+    public Tensor Tanh() { var y = Map(static (x, d) => Kernels.SimdActivations.Tanh(x, d), DeviceUnaryOp.Tanh); return Record(y, "tanh", this, g => g * (1f - y * y), [y]); }
 
     /// <summary>Logistic sigmoid <c>1/(1+e⁻ˣ)</c>.</summary>
-    public Tensor Sigmoid() { var y = Map(TensorPrimitives.Sigmoid); return Record(y, "sigmoid", this, g => g * y * (1f - y), [y]); }
+    public Tensor Sigmoid() { var y = Map(TensorPrimitives.Sigmoid, DeviceUnaryOp.Sigmoid); return Record(y, "sigmoid", this, g => g * y * (1f - y), [y]); }
 
     /// <summary><c>max(x, 0)</c>; gradient 0 at 0 as in PyTorch.</summary>
     public Tensor Relu()
     {
-        var y = Map(static (x, d) => TensorPrimitives.Max(x, 0f, d));
+        var y = Map(static (x, d) => TensorPrimitives.Max(x, 0f, d), DeviceUnaryOp.Relu);
         // Under createGraph the rule must stay differentiable in g: multiply by the (constant) mask instead.
         return Record(y, "relu", this, g => GradMode.IsEnabled ? g * y.Gt(0f) : MaskedGrad(g, y, 0f), [y]);
     }
@@ -255,6 +259,8 @@ public sealed partial class Tensor
     /// <summary>g where <paramref name="reference"/> &gt; threshold, else 0 (shared by ReLU-like backward rules).</summary>
     internal static Tensor MaskedGrad(Tensor g, Tensor reference, float threshold)
     {
+        if (g._dev is not null || reference._dev is not null)
+            return threshold == 0f ? DeviceBinary(g, reference, DeviceBinaryOp.ReluBackward, "relu_backward") : throw NoKernelOnDevice("a masked gradient with a non-zero threshold", g.Device);
         var gc = g.Contiguous(); var rc = reference.Contiguous();
         float[] gf = gc._f!, rf = rc._f!;
         int go = gc._offset, ro = rc._offset;
@@ -416,6 +422,7 @@ public sealed partial class Tensor
     internal void AddInPlace(Tensor g)
     {
         BumpVersion();
+        if (_dev is not null || g._dev is not null) { DeviceAddInPlace(g); return; }
         if (IsContiguous && g.IsContiguous && ShapeUtil.SameShape(g._shape, _shape))
         {
             var d = F.AsSpan(_offset, _numel);

@@ -51,6 +51,7 @@ public sealed partial class Tensor
     /// <summary>2-D product without autograd into a new tensor: uses transposed views directly, no copies.</summary>
     internal static Tensor MmRaw(Tensor a, Tensor b)
     {
+        if (a._dev is not null || b._dev is not null) return DeviceMm(a, b);
         int m = a._shape[0], k = a._shape[1], n = b._shape[1];
         var (ad, ao, lda, ta, _) = GemmOperand(a);
         var (bd, bo, ldb, tb, _) = GemmOperand(b);

@@ -32,6 +32,7 @@ public sealed partial class Tensor
     /// <summary>Sums the dims in <paramref name="mask"/> of a Float32 tensor (no autograd), result in keepdim shape.</summary>
     private Tensor SumRaw(bool[] mask)
     {
+        if (_dev is not null) return DeviceSumRaw(mask);
         var x = Float().Contiguous();
         var shape = (int[])_shape.Clone();
         var cur = x;   // the tensor whose storage `data` is (kept, so pooled storage stays ours)

@@ -14,7 +14,8 @@ namespace ResearchKit.Tensors;
 /// </remarks>
 public sealed partial class Tensor
 {
-    private readonly float[]? _floats;
+    // Not readonly: Module.To moves a parameter's storage to another device in place (PyTorch's param.data = ...).
+    private float[]? _floats;
 
     /// <summary>
     /// The Float32 storage array (null for Int64), for kernels. Every engine read goes through here, so pooled storage
@@ -24,11 +25,12 @@ public sealed partial class Tensor
     {
         get
         {
+            if (_floats is null && _dev is not null) throw NoKernelOnDevice();
             _version?.CheckThread();
             return _floats;
         }
     }
-    internal readonly long[]? _l;
+    internal long[]? _l;
     internal readonly int[] _shape;
     internal readonly int[] _strides;
     internal readonly int _offset;
@@ -52,7 +54,7 @@ public sealed partial class Tensor
     /// <summary>Another view over <paramref name="source"/>'s storage, sharing its storage object (version counter, pool loan).</summary>
     private Tensor(Tensor source, int[] shape, int[] strides, int offset)
     {
-        _floats = source._floats; _l = source._l; _shape = shape; _strides = strides; _offset = offset; _numel = ShapeUtil.Numel(shape);
+        _floats = source._floats; _l = source._l; _dev = source._dev; _shape = shape; _strides = strides; _offset = offset; _numel = ShapeUtil.Numel(shape);
         _version = source.VersionCounter;
     }
 
@@ -84,7 +86,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>Element type.</summary>
-    public DType DType => _floats is not null ? DType.Float32 : DType.Int64;
+    public DType DType => _floats is not null ? DType.Float32 : _dev?.DType ?? DType.Int64;
 
     /// <summary>Shape of the tensor (<c>tensor.shape</c>).</summary>
     public Shape Shape => Shape.Wrap(_shape);
@@ -154,12 +156,12 @@ public sealed partial class Tensor
     {
         get
         {
-            var f = _floats ?? throw new InvalidOperationException("This operation needs a Float32 tensor, but the tensor is Int64; call .Float() first.");
+            var f = _floats ?? throw (_dev is not null ? NoKernelOnDevice() : new InvalidOperationException("This operation needs a Float32 tensor, but the tensor is Int64; call .Float() first."));
             _version?.CheckThread();
             return f;
         }
     }
-    internal long[] L => _l ?? throw new InvalidOperationException("This operation needs an Int64 tensor (indices/labels), but the tensor is Float32; call .Long() first.");
+    internal long[] L => _l ?? throw (_dev is not null ? NoKernelOnDevice() : new InvalidOperationException("This operation needs an Int64 tensor (indices/labels), but the tensor is Float32; call .Long() first."));
 
     /// <summary>
     /// Writable span over the elements of a contiguous Float32 tensor (writes go to the storage). Counts as an in-place
@@ -228,6 +230,7 @@ public sealed partial class Tensor
     /// <summary>Copies the elements, row-major, to a new array (Int64 values are converted).</summary>
     public float[] ToArray()
     {
+        if (_dev is not null) return ToHost().ToArray();
         if (_l is not null) { var src = ToInt64Array(); var r = new float[src.Length]; for (int i = 0; i < r.Length; i++) r[i] = src[i]; return r; }
         return ReadSpan().ToArray();
     }
@@ -235,6 +238,7 @@ public sealed partial class Tensor
     /// <summary>Copies the elements of an Int64 tensor (Float32 values are truncated toward zero).</summary>
     public long[] ToInt64Array()
     {
+        if (_dev is not null) return ToHost().ToInt64Array();
         if (_f is not null) { var src = ReadSpan(); var r = new long[src.Length]; for (int i = 0; i < r.Length; i++) r[i] = (long)src[i]; return r; }
         return IsContiguous ? L.AsSpan(_offset, _numel).ToArray() : Contiguous().L.AsSpan(0, _numel).ToArray();
     }
@@ -247,6 +251,7 @@ public sealed partial class Tensor
     public float Item()
     {
         if (_numel != 1) throw new InvalidOperationException($"Item: only one-element tensors can be converted to a scalar, this one has shape {Shape}.");
+        if (_dev is not null) return ToHost().Item();
         return _f is not null ? _f[_offset] : ExactFloat(_l![_offset], "Item");
     }
 
@@ -284,7 +289,8 @@ public sealed partial class Tensor
         if (_numel <= 64) AppendValues(sb);
         else sb.Append("...");
         sb.Append(", shape=").Append(Shape);
-        if (_l is not null) sb.Append(", dtype=int64");
+        if (DType == DType.Int64) sb.Append(", dtype=int64");
+        if (_dev is not null) sb.Append(", device='").Append(Device).Append('\'');
         if (GradFn is not null) sb.Append(", grad_fn=<").Append(GradFn.Name).Append('>');
         else if (_requiresGrad) sb.Append(", requires_grad=True");
         return sb.Append(')').ToString();
@@ -292,8 +298,9 @@ public sealed partial class Tensor
 
     private void AppendValues(StringBuilder sb)
     {
-        var v = _l is not null ? null : ToArray();
-        var lv = _l is not null ? ToInt64Array() : null;
+        bool isLong = DType == DType.Int64;
+        var v = isLong ? null : ToArray();
+        var lv = isLong ? ToInt64Array() : null;
         int n = _numel;
         if (_shape.Length == 0) { sb.Append(Fmt(0)); return; }
         var strides = ShapeUtil.ContiguousStrides(_shape);

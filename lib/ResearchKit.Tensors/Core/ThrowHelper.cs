@@ -11,7 +11,7 @@ internal static class ThrowHelper
 
     public static void RequireFloat(string op, Tensor t)
     {
-        if (t._f is null) throw new ArgumentException($"{op}: expected a Float32 tensor, got Int64 of shape {t.Shape}; call .Float() first.");
+        if (t.DType != DType.Float32) throw new ArgumentException($"{op}: expected a Float32 tensor, got Int64 of shape {t.Shape}; call .Float() first.");
     }
 
     public static void RequireInt64(string op, Tensor t, string what)

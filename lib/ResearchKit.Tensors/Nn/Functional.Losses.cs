@@ -27,6 +27,8 @@ public static partial class Functional
         CheckReduction(op, reduction);
         if (!(labelSmoothing >= 0f && labelSmoothing <= 1f))
             throw new ArgumentException($"{op}: labelSmoothing must be between 0.0 and 1.0, got {labelSmoothing}.");
+        if (input._dev is not null || target._dev is not null || weight?._dev is not null)
+            return CrossEntropyOnDevice(input, target, weight, ignoreIndex, reduction, labelSmoothing);
         var ct = ClassTargets(op, input, target, weight, ignoreIndex);
         int n = ct.N, c = ct.C, s = ct.S;
         var xd = Dense(input);

@@ -80,6 +80,13 @@ public static partial class Functional
         }
         int rows = 1;
         for (int i = 0; i < input.Dim - 1; i++) rows *= input._shape[i];
+        if (input._dev is not null || weight._dev is not null || bias?._dev is not null)
+        {
+            // On a device: the same map composed from device ops, whose rules give the gradients.
+            var yd2 = input.Reshape(rows, inF).Matmul(weight.T);
+            if (bias is not null) yd2 += bias;
+            return yd2.Reshape([.. input._shape[..^1], outF]);
+        }
         var xd = Dense(input);
         var x2 = Tensor.AliasOf(xd, [rows, inF], [inF, 1], xd._offset);
         var wT = Tensor.AliasOf(weight, [inF, outF], [weight._strides[1], weight._strides[0]], weight._offset);

@@ -68,6 +68,14 @@ public abstract class Optimizer
     /// <param name="state">Its state (buffers created on demand, once).</param>
     protected abstract void Update(ParamGroup group, Tensor parameter, ReadOnlySpan<float> grad, ParamState state);
 
+    /// <summary>
+    /// <see cref="Update"/> for a parameter on a device (its contiguous gradient there too); state buffers live on that device.
+    /// By default: refused, naming the optimizer and the device.
+    /// </summary>
+    /// <exception cref="NotSupportedException">This optimizer has no kernel on the parameter's device.</exception>
+    protected virtual void UpdateOnDevice(ParamGroup group, Tensor parameter, Tensor grad, ParamState state) =>
+        throw new NotSupportedException($"{Name} has no kernel on device '{parameter.Device}' yet; SGD has. Keep the model on the CPU for {Name}, or use Sgd.");
+
     /// <summary>Adds a group (<c>optimizer.add_param_group</c>), filling its unset options with the defaults.</summary>
     /// <exception cref="ArgumentException">A parameter is already optimized, appears twice, is not a contiguous Float32 leaf, or an option is invalid or unknown.</exception>
     public void AddParamGroup(ParamGroup group)
@@ -143,7 +151,12 @@ public abstract class Optimizer
                         throw new ArgumentException($"{Name}.Step: the gradient of parameter {i} of group {gi}{NameOf(p)} has shape {grad.Shape} ({grad.DType}) but the parameter has shape {p.Shape}; gradients must match their parameters.");
                     if (!_state.TryGetValue(p, out var st)) { st = new ParamState(); _state.Add(p, st); }
                     st.Step++;
-                    Update(group, p, grad.ReadSpan(), st);
+                    if (p._dev is not null || grad._dev is not null)
+                    {
+                        if (p.Device != grad.Device) throw Tensor.MixedDevices($"{Name}.Step (parameter {i} of group {gi}{NameOf(p)} and its gradient)", p, grad);
+                        UpdateOnDevice(group, p, grad.Contiguous(), st);
+                    }
+                    else Update(group, p, grad.ReadSpan(), st);
                 }
             }
         }

@@ -47,6 +47,25 @@ public sealed class Sgd : Optimizer
     }
 
     /// <inheritdoc/>
+    protected override void UpdateOnDevice(ParamGroup group, Tensor parameter, Tensor grad, ParamState state)
+    {
+        if (group.Flag("maximize")) throw new NotSupportedException($"{Name}: maximize has no kernel on device '{parameter.Device}' yet; negate the loss instead.");
+        if (parameter._offset != 0 || parameter._dev!.Length != parameter.Numel)
+            throw new NotSupportedException($"{Name}: a parameter that is a view into a larger device storage has no kernel yet; optimize whole tensors (Module.To moves them so).");
+        double momentum = group.Momentum;
+        Tensor? buf = null;
+        bool first = false;
+        if (momentum != 0)
+        {
+            buf = state["momentum_buffer"];
+            if (buf is null) { buf = state.Add("momentum_buffer", Tensor.ZerosLike(parameter)); first = true; }
+        }
+        parameter.BumpVersion();
+        parameter._dev!.Backend.SgdStep(parameter._dev, grad._dev!, buf?._dev, (float)group.Lr, (float)momentum, (float)group["dampening"],
+            (float)group.WeightDecay, group.Flag("nesterov"), first);
+    }
+
+    /// <inheritdoc/>
     protected override void Update(ParamGroup group, Tensor parameter, ReadOnlySpan<float> grad, ParamState state)
     {
         double lr = group.Lr, momentum = group.Momentum, dampening = group["dampening"], wd = group.WeightDecay;

@@ -48,7 +48,9 @@ public class OpRegistryTests(ITestOutputHelper output)
         ["Tensor.Add_"] = "in-place", ["Tensor.Sub_"] = "in-place", ["Tensor.Mul_"] = "in-place", ["Tensor.Div_"] = "in-place",
         ["Tensor.Clamp_"] = "in-place", ["Tensor.Fill_"] = "in-place", ["Tensor.Zero_"] = "in-place", ["Tensor.CopyFrom"] = "in-place",
         // Graph bookkeeping, not ops.
-        ["Tensor.Detach"] = "cuts the graph by definition", ["Tensor.RequiresGrad_"] = "returns this",
+        ["Tensor.Detach"] = "cuts the graph by definition",
+        ["Tensor.To"] = "device move: itself on the CPU; its gradient (back to the source device) is checked in ResearchKit.Gpu.Tests.DeviceTensorTests",
+        ["Tensor.Cpu"] = "To(Device.Cpu)", ["Tensor.RequiresGrad_"] = "returns this",
         ["Tensor.RetainGrad"] = "returns this", ["Tensor.get_Grad"] = "accessor of the accumulated gradient",
     };
 

@@ -1,0 +1,267 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using ILGPU;
+using ILGPU.Runtime;
+using ResearchKit.Gpu.Kernels;
+using ResearchKit.Gpu.Memory;
+using ResearchKit.Tensors;
+using ResearchKit.Tensors.Devices;
+using Device = ResearchKit.Tensors.Device;
+
+namespace ResearchKit.Gpu;
+
+/// <summary>
+/// The engine's tensors on a GPU: a <see cref="DeviceBackend"/> over this project's ILGPU kernels. After
+/// <c>GpuBackend.Register(Device.Cuda(0))</c> (or <see cref="Device.CpuAccelerator"/> on a machine without a GPU),
+/// <c>tensor.To(device)</c> and <c>model.To(device)</c> put storage there and the ops with device kernels run there.
+/// </summary>
+/// <remarks>
+/// Float storage comes from a <see cref="GpuMemoryPool"/> (no device allocation per op in a steady step). A storage is given
+/// back when the last tensor over it is collected: its finalizer only queues the buffer, and the next allocation on the op's
+/// thread returns the queue to the pool (the pool is not thread-safe; finalizers run on their own thread). Calls are
+/// serialized by a lock, launches are asynchronous on the accelerator's default stream, and downloads wait for them.
+/// </remarks>
+public sealed class GpuBackend : DeviceBackend, IDisposable
+{
+    private readonly GpuMemoryPool _pool;
+    // Every lent buffer, by storage id: the backend keeps them reachable, so that a buffer's own finalizer (ILGPU frees device
+    // memory there) can never run before the storage's has queued it for the pool.
+    private readonly Dictionary<long, IDisposable> _live = [];
+    private readonly ConcurrentQueue<long> _dead = new();
+    private long _nextId;
+    private readonly Lock _gate = new();
+    private volatile bool _disposed;
+
+    private GpuBackend(Device device, GpuDevice gpu)
+    {
+        Device = device;
+        Gpu = gpu;
+        _pool = new GpuMemoryPool(gpu);
+    }
+
+    /// <inheritdoc/>
+    public override Device Device { get; }
+
+    /// <summary>The accelerator and its compiled kernels.</summary>
+    public GpuDevice Gpu { get; }
+
+    /// <summary>The pool the float storages come from (hit and miss counts, cached bytes).</summary>
+    public GpuMemoryPool Pool => _pool;
+
+    /// <summary>Opens <paramref name="device"/> (a CUDA device or the CPU accelerator) and makes it the backend of that device.</summary>
+    /// <exception cref="ArgumentException"><paramref name="device"/> is the CPU, which needs no backend.</exception>
+    /// <exception cref="InvalidOperationException">No such CUDA device (the message says how many there are).</exception>
+    public static GpuBackend Register(Device device)
+    {
+        var gpu = device.Type switch
+        {
+            DeviceType.CpuAccelerator => GpuDevice.Cpu(),
+            DeviceType.Cuda => GpuDevice.Cuda(device.Index),
+            _ => throw new ArgumentException("GpuBackend.Register: the CPU is the engine itself and takes no backend; use Device.Cuda(i) or Device.CpuAccelerator.", nameof(device)),
+        };
+        var backend = new GpuBackend(device, gpu);
+        DeviceBackends.Register(backend);
+        return backend;
+    }
+
+    /// <summary>One storage: a pooled float buffer, or a buffer of 32-bit class labels.</summary>
+    internal sealed class GpuStorage : DeviceStorage
+    {
+        private readonly GpuBackend _backend;
+        private readonly GpuMemoryPool.Loan? _floats;
+        private readonly MemoryBuffer1D<int, Stride1D.Dense>? _labels;
+        private readonly long _length;
+        private readonly long _id;
+
+        internal GpuStorage(GpuBackend backend, long id, GpuMemoryPool.Loan floats, long length) { _backend = backend; _id = id; _floats = floats; _length = length; }
+        internal GpuStorage(GpuBackend backend, long id, MemoryBuffer1D<int, Stride1D.Dense> labels, long length) { _backend = backend; _id = id; _labels = labels; _length = length; }
+
+        public override DeviceBackend Backend => _backend;
+        public override long Length => _length;
+        public override DType DType => _floats is not null ? DType.Float32 : DType.Int64;
+
+        internal ArrayView<float> View => _floats?.View ?? throw new InvalidOperationException("GpuBackend: this storage holds class labels, not floats.");
+        internal ArrayView<int> Labels => _labels?.View ?? throw new InvalidOperationException("GpuBackend: this storage holds floats, not class labels.");
+
+        ~GpuStorage()
+        {
+            if (!_backend._disposed) _backend._dead.Enqueue(_id);
+        }
+    }
+
+    private static GpuStorage S(DeviceStorage s) =>
+        s as GpuStorage ?? throw new ArgumentException($"GpuBackend: a storage of another backend ({s.Device}) was passed to {nameof(GpuBackend)}.");
+
+    // Gives the buffers of collected storages back; on the op's thread, under the lock.
+    private void ReturnDead()
+    {
+        while (_dead.TryDequeue(out long id))
+            if (_live.Remove(id, out var buffer)) buffer.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public override DeviceStorage Allocate(long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            ReturnDead();
+            var loan = _pool.Rent(Math.Max(length, 1));
+            _live.Add(++_nextId, loan);
+            return new GpuStorage(this, _nextId, loan, length);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override DeviceStorage Upload(ReadOnlySpan<float> data)
+    {
+        var s = (GpuStorage)Allocate(data.Length);
+        if (data.Length > 0)
+            lock (_gate) ((ArrayView1D<float, Stride1D.Dense>)s.View.SubView(0, data.Length)).CopyFromCPU(ref MemoryMarshal.GetReference(data), data.Length);
+        return s;
+    }
+
+    /// <inheritdoc/>
+    public override DeviceStorage UploadLabels(ReadOnlySpan<long> labels)
+    {
+        var ints = new int[Math.Max(labels.Length, 1)];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] is < int.MinValue or > int.MaxValue)
+                throw new ArgumentException($"To({Device}): Int64 tensors live on the device as 32-bit class labels, and value {labels[i]} at position {i} does not fit; keep this tensor on the CPU.");
+            ints[i] = (int)labels[i];
+        }
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            ReturnDead();
+            var buffer = Gpu.Accelerator.Allocate1D(ints);
+            _live.Add(++_nextId, buffer);
+            return new GpuStorage(this, _nextId, buffer, labels.Length);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void Download(DeviceStorage source, long offset, Span<float> destination)
+    {
+        if (destination.Length == 0) return;
+        lock (_gate) ((ArrayView1D<float, Stride1D.Dense>)S(source).View.SubView(offset, destination.Length)).CopyToCPU(ref MemoryMarshal.GetReference(destination), destination.Length);
+    }
+
+    /// <inheritdoc/>
+    public override void DownloadLabels(DeviceStorage source, long offset, Span<long> destination)
+    {
+        if (destination.Length == 0) return;
+        var ints = new int[destination.Length];
+        lock (_gate) ((ArrayView1D<int, Stride1D.Dense>)S(source).Labels.SubView(offset, destination.Length)).CopyToCPU(ref ints[0], ints.Length);
+        for (int i = 0; i < ints.Length; i++) destination[i] = ints[i];
+    }
+
+    /// <inheritdoc/>
+    public override void Binary(DeviceBinaryOp op, ReadOnlySpan<int> shape, DeviceStorage a, ReadOnlySpan<long> aStrides, long aOffset,
+        DeviceStorage b, ReadOnlySpan<long> bStrides, long bOffset, DeviceStorage output)
+    {
+        var gop = op switch
+        {
+            DeviceBinaryOp.Add => GpuBinaryOp.Add,
+            DeviceBinaryOp.Sub => GpuBinaryOp.Sub,
+            DeviceBinaryOp.Mul => GpuBinaryOp.Mul,
+            DeviceBinaryOp.Div => GpuBinaryOp.Div,
+            DeviceBinaryOp.Maximum => GpuBinaryOp.Maximum,
+            DeviceBinaryOp.Minimum => GpuBinaryOp.Minimum,
+            DeviceBinaryOp.ReluBackward => GpuBinaryOp.ReluBackward,
+            _ => throw new ArgumentOutOfRangeException(nameof(op), op, "GpuBackend.Binary: unknown op."),
+        };
+        lock (_gate) GpuElementwise.Binary(Gpu, gop, shape, S(a).View, aStrides, aOffset, S(b).View, bStrides, bOffset, S(output).View);
+    }
+
+    /// <inheritdoc/>
+    public override void Unary(DeviceUnaryOp op, ReadOnlySpan<int> shape, DeviceStorage x, ReadOnlySpan<long> strides, long offset, DeviceStorage output)
+    {
+        var gop = op switch
+        {
+            DeviceUnaryOp.Neg => GpuUnaryOp.Neg,
+            DeviceUnaryOp.Relu => GpuUnaryOp.Relu,
+            DeviceUnaryOp.Exp => GpuUnaryOp.Exp,
+            DeviceUnaryOp.Log => GpuUnaryOp.Log,
+            DeviceUnaryOp.Sigmoid => GpuUnaryOp.Sigmoid,
+            DeviceUnaryOp.Tanh => GpuUnaryOp.Tanh,
+            DeviceUnaryOp.Abs => GpuUnaryOp.Abs,
+            DeviceUnaryOp.Sqrt => GpuUnaryOp.Sqrt,
+            _ => throw new ArgumentOutOfRangeException(nameof(op), op, "GpuBackend.Unary: unknown op."),
+        };
+        lock (_gate) GpuElementwise.Unary(Gpu, gop, shape, S(x).View, strides, offset, S(output).View);
+    }
+
+    /// <inheritdoc/>
+    public override void Copy(ReadOnlySpan<int> shape, DeviceStorage x, ReadOnlySpan<long> strides, long offset, DeviceStorage output)
+    {
+        var dstStrides = GpuElementwise.ContiguousStrides(shape);
+        lock (_gate) GpuElementwise.Copy(Gpu, shape, S(x).View, strides, offset, S(output).View, dstStrides, 0);
+    }
+
+    /// <inheritdoc/>
+    public override void Gemm(bool transA, bool transB, int m, int n, int k, DeviceStorage a, long aOffset, int lda,
+        DeviceStorage b, long bOffset, int ldb, DeviceStorage c)
+    {
+        var av = S(a).View; var bv = S(b).View;
+        lock (_gate) GpuGemm.Sgemm(Gpu, transA, transB, m, n, k, 1f, av.SubView(aOffset, av.Length - aOffset), lda,
+            bv.SubView(bOffset, bv.Length - bOffset), ldb, 0f, S(c).View, n);
+    }
+
+    /// <inheritdoc/>
+    public override void Fill(DeviceStorage output, float value)
+    {
+        var s = S(output);
+        lock (_gate) GpuElementwise.Fill(Gpu, s.View.SubView(0, s.Length), value);
+    }
+
+    /// <inheritdoc/>
+    public override void CrossEntropyRows(DeviceStorage logits, int rows, int cols, DeviceStorage labels, DeviceStorage loss)
+    {
+        lock (_gate) GpuRows.CrossEntropyRows(Gpu, S(logits).View, rows, cols, cols, S(labels).Labels, S(loss).View);
+    }
+
+    /// <inheritdoc/>
+    public override void CrossEntropyBackward(DeviceStorage logits, int rows, int cols, DeviceStorage labels, float scale, DeviceStorage gradient)
+    {
+        lock (_gate) GpuRows.CrossEntropyBackward(Gpu, S(logits).View, rows, cols, cols, S(labels).Labels, scale, S(gradient).View);
+    }
+
+    /// <inheritdoc/>
+    public override void SgdStep(DeviceStorage parameter, DeviceStorage gradient, DeviceStorage? buffer, float lr, float momentum,
+        float dampening, float weightDecay, bool nesterov, bool firstStep)
+    {
+        var p = S(parameter);
+        long n = p.Length;
+        var pv = p.View.SubView(0, n);
+        var gv = S(gradient).View.SubView(0, n);
+        var bv = buffer is null ? pv : S(buffer).View.SubView(0, n);
+        lock (_gate) GpuOptim.SgdStep(Gpu, pv, gv, bv, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+    }
+
+    /// <inheritdoc/>
+    public override void Synchronize()
+    {
+        lock (_gate) Gpu.Accelerator.Synchronize();
+    }
+
+    /// <summary>Unregisters the backend and releases the accelerator (tensors still on it become unusable).</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        DeviceBackends.Unregister(Device);
+        lock (_gate)
+        {
+            _disposed = true;
+            _dead.Clear();
+            _live.Clear();
+            _pool.Dispose();
+            Gpu.Dispose();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"GpuBackend({Device}: {Gpu.Name})";
+}

@@ -1,0 +1,63 @@
+namespace ResearchKit.Tensors.Devices;
+
+/// <summary>
+/// The kernels of one device, below the tensor API: a device tensor's op calls exactly one of these (its one dispatch point),
+/// so autograd, modules, losses and optimizers run unchanged above them. Ops without a kernel here refuse device tensors
+/// with an error that names the op and the device. Implemented by ResearchKit.Gpu (ILGPU) and registered in
+/// <see cref="DeviceBackends"/>.
+/// </summary>
+/// <remarks>
+/// Outputs are contiguous storages the backend allocated (<see cref="Allocate"/>); inputs are read through their strides and
+/// offset (stride 0 along a broadcast dimension). Launches may be asynchronous: <see cref="Download"/> waits for them.
+/// </remarks>
+public abstract class DeviceBackend
+{
+    /// <summary>The device this backend runs on.</summary>
+    public abstract Device Device { get; }
+
+    /// <summary>Uninitialized Float32 memory for <paramref name="length"/> elements (the caller overwrites all of it).</summary>
+    public abstract DeviceStorage Allocate(long length);
+
+    /// <summary>A storage holding a copy of <paramref name="data"/>.</summary>
+    public abstract DeviceStorage Upload(ReadOnlySpan<float> data);
+
+    /// <summary>A storage holding class labels (Int64 on the host, 32-bit on the device).</summary>
+    /// <exception cref="ArgumentException">A value does not fit in 32 bits.</exception>
+    public abstract DeviceStorage UploadLabels(ReadOnlySpan<long> labels);
+
+    /// <summary>Copies <paramref name="destination"/>.Length elements from <paramref name="source"/> at <paramref name="offset"/> to the host, after pending work.</summary>
+    public abstract void Download(DeviceStorage source, long offset, Span<float> destination);
+
+    /// <summary>Copies labels back to the host, after pending work.</summary>
+    public abstract void DownloadLabels(DeviceStorage source, long offset, Span<long> destination);
+
+    /// <summary>output = a ⊕ b over <paramref name="shape"/>, each input read through its strides and offset.</summary>
+    public abstract void Binary(DeviceBinaryOp op, ReadOnlySpan<int> shape, DeviceStorage a, ReadOnlySpan<long> aStrides, long aOffset,
+        DeviceStorage b, ReadOnlySpan<long> bStrides, long bOffset, DeviceStorage output);
+
+    /// <summary>output = f(x) over <paramref name="shape"/>, x read through its strides and offset.</summary>
+    public abstract void Unary(DeviceUnaryOp op, ReadOnlySpan<int> shape, DeviceStorage x, ReadOnlySpan<long> strides, long offset, DeviceStorage output);
+
+    /// <summary>Contiguous copy of a strided view.</summary>
+    public abstract void Copy(ReadOnlySpan<int> shape, DeviceStorage x, ReadOnlySpan<long> strides, long offset, DeviceStorage output);
+
+    /// <summary>C (m×n, contiguous) = op(A)·op(B), row-major operands with leading dimensions, as the CPU engine's GEMM.</summary>
+    public abstract void Gemm(bool transA, bool transB, int m, int n, int k, DeviceStorage a, long aOffset, int lda,
+        DeviceStorage b, long bOffset, int ldb, DeviceStorage c);
+
+    /// <summary>Fills <paramref name="output"/> with <paramref name="value"/>.</summary>
+    public abstract void Fill(DeviceStorage output, float value);
+
+    /// <summary>Per-row cross-entropy of contiguous logits (rows × cols) against labels: loss[r] = logsumexp(x[r]) − x[r, label].</summary>
+    public abstract void CrossEntropyRows(DeviceStorage logits, int rows, int cols, DeviceStorage labels, DeviceStorage loss);
+
+    /// <summary>gx = scale·(softmax(x) − onehot(label)) for contiguous logits (rows × cols).</summary>
+    public abstract void CrossEntropyBackward(DeviceStorage logits, int rows, int cols, DeviceStorage labels, float scale, DeviceStorage gradient);
+
+    /// <summary>One SGD step in place (PyTorch's rule; <paramref name="buffer"/> unused without momentum).</summary>
+    public abstract void SgdStep(DeviceStorage parameter, DeviceStorage gradient, DeviceStorage? buffer, float lr, float momentum,
+        float dampening, float weightDecay, bool nesterov, bool firstStep);
+
+    /// <summary>Waits for every launched kernel.</summary>
+    public abstract void Synchronize();
+}

@@ -1,0 +1,199 @@
+using ResearchKit.Tensors;
+using ResearchKit.Tensors.Nn;
+using ResearchKit.Tensors.Optim;
+using Xunit;
+
+namespace ResearchKit.Gpu.Tests;
+
+/// <summary>
+/// Tensors on a device through <see cref="GpuBackend"/>: moves, the device ops and their gradients, errors for mixed devices and
+/// for ops without a device kernel, and whole training steps, all against the CPU engine. They run on ILGPU's CPU accelerator
+/// (every machine); the same code runs on a CUDA device.
+/// </summary>
+public sealed class DeviceTensorTests
+{
+    private static readonly Lazy<GpuBackend> Backend = new(() => GpuBackend.Register(Device.CpuAccelerator));
+    private static Device Dev => Backend.Value.Device;
+
+    private static Tensor Randn(Generator g, params int[] shape) => Tensor.Randn(shape, g);
+
+    [Fact]
+    public void MovesAreExactBothWaysIncludingViewsAndLabels()
+    {
+        var g = new Generator(1);
+        var x = Randn(g, 3, 4, 5);
+        var view = x.Permute(2, 0, 1);   // strided: moved as its values, row-major
+        var d = view.To(Dev);
+        Assert.Equal(Dev, d.Device);
+        Assert.Equal(DType.Float32, d.DType);
+        Assert.Equal(view.ToArray(), d.Cpu().ToArray());
+        Assert.Equal(view.ToArray(), d.ToArray());
+        Assert.Equal(Device.Cpu, d.Cpu().Device);
+        Assert.Same(d, d.To(Dev));
+        Assert.Contains("device='cpu-accelerator'", d.ToString(), StringComparison.Ordinal);
+        var labels = Tensor.FromArray(new long[] { 0, 3, 1, 2 }, 4);
+        var dl = labels.To(Dev);
+        Assert.Equal(DType.Int64, dl.DType);
+        Assert.Equal(labels.ToInt64Array(), dl.Cpu().ToInt64Array());
+        // Device views are views: a transpose on the device reads the same storage.
+        var dt = x.To(Dev).Transpose(0, 2);
+        Assert.Equal(x.Transpose(0, 2).ToArray(), dt.Contiguous().Cpu().ToArray());
+    }
+
+    [Fact]
+    public void LabelsThatDoNotFitThirtyTwoBitsAreRefused()
+    {
+        var big = Tensor.FromArray(new long[] { 1L << 40 }, 1);
+        var e = Assert.Throws<ArgumentException>(() => big.To(Dev));
+        Assert.Contains("32-bit", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ElementwiseOpsWithBroadcastingMatchTheCpuEngine()
+    {
+        var g = new Generator(2);
+        var a = Randn(g, 3, 1, 5);
+        var b = Randn(g, 5, 4).T;                  // (4, 5), transposed view
+        var pos = Tensor.Rand([4, 5], g) + 0.5f;  // for log and sqrt
+        var (da, db, dpos) = (a.To(Dev), b.To(Dev), pos.To(Dev));
+        GpuTest.CloseEach((a + b).ToArray(), (da + db).ToArray(), "add", 1e-6f);
+        GpuTest.CloseEach((a - b).ToArray(), (da - db).ToArray(), "sub", 1e-6f);
+        GpuTest.CloseEach((a * b).ToArray(), (da * db).ToArray(), "mul", 1e-6f);
+        GpuTest.CloseEach((a / pos).ToArray(), (da / dpos).ToArray(), "div", 1e-6f);
+        GpuTest.CloseEach(Tensor.Maximum(a, b).ToArray(), Tensor.Maximum(da, db).ToArray(), "maximum", 0f);
+        GpuTest.CloseEach(Tensor.Minimum(a, b).ToArray(), Tensor.Minimum(da, db).ToArray(), "minimum", 0f);
+        GpuTest.CloseEach((2.5f * a - 1f).ToArray(), (2.5f * da - 1f).ToArray(), "scalar (0-dim CPU) operands", 1e-6f);
+        GpuTest.CloseEach(b.Relu().ToArray(), db.Relu().ToArray(), "relu", 0f);
+        GpuTest.CloseEach((-b).ToArray(), (-db).ToArray(), "neg", 0f);
+        GpuTest.CloseEach(b.Exp().ToArray(), db.Exp().ToArray(), "exp", 1e-5f);
+        GpuTest.CloseEach(pos.Log().ToArray(), dpos.Log().ToArray(), "log", 1e-5f);
+        GpuTest.CloseEach(pos.Sqrt().ToArray(), dpos.Sqrt().ToArray(), "sqrt", 1e-6f);
+        GpuTest.CloseEach(b.Sigmoid().ToArray(), db.Sigmoid().ToArray(), "sigmoid", 1e-5f);
+        GpuTest.CloseEach(b.Tanh().ToArray(), db.Tanh().ToArray(), "tanh", 1e-5f);
+    }
+
+    [Fact]
+    public void ReductionsAndMatmulMatchTheCpuEngine()
+    {
+        var g = new Generator(3);
+        var x = Randn(g, 4, 3, 17);
+        var dx = x.To(Dev);
+        GpuTest.CloseScaled(x.Sum().ToArray(), dx.Sum().ToArray(), "sum all", 1e-5f);
+        GpuTest.CloseScaled(x.Sum(1).ToArray(), dx.Sum(1).ToArray(), "sum dim 1", 1e-5f);
+        GpuTest.CloseScaled(x.Sum([0, 2], keepDim: true).ToArray(), dx.Sum([0, 2], keepDim: true).ToArray(), "sum dims 0, 2", 1e-5f);
+        Assert.Equal([1, 3, 1], dx.Sum([0, 2], keepDim: true).Shape.ToArray());
+        GpuTest.CloseScaled(x.Mean(-1).ToArray(), dx.Mean(-1).ToArray(), "mean", 1e-5f);
+        var a = Randn(g, 17, 5);
+        var b = Randn(g, 3, 17);   // used transposed: a view, no copy on either side
+        GpuTest.CloseScaled(a.T.Matmul(b.T).ToArray(), a.To(Dev).T.Matmul(b.To(Dev).T).ToArray(), "matmul of transposed views", 1e-5f);
+        var v = Randn(g, 17);
+        GpuTest.CloseScaled(v.Matmul(a).ToArray(), v.To(Dev).Matmul(a.To(Dev)).ToArray(), "vector @ matrix", 1e-5f);
+    }
+
+    [Fact]
+    public void GradientsThroughDeviceOpsMatchTheCpuEngine()
+    {
+        var g = new Generator(4);
+        var a = Randn(g, 6, 9).RequiresGrad_();
+        var w = Randn(g, 4, 9).RequiresGrad_();
+        var c = Randn(g, 1, 4).RequiresGrad_();
+        var da = a.Detach().To(Dev).RequiresGrad_();
+        var dw = w.Detach().To(Dev).RequiresGrad_();
+        var dc = c.Detach().To(Dev).RequiresGrad_();
+        Tensor Loss(Tensor x, Tensor wt, Tensor ct) => ((x.Matmul(wt.T).Relu() * ct).Sigmoid() + x.Sum(1, keepDim: true).Tanh() / 3f).Mean();
+        var lc = Loss(a, w, c);
+        var ld = Loss(da, dw, dc);
+        GpuTest.CloseEach(lc.ToArray(), ld.ToArray(), "loss", 1e-5f);
+        lc.Backward();
+        ld.Backward();
+        Assert.Equal(Dev, da.Grad!.Device);
+        GpuTest.CloseScaled(a.Grad!.ToArray(), da.Grad.ToArray(), "grad a", 1e-5f);
+        GpuTest.CloseScaled(w.Grad!.ToArray(), dw.Grad!.ToArray(), "grad w", 1e-5f);
+        GpuTest.CloseScaled(c.Grad!.ToArray(), dc.Grad!.ToArray(), "grad c", 1e-5f);
+        // Through a move: the gradient of To goes back to the source's device.
+        var h = Randn(g, 5).RequiresGrad_();
+        (h.To(Dev) * 3f).Sum().Backward();
+        Assert.Equal(Device.Cpu, h.Grad!.Device);
+        Assert.All(h.Grad.ToArray(), v => Assert.Equal(3f, v));
+    }
+
+    [Fact]
+    public void MixedDevicesAreAnErrorThatNamesBoth()
+    {
+        var x = Tensor.Ones(2, 3);
+        var e = Assert.Throws<ArgumentException>(() => x + x.To(Dev));
+        Assert.Contains("cpu-accelerator", e.Message, StringComparison.Ordinal);
+        Assert.Contains(" cpu ", e.Message, StringComparison.Ordinal);
+        var e2 = Assert.Throws<ArgumentException>(() => x.To(Dev).Matmul(Tensor.Ones(3, 2)));
+        Assert.Contains("cpu-accelerator", e2.Message, StringComparison.Ordinal);
+        var lin = new Linear(3, 2);
+        var e3 = Assert.Throws<ArgumentException>(() => lin.Forward(x.To(Dev)));
+        Assert.Contains("cpu-accelerator", e3.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnOpWithoutADeviceKernelNamesItselfAndTheDevice()
+    {
+        var d = Tensor.Ones(2, 3).To(Dev);
+        var e = Assert.Throws<NotSupportedException>(() => d.Sin());
+        Assert.Contains("Sin", e.Message, StringComparison.Ordinal);
+        Assert.Contains("cpu-accelerator", e.Message, StringComparison.Ordinal);
+        Assert.Contains(".Cpu()", e.Message, StringComparison.Ordinal);
+        var e2 = Assert.Throws<NotSupportedException>(() => Functional.Softmax(d, 1));
+        Assert.Contains("cpu-accelerator", e2.Message, StringComparison.Ordinal);
+        var e3 = Assert.Throws<InvalidOperationException>(() => Tensor.Ones(2).To(Device.Cuda(7)));
+        Assert.Contains("GpuBackend.Register", e3.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CrossEntropyAndItsGradientMatchTheCpuEngine()
+    {
+        var g = new Generator(5);
+        var logits = Randn(g, 7, 5).RequiresGrad_();
+        var labels = Tensor.FromArray(new long[] { 0, 4, 2, 2, 1, 3, 0 }, 7);
+        var dl = logits.Detach().To(Dev).RequiresGrad_();
+        foreach (var reduction in new[] { "mean", "sum", "none" })
+        {
+            logits.Grad = null; dl.Grad = null;
+            var lc = Functional.CrossEntropy(logits, labels, reduction: reduction);
+            var ld = Functional.CrossEntropy(dl, labels.To(Dev), reduction: reduction);
+            GpuTest.CloseEach(lc.ToArray(), ld.ToArray(), "cross-entropy " + reduction, 1e-5f);
+            (reduction == "none" ? (lc * Tensor.Arange(1, 8)).Sum() : lc).Backward();
+            (reduction == "none" ? (ld * Tensor.Arange(1, 8).To(Dev)).Sum() : ld).Backward();
+            GpuTest.CloseScaled(logits.Grad!.ToArray(), dl.Grad!.ToArray(), "cross-entropy gradient " + reduction, 1e-5f);
+        }
+        var bad = Tensor.FromArray(new long[] { 0, 5, 2, 2, 1, 3, 0 }, 7).To(Dev);
+        var e = Assert.Throws<ArgumentException>(() => Functional.CrossEntropy(dl, bad));
+        Assert.Contains("out of bounds", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => Functional.CrossEntropy(dl, labels));   // labels left on the CPU
+    }
+
+    [Fact]
+    public void AnMlpTrainsOnTheDeviceAsOnTheCpu()
+    {
+        Sequential Build() => new(new Linear(20, 16, generator: new Generator(6)), new ReLU(), new Linear(16, 4, generator: new Generator(7)));
+        var cpu = Build();
+        var dev = Build();
+        var optCpu = new Sgd(cpu.Parameters(), lr: 0.1, momentum: 0.9, weightDecay: 1e-3, nesterov: true);
+        var optDev = new Sgd(dev.Parameters(), lr: 0.1, momentum: 0.9, weightDecay: 1e-3, nesterov: true);
+        dev.To(Dev);   // after the optimizer was built: the parameter objects stay the same
+        Assert.All(dev.Parameters(), p => Assert.Equal(Dev, p.Device));
+        var g = new Generator(8);
+        for (int step = 0; step < 4; step++)
+        {
+            var x = Randn(g, 8, 20);
+            var y = Tensor.FromArray(Enumerable.Range(0, 8).Select(i => (long)((i * 7 + step) % 4)).ToArray(), 8);
+            optCpu.ZeroGrad(); optDev.ZeroGrad();
+            var lc = Functional.CrossEntropy(cpu.Forward(x), y);
+            var ld = Functional.CrossEntropy(dev.Forward(x.To(Dev)), y.To(Dev));
+            GpuTest.CloseEach(lc.ToArray(), ld.ToArray(), $"loss at step {step}", 1e-5f);
+            lc.Backward(); ld.Backward();
+            optCpu.Step(); optDev.Step();
+        }
+        foreach (var ((name, pc), (_, pd)) in cpu.NamedParameters().Zip(dev.NamedParameters()))
+            GpuTest.CloseScaled(pc.ToArray(), pd.ToArray(), name + " after 4 SGD steps", 1e-5f);
+        dev.To(Device.Cpu);
+        Assert.All(dev.Parameters(), p => Assert.Equal(Device.Cpu, p.Device));
+        GpuTest.CloseScaled(cpu.Forward(Tensor.Ones(1, 20)).ToArray(), dev.Forward(Tensor.Ones(1, 20)).ToArray(), "back on the CPU", 1e-5f);
+    }
+}
