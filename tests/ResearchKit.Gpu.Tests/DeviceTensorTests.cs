@@ -1,3 +1,4 @@
+using ResearchKit.Models;
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Nn;
 using ResearchKit.Tensors.Optim;
@@ -166,6 +167,40 @@ public sealed class DeviceTensorTests
         var e = Assert.Throws<ArgumentException>(() => Functional.CrossEntropy(dl, bad));
         Assert.Contains("out of bounds", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => Functional.CrossEntropy(dl, labels));   // labels left on the CPU
+    }
+
+    [Fact]
+    public void AResNetTrainsOnTheDeviceAsOnTheCpuThroughModelTo()
+    {
+        // A CIFAR ResNet-8 (one block per stage, so both option-A shortcuts: strided slices, channel padding), batch norm in training mode, global mean, linear
+        // head, cross-entropy, SGD with momentum: two steps, then evaluation mode with the running statistics.
+        const int batch = 2, hw = 8;   // small images: the CPU accelerator's time goes to launches and barriers
+        var cpu = new ResNetCifar(8, generator: new Generator(3));
+        var dev = new ResNetCifar(8, generator: new Generator(3)).To(Dev);
+        var optCpu = new Sgd(cpu.Parameters(), lr: 0.1, momentum: 0.9);
+        var optDev = new Sgd(dev.Parameters(), lr: 0.1, momentum: 0.9);
+        var g = new Generator(4);
+        for (int step = 0; step < 2; step++)
+        {
+            var x = Randn(g, batch, 3, hw, hw);
+            var y = Tensor.FromArray(new long[] { 3, 7 - step }, batch);
+            optCpu.ZeroGrad(); optDev.ZeroGrad();
+            var lc = Functional.CrossEntropy(cpu.Forward(x), y);
+            var ld = Functional.CrossEntropy(dev.Forward(x.To(Dev)), y.To(Dev));
+            GpuTest.CloseEach(lc.ToArray(), ld.ToArray(), $"loss at step {step}", 1e-4f);
+            lc.Backward(); ld.Backward();
+            optCpu.Step(); optDev.Step();
+        }
+        var devState = dev.StateDict();
+        foreach (var (name, expected) in cpu.StateDict())
+        {
+            if (expected.DType != DType.Float32) { Assert.Equal(expected.ToInt64Array(), devState[name].ToInt64Array()); continue; }
+            Assert.Equal(Dev, devState[name].Device);
+            GpuTest.CloseScaled(expected.ToArray(), devState[name].ToArray(), name + " after 2 steps", 2e-4f);
+        }
+        cpu.Eval(); dev.Eval();
+        var probe = Randn(g, batch, 3, hw, hw);
+        GpuTest.CloseScaled(cpu.Forward(probe).ToArray(), dev.Forward(probe.To(Dev)).ToArray(), "evaluation-mode logits", 2e-4f);
     }
 
     [Fact]

@@ -195,10 +195,50 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     }
 
     /// <inheritdoc/>
-    public override void Copy(ReadOnlySpan<int> shape, DeviceStorage x, ReadOnlySpan<long> strides, long offset, DeviceStorage output)
+    public override void Copy(ReadOnlySpan<int> shape, DeviceStorage x, ReadOnlySpan<long> strides, long offset,
+        DeviceStorage output, ReadOnlySpan<long> outStrides, long outOffset)
     {
-        var dstStrides = GpuElementwise.ContiguousStrides(shape);
-        lock (_gate) GpuElementwise.Copy(Gpu, shape, S(x).View, strides, offset, S(output).View, dstStrides, 0);
+        lock (_gate) GpuElementwise.Copy(Gpu, shape, S(x).View, strides, offset, S(output).View, outStrides, outOffset);
+    }
+
+    private static GpuConvGeometry Geometry(DeviceConvShape g) =>
+        new(g.N, g.C, g.H, g.W, g.OutC, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.Groups);
+
+    // An absent optional view is an empty one for the kernels.
+    private static ArrayView<float> Opt(DeviceStorage? s) => s is null ? default : S(s).View.SubView(0, s.Length);
+
+    /// <inheritdoc/>
+    public override void Conv2dForward(DeviceConvShape g, DeviceStorage x, DeviceStorage weight, DeviceStorage? bias, DeviceStorage y)
+    {
+        lock (_gate) GpuConv2d.Forward(Gpu, Geometry(g), S(x).View, S(weight).View, Opt(bias), S(y).View);
+    }
+
+    /// <inheritdoc/>
+    public override void Conv2dBackwardInput(DeviceConvShape g, DeviceStorage gy, DeviceStorage weight, DeviceStorage gx)
+    {
+        lock (_gate) GpuConv2d.BackwardInput(Gpu, Geometry(g), S(gy).View, S(weight).View, S(gx).View);
+    }
+
+    /// <inheritdoc/>
+    public override void Conv2dBackwardWeight(DeviceConvShape g, DeviceStorage x, DeviceStorage gy, DeviceStorage gradWeight, DeviceStorage? gradBias)
+    {
+        lock (_gate) GpuConv2d.BackwardWeight(Gpu, Geometry(g), S(x).View, S(gy).View, S(gradWeight).View, Opt(gradBias));
+    }
+
+    /// <inheritdoc/>
+    public override void BatchNormTrain(DeviceStorage x, int n, int c, int s, DeviceStorage? gamma, DeviceStorage? beta,
+        DeviceStorage runningMean, DeviceStorage runningVar, float momentum, float eps, DeviceStorage y, DeviceStorage saveMean, DeviceStorage saveInvStd)
+    {
+        lock (_gate) GpuBatchNorm.ForwardTrain(Gpu, S(x).View, n, c, s, Opt(gamma), Opt(beta), S(runningMean).View, S(runningVar).View,
+            momentum, eps, S(y).View, S(saveMean).View, S(saveInvStd).View);
+    }
+
+    /// <inheritdoc/>
+    public override void BatchNormBackward(DeviceStorage x, DeviceStorage gy, int n, int c, int s, DeviceStorage? gamma,
+        DeviceStorage saveMean, DeviceStorage saveInvStd, DeviceStorage gx, DeviceStorage? gradGamma, DeviceStorage? gradBeta)
+    {
+        lock (_gate) GpuBatchNorm.BackwardTrain(Gpu, S(x).View, S(gy).View, n, c, s, Opt(gamma), S(saveMean).View, S(saveInvStd).View,
+            S(gx).View, Opt(gradGamma), Opt(gradBeta));
     }
 
     /// <inheritdoc/>

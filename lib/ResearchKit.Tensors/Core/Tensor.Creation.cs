@@ -258,6 +258,16 @@ public sealed partial class Tensor
         var b = ShapeUtil.Broadcast(_shape, src._shape, "CopyFrom");
         if (!ShapeUtil.SameShape(b, _shape)) throw ThrowHelper.ShapeMismatch("CopyFrom", this, src, "The source must broadcast to the destination's shape.");
         var s = src.Expand(_shape);
+        // Across devices, as copy_: the source comes to this tensor's device first.
+        if (_dev is not null)
+        {
+            if (DType != DType.Float32) throw NoKernelOnDevice("CopyFrom into Int64 labels");
+            var sd = s._dev is null ? s.Float().To(Device) : s.Device == Device ? s : s.Cpu().To(Device);
+            if (sd.DType != DType.Float32) throw NoKernelOnDevice("CopyFrom of Int64 labels");
+            _dev.Backend.Copy(_shape, sd._dev!, LongStrides(sd._strides), sd._offset, _dev, LongStrides(_strides), _offset);
+            return this;
+        }
+        if (s._dev is not null) s = s.Cpu();
         if (_f is not null)
         {
             var tmp = s.Float().ReadSpan();

@@ -92,9 +92,7 @@ public sealed partial class Tensor
     {
         if (IsContiguous) return this;
         if (_dev!.DType == DType.Int64) throw NoKernelOnDevice("a strided view of Int64 labels");
-        var r = EmptyOn(_dev.Backend, (int[])_shape.Clone());
-        _dev.Backend.Copy(_shape, _dev, LongStrides(_strides), _offset, r._dev!);
-        return r;
+        return CloneOnDevice();
     }
 
     /// <summary>A contiguous device copy (the device half of <see cref="Clone"/>).</summary>
@@ -102,7 +100,7 @@ public sealed partial class Tensor
     {
         if (_dev!.DType == DType.Int64) throw NoKernelOnDevice("Clone of Int64 labels");
         var r = EmptyOn(_dev.Backend, (int[])_shape.Clone());
-        _dev.Backend.Copy(_shape, _dev, LongStrides(_strides), _offset, r._dev!);
+        _dev.Backend.Copy(_shape, _dev, LongStrides(_strides), _offset, r._dev!, LongStrides(r._strides), 0);
         return r;
     }
 
@@ -116,7 +114,7 @@ public sealed partial class Tensor
         return r;
     }
 
-    private static long[] LongStrides(int[] strides)
+    internal static long[] LongStrides(int[] strides)
     {
         var s = new long[strides.Length];
         for (int i = 0; i < s.Length; i++) s[i] = strides[i];
@@ -241,7 +239,8 @@ public sealed partial class Tensor
     private static NotSupportedException NoKernelOnDevice(string what, Device device) =>
         new($"{what} has no kernel on device '{device}' yet. Move the tensor to the CPU (x.Cpu()), run the op there and move the " +
             "result back with .To(device); ops with device kernels: element-wise + − × ÷, maximum, minimum, neg, relu, exp, log, " +
-            "sigmoid, tanh, sqrt, views, Contiguous/Clone, Matmul (2-D), Sum/Mean, To/Cpu, Linear, CrossEntropy (class labels), SGD.");
+            "sigmoid, tanh, sqrt, views, Contiguous/Clone/CopyFrom, constant Pad, Matmul (2-D), Sum/Mean, To/Cpu, Linear, Conv2d, BatchNorm, " +
+            "CrossEntropy (class labels), SGD.");
 
     // The innermost public API member on the stack: the op the user called (for the error only).
     private static string PublicCaller()

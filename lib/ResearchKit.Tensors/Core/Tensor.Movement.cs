@@ -189,7 +189,7 @@ public sealed partial class Tensor
     /// </summary>
     internal static Tensor IntoZeros(int[] shape, Tensor g, Func<Tensor, Tensor> viewOf, string name)
     {
-        var z = Zeros(shape);
+        var z = g._dev is null ? Zeros(shape) : FullOn(g.Device, shape, 0f);
         using (Torch.NoGrad()) viewOf(z).CopyFrom(g);
         return Record(z, name, g, gg => viewOf(gg), NoSaved);
     }

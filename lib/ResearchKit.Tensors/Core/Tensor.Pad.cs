@@ -60,13 +60,14 @@ public sealed partial class Tensor
             if (len[d] == 0) empty = true;
         }
         Tensor res;
-        if (_f is not null) res = value == 0f ? Zeros(outShape) : Full(outShape, value);
+        if (_dev is not null) res = PadConstantOnDevice(outShape, value, empty, srcStart, dstStart, len);
+        else if (_f is not null) res = value == 0f ? Zeros(outShape) : Full(outShape, value);
         else
         {
             res = ZerosInt64(outShape);
             if (value != 0f) res._l.AsSpan().Fill((long)value);
         }
-        if (!empty && _numel > 0)
+        if (!empty && _numel > 0 && _dev is null)
         {
             int srcOff = _offset, dstOff = 0;
             var dstStrides = ShapeUtil.ContiguousStrides(outShape);
@@ -85,11 +86,24 @@ public sealed partial class Tensor
                 StridedCopy.Scatter<long>(tmp, res._l!, dstOff, len, dstStrides);
             }
         }
-        if (_f is null) return res;
+        if (DType != DType.Float32) return res;
         // The adjoint of padding by (l, r) with constants is cropping by (l, r): pad g by (-l, -r) with zeros.
         var neg = new int[pad.Length];
         for (int i = 0; i < pad.Length; i++) neg[i] = -pad[i];
         return Record(res, "constant_pad_nd", this, g => g.PadConstant(neg, 0f), NoSaved);
+    }
+
+    /// <summary>Constant padding on the device: the output filled with <paramref name="value"/>, then the kept block copied in.</summary>
+    private Tensor PadConstantOnDevice(int[] outShape, float value, bool empty, int[] srcStart, int[] dstStart, int[] len)
+    {
+        if (DType != DType.Float32) throw NoKernelOnDevice("Pad of Int64 labels");
+        var res = FullOn(Device, outShape, value);
+        if (empty || _numel == 0) return res;
+        var dstStrides = ShapeUtil.ContiguousStrides(outShape);
+        long srcOff = _offset, dstOff = 0;
+        for (int d = 0; d < _shape.Length; d++) { srcOff += (long)srcStart[d] * _strides[d]; dstOff += (long)dstStart[d] * dstStrides[d]; }
+        _dev!.Backend.Copy(len, _dev, LongStrides(_strides), srcOff, res._dev!, LongStrides(dstStrides), dstOff);
+        return res;
     }
 
     /// <summary>Reflect/replicate/circular padding as one index_select per padded dim (so autograd comes from index_select).</summary>

@@ -38,8 +38,10 @@ public abstract class DeviceBackend
     /// <summary>output = f(x) over <paramref name="shape"/>, x read through its strides and offset.</summary>
     public abstract void Unary(DeviceUnaryOp op, ReadOnlySpan<int> shape, DeviceStorage x, ReadOnlySpan<long> strides, long offset, DeviceStorage output);
 
-    /// <summary>Contiguous copy of a strided view.</summary>
-    public abstract void Copy(ReadOnlySpan<int> shape, DeviceStorage x, ReadOnlySpan<long> strides, long offset, DeviceStorage output);
+    /// <summary>Strided copy: output[outOffset + Σ i·outStrides] = x[offset + Σ i·strides] over <paramref name="shape"/> (a view
+    /// made contiguous, or a block written into a larger tensor).</summary>
+    public abstract void Copy(ReadOnlySpan<int> shape, DeviceStorage x, ReadOnlySpan<long> strides, long offset,
+        DeviceStorage output, ReadOnlySpan<long> outStrides, long outOffset);
 
     /// <summary>C (m×n, contiguous) = op(A)·op(B), row-major operands with leading dimensions, as the CPU engine's GEMM.</summary>
     public abstract void Gemm(bool transA, bool transB, int m, int n, int k, DeviceStorage a, long aOffset, int lda,
@@ -53,6 +55,26 @@ public abstract class DeviceBackend
 
     /// <summary>gx = scale·(softmax(x) − onehot(label)) for contiguous logits (rows × cols).</summary>
     public abstract void CrossEntropyBackward(DeviceStorage logits, int rows, int cols, DeviceStorage labels, float scale, DeviceStorage gradient);
+
+    /// <summary>y = conv2d(x, w) + bias (contiguous NCHW; <paramref name="bias"/> null for none).</summary>
+    public abstract void Conv2dForward(DeviceConvShape g, DeviceStorage x, DeviceStorage weight, DeviceStorage? bias, DeviceStorage y);
+
+    /// <summary>The gradient of <see cref="Conv2dForward"/> with respect to its input.</summary>
+    public abstract void Conv2dBackwardInput(DeviceConvShape g, DeviceStorage gy, DeviceStorage weight, DeviceStorage gx);
+
+    /// <summary>The gradients of <see cref="Conv2dForward"/> with respect to its weight and (when not null) its bias.</summary>
+    public abstract void Conv2dBackwardWeight(DeviceConvShape g, DeviceStorage x, DeviceStorage gy, DeviceStorage gradWeight, DeviceStorage? gradBias);
+
+    /// <summary>
+    /// Batch norm in training mode over contiguous (N, C, S): y = (x − μ_B)/√(σ²_B + ε)·γ + β, saving μ_B and 1/√(σ²_B + ε) per
+    /// channel, and updating the running statistics in place (unbiased variance). γ, β null: no affine part.
+    /// </summary>
+    public abstract void BatchNormTrain(DeviceStorage x, int n, int c, int s, DeviceStorage? gamma, DeviceStorage? beta,
+        DeviceStorage runningMean, DeviceStorage runningVar, float momentum, float eps, DeviceStorage y, DeviceStorage saveMean, DeviceStorage saveInvStd);
+
+    /// <summary>The backward of <see cref="BatchNormTrain"/> from its saved statistics; γ/β gradients written when not null.</summary>
+    public abstract void BatchNormBackward(DeviceStorage x, DeviceStorage gy, int n, int c, int s, DeviceStorage? gamma,
+        DeviceStorage saveMean, DeviceStorage saveInvStd, DeviceStorage gx, DeviceStorage? gradGamma, DeviceStorage? gradBeta);
 
     /// <summary>One SGD step in place (PyTorch's rule; <paramref name="buffer"/> unused without momentum).</summary>
     public abstract void SgdStep(DeviceStorage parameter, DeviceStorage gradient, DeviceStorage? buffer, float lr, float momentum,

@@ -49,6 +49,11 @@ public static partial class Functional
         int n = x.Size(0), h = x.Size(2), w = x.Size(3);
         var geo = ConvOpSupport.Geometry(op, $"input {input.Shape}, weight {weight.Shape}", () => new Conv2dGeometry(
             n, c, h, w, outC, weight.Size(2), weight.Size(3), s.H, s.W, p.H, p.W, d.H, d.W, groups));
+        if (x._dev is not null || weight._dev is not null || bias?._dev is not null)
+        {
+            if (x._dev is null) throw Tensor.MixedDevices(op, x, weight);
+            return Conv2dOnDevice(x, weight, bias, new(n, c, h, w, outC, weight.Size(2), weight.Size(3), s.H, s.W, p.H, p.W, d.H, d.W, groups), unbatched);
+        }
 
         var xd = ConvOpSupport.Data(x);
         var wd = ConvOpSupport.Data(weight);

@@ -43,6 +43,8 @@ public static partial class Functional
         if (!training && (runningMean is null || runningVar is null))
             throw new ArgumentException($"{op}: running_mean and running_var must be given in evaluation mode (training: false).");
 
+        if (input._dev is not null || runningMean?._dev is not null || runningVar?._dev is not null || weight?._dev is not null || bias?._dev is not null)
+            return BatchNormOnDevice(input, runningMean, runningVar, weight, bias, training, momentum, eps);
         // The closure keeps xd (the tensor), never its bare array: see Dense.
         var xd = Dense(input);
         var mean = new float[c]; var var = new float[c];
