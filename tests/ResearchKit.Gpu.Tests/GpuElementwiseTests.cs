@@ -2,6 +2,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using ResearchKit.Gpu.Kernels;
 using ResearchKit.Tensors;
+using ResearchKit.Tensors.Devices;
 using Xunit;
 
 namespace ResearchKit.Gpu.Tests;
@@ -42,10 +43,10 @@ public class GpuElementwiseTests
             using var da = gpu.Accelerator.Allocate1D(a.ToArray());
             using var db = gpu.Accelerator.Allocate1D(b.ToArray());
             using var dout = gpu.Accelerator.Allocate1D<float>(shape.Aggregate(1, (x, y) => x * y));
-            foreach (var (op, reference) in new (GpuBinaryOp, Tensor)[]
+            foreach (var (op, reference) in new (DeviceBinaryOp, Tensor)[]
             {
-                (GpuBinaryOp.Add, a + b), (GpuBinaryOp.Sub, a - b), (GpuBinaryOp.Mul, a * b), (GpuBinaryOp.Div, a / b),
-                (GpuBinaryOp.Maximum, Tensor.Maximum(a, b)), (GpuBinaryOp.Minimum, Tensor.Minimum(a, b)),
+                (DeviceBinaryOp.Add, a + b), (DeviceBinaryOp.Sub, a - b), (DeviceBinaryOp.Mul, a * b), (DeviceBinaryOp.Div, a / b),
+                (DeviceBinaryOp.Maximum, Tensor.Maximum(a, b)), (DeviceBinaryOp.Minimum, Tensor.Minimum(a, b)),
             })
             {
                 GpuElementwise.Binary(gpu, op, shape, da.View, BroadcastStrides(sa, shape), 0, db.View, BroadcastStrides(sb, shape), 0, dout.View);
@@ -68,11 +69,11 @@ public class GpuElementwiseTests
         using var dx = gpu.Accelerator.Allocate1D(x.ToArray());
         using var dpos = gpu.Accelerator.Allocate1D(pos.ToArray());
         using var dout = gpu.Accelerator.Allocate1D<float>(24);
-        foreach (var (op, reference, src) in new (GpuUnaryOp, Tensor, MemoryBuffer1D<float, Stride1D.Dense>)[]
+        foreach (var (op, reference, src) in new (DeviceUnaryOp, Tensor, MemoryBuffer1D<float, Stride1D.Dense>)[]
         {
-            (GpuUnaryOp.Neg, t.Neg(), dx), (GpuUnaryOp.Relu, t.Relu(), dx), (GpuUnaryOp.Exp, t.Exp(), dx), (GpuUnaryOp.Sigmoid, t.Sigmoid(), dx),
-            (GpuUnaryOp.Tanh, t.Tanh(), dx), (GpuUnaryOp.Abs, t.Abs(), dx),
-            (GpuUnaryOp.Log, pos.Transpose(0, 1).Log(), dpos), (GpuUnaryOp.Sqrt, pos.Transpose(0, 1).Sqrt(), dpos),
+            (DeviceUnaryOp.Neg, t.Neg(), dx), (DeviceUnaryOp.Relu, t.Relu(), dx), (DeviceUnaryOp.Exp, t.Exp(), dx), (DeviceUnaryOp.Sigmoid, t.Sigmoid(), dx),
+            (DeviceUnaryOp.Tanh, t.Tanh(), dx), (DeviceUnaryOp.Abs, t.Abs(), dx),
+            (DeviceUnaryOp.Log, pos.Transpose(0, 1).Log(), dpos), (DeviceUnaryOp.Sqrt, pos.Transpose(0, 1).Sqrt(), dpos),
         })
         {
             GpuElementwise.Unary(gpu, op, [6, 4], src.View, [1, 6], 0, dout.View);
@@ -93,7 +94,7 @@ public class GpuElementwiseTests
         using var dr = gpu.Accelerator.Allocate1D(r.ToArray());
         using var dout = gpu.Accelerator.Allocate1D<float>(60);
         long[] c3 = GpuElementwise.ContiguousStrides([3, 4, 5]);
-        GpuElementwise.Binary(gpu, GpuBinaryOp.ReluBackward, [3, 4, 5], dr.View, c3, 0, dx.View, c3, 0, dout.View);
+        GpuElementwise.Binary(gpu, DeviceBinaryOp.ReluBackward, [3, 4, 5], dr.View, c3, 0, dx.View, c3, 0, dout.View);
         GpuTest.CloseEach(expected.ToArray(), dout.GetAsArray1D(), $"{device} relu backward", 2e-6f);
 
         // A permuted view made contiguous.
@@ -116,13 +117,13 @@ public class GpuElementwiseTests
     {
         using var gpu = GpuDevice.Cpu();
         using var d = gpu.Accelerator.Allocate1D<float>(6);
-        var e = Assert.Throws<ArgumentException>(() => GpuElementwise.Unary(gpu, GpuUnaryOp.Neg, [1, 1, 1, 1, 1, 1, 6], d.View, new long[7], 0, d.View));
+        var e = Assert.Throws<ArgumentException>(() => GpuElementwise.Unary(gpu, DeviceUnaryOp.Neg, [1, 1, 1, 1, 1, 1, 6], d.View, new long[7], 0, d.View));
         Assert.Contains("at most 6", e.Message);
-        e = Assert.Throws<ArgumentException>(() => GpuElementwise.Unary(gpu, GpuUnaryOp.Neg, [2, 3], d.View, [3], 0, d.View));
+        e = Assert.Throws<ArgumentException>(() => GpuElementwise.Unary(gpu, DeviceUnaryOp.Neg, [2, 3], d.View, [3], 0, d.View));
         Assert.Contains("1 strides for a shape of 2", e.Message);
-        e = Assert.Throws<ArgumentException>(() => GpuElementwise.Unary(gpu, GpuUnaryOp.Neg, [2, 3], d.View, [4, 1], 0, d.View));
+        e = Assert.Throws<ArgumentException>(() => GpuElementwise.Unary(gpu, DeviceUnaryOp.Neg, [2, 3], d.View, [4, 1], 0, d.View));
         Assert.Contains("reach element 6", e.Message);
-        e = Assert.Throws<ArgumentException>(() => GpuElementwise.Binary(gpu, GpuBinaryOp.Add, [2, 4], d.View, [0, 1], 0, d.View, [0, 1], 0, d.View));
+        e = Assert.Throws<ArgumentException>(() => GpuElementwise.Binary(gpu, DeviceBinaryOp.Add, [2, 4], d.View, [0, 1], 0, d.View, [0, 1], 0, d.View));
         Assert.Contains("the shape needs 8", e.Message);
         e = Assert.Throws<ArgumentException>(() => GpuElementwise.Copy(gpu, [2, 3], d.View, [3, 1], 0, d.View, [0, 1], 0));
         Assert.Contains("several times", e.Message);

@@ -162,36 +162,13 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     public override void Binary(DeviceBinaryOp op, ReadOnlySpan<int> shape, DeviceStorage a, ReadOnlySpan<long> aStrides, long aOffset,
         DeviceStorage b, ReadOnlySpan<long> bStrides, long bOffset, DeviceStorage output)
     {
-        var gop = op switch
-        {
-            DeviceBinaryOp.Add => GpuBinaryOp.Add,
-            DeviceBinaryOp.Sub => GpuBinaryOp.Sub,
-            DeviceBinaryOp.Mul => GpuBinaryOp.Mul,
-            DeviceBinaryOp.Div => GpuBinaryOp.Div,
-            DeviceBinaryOp.Maximum => GpuBinaryOp.Maximum,
-            DeviceBinaryOp.Minimum => GpuBinaryOp.Minimum,
-            DeviceBinaryOp.ReluBackward => GpuBinaryOp.ReluBackward,
-            _ => throw new ArgumentOutOfRangeException(nameof(op), op, "GpuBackend.Binary: unknown op."),
-        };
-        lock (_gate) GpuElementwise.Binary(Gpu, gop, shape, S(a).View, aStrides, aOffset, S(b).View, bStrides, bOffset, S(output).View);
+        lock (_gate) GpuElementwise.Binary(Gpu, op, shape, S(a).View, aStrides, aOffset, S(b).View, bStrides, bOffset, S(output).View);
     }
 
     /// <inheritdoc/>
     public override void Unary(DeviceUnaryOp op, ReadOnlySpan<int> shape, DeviceStorage x, ReadOnlySpan<long> strides, long offset, DeviceStorage output)
     {
-        var gop = op switch
-        {
-            DeviceUnaryOp.Neg => GpuUnaryOp.Neg,
-            DeviceUnaryOp.Relu => GpuUnaryOp.Relu,
-            DeviceUnaryOp.Exp => GpuUnaryOp.Exp,
-            DeviceUnaryOp.Log => GpuUnaryOp.Log,
-            DeviceUnaryOp.Sigmoid => GpuUnaryOp.Sigmoid,
-            DeviceUnaryOp.Tanh => GpuUnaryOp.Tanh,
-            DeviceUnaryOp.Abs => GpuUnaryOp.Abs,
-            DeviceUnaryOp.Sqrt => GpuUnaryOp.Sqrt,
-            _ => throw new ArgumentOutOfRangeException(nameof(op), op, "GpuBackend.Unary: unknown op."),
-        };
-        lock (_gate) GpuElementwise.Unary(Gpu, gop, shape, S(x).View, strides, offset, S(output).View);
+        lock (_gate) GpuElementwise.Unary(Gpu, op, shape, S(x).View, strides, offset, S(output).View);
     }
 
     /// <inheritdoc/>

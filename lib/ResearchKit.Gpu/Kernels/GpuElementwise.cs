@@ -1,47 +1,8 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ResearchKit.Tensors.Devices;
 
 namespace ResearchKit.Gpu.Kernels;
-
-/// <summary>An element-wise binary op of <see cref="GpuElementwise"/>.</summary>
-public enum GpuBinaryOp
-{
-    /// <summary>a + b.</summary>
-    Add,
-    /// <summary>a − b.</summary>
-    Sub,
-    /// <summary>a · b.</summary>
-    Mul,
-    /// <summary>a / b.</summary>
-    Div,
-    /// <summary>max(a, b) (NaN if either is NaN, as <c>torch.maximum</c>).</summary>
-    Maximum,
-    /// <summary>min(a, b) (NaN if either is NaN, as <c>torch.minimum</c>).</summary>
-    Minimum,
-    /// <summary>ReLU's backward: a where b &gt; 0, else 0 (a the output gradient, b the ReLU's input).</summary>
-    ReluBackward,
-}
-
-/// <summary>An element-wise unary op of <see cref="GpuElementwise"/>.</summary>
-public enum GpuUnaryOp
-{
-    /// <summary>−x.</summary>
-    Neg,
-    /// <summary>max(x, 0) (NaN stays NaN, as <c>torch.relu</c>).</summary>
-    Relu,
-    /// <summary>eˣ.</summary>
-    Exp,
-    /// <summary>ln x.</summary>
-    Log,
-    /// <summary>1 / (1 + e⁻ˣ).</summary>
-    Sigmoid,
-    /// <summary>tanh x.</summary>
-    Tanh,
-    /// <summary>|x|.</summary>
-    Abs,
-    /// <summary>√x.</summary>
-    Sqrt,
-}
 
 /// <summary>
 /// Element-wise ops with PyTorch broadcasting on a <see cref="GpuDevice"/>: the output is contiguous (row-major) with the
@@ -71,7 +32,7 @@ public static class GpuElementwise
     /// <summary><paramref name="output"/>[i] = a[i] ⊕ b[i] over <paramref name="shape"/> (see the class remarks).</summary>
     /// <exception cref="ArgumentException">More than <see cref="MaxRank"/> dimensions, a negative size, stride lists of another
     /// rank than the shape, an input view too short for its strides, or an output shorter than the shape.</exception>
-    public static void Binary(GpuDevice device, GpuBinaryOp op, ReadOnlySpan<int> shape,
+    public static void Binary(GpuDevice device, DeviceBinaryOp op, ReadOnlySpan<int> shape,
         ArrayView<float> a, ReadOnlySpan<long> aStrides, long aOffset, ArrayView<float> b, ReadOnlySpan<long> bStrides, long bOffset,
         ArrayView<float> output)
     {
@@ -86,7 +47,7 @@ public static class GpuElementwise
 
     /// <summary><paramref name="output"/>[i] = f(x[i]) over <paramref name="shape"/>, x read through its strides and offset.</summary>
     /// <exception cref="ArgumentException">As <see cref="Binary"/>.</exception>
-    public static void Unary(GpuDevice device, GpuUnaryOp op, ReadOnlySpan<int> shape, ArrayView<float> x, ReadOnlySpan<long> strides, long offset,
+    public static void Unary(GpuDevice device, DeviceUnaryOp op, ReadOnlySpan<int> shape, ArrayView<float> x, ReadOnlySpan<long> strides, long offset,
         ArrayView<float> output)
     {
         ArgumentNullException.ThrowIfNull(device);

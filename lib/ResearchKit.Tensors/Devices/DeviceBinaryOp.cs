@@ -1,6 +1,7 @@
 namespace ResearchKit.Tensors.Devices;
 
-/// <summary>The element-wise binary ops a <see cref="DeviceBackend"/> runs (with broadcasting, through strides).</summary>
+/// <summary>The element-wise binary ops a <see cref="DeviceBackend"/> runs (with broadcasting, through strides). The GPU kernels
+/// take the value as their op code: append, never reorder.</summary>
 public enum DeviceBinaryOp
 {
     /// <summary>a + b.</summary>
@@ -19,7 +20,7 @@ public enum DeviceBinaryOp
     ReluBackward,
 }
 
-/// <summary>The element-wise unary ops a <see cref="DeviceBackend"/> runs.</summary>
+/// <summary>The element-wise unary ops a <see cref="DeviceBackend"/> runs (the GPU kernels' op code: append, never reorder).</summary>
 public enum DeviceUnaryOp
 {
     /// <summary>−x.</summary>
