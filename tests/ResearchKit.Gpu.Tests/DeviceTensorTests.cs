@@ -119,6 +119,56 @@ public sealed class DeviceTensorTests
     }
 
     [Fact]
+    public void PoolingAndItsGradientsMatchTheCpuEngine()
+    {
+        var g = new Generator(9);
+        var x = Randn(g, 2, 3, 9, 7).RequiresGrad_();
+        var dx = x.Detach().To(Dev).RequiresGrad_();
+        var pools = new (string Name, Func<Tensor, Tensor> Pool)[]
+        {
+            ("max 3x3 stride 2 pad 1", t => Functional.MaxPool2d(t, 3, 2, 1)),
+            ("max 2x2", t => Functional.MaxPool2d(t, 2)),
+            ("avg 3x2 stride (2, 1) pad (1, 0)", t => Functional.AvgPool2d(t, (3, 2), (2, 1), (1, 0))),
+            ("adaptive avg to 4x3", t => Functional.AdaptiveAvgPool2d(t, (4, 3))),
+        };
+        foreach (var (name, pool) in pools)
+        {
+            x.Grad = null; dx.Grad = null;
+            var yc = pool(x); var yd = pool(dx);
+            GpuTest.CloseEach(yc.ToArray(), yd.ToArray(), name, 1e-6f);
+            var w = Randn(g, yc.Shape.ToArray());
+            (yc * w).Sum().Backward();
+            (yd * w.To(Dev)).Sum().Backward();
+            GpuTest.CloseScaled(x.Grad!.ToArray(), dx.Grad!.ToArray(), name + " gradient", 1e-6f);
+        }
+        var e = Assert.Throws<NotSupportedException>(() => Functional.MaxPool2d(dx, 2, ceilMode: true));
+        Assert.Contains("ceil mode", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AdamStepsOnTheDeviceAsOnTheCpu()
+    {
+        var g = new Generator(10);
+        var p = Randn(g, 5, 3).RequiresGrad_();
+        var dp = p.Detach().To(Dev).RequiresGrad_();
+        var opt = new Adam([p], lr: 0.01, weightDecay: 0.1);
+        var dopt = new Adam([dp], lr: 0.01, weightDecay: 0.1);
+        for (int step = 0; step < 3; step++)
+        {
+            var target = Randn(g, 5, 3);
+            opt.ZeroGrad(); dopt.ZeroGrad();
+            ((p - target) * (p - target)).Sum().Backward();
+            ((dp - target.To(Dev)) * (dp - target.To(Dev))).Sum().Backward();
+            opt.Step(); dopt.Step();
+        }
+        GpuTest.CloseScaled(p.ToArray(), dp.ToArray(), "parameters after 3 Adam steps", 1e-5f);
+        var ams = new Adam([dp], amsgrad: true);
+        (dp * 2f).Sum().Backward();
+        var e = Assert.Throws<NotSupportedException>(() => ams.Step());
+        Assert.Contains("amsgrad", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MixedDevicesAreAnErrorThatNamesBoth()
     {
         var x = Tensor.Ones(2, 3);

@@ -123,6 +123,20 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     }
 
     /// <inheritdoc/>
+    public override DeviceStorage AllocateLabels(long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            ReturnDead();
+            var buffer = Gpu.Accelerator.Allocate1D<int>(Math.Max(length, 1));
+            _live.Add(++_nextId, buffer);
+            return new GpuStorage(this, _nextId, buffer, length);
+        }
+    }
+
+    /// <inheritdoc/>
     public override DeviceStorage UploadLabels(ReadOnlySpan<long> labels)
     {
         var ints = new int[Math.Max(labels.Length, 1)];
@@ -256,6 +270,55 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
         var gv = S(gradient).View.SubView(0, n);
         var bv = buffer is null ? pv : S(buffer).View.SubView(0, n);
         lock (_gate) GpuOptim.SgdStep(Gpu, pv, gv, bv, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+    }
+
+    private static GpuPoolGeometry Geometry(DevicePoolShape g) => new(g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW);
+
+    /// <inheritdoc/>
+    public override void MaxPool2dForward(DevicePoolShape g, DeviceStorage x, DeviceStorage y, DeviceStorage argmax)
+    {
+        lock (_gate) GpuPool2d.MaxForward(Gpu, Geometry(g), S(x).View, S(y).View, S(argmax).Labels);
+    }
+
+    /// <inheritdoc/>
+    public override void MaxPool2dBackward(DevicePoolShape g, DeviceStorage gy, DeviceStorage argmax, DeviceStorage gx)
+    {
+        lock (_gate) GpuPool2d.MaxBackward(Gpu, Geometry(g), S(gy).View, S(argmax).Labels, S(gx).View);
+    }
+
+    /// <inheritdoc/>
+    public override void AvgPool2dForward(DevicePoolShape g, DeviceStorage x, DeviceStorage y)
+    {
+        lock (_gate) GpuPool2d.AvgForward(Gpu, Geometry(g), S(x).View, S(y).View);
+    }
+
+    /// <inheritdoc/>
+    public override void AvgPool2dBackward(DevicePoolShape g, DeviceStorage gy, DeviceStorage gx)
+    {
+        lock (_gate) GpuPool2d.AvgBackward(Gpu, Geometry(g), S(gy).View, S(gx).View);
+    }
+
+    /// <inheritdoc/>
+    public override void AdaptiveAvgPool2dForward(int n, int c, int h, int w, int oh, int ow, DeviceStorage x, DeviceStorage y)
+    {
+        lock (_gate) GpuPool2d.AdaptiveAvgForward(Gpu, n, c, h, w, oh, ow, S(x).View, S(y).View);
+    }
+
+    /// <inheritdoc/>
+    public override void AdaptiveAvgPool2dBackward(int n, int c, int h, int w, int oh, int ow, DeviceStorage gy, DeviceStorage gx)
+    {
+        lock (_gate) GpuPool2d.AdaptiveAvgBackward(Gpu, n, c, h, w, oh, ow, S(gy).View, S(gx).View);
+    }
+
+    /// <inheritdoc/>
+    public override void AdamStep(DeviceStorage parameter, DeviceStorage gradient, DeviceStorage expAvg, DeviceStorage expAvgSq, long step,
+        float lr, float beta1, float beta2, float eps, float weightDecay)
+    {
+        var p = S(parameter);
+        long n = p.Length;
+        if (step > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(step), step, "GpuBackend.AdamStep: the step count exceeds the kernel's 32-bit counter.");
+        lock (_gate) GpuOptim.AdamStep(Gpu, p.View.SubView(0, n), S(gradient).View.SubView(0, n), S(expAvg).View.SubView(0, n), S(expAvgSq).View.SubView(0, n),
+            (int)step, lr, beta1, beta2, eps, weightDecay);
     }
 
     /// <inheritdoc/>

@@ -240,6 +240,7 @@ public sealed partial class Tensor
         new($"{what} has no kernel on device '{device}' yet. Move the tensor to the CPU (x.Cpu()), run the op there and move the " +
             "result back with .To(device); ops with device kernels: element-wise + − × ÷, maximum, minimum, neg, relu, exp, log, " +
             "sigmoid, tanh, sqrt, views, Contiguous/Clone/CopyFrom, constant Pad, Matmul (2-D), Sum/Mean, To/Cpu, Linear, Conv2d, BatchNorm, " +
+            "MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Adam, " +
             "CrossEntropy (class labels), SGD.");
 
     // The innermost public API member on the stack: the op the user called (for the error only).

@@ -21,6 +21,9 @@ public abstract class DeviceBackend
     /// <summary>A storage holding a copy of <paramref name="data"/>.</summary>
     public abstract DeviceStorage Upload(ReadOnlySpan<float> data);
 
+    /// <summary>Uninitialized index storage (Int64 on the host, 32-bit on the device) for <paramref name="length"/> elements.</summary>
+    public abstract DeviceStorage AllocateLabels(long length);
+
     /// <summary>A storage holding class labels (Int64 on the host, 32-bit on the device).</summary>
     /// <exception cref="ArgumentException">A value does not fit in 32 bits.</exception>
     public abstract DeviceStorage UploadLabels(ReadOnlySpan<long> labels);
@@ -76,9 +79,31 @@ public abstract class DeviceBackend
     public abstract void BatchNormBackward(DeviceStorage x, DeviceStorage gy, int n, int c, int s, DeviceStorage? gamma,
         DeviceStorage saveMean, DeviceStorage saveInvStd, DeviceStorage gx, DeviceStorage? gradGamma, DeviceStorage? gradBeta);
 
+    /// <summary>Max pooling (−∞ padding): y and, per output, the flat index within its input plane of the maximum (index storage).</summary>
+    public abstract void MaxPool2dForward(DevicePoolShape g, DeviceStorage x, DeviceStorage y, DeviceStorage argmax);
+
+    /// <summary>The input gradient of <see cref="MaxPool2dForward"/> from its indices.</summary>
+    public abstract void MaxPool2dBackward(DevicePoolShape g, DeviceStorage gy, DeviceStorage argmax, DeviceStorage gx);
+
+    /// <summary>Average pooling, padding counted in the divisor (PyTorch's default).</summary>
+    public abstract void AvgPool2dForward(DevicePoolShape g, DeviceStorage x, DeviceStorage y);
+
+    /// <summary>The input gradient of <see cref="AvgPool2dForward"/>.</summary>
+    public abstract void AvgPool2dBackward(DevicePoolShape g, DeviceStorage gy, DeviceStorage gx);
+
+    /// <summary>Adaptive average pooling of contiguous (N, C, H, W) to oh×ow (PyTorch's windows).</summary>
+    public abstract void AdaptiveAvgPool2dForward(int n, int c, int h, int w, int oh, int ow, DeviceStorage x, DeviceStorage y);
+
+    /// <summary>The input gradient of <see cref="AdaptiveAvgPool2dForward"/>.</summary>
+    public abstract void AdaptiveAvgPool2dBackward(int n, int c, int h, int w, int oh, int ow, DeviceStorage gy, DeviceStorage gx);
+
     /// <summary>One SGD step in place (PyTorch's rule; <paramref name="buffer"/> unused without momentum).</summary>
     public abstract void SgdStep(DeviceStorage parameter, DeviceStorage gradient, DeviceStorage? buffer, float lr, float momentum,
         float dampening, float weightDecay, bool nesterov, bool firstStep);
+
+    /// <summary>One Adam step t (from 1) in place with L2 weight decay (PyTorch's Adam, without amsgrad).</summary>
+    public abstract void AdamStep(DeviceStorage parameter, DeviceStorage gradient, DeviceStorage expAvg, DeviceStorage expAvgSq, long step,
+        float lr, float beta1, float beta2, float eps, float weightDecay);
 
     /// <summary>Waits for every launched kernel.</summary>
     public abstract void Synchronize();

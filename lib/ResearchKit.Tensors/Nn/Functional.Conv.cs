@@ -199,6 +199,12 @@ public static partial class Functional
         int n = x.Size(0), c = x.Size(1), h = x.Size(2), w = x.Size(3);
         var geo = ConvOpSupport.Geometry(op, $"input {input.Shape}", () => new Pool2dGeometry(
             n, c, h, w, k.H, k.W, s.H, s.W, p.H, p.W, d.H, d.W, ceilMode));
+        if (x._dev is not null)
+        {
+            string? option = d.H != 1 || d.W != 1 ? "dilation" : ceilMode ? "ceil mode" : wantIndices ? "returned indices" : null;
+            if (option is not null) throw PoolOptionOnDevice(op, option, x.Device);
+            return (MaxPool2dOnDevice(x, new(n, c, h, w, k.H, k.W, s.H, s.W, p.H, p.W), unbatched), null);
+        }
 
         var y = Tensor.Empty([n, c, geo.OutH, geo.OutW]);
         // The kernel's argmax is needed by backward and by callers asking for indices.
@@ -239,6 +245,12 @@ public static partial class Functional
         int n = x.Size(0), c = x.Size(1), h = x.Size(2), w = x.Size(3);
         var geo = ConvOpSupport.Geometry(op, $"input {input.Shape}", () => new Pool2dGeometry(
             n, c, h, w, k.H, k.W, s.H, s.W, p.H, p.W, 1, 1, ceilMode));
+        if (x._dev is not null)
+        {
+            string? option = ceilMode ? "ceil mode" : !countIncludePad ? "count_include_pad=False" : divisorOverride is not null ? "a divisor override" : null;
+            if (option is not null) throw PoolOptionOnDevice(op, option, x.Device);
+            return AvgPool2dOnDevice(x, new(n, c, h, w, k.H, k.W, s.H, s.W, p.H, p.W), unbatched);
+        }
 
         var y = Tensor.Empty([n, c, geo.OutH, geo.OutW]);
         AvgPool2dKernel.Forward(geo, ConvOpSupport.Data(x).ViewSpan(), y.WriteSpan(), countIncludePad, divisorOverride);
@@ -270,6 +282,7 @@ public static partial class Functional
         int n = x.Size(0), c = x.Size(1), h = x.Size(2), w = x.Size(3);
         if (h < 1 || w < 1)
             throw new ArgumentException($"{op}: input height and width must be positive, got {input.Shape}.");
+        if (x._dev is not null) return AdaptiveAvgPool2dOnDevice(x, oh, ow, unbatched);
 
         var y = Tensor.Empty([n, c, oh, ow]);
         AdaptiveAvgPool2dKernel.Forward(n, c, h, w, oh, ow, ConvOpSupport.Data(x).ViewSpan(), y.WriteSpan());

@@ -37,4 +37,8 @@ public sealed class Adam : Optimizer
     /// <inheritdoc/>
     protected override void Update(ParamGroup group, Tensor parameter, ReadOnlySpan<float> grad, ParamState state) =>
         AdamCore.Update(group, parameter, grad, state, decoupled: false);
+
+    /// <inheritdoc/>
+    protected override void UpdateOnDevice(ParamGroup group, Tensor parameter, Tensor grad, ParamState state) =>
+        AdamCore.UpdateOnDevice(Name, group, parameter, grad, state);
 }

@@ -22,6 +22,22 @@ internal static class AdamCore
         require(0 <= g.WeightDecay, "weight_decay value", g.WeightDecay);
     }
 
+    /// <summary>Adam's step on a device (L2 weight decay; amsgrad and maximize are refused with the way round).</summary>
+    public static void UpdateOnDevice(string name, ParamGroup group, Tensor parameter, Tensor grad, ParamState state)
+    {
+        string? missing = group.Flag("amsgrad") ? "amsgrad" : group.Flag("maximize") ? "maximize" : null;
+        if (missing is not null)
+            throw new NotSupportedException($"{name}: {missing} has no kernel on device '{parameter.Device}' yet; train this model on the CPU, or without {missing}.");
+        if (parameter._offset != 0 || parameter._dev!.Length != parameter.Numel)
+            throw new NotSupportedException($"{name}: a parameter that is a view into a larger device storage has no kernel yet; optimize whole tensors (Module.To moves them so).");
+        var m = state.GetOrZeros("exp_avg", parameter);
+        var v = state.GetOrZeros("exp_avg_sq", parameter);
+        var (beta1, beta2) = group.Betas;
+        parameter.BumpVersion();
+        parameter._dev.Backend.AdamStep(parameter._dev, grad._dev!, m._dev!, v._dev!, state.Step, (float)group.Lr, (float)beta1, (float)beta2,
+            (float)group["eps"], (float)group.WeightDecay);
+    }
+
     public static void Update(ParamGroup group, Tensor parameter, ReadOnlySpan<float> grad, ParamState state, bool decoupled)
     {
         double lr = group.Lr, wd = group.WeightDecay, eps = group["eps"];

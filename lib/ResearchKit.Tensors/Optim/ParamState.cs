@@ -27,7 +27,7 @@ public sealed class ParamState
     public IReadOnlyList<KeyValuePair<string, Tensor>> Buffers => _buffers;
 
     /// <summary>The buffer <paramref name="name"/>, created as zeros shaped like <paramref name="like"/> when absent.</summary>
-    internal Tensor GetOrZeros(string name, Tensor like) => this[name] ?? Add(name, Tensor.Zeros(like.Shape.ToArray()));
+    internal Tensor GetOrZeros(string name, Tensor like) => this[name] ?? Add(name, Tensor.ZerosLike(like));
 
     /// <summary>Stores (or replaces) a buffer.</summary>
     internal Tensor Add(string name, Tensor buffer)
