@@ -8,8 +8,8 @@ using F = ResearchKit.Tensors.Nn.Functional;
 namespace ResearchKit.Gpu.Tests;
 
 /// <summary>
-/// GPU convolution forward and both backwards against the CPU engine's <c>Conv2d</c> and its autograd, on odd geometries:
-/// stride, padding, dilation, groups, 1×1, non-square kernels, with and without bias.
+/// GPU convolution forward and both backwards, direct and tiled implicit-GEMM, against the CPU engine's <c>Conv2d</c> and its
+/// autograd, on odd geometries: stride, padding, dilation, groups, 1×1, non-square kernels, ragged tiles, with and without bias.
 /// </summary>
 public class GpuConv2dTests
 {
@@ -24,7 +24,9 @@ public class GpuConv2dTests
             new GpuConvGeometry(3, 4, 8, 8, 6, 3, 3, SH: 2, SW: 2, PH: 1, PW: 1, Groups: 2),
             new GpuConvGeometry(1, 6, 5, 7, 3, 1, 1, Groups: 3),
             new GpuConvGeometry(2, 2, 9, 6, 4, 3, 2, SH: 1, SW: 3, PH: 2, PW: 1, DH: 2, DW: 1),
+            new GpuConvGeometry(2, 3, 13, 11, 17, 3, 3, PH: 1, PW: 1),   // ragged tiles; the weight gradient's sum split in two
         };
+        Assert.True(GpuConv2dTiled.WorkspaceLength(geometries[^1]) > 0, "the last geometry must exercise the split weight-gradient sum");
         var gen = new Generator(11);
         foreach (var g in geometries)
             foreach (bool withBias in new[] { false, true })
@@ -45,17 +47,26 @@ public class GpuConv2dTests
                 using var dy = gpu.Accelerator.Allocate1D<float>(g.OutputLength);
                 GpuConv2d.Forward(gpu, g, dx.View, dw.View, db?.View ?? default, dy.View);
                 GpuTest.CloseScaled(y.ToArray(), dy.GetAsArray1D(), what + " forward", 1e-5f);
+                GpuConv2dTiled.Forward(gpu, g, dx.View, dw.View, db?.View ?? default, dy.View);
+                GpuTest.CloseScaled(y.ToArray(), dy.GetAsArray1D(), what + " tiled forward", 1e-5f);
 
                 using var dr = gpu.Accelerator.Allocate1D(r.ToArray());
                 using var dgx = gpu.Accelerator.Allocate1D<float>(g.InputLength);
                 GpuConv2d.BackwardInput(gpu, g, dr.View, dw.View, dgx.View);
                 GpuTest.CloseScaled(grads[0]!.ToArray(), dgx.GetAsArray1D(), what + " input gradient", 1e-5f);
+                GpuConv2dTiled.BackwardInput(gpu, g, dr.View, dw.View, dgx.View);
+                GpuTest.CloseScaled(grads[0]!.ToArray(), dgx.GetAsArray1D(), what + " tiled input gradient", 1e-5f);
 
                 using var dgw = gpu.Accelerator.Allocate1D<float>(g.WeightLength);
                 using var dgb = withBias ? gpu.Accelerator.Allocate1D<float>(g.OutC) : null;
                 GpuConv2d.BackwardWeight(gpu, g, dx.View, dr.View, dgw.View, dgb?.View ?? default);
                 GpuTest.CloseScaled(grads[1]!.ToArray(), dgw.GetAsArray1D(), what + " weight gradient", 1e-5f);
                 if (dgb is not null) GpuTest.CloseScaled(grads[2]!.ToArray(), dgb.GetAsArray1D(), what + " bias gradient", 1e-5f);
+                long ws = GpuConv2dTiled.WorkspaceLength(g);
+                using var dws = ws > 0 ? gpu.Accelerator.Allocate1D<float>(ws) : null;
+                GpuConv2dTiled.BackwardWeight(gpu, g, dx.View, dr.View, dgw.View, dgb?.View ?? default, dws?.View ?? default);
+                GpuTest.CloseScaled(grads[1]!.ToArray(), dgw.GetAsArray1D(), $"{what} tiled weight gradient ({ws} workspace)", 1e-5f);
+                if (dgb is not null) GpuTest.CloseScaled(grads[2]!.ToArray(), dgb.GetAsArray1D(), what + " tiled bias gradient", 1e-5f);
             }
     }
 

@@ -13,16 +13,22 @@ public static class GpuTest
         return data;
     }
 
+    private static readonly Lazy<GpuBackend> AcceleratorBackend = new(() => GpuBackend.Register(ResearchKit.Tensors.Device.CpuAccelerator));
+
+    /// <summary>The CPU accelerator as a tensor device, its backend registered once for every test class (one set of compiled kernels).</summary>
+    public static ResearchKit.Tensors.Device Accelerator => AcceleratorBackend.Value.Device;
+
     /// <summary>The device a <see cref="Devices"/> entry names.</summary>
     public static GpuDevice Open(string device) => device == "cpu" ? GpuDevice.Cpu() : GpuDevice.Cuda(int.Parse(device[5..]));
 
-    /// <summary>Element by element: |e − g| ≤ tol·(1 + |e|), NaN only where the engine has NaN.</summary>
+    /// <summary>Element by element: equal, or |e − g| ≤ tol·(1 + |e|); NaN only where the engine has NaN.</summary>
     public static void CloseEach(float[] expected, float[] got, string what, float tol)
     {
         Assert.Equal(expected.Length, got.Length);
         for (int i = 0; i < expected.Length; i++)
         {
             if (float.IsNaN(expected[i])) { Assert.True(float.IsNaN(got[i]), $"{what}[{i}]: expected NaN, got {got[i]}"); continue; }
+            if (expected[i] == got[i]) continue;   // exact, infinities included
             Assert.True(Math.Abs(expected[i] - got[i]) <= tol * (1 + Math.Abs(expected[i])), $"{what}[{i}]: CPU engine {expected[i]}, GPU {got[i]}");
         }
     }

@@ -192,6 +192,38 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
         lock (_gate) GpuElementwise.Copy(Gpu, shape, S(x).View, strides, offset, S(output).View, outStrides, outOffset);
     }
 
+    /// <inheritdoc/>
+    public override void Where(ReadOnlySpan<int> shape, DeviceStorage condition, ReadOnlySpan<long> cStrides, long cOffset,
+        DeviceStorage a, ReadOnlySpan<long> aStrides, long aOffset, DeviceStorage b, ReadOnlySpan<long> bStrides, long bOffset, DeviceStorage output)
+    {
+        lock (_gate) GpuElementwise.Where(Gpu, shape, S(condition).View, cStrides, cOffset, S(a).View, aStrides, aOffset, S(b).View, bStrides, bOffset, S(output).View);
+    }
+
+    /// <inheritdoc/>
+    public override void Extremum(DeviceStorage x, long offset, int outer, int n, int inner, bool max, DeviceStorage values, DeviceStorage indices)
+    {
+        var xv = S(x).View;
+        lock (_gate) GpuReduce.Extremum(Gpu, xv.SubView(offset, xv.Length - offset), outer, n, inner, max, S(values).View, S(indices).Labels);
+    }
+
+    /// <inheritdoc/>
+    public override void OneHot(DeviceStorage indices, int outer, int n, int inner, DeviceStorage mask)
+    {
+        lock (_gate) GpuReduce.OneHot(Gpu, S(indices).Labels, outer, n, inner, S(mask).View);
+    }
+
+    /// <inheritdoc/>
+    public override void SoftmaxRows(DeviceStorage x, long offset, int rows, int cols, bool log, DeviceStorage y)
+    {
+        var xv = S(x).View;
+        xv = xv.SubView(offset, xv.Length - offset);
+        lock (_gate)
+        {
+            if (log) GpuRows.LogSoftmax(Gpu, xv, rows, cols, cols, S(y).View);
+            else GpuRows.Softmax(Gpu, xv, rows, cols, cols, S(y).View);
+        }
+    }
+
     private static GpuConvGeometry Geometry(DeviceConvShape g) =>
         new(g.N, g.C, g.H, g.W, g.OutC, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.Groups);
 
@@ -201,19 +233,28 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     /// <inheritdoc/>
     public override void Conv2dForward(DeviceConvShape g, DeviceStorage x, DeviceStorage weight, DeviceStorage? bias, DeviceStorage y)
     {
-        lock (_gate) GpuConv2d.Forward(Gpu, Geometry(g), S(x).View, S(weight).View, Opt(bias), S(y).View);
+        lock (_gate) GpuConv2dTiled.Forward(Gpu, Geometry(g), S(x).View, S(weight).View, Opt(bias), S(y).View);
     }
 
     /// <inheritdoc/>
     public override void Conv2dBackwardInput(DeviceConvShape g, DeviceStorage gy, DeviceStorage weight, DeviceStorage gx)
     {
-        lock (_gate) GpuConv2d.BackwardInput(Gpu, Geometry(g), S(gy).View, S(weight).View, S(gx).View);
+        lock (_gate) GpuConv2dTiled.BackwardInput(Gpu, Geometry(g), S(gy).View, S(weight).View, S(gx).View);
     }
 
     /// <inheritdoc/>
     public override void Conv2dBackwardWeight(DeviceConvShape g, DeviceStorage x, DeviceStorage gy, DeviceStorage gradWeight, DeviceStorage? gradBias)
     {
-        lock (_gate) GpuConv2d.BackwardWeight(Gpu, Geometry(g), S(x).View, S(gy).View, S(gradWeight).View, Opt(gradBias));
+        var geometry = Geometry(g);
+        long workspace = GpuConv2dTiled.WorkspaceLength(geometry);
+        lock (_gate)
+        {
+            // The partial sums live only during this launch pair; the pool may lend the buffer again at once, since later
+            // kernels run after these on the same stream.
+            using var loan = workspace > 0 ? _pool.Rent(workspace) : null;
+            GpuConv2dTiled.BackwardWeight(Gpu, geometry, S(x).View, S(gy).View, S(gradWeight).View, Opt(gradBias),
+                loan is null ? default : loan.View.SubView(0, workspace));
+        }
     }
 
     /// <inheritdoc/>
@@ -319,6 +360,39 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
         if (step > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(step), step, "GpuBackend.AdamStep: the step count exceeds the kernel's 32-bit counter.");
         lock (_gate) GpuOptim.AdamStep(Gpu, p.View.SubView(0, n), S(gradient).View.SubView(0, n), S(expAvg).View.SubView(0, n), S(expAvgSq).View.SubView(0, n),
             (int)step, lr, beta1, beta2, eps, weightDecay);
+    }
+
+    // A view from an offset to the end of its storage.
+    private static ArrayView<float> From(DeviceStorage s, long offset)
+    {
+        var v = S(s).View;
+        return v.SubView(offset, v.Length - offset);
+    }
+
+    /// <inheritdoc/>
+    public override void LstmPointwiseForward(int batch, int hidden, DeviceStorage gates, long gatesOffset, DeviceStorage c, long cOffset,
+        DeviceStorage hNext, DeviceStorage cNext)
+    {
+        lock (_gate) GpuLstm.PointwiseForward(Gpu, batch, hidden, From(gates, gatesOffset), From(c, cOffset), S(hNext).View, S(cNext).View);
+    }
+
+    /// <inheritdoc/>
+    public override void LstmPointwiseBackward(int batch, int hidden, DeviceStorage gates, long gatesOffset, DeviceStorage c, long cOffset,
+        DeviceStorage cNext, DeviceStorage gradH, long gradHOffset, DeviceStorage gradCNext, long gradCNextOffset, DeviceStorage gradGates, DeviceStorage gradC)
+    {
+        lock (_gate) GpuLstm.PointwiseBackward(Gpu, batch, hidden, From(gates, gatesOffset), From(c, cOffset), S(cNext).View,
+            From(gradH, gradHOffset), From(gradCNext, gradCNextOffset), S(gradGates).View, S(gradC).View);
+    }
+
+    /// <inheritdoc/>
+    public override void RmsPropStep(DeviceStorage parameter, DeviceStorage gradient, DeviceStorage squareAvg, DeviceStorage? gradAvg,
+        DeviceStorage? buffer, float lr, float alpha, float eps, float weightDecay, float momentum)
+    {
+        var p = S(parameter);
+        long n = p.Length;
+        ArrayView<float> V(DeviceStorage? s) => s is null ? default : S(s).View.SubView(0, n);
+        lock (_gate) GpuOptim.RmsPropStep(Gpu, p.View.SubView(0, n), V(gradient), V(squareAvg), V(gradAvg), V(buffer), lr, alpha, eps, weightDecay,
+            momentum, gradAvg is not null);
     }
 
     /// <inheritdoc/>

@@ -51,8 +51,8 @@ public readonly record struct GpuConvGeometry(int N, int C, int H, int W, int Ou
 
 /// <summary>
 /// 2-D convolution on a <see cref="GpuDevice"/>: forward, input gradient and weight/bias gradients, one thread per output
-/// element (the direct formulas, correct for every stride, padding, dilation and groups; the tiled implicit-GEMM versions
-/// replace them where a GPU is at hand to measure).
+/// element (the direct formulas, correct for every stride, padding, dilation and groups). The backend runs the tiled
+/// implicit-GEMM versions (<see cref="GpuConv2dTiled"/>); these stay as the reference the tests compare them with.
 /// </summary>
 public static class GpuConv2d
 {
@@ -85,7 +85,12 @@ public static class GpuConv2d
         if (gradBias.Length != 0 && gradBias.Length < g.OutC) throw new ArgumentException($"GpuConv2d.BackwardWeight: bias gradient has {gradBias.Length} elements for {g.OutC} output channels.");
         var k = device.Kernel("conv-bwd-w", a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GpuConvGeometry>(BackwardWeightKernel));
         k((int)g.WeightLength, x, gy, gradWeight, g);
-        if (gradBias.Length == 0) return;
+        if (gradBias.Length != 0) BackwardBias(device, g, gy, gradBias);
+    }
+
+    // gb[o] = Σ over the batch and the plane of gy[·, o, ·] (one thread per channel).
+    internal static void BackwardBias(GpuDevice device, GpuConvGeometry g, ArrayView<float> gy, ArrayView<float> gradBias)
+    {
         var kb = device.Kernel("conv-bwd-b", a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, GpuConvGeometry>(BackwardBiasKernel));
         kb(g.OutC, gy, gradBias, g);
     }

@@ -159,31 +159,86 @@ public static class GpuElementwise
     private static void BinaryKernel(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> output, BinaryArgs p)
     {
         float x = a[Position(i, p.Shape, p.A, p.AOffset)], y = b[Position(i, p.Shape, p.B, p.BOffset)];
-        output[i] = p.Op switch
-        {
-            0 => x + y,
-            1 => x - y,
-            2 => x * y,
-            3 => x / y,
-            4 => float.IsNaN(x) || float.IsNaN(y) ? float.NaN : MathF.Max(x, y),
-            5 => float.IsNaN(x) || float.IsNaN(y) ? float.NaN : MathF.Min(x, y),
-            _ => y > 0f ? x : 0f,
-        };
+        output[i] = Apply(p.Op, x, y);
     }
 
-    private static void UnaryKernel(Index1D i, ArrayView<float> x, ArrayView<float> output, UnaryArgs p)
+    // The op codes are DeviceBinaryOp's values.
+    private static float Apply(int op, float x, float y) => op switch
     {
-        float v = x[Position(i, p.Shape, p.X, p.Offset)];
-        output[i] = p.Op switch
-        {
-            0 => -v,
-            1 => v > 0f || float.IsNaN(v) ? v : 0f,
-            2 => MathF.Exp(v),
-            3 => MathF.Log(v),
-            4 => 1f / (1f + MathF.Exp(-v)),
-            5 => MathF.Tanh(v),
-            6 => MathF.Abs(v),
-            _ => MathF.Sqrt(v),
-        };
+        0 => x + y,
+        1 => x - y,
+        2 => x * y,
+        3 => x / y,
+        4 => float.IsNaN(x) || float.IsNaN(y) ? float.NaN : MathF.Max(x, y),
+        5 => float.IsNaN(x) || float.IsNaN(y) ? float.NaN : MathF.Min(x, y),
+        6 => y > 0f ? x : 0f,
+        7 => x == y ? 1f : 0f,
+        8 => x != y ? 1f : 0f,
+        9 => x < y ? 1f : 0f,
+        10 => x <= y ? 1f : 0f,
+        11 => x > y ? 1f : 0f,
+        12 => x >= y ? 1f : 0f,
+        _ => MathF.Pow(x, y),
+    };
+
+    private static void UnaryKernel(Index1D i, ArrayView<float> x, ArrayView<float> output, UnaryArgs p) =>
+        output[i] = Apply(p.Op, x[Position(i, p.Shape, p.X, p.Offset)]);
+
+    // The op codes are DeviceUnaryOp's values.
+    private static float Apply(int op, float v) => op switch
+    {
+        0 => -v,
+        1 => v > 0f || float.IsNaN(v) ? v : 0f,
+        2 => MathF.Exp(v),
+        3 => MathF.Log(v),
+        4 => 1f / (1f + MathF.Exp(-v)),
+        5 => MathF.Tanh(v),
+        6 => MathF.Abs(v),
+        7 => MathF.Sqrt(v),
+        8 => v > 0f ? 1f : v < 0f ? -1f : v,
+        9 => MathF.Floor(v),
+        10 => MathF.Ceiling(v),
+        11 => RoundHalfEven(v),
+        12 => MathF.Truncate(v),
+        13 => v * v,
+        14 => 1f / v,
+        15 => 1f / MathF.Sqrt(v),
+        16 => MathF.Sin(v),
+        _ => MathF.Cos(v),
+    };
+
+    // Ties to even from floor alone (every accelerator compiles it): x − ⌊x⌋ is exact in float, so the halfway test is exact
+    // too; adding 0.5 first would round 0.49999997 up.
+    private static float RoundHalfEven(float v)
+    {
+        float f = MathF.Floor(v);
+        float d = v - f;
+        if (d > 0.5f) return f + 1f;
+        if (d == 0.5f && f * 0.5f != MathF.Floor(f * 0.5f)) return f + 1f;
+        return f;
     }
+
+    /// <summary>
+    /// output[i] = condition[i] ≠ 0 ? a[i] : b[i] over <paramref name="shape"/> (<c>torch.where</c>, exact: no 0·∞), each
+    /// input read through its strides and offset.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Binary"/>.</exception>
+    public static void Where(GpuDevice device, ReadOnlySpan<int> shape, ArrayView<float> condition, ReadOnlySpan<long> cStrides, long cOffset,
+        ArrayView<float> a, ReadOnlySpan<long> aStrides, long aOffset, ArrayView<float> b, ReadOnlySpan<long> bStrides, long bOffset,
+        ArrayView<float> output)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        long n = CheckShape("Where", shape, output.Length);
+        CheckInput("Where", "condition", shape, cStrides, cOffset, condition.Length);
+        CheckInput("Where", "a", shape, aStrides, aOffset, a.Length);
+        CheckInput("Where", "b", shape, bStrides, bOffset, b.Length);
+        if (n == 0) return;
+        var kernel = device.Kernel("elementwise-where", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, WhereArgs>(WhereKernel));
+        kernel((int)n, condition, a, b, output, new WhereArgs(Sizes(shape), Dims.From(cStrides, 0), Dims.From(aStrides, 0), Dims.From(bStrides, 0), cOffset, aOffset, bOffset));
+    }
+
+    internal readonly record struct WhereArgs(Dims Shape, Dims C, Dims A, Dims B, long COffset, long AOffset, long BOffset);
+
+    private static void WhereKernel(Index1D i, ArrayView<float> c, ArrayView<float> a, ArrayView<float> b, ArrayView<float> output, WhereArgs p) =>
+        output[i] = c[Position(i, p.Shape, p.C, p.COffset)] != 0f ? a[Position(i, p.Shape, p.A, p.AOffset)] : b[Position(i, p.Shape, p.B, p.BOffset)];
 }

@@ -11,6 +11,7 @@ public static class GpuOptim
 {
     internal readonly record struct SgdArgs(float Lr, float Momentum, float Dampening, float WeightDecay, int Nesterov, int First);
     internal readonly record struct AdamArgs(float Lr, float Beta1, float Beta2, float Eps, float WeightDecay, float Correction1, float SqrtCorrection2);
+    internal readonly record struct RmsPropArgs(float Lr, float Alpha, float Eps, float WeightDecay, float Momentum, int Centered);
 
     /// <summary>
     /// One SGD step: g = grad + wd·p; with momentum, buf = g on the first step, else momentum·buf + (1 − dampening)·g, and
@@ -54,6 +55,48 @@ public static class GpuOptim
         double c1 = 1 - Math.Pow(beta1, step), c2 = 1 - Math.Pow(beta2, step);
         var kernel = device.Kernel("optim-adam", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamArgs>(AdamKernel));
         kernel((int)p.Length, p, grad, m, v, new AdamArgs(lr, beta1, beta2, eps, weightDecay, (float)c1, (float)Math.Sqrt(c2)));
+    }
+
+    /// <summary>
+    /// One RMSprop step in place, PyTorch's rule: v = αv + (1−α)g², with <paramref name="centered"/> ḡ = αḡ + (1−α)g and the
+    /// denominator √(v − ḡ²) + ε, else √v + ε; with momentum b = μb + g/denominator and p −= lr·b, else p −= lr·g/denominator.
+    /// <paramref name="gradAvg"/> and <paramref name="buffer"/> are read only when centered or with momentum.
+    /// </summary>
+    /// <exception cref="ArgumentException">The views' lengths differ.</exception>
+    public static void RmsPropStep(GpuDevice device, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> squareAvg, ArrayView<float> gradAvg,
+        ArrayView<float> buffer, float lr, float alpha, float eps, float weightDecay, float momentum, bool centered)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (grad.Length != p.Length || squareAvg.Length != p.Length || (centered && gradAvg.Length != p.Length) || (momentum > 0f && buffer.Length != p.Length))
+            throw new ArgumentException($"GpuOptim.RmsPropStep: {p.Length} parameters, {grad.Length} gradients, {squareAvg.Length}/{gradAvg.Length}/{buffer.Length} state elements; they must match.");
+        if (p.Length == 0) return;
+        var kernel = device.Kernel("optim-rmsprop", acc => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, RmsPropArgs>(RmsPropKernel));
+        kernel((int)p.Length, p, grad, squareAvg, centered ? gradAvg : squareAvg, momentum > 0f ? buffer : squareAvg,
+            new RmsPropArgs(lr, alpha, eps, weightDecay, momentum, centered ? 1 : 0));
+    }
+
+    private static void RmsPropKernel(Index1D i, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> sq, ArrayView<float> gavg, ArrayView<float> buf, RmsPropArgs a)
+    {
+        float g = grad[i], pi = p[i];
+        if (a.WeightDecay != 0f) g += a.WeightDecay * pi;
+        float s = a.Alpha * sq[i] + (1f - a.Alpha) * g * g;
+        sq[i] = s;
+        float avg;
+        if (a.Centered != 0)
+        {
+            float m = a.Alpha * gavg[i] + (1f - a.Alpha) * g;
+            gavg[i] = m;
+            avg = MathF.Sqrt(s - m * m);
+        }
+        else avg = MathF.Sqrt(s);
+        avg += a.Eps;
+        if (a.Momentum > 0f)
+        {
+            float b = a.Momentum * buf[i] + g / avg;
+            buf[i] = b;
+            p[i] = pi - a.Lr * b;
+        }
+        else p[i] = pi - a.Lr * g / avg;
     }
 
     private static void SgdKernel(Index1D i, ArrayView<float> p, ArrayView<float> grad, ArrayView<float> buffer, SgdArgs a)

@@ -73,15 +73,29 @@ public sealed partial class Tensor
     /// <summary>Zeros of the given shape (<c>torch.zeros</c>).</summary>
     public static Tensor Zeros(params int[] shape) => ZerosOwned((int[])shape.Clone());
 
+    // A factory's result on the requested device: made on the host (random numbers come from the host generator, so a seed
+    // gives the same values on every device) and uploaded once.
+    private static Tensor Placed(Tensor t, Device? device) => device is Device d && !d.IsCpu ? t.To(d) : t;
+
+    /// <summary>A copy of <paramref name="data"/> with <paramref name="shape"/> on <paramref name="device"/> (<c>torch.tensor(data, device=…)</c>).</summary>
+    public static Tensor FromArray(float[] data, int[] shape, Device device) => Placed(FromArray(data, shape), device);
+
+    /// <summary>Zeros of the given shape on <paramref name="device"/> (<c>torch.zeros(shape, device=…)</c>).</summary>
+    public static Tensor Zeros(int[] shape, Device device) => device.IsCpu ? Zeros(shape) : FullOn(device, shape, 0f);
+
     /// <summary>Int64 zeros.</summary>
     public static Tensor ZerosInt64(params int[] shape) => new(new long[ShapeUtil.Numel(shape)], (int[])shape.Clone());
 
     /// <summary>Ones of the given shape (<c>torch.ones</c>).</summary>
     public static Tensor Ones(params int[] shape) => Full(shape, 1f);
 
-    /// <summary>A tensor filled with <paramref name="value"/> (<c>torch.full</c>).</summary>
-    public static Tensor Full(int[] shape, float value)
+    /// <summary>Ones of the given shape on <paramref name="device"/>.</summary>
+    public static Tensor Ones(int[] shape, Device device) => Full(shape, 1f, device);
+
+    /// <summary>A tensor filled with <paramref name="value"/> (<c>torch.full</c>), on <paramref name="device"/> when given.</summary>
+    public static Tensor Full(int[] shape, float value, Device? device = null)
     {
+        if (device is Device d && !d.IsCpu) return FullOn(d, shape, value);
         var t = Empty((int[])shape.Clone());
         t._f!.AsSpan().Fill(value);
         return t;
@@ -96,7 +110,9 @@ public sealed partial class Tensor
 
     /// <summary>Values <c>start, start+step, …</c> below <paramref name="end"/> (<c>torch.arange</c>).</summary>
     /// <exception cref="ArgumentException"><paramref name="step"/> is zero.</exception>
-    public static Tensor Arange(float start, float end, float step = 1f)
+    public static Tensor Arange(float start, float end, float step = 1f, Device? device = null) => Placed(ArangeHost(start, end, step), device);
+
+    private static Tensor ArangeHost(float start, float end, float step = 1f)
     {
         if (step == 0) throw new ArgumentException("Arange: step must be non-zero.");
         int n = Math.Max(0, (int)Math.Ceiling((end - start) / step));
@@ -109,7 +125,9 @@ public sealed partial class Tensor
     public static Tensor Arange(int end) => Arange(0, end);
 
     /// <summary><paramref name="steps"/> values evenly spaced from start to end inclusive (<c>torch.linspace</c>).</summary>
-    public static Tensor Linspace(float start, float end, int steps)
+    public static Tensor Linspace(float start, float end, int steps, Device? device = null) => Placed(LinspaceHost(start, end, steps), device);
+
+    private static Tensor LinspaceHost(float start, float end, int steps)
     {
         var d = new float[steps];
         for (int i = 0; i < steps; i++) d[i] = steps == 1 ? start : start + (end - start) * i / (steps - 1);
@@ -117,7 +135,9 @@ public sealed partial class Tensor
     }
 
     /// <summary>Identity matrix (<c>torch.eye</c>).</summary>
-    public static Tensor Eye(int n, int? m = null)
+    public static Tensor Eye(int n, int? m = null, Device? device = null) => Placed(EyeHost(n, m), device);
+
+    private static Tensor EyeHost(int n, int? m = null)
     {
         int cols = m ?? n;
         var t = Zeros(n, cols);
@@ -128,10 +148,12 @@ public sealed partial class Tensor
     // ───────────────────────────── random ─────────────────────────────
 
     /// <summary>Uniform samples in [0, 1) (<c>torch.rand</c>).</summary>
-    public static Tensor Rand(int[] shape, Generator? generator = null) => Uniform(shape, 0f, 1f, generator);
+    public static Tensor Rand(int[] shape, Generator? generator = null, Device? device = null) => Uniform(shape, 0f, 1f, generator, device);
 
     /// <summary>Uniform samples in [<paramref name="low"/>, <paramref name="high"/>).</summary>
-    public static Tensor Uniform(int[] shape, float low, float high, Generator? generator = null)
+    public static Tensor Uniform(int[] shape, float low, float high, Generator? generator = null, Device? device = null) => Placed(UniformHost(shape, low, high, generator), device);
+
+    private static Tensor UniformHost(int[] shape, float low, float high, Generator? generator = null)
     {
         var g = generator ?? Generator.Default;
         var t = Empty((int[])shape.Clone());
@@ -141,10 +163,12 @@ public sealed partial class Tensor
     }
 
     /// <summary>Standard normal samples (<c>torch.randn</c>).</summary>
-    public static Tensor Randn(int[] shape, Generator? generator = null) => Normal(shape, 0f, 1f, generator);
+    public static Tensor Randn(int[] shape, Generator? generator = null, Device? device = null) => Normal(shape, 0f, 1f, generator, device);
 
     /// <summary>Normal samples with the given mean and standard deviation.</summary>
-    public static Tensor Normal(int[] shape, float mean, float std, Generator? generator = null)
+    public static Tensor Normal(int[] shape, float mean, float std, Generator? generator = null, Device? device = null) => Placed(NormalHost(shape, mean, std, generator), device);
+
+    private static Tensor NormalHost(int[] shape, float mean, float std, Generator? generator = null)
     {
         var g = generator ?? Generator.Default;
         var t = Empty((int[])shape.Clone());
@@ -155,7 +179,9 @@ public sealed partial class Tensor
 
     /// <summary>0/1 samples with probability <paramref name="p"/> of a one (<c>torch.bernoulli</c>).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="p"/> is outside [0, 1].</exception>
-    public static Tensor Bernoulli(int[] shape, float p, Generator? generator = null)
+    public static Tensor Bernoulli(int[] shape, float p, Generator? generator = null, Device? device = null) => Placed(BernoulliHost(shape, p, generator), device);
+
+    private static Tensor BernoulliHost(int[] shape, float p, Generator? generator = null)
     {
         if (p is < 0f or > 1f) throw new ArgumentOutOfRangeException(nameof(p), p, "Bernoulli: p must be in [0, 1].");
         var g = generator ?? Generator.Default;
@@ -177,7 +203,9 @@ public sealed partial class Tensor
     }
 
     /// <summary>Int64 samples uniform in [<paramref name="low"/>, <paramref name="high"/>) (<c>torch.randint</c>).</summary>
-    public static Tensor Randint(long low, long high, int[] shape, Generator? generator = null)
+    public static Tensor Randint(long low, long high, int[] shape, Generator? generator = null, Device? device = null) => Placed(RandintHost(low, high, shape, generator), device);
+
+    private static Tensor RandintHost(long low, long high, int[] shape, Generator? generator = null)
     {
         var g = generator ?? Generator.Default;
         var d = new long[ShapeUtil.Numel(shape)];
@@ -286,7 +314,7 @@ public sealed partial class Tensor
     public Tensor Fill_(float value)
     {
         CheckInPlace("Fill_");
-        if (IsContiguous) F.AsSpan(_offset, _numel).Fill(value);
+        if (_dev is null && IsContiguous) F.AsSpan(_offset, _numel).Fill(value);
         else StridedWrite(Scalar(value));
         return this;
     }

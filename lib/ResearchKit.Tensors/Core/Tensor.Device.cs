@@ -181,7 +181,14 @@ public sealed partial class Tensor
         typeof(TOp) == typeof(MulOp) ? DeviceBinaryOp.Mul :
         typeof(TOp) == typeof(DivOp) ? DeviceBinaryOp.Div :
         typeof(TOp) == typeof(MaxOp) ? DeviceBinaryOp.Maximum :
-        typeof(TOp) == typeof(MinOp) ? DeviceBinaryOp.Minimum : null;
+        typeof(TOp) == typeof(MinOp) ? DeviceBinaryOp.Minimum :
+        typeof(TOp) == typeof(PowOp) ? DeviceBinaryOp.Pow :
+        typeof(TOp) == typeof(CompareOp<EqC>) ? DeviceBinaryOp.Eq :
+        typeof(TOp) == typeof(CompareOp<NeC>) ? DeviceBinaryOp.Ne :
+        typeof(TOp) == typeof(CompareOp<LtC>) ? DeviceBinaryOp.Lt :
+        typeof(TOp) == typeof(CompareOp<LeC>) ? DeviceBinaryOp.Le :
+        typeof(TOp) == typeof(CompareOp<GtC>) ? DeviceBinaryOp.Gt :
+        typeof(TOp) == typeof(CompareOp<GeC>) ? DeviceBinaryOp.Ge : null;
 
     /// <summary>2-D product on the operands' device, reading transposed views in place like the CPU GEMM.</summary>
     private static Tensor DeviceMm(Tensor a, Tensor b)
@@ -238,10 +245,11 @@ public sealed partial class Tensor
 
     private static NotSupportedException NoKernelOnDevice(string what, Device device) =>
         new($"{what} has no kernel on device '{device}' yet. Move the tensor to the CPU (x.Cpu()), run the op there and move the " +
-            "result back with .To(device); ops with device kernels: element-wise + − × ÷, maximum, minimum, neg, relu, exp, log, " +
-            "sigmoid, tanh, sqrt, views, Contiguous/Clone/CopyFrom, constant Pad, Matmul (2-D), Sum/Mean, To/Cpu, Linear, Conv2d, BatchNorm, " +
-            "MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Adam, " +
-            "CrossEntropy (class labels), SGD.");
+            "result back with .To(device); ops with device kernels: element-wise + − × ÷, pow, maximum, minimum, comparisons, where, clamp, " +
+            "neg, abs, sign, relu, exp, log, sigmoid, tanh, sqrt, rsqrt, reciprocal, square, sin, cos, floor, ceil, round, trunc, views, " +
+            "Contiguous/Clone/CopyFrom, in-place Add_/Mul_/Div_/Clamp_/Fill_, constant Pad, Matmul (2-D), Sum/Mean/Var, Max/Min/Argmax " +
+            "(over a dim or all), Softmax/LogSoftmax, To/Cpu, Linear, Conv2d, BatchNorm, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, " +
+            "CrossEntropy (class labels), SGD, Adam, RMSprop; factories take a device argument.");
 
     // The innermost public API member on the stack: the op the user called (for the error only).
     private static string PublicCaller()

@@ -141,6 +141,7 @@ public sealed partial class Tensor
     public static Tensor Where(Tensor condition, Tensor a, Tensor b)
     {
         if (a._l is not null && b._l is not null) return WhereInt64(condition, a, b);
+        if (condition._dev is not null || a._dev is not null || b._dev is not null) return WhereOnDevice(condition, a, b);
         var c = condition.Ne(0f);
         var y = BinaryRaw<AddOp>(BinaryRaw<MulOp>(c, a, "where"), BinaryRaw<MulOp>(1f - c, b, "where"), "where");
         // Multiplying by the mask would turn inf·0 into NaN; fix those lanes with an exact select.
@@ -148,6 +149,33 @@ public sealed partial class Tensor
         int[] sa = a._shape, sb = b._shape;
         return Record(y, "where", a, b, g =>
             (NeedsInput(0) ? (g * c).SumToShape(sa) : null, NeedsInput(1) ? (g * (1f - c)).SumToShape(sb) : null), NoSaved);
+    }
+
+    // One exact select kernel (no 0·∞ to repair); the gradient masks come from the same kernel with 1 and 0.
+    private static Tensor WhereOnDevice(Tensor condition, Tensor a, Tensor b)
+    {
+        var lead = condition._dev is not null ? condition : a._dev is not null ? a : b;
+        var backend = lead._dev!.Backend;
+        foreach (var t in (ReadOnlySpan<Tensor>)[condition, a, b])
+            if (t.Device != backend.Device && !(t.Device.IsCpu && t.Dim == 0)) throw MixedDevices("where", lead, t);
+        if (condition.DType != DType.Float32 || a.DType != DType.Float32 || b.DType != DType.Float32) throw NoKernelOnDevice("where on Int64 tensors", backend.Device);
+        Tensor c = OnBackend(condition, backend), av = OnBackend(a, backend), bv = OnBackend(b, backend);
+        var shape = ShapeUtil.Broadcast(ShapeUtil.Broadcast(c._shape, av._shape, "where"), bv._shape, "where");
+        Tensor Select(Tensor x, Tensor y)
+        {
+            var r = EmptyOn(backend, (int[])shape.Clone());
+            backend.Where(shape, c._dev!, LongStrides(ShapeUtil.BroadcastStrides(c._shape, c._strides, shape)), c._offset,
+                x._dev!, LongStrides(ShapeUtil.BroadcastStrides(x._shape, x._strides, shape)), x._offset,
+                y._dev!, LongStrides(ShapeUtil.BroadcastStrides(y._shape, y._strides, shape)), y._offset, r._dev!);
+            return r;
+        }
+        var result = Select(av, bv);
+        int[] sa = a._shape, sb = b._shape;
+        return Record(result, "where", a, b, g =>
+        {
+            var zero = Scalar(0f);
+            return (NeedsInput(0) ? Where(c, g, zero).SumToShape(sa) : null, NeedsInput(1) ? Where(c, zero, g).SumToShape(sb) : null);
+        }, NoSaved);
     }
 
     private static bool HasNonFinite(Tensor t)
@@ -203,44 +231,44 @@ public sealed partial class Tensor
     public Tensor Sqrt() { var y = Map(TensorPrimitives.Sqrt, DeviceUnaryOp.Sqrt); return Record(y, "sqrt", this, g => g / (2f * y), [y]); }
 
     /// <summary>Reciprocal square root.</summary>
-    public Tensor Rsqrt() { var y = Map(static (x, d) => { TensorPrimitives.Sqrt(x, d); TensorPrimitives.Divide(1f, d, d); }); return Record(y, "rsqrt", this, g => -0.5f * g * y * y * y, [y]); }
+    public Tensor Rsqrt() { var y = Map(static (x, d) => { TensorPrimitives.Sqrt(x, d); TensorPrimitives.Divide(1f, d, d); }, DeviceUnaryOp.Rsqrt); return Record(y, "rsqrt", this, g => -0.5f * g * y * y * y, [y]); }
 
     /// <summary><c>1/x</c>.</summary>
-    public Tensor Reciprocal() { var y = Map((x, d) => TensorPrimitives.Divide(1f, x, d)); return Record(y, "reciprocal", this, g => -g * y * y, [y]); }
+    public Tensor Reciprocal() { var y = Map((x, d) => TensorPrimitives.Divide(1f, x, d), DeviceUnaryOp.Reciprocal); return Record(y, "reciprocal", this, g => -g * y * y, [y]); }
 
     /// <summary><c>x²</c>.</summary>
-    public Tensor Square() => Record(Map((x, d) => TensorPrimitives.Multiply(x, x, d)), "square", this, g => 2f * g * this);
+    public Tensor Square() => Record(Map((x, d) => TensorPrimitives.Multiply(x, x, d), DeviceUnaryOp.Square), "square", this, g => 2f * g * this);
 
     /// <summary><c>xᵖ</c> for a scalar exponent.</summary>
     public Tensor Pow(float p)
     {
-        var y = Map((x, d) => TensorPrimitives.Pow(x, p, d));
+        var y = _dev is not null ? DeviceBinary(this, Scalar(p), DeviceBinaryOp.Pow, "pow") : Map((x, d) => TensorPrimitives.Pow(x, p, d));
         return Record(y, "pow", this, g => g * p * Pow(p - 1f));
     }
 
     /// <summary>|x|; the gradient at 0 is 0 (as <c>torch.abs</c>).</summary>
-    public Tensor Abs() => _l is not null ? AbsInt64() : Record(Map(TensorPrimitives.Abs), "abs", this, g => g * Sign());
+    public Tensor Abs() => _l is not null ? AbsInt64() : Record(Map(TensorPrimitives.Abs, DeviceUnaryOp.Abs), "abs", this, g => g * Sign());
 
     /// <summary>Sign: −1, 0 or 1 (zero gradient).</summary>
-    public Tensor Sign() => Map(static (x, d) => { for (int i = 0; i < d.Length; i++) d[i] = x[i] > 0 ? 1f : x[i] < 0 ? -1f : x[i]; });
+    public Tensor Sign() => Map(static (x, d) => { for (int i = 0; i < d.Length; i++) d[i] = x[i] > 0 ? 1f : x[i] < 0 ? -1f : x[i]; }, DeviceUnaryOp.Sign);
 
     /// <summary>Round down (zero gradient; wrap in a straight-through <see cref="Function"/> for QAT).</summary>
-    public Tensor Floor() => Map(TensorPrimitives.Floor);
+    public Tensor Floor() => Map(TensorPrimitives.Floor, DeviceUnaryOp.Floor);
 
     /// <summary>Round up (zero gradient).</summary>
-    public Tensor Ceil() => Map(TensorPrimitives.Ceiling);
+    public Tensor Ceil() => Map(TensorPrimitives.Ceiling, DeviceUnaryOp.Ceil);
 
     /// <summary>Round half to even, as <c>torch.round</c> (zero gradient).</summary>
-    public Tensor Round() => Map(TensorPrimitives.Round);
+    public Tensor Round() => Map(TensorPrimitives.Round, DeviceUnaryOp.Round);
 
     /// <summary>Round toward zero (zero gradient).</summary>
-    public Tensor Trunc() => Map(TensorPrimitives.Truncate);
+    public Tensor Trunc() => Map(TensorPrimitives.Truncate, DeviceUnaryOp.Trunc);
 
     /// <summary>Sine.</summary>
-    public Tensor Sin() => Record(Map(TensorPrimitives.Sin), "sin", this, g => g * Cos());
+    public Tensor Sin() => Record(Map(TensorPrimitives.Sin, DeviceUnaryOp.Sin), "sin", this, g => g * Cos());
 
     /// <summary>Cosine.</summary>
-    public Tensor Cos() => Record(Map(TensorPrimitives.Cos), "cos", this, g => -g * Sin());
+    public Tensor Cos() => Record(Map(TensorPrimitives.Cos, DeviceUnaryOp.Cos), "cos", this, g => -g * Sin());
 
     /// <summary>Hyperbolic tangent.</summary>
     public Tensor Tanh() { var y = Map(static (x, d) => Kernels.SimdActivations.Tanh(x, d), DeviceUnaryOp.Tanh); return Record(y, "tanh", this, g => g * (1f - y * y), [y]); }
@@ -336,6 +364,7 @@ public sealed partial class Tensor
     {
         float lo = min ?? float.NegativeInfinity, hi = max ?? float.PositiveInfinity;
         if (lo > hi) throw new ArgumentException($"Clamp: min ({lo}) must not exceed max ({hi}).");
+        if (_dev is not null) return ClampOnDevice(lo, hi);
         var y = Map((x, d) => { TensorPrimitives.Max(x, lo, d); TensorPrimitives.Min(d, hi, d); });
         return Record(y, "clamp", this, g =>
         {
@@ -345,6 +374,13 @@ public sealed partial class Tensor
             for (int i = 0; i < m.Length; i++) m[i] = xx[i] >= lo && xx[i] <= hi ? 1f : 0f;
             return g * mask; // recorded in g under createGraph: the mask is piecewise constant in x
         });
+    }
+
+    // Composed from device kernels: max then min with the bounds as scalars, and the gradient's mask from two comparisons.
+    private Tensor ClampOnDevice(float lo, float hi)
+    {
+        var y = DeviceBinary(DeviceBinary(this, Scalar(lo), DeviceBinaryOp.Maximum, "clamp"), Scalar(hi), DeviceBinaryOp.Minimum, "clamp");
+        return Record(y, "clamp", this, g => g * (DeviceBinary(this, Scalar(lo), DeviceBinaryOp.Ge, "clamp") * DeviceBinary(this, Scalar(hi), DeviceBinaryOp.Le, "clamp")));
     }
 
     /// <summary>Clamps elementwise between tensors (broadcasting), like <c>torch.clamp(x, min=t1, max=t2)</c>.</summary>
@@ -357,6 +393,7 @@ public sealed partial class Tensor
 
     private Tensor InPlace(Tensor value)
     {
+        if (_dev is not null || value._dev is not null) return StridedWrite(value);
         if (IsContiguous && ShapeUtil.SameShape(value._shape, _shape) && value.IsContiguous)
         {
             value.ReadSpan().CopyTo(F.AsSpan(_offset, _numel));
@@ -369,7 +406,7 @@ public sealed partial class Tensor
     public Tensor Add_(Tensor other, float alpha = 1f)
     {
         CheckInPlace("Add_");
-        if (IsContiguous && other.IsContiguous && other._f is not null && ShapeUtil.SameShape(other._shape, _shape))
+        if (_dev is null && other._dev is null && IsContiguous && other.IsContiguous && other._f is not null && ShapeUtil.SameShape(other._shape, _shape))
         {
             var d = F.AsSpan(_offset, _numel);
             if (alpha == 1f) TensorPrimitives.Add(d, other.ReadSpan(), d);
@@ -390,7 +427,7 @@ public sealed partial class Tensor
     public Tensor Mul_(float value)
     {
         CheckInPlace("Mul_");
-        if (IsContiguous) { var d = F.AsSpan(_offset, _numel); TensorPrimitives.Multiply(d, value, d); return this; }
+        if (_dev is null && IsContiguous) { var d = F.AsSpan(_offset, _numel); TensorPrimitives.Multiply(d, value, d); return this; }
         using (Torch.NoGrad()) return InPlace(this * value);
     }
 

@@ -28,10 +28,26 @@ public sealed partial class Tensor
         }
         var shape = (int[])first._shape.Clone();
         shape[d] = total;
-        int outer = 1, inner = 1;
+        var r = tensors.Any(t => t._dev is not null) ? CatOnDevice(tensors, shape, d) : CatOnHost(tensors, shape, d);
+        if (first.DType != DType.Float32) return r;
+        var inputs = new Tensor[tensors.Count];
+        var sizes = new int[inputs.Length]; // the rule keeps the sizes only, so a released graph frees the inputs
+        for (int i = 0; i < inputs.Length; i++) { inputs[i] = tensors[i]; sizes[i] = inputs[i]._shape[d]; }
+        return Record(r, "cat", inputs, g =>
+        {
+            var grads = new Tensor?[sizes.Length];
+            for (int i = 0, start = 0; i < sizes.Length; start += sizes[i], i++)
+                if (NeedsInput(i)) grads[i] = g.Narrow(d, start, sizes[i]).Contiguous();
+            return grads;
+        }, NoSaved);
+    }
+
+    private static Tensor CatOnHost(IReadOnlyList<Tensor> tensors, int[] shape, int d)
+    {
+        int outer = 1, inner = 1, rank = shape.Length, total = shape[d];
         for (int k = 0; k < d; k++) outer *= shape[k];
         for (int k = d + 1; k < rank; k++) inner *= shape[k];
-        Tensor r = first._f is not null ? Empty(shape) : ZerosInt64(shape);
+        Tensor r = tensors[0]._f is not null ? Empty(shape) : ZerosInt64(shape);
         int rowLen = total * inner, at = 0;
         foreach (var t in tensors)
         {
@@ -48,17 +64,26 @@ public sealed partial class Tensor
             }
             at += chunk;
         }
-        if (first._f is null) return r;
-        var inputs = new Tensor[tensors.Count];
-        var sizes = new int[inputs.Length]; // the rule keeps the sizes only, so a released graph frees the inputs
-        for (int i = 0; i < inputs.Length; i++) { inputs[i] = tensors[i]; sizes[i] = inputs[i]._shape[d]; }
-        return Record(r, "cat", inputs, g =>
+        return r;
+    }
+
+    // Each input is copied into its block of the result by the device's strided copy (views read in place).
+    private static Tensor CatOnDevice(IReadOnlyList<Tensor> tensors, int[] shape, int d)
+    {
+        var lead = tensors.First(t => t._dev is not null);
+        var backend = lead._dev!.Backend;
+        foreach (var t in tensors)
+            if (t.Device != lead.Device) throw MixedDevices("Cat", lead, t);
+        if (lead.DType != DType.Float32) throw NoKernelOnDevice("Cat of Int64 labels", lead.Device);
+        var r = EmptyOn(backend, shape);
+        var rStrides = LongStrides(r._strides);
+        long at = 0;
+        foreach (var t in tensors)
         {
-            var grads = new Tensor?[sizes.Length];
-            for (int i = 0, start = 0; i < sizes.Length; start += sizes[i], i++)
-                if (NeedsInput(i)) grads[i] = g.Narrow(d, start, sizes[i]).Contiguous();
-            return grads;
-        }, NoSaved);
+            if (t._numel > 0) backend.Copy(t._shape, t._dev!, LongStrides(t._strides), t._offset, r._dev!, rStrides, at * r._strides[d]);
+            at += t._shape[d];
+        }
+        return r;
     }
 
     /// <summary>Stacks equally shaped tensors along a new dimension (<c>torch.stack</c>).</summary>

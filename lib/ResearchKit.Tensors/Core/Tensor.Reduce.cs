@@ -156,6 +156,7 @@ public sealed partial class Tensor
     private Tensor GlobalExtremum(bool max)
     {
         if (_l is not null) return GlobalExtremumInt64(max);
+        if (_dev is not null) return GlobalExtremumOnDevice(max);
         var x = Float().ReadSpan();
         if (x.Length == 0) throw new InvalidOperationException($"{(max ? "Max" : "Min")}: the tensor is empty; specify a dimension or check the input.");
         float v = max ? TensorPrimitives.Max(x) : TensorPrimitives.Min(x);
@@ -180,6 +181,7 @@ public sealed partial class Tensor
         mask[d] = true;
         int[] outShape = _shape.Length == 0 ? [] : KeptShape(mask, keepDim);
         if (_l is not null) return ExtremumInt64(outer, red, inner, outShape, max);
+        if (_dev is not null) return ExtremumOnDevice(d, outer, red, inner, outShape, keepDim, max);
         var x = Contiguous();
         var values = Empty(outShape);
         var vals = values._f!;
@@ -218,6 +220,43 @@ public sealed partial class Tensor
             return gi;
         });
         return (values, indices);
+    }
+
+    // The device kernel gives values and indices as the CPU loop does; the gradient goes back through the one-hot mask of the
+    // indices times g (recorded ops, so the rule stays differentiable in g).
+    private (Tensor Values, Tensor Indices) ExtremumOnDevice(int d, int outer, int red, int inner, int[] outShape, bool keepDim, bool max)
+    {
+        var backend = _dev!.Backend;
+        if (_dev.DType != DType.Float32) throw NoKernelOnDevice($"{(max ? "Max" : "Min")} of Int64 labels");
+        var x = IsContiguous ? this : CloneOnDevice();
+        var values = EmptyOn(backend, (int[])outShape.Clone());
+        var indices = OnDevice(backend.AllocateLabels((long)outer * inner), (int[])outShape.Clone());
+        backend.Extremum(x._dev!, x._offset, outer, red, inner, max, values._dev!, indices._dev!);
+        var inShape = _shape;
+        values = Record(values, max ? "max" : "min", this, g =>
+        {
+            var mask = EmptyOn(backend, (int[])inShape.Clone());
+            backend.OneHot(indices._dev!, outer, red, inner, mask._dev!);
+            return mask * (keepDim || inShape.Length == 0 ? g : g.Unsqueeze(d));
+        });
+        return (values, indices);
+    }
+
+    // Ties share the gradient equally, as on the CPU.
+    private Tensor GlobalExtremumOnDevice(bool max)
+    {
+        if (_numel == 0) throw new InvalidOperationException($"{(max ? "Max" : "Min")}: the tensor is empty; specify a dimension or check the input.");
+        Tensor v;
+        using (Torch.NoGrad())
+        {
+            var flat = Reshape(-1);
+            v = (max ? flat.Max(0) : flat.Min(0)).Values;
+        }
+        return Record(v, max ? "max" : "min", this, g =>
+        {
+            var m = Eq(v);
+            return m * (g / m.Sum());
+        });
     }
 
     // ───────────────────────────── norms ─────────────────────────────

@@ -23,16 +23,20 @@ public static class Torch
     public static Tensor Zeros(params int[] shape) => Tensor.Zeros(shape);
     /// <inheritdoc cref="Tensor.Ones(int[])"/>
     public static Tensor Ones(params int[] shape) => Tensor.Ones(shape);
-    /// <inheritdoc cref="Tensor.Full(int[], float)"/>
-    public static Tensor Full(int[] shape, float value) => Tensor.Full(shape, value);
-    /// <inheritdoc cref="Tensor.Rand(int[], Generator?)"/>
+    /// <inheritdoc cref="Tensor.Zeros(int[], Device)"/>
+    public static Tensor Zeros(int[] shape, Device device) => Tensor.Zeros(shape, device);
+    /// <inheritdoc cref="Tensor.Ones(int[], Device)"/>
+    public static Tensor Ones(int[] shape, Device device) => Tensor.Ones(shape, device);
+    /// <inheritdoc cref="Tensor.Full(int[], float, Device?)"/>
+    public static Tensor Full(int[] shape, float value, Device? device = null) => Tensor.Full(shape, value, device);
+    /// <inheritdoc cref="Tensor.Rand(int[], Generator?, Device?)"/>
     public static Tensor Rand(params int[] shape) => Tensor.Rand(shape);
-    /// <inheritdoc cref="Tensor.Randn(int[], Generator?)"/>
+    /// <inheritdoc cref="Tensor.Randn(int[], Generator?, Device?)"/>
     public static Tensor Randn(params int[] shape) => Tensor.Randn(shape);
     /// <inheritdoc cref="Tensor.FromArray(float[], int[])"/>
     public static Tensor TensorOf(float[] data, params int[] shape) => Tensor.FromArray(data, shape);
-    /// <inheritdoc cref="Tensor.Arange(float, float, float)"/>
-    public static Tensor Arange(float start, float end, float step = 1f) => Tensor.Arange(start, end, step);
+    /// <inheritdoc cref="Tensor.Arange(float, float, float, Device?)"/>
+    public static Tensor Arange(float start, float end, float step = 1f, Device? device = null) => Tensor.Arange(start, end, step, device);
     /// <inheritdoc cref="Tensor.Cat(IReadOnlyList{Tensor}, int)"/>
     public static Tensor Cat(IReadOnlyList<Tensor> tensors, int dim = 0) => Tensor.Cat(tensors, dim);
     /// <inheritdoc cref="Tensor.Stack(IReadOnlyList{Tensor}, int)"/>

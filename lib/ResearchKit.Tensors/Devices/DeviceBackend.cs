@@ -46,6 +46,20 @@ public abstract class DeviceBackend
     public abstract void Copy(ReadOnlySpan<int> shape, DeviceStorage x, ReadOnlySpan<long> strides, long offset,
         DeviceStorage output, ReadOnlySpan<long> outStrides, long outOffset);
 
+    /// <summary>output = condition ≠ 0 ? a : b over <paramref name="shape"/> (exact select), each input read through its strides and offset.</summary>
+    public abstract void Where(ReadOnlySpan<int> shape, DeviceStorage condition, ReadOnlySpan<long> cStrides, long cOffset,
+        DeviceStorage a, ReadOnlySpan<long> aStrides, long aOffset, DeviceStorage b, ReadOnlySpan<long> bStrides, long bOffset, DeviceStorage output);
+
+    /// <summary>The maximum (or minimum) of contiguous x seen as (outer, n, inner) along n, and its index (index storage); first
+    /// index on ties, the first NaN wins, as the CPU engine.</summary>
+    public abstract void Extremum(DeviceStorage x, long offset, int outer, int n, int inner, bool max, DeviceStorage values, DeviceStorage indices);
+
+    /// <summary>mask (outer, n, inner) = 1 where the position along n equals indices[outer, inner] (index storage), else 0.</summary>
+    public abstract void OneHot(DeviceStorage indices, int outer, int n, int inner, DeviceStorage mask);
+
+    /// <summary>Softmax (or log-softmax) along each row of contiguous x (rows × cols) at <paramref name="offset"/>.</summary>
+    public abstract void SoftmaxRows(DeviceStorage x, long offset, int rows, int cols, bool log, DeviceStorage y);
+
     /// <summary>C (m×n, contiguous) = op(A)·op(B), row-major operands with leading dimensions, as the CPU engine's GEMM.</summary>
     public abstract void Gemm(bool transA, bool transB, int m, int n, int k, DeviceStorage a, long aOffset, int lda,
         DeviceStorage b, long bOffset, int ldb, DeviceStorage c);
@@ -104,6 +118,23 @@ public abstract class DeviceBackend
     /// <summary>One Adam step t (from 1) in place with L2 weight decay (PyTorch's Adam, without amsgrad).</summary>
     public abstract void AdamStep(DeviceStorage parameter, DeviceStorage gradient, DeviceStorage expAvg, DeviceStorage expAvgSq, long step,
         float lr, float beta1, float beta2, float eps, float weightDecay);
+
+    /// <summary>
+    /// The point-wise part of one LSTM step (gate order i, f, g, o): from contiguous gate pre-activations (batch × 4·hidden) and
+    /// c (batch × hidden), c' = σ(f)·c + σ(i)·tanh(g) and h' = σ(o)·tanh(c') into contiguous outputs.
+    /// </summary>
+    public abstract void LstmPointwiseForward(int batch, int hidden, DeviceStorage gates, long gatesOffset, DeviceStorage c, long cOffset,
+        DeviceStorage hNext, DeviceStorage cNext);
+
+    /// <summary>The backward of <see cref="LstmPointwiseForward"/>: from ∂L/∂h' and ∂L/∂c' (contiguous), the gradients of the gate
+    /// pre-activations and of c (recomputing the activations from the saved pre-activations).</summary>
+    public abstract void LstmPointwiseBackward(int batch, int hidden, DeviceStorage gates, long gatesOffset, DeviceStorage c, long cOffset,
+        DeviceStorage cNext, DeviceStorage gradH, long gradHOffset, DeviceStorage gradCNext, long gradCNextOffset, DeviceStorage gradGates, DeviceStorage gradC);
+
+    /// <summary>One RMSprop step in place (PyTorch's rule); <paramref name="gradAvg"/> only when centered, <paramref name="buffer"/>
+    /// only with momentum.</summary>
+    public abstract void RmsPropStep(DeviceStorage parameter, DeviceStorage gradient, DeviceStorage squareAvg, DeviceStorage? gradAvg,
+        DeviceStorage? buffer, float lr, float alpha, float eps, float weightDecay, float momentum);
 
     /// <summary>Waits for every launched kernel.</summary>
     public abstract void Synchronize();

@@ -109,6 +109,7 @@ public static partial class Functional
         ThrowHelper.RequireFloat(op, x);
         int d = ShapeUtil.NormDim(dim, x.Dim, op);
         var shape = x._shape;
+        if (x._dev is not null) return SoftmaxOnDevice(x, d, log);
         var (outer, n, inner) = Around(shape, d);
         var xd = Dense(x);
         var y = Tensor.Empty((int[])shape.Clone());

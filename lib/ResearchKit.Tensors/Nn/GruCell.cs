@@ -28,7 +28,7 @@ public sealed class GruCell : RecurrentCellBase<Tensor>
     {
         const string op = nameof(GruCell);
         var x = RecurrentCellOps.Input(op, input, InputSize, out bool batched);
-        var hPrev = RecurrentCellOps.State(op, "h", h, batched, x.Size(0), HiddenSize);
+        var hPrev = RecurrentCellOps.State(op, "h", h, batched, x.Size(0), HiddenSize, x.Device);
         var gi = RecurrentCellOps.Affine(x, WeightIh, BiasIh).Chunk(3, 1);
         var gh = RecurrentCellOps.Affine(hPrev, WeightHh, BiasHh).Chunk(3, 1);
         var r = (gi[0] + gh[0]).Sigmoid();

@@ -33,8 +33,8 @@ public sealed class LstmCell : RecurrentCellBase<(Tensor H, Tensor C)>
         const string op = nameof(LstmCell);
         var x = RecurrentCellOps.Input(op, input, InputSize, out bool batched);
         int batch = x.Size(0);
-        var h = RecurrentCellOps.State(op, "h (state.H)", state?.H, batched, batch, HiddenSize);
-        var c = RecurrentCellOps.State(op, "c (state.C)", state?.C, batched, batch, HiddenSize);
+        var h = RecurrentCellOps.State(op, "h (state.H)", state?.H, batched, batch, HiddenSize, x.Device);
+        var c = RecurrentCellOps.State(op, "c (state.C)", state?.C, batched, batch, HiddenSize, x.Device);
         var gates = RecurrentCellOps.Affine(x, WeightIh, BiasIh) + RecurrentCellOps.Affine(h, WeightHh, BiasHh);
         var g = gates.Chunk(4, 1);
         var cNext = g[1].Sigmoid() * c + g[0].Sigmoid() * g[2].Tanh();

@@ -18,4 +18,19 @@ public static class ModuleDevice
         foreach (var (_, b) in module.NamedBuffers()) if (b.DType == DType.Float32) b.MoveStorageTo(device);
         return module;
     }
+
+    /// <summary>The device of <paramref name="module"/>'s parameters (the CPU for a module without any), where its inputs must go.</summary>
+    /// <exception cref="InvalidOperationException">Its parameters live on more than one device (the message names two).</exception>
+    public static Device DeviceOf(this Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        (string Name, Device Device)? first = null;
+        foreach (var (name, p) in module.NamedParameters())
+        {
+            if (first is null) first = (name, p.Device);
+            else if (p.Device != first.Value.Device)
+                throw new InvalidOperationException($"DeviceOf: the module's parameters are on several devices ('{first.Value.Name}' on {first.Value.Device}, '{name}' on {p.Device}); move the whole module with module.To(device).");
+        }
+        return first?.Device ?? Device.Cpu;
+    }
 }

@@ -213,7 +213,7 @@ public abstract class RecurrentBase<TOutput> : Module<Tensor, TOutput>
     private Tensor ApplyDropout(Tensor t)
     {
         float keep = (float)(1 - Dropout);
-        var mask = Tensor.Bernoulli(t.Shape.ToArray(), keep, _generator);
+        var mask = Tensor.Bernoulli(t.Shape.ToArray(), keep, _generator, t.Device);
         if (keep > 0) mask.Mul_(1f / keep);
         return t * mask;
     }

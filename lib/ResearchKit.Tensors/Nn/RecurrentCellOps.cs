@@ -36,10 +36,10 @@ internal static class RecurrentCellOps
         return batched ? input : input.Unsqueeze(0);
     }
 
-    /// <summary>Validates a state against (batch, hidden_size) (or (hidden_size) unbatched); null gives zeros.</summary>
-    public static Tensor State(string op, string name, Tensor? state, bool batched, int batch, int hiddenSize)
+    /// <summary>Validates a state against (batch, hidden_size) (or (hidden_size) unbatched); null gives zeros on <paramref name="device"/>.</summary>
+    public static Tensor State(string op, string name, Tensor? state, bool batched, int batch, int hiddenSize, Device device)
     {
-        if (state is null) return Tensor.Zeros(batch, hiddenSize);
+        if (state is null) return Tensor.Zeros([batch, hiddenSize], device);
         ThrowHelper.RequireFloat(op, state);
         int[] expected = batched ? [batch, hiddenSize] : [hiddenSize];
         if (!ShapeUtil.SameShape(state._shape, expected))

@@ -60,6 +60,7 @@ internal sealed class RecurrentLayerNode : Node
     public static (Tensor Y, Tensor HN, Tensor? CN) Apply(RecurrentKind kind, RecurrentWorkspacePool pool, bool reverse,
         Tensor x, Tensor? h0, Tensor? c0, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh)
     {
+        if (x._dev is not null || wIh._dev is not null) return DeviceRecurrent.Apply(kind, reverse, x, h0, c0, wIh, wHh, bIh, bHh);
         int seqLen = x.Size(0), batch = x.Size(1), inputSize = x.Size(2), hidden = wHh.Size(1), state = batch * hidden;
         bool lstm = kind == RecurrentKind.Lstm;
         var (xData, xOffset) = TimeMajor(x, reverse, batch * inputSize);

@@ -42,7 +42,7 @@ public sealed class RnnCell : RecurrentCellBase<Tensor>
     {
         const string op = nameof(RnnCell);
         var x = RecurrentCellOps.Input(op, input, InputSize, out bool batched);
-        var hPrev = RecurrentCellOps.State(op, "h", h, batched, x.Size(0), HiddenSize);
+        var hPrev = RecurrentCellOps.State(op, "h", h, batched, x.Size(0), HiddenSize, x.Device);
         var pre = RecurrentCellOps.Affine(x, WeightIh, BiasIh) + RecurrentCellOps.Affine(hPrev, WeightHh, BiasHh);
         var hNext = _relu ? pre.Relu() : pre.Tanh();
         return batched ? hNext : hNext.Squeeze(0);

@@ -28,13 +28,12 @@ internal static class AdamCore
         string? missing = group.Flag("amsgrad") ? "amsgrad" : group.Flag("maximize") ? "maximize" : null;
         if (missing is not null)
             throw new NotSupportedException($"{name}: {missing} has no kernel on device '{parameter.Device}' yet; train this model on the CPU, or without {missing}.");
-        if (parameter._offset != 0 || parameter._dev!.Length != parameter.Numel)
-            throw new NotSupportedException($"{name}: a parameter that is a view into a larger device storage has no kernel yet; optimize whole tensors (Module.To moves them so).");
+        Optimizer.RequireWholeStorage(name, parameter);
         var m = state.GetOrZeros("exp_avg", parameter);
         var v = state.GetOrZeros("exp_avg_sq", parameter);
         var (beta1, beta2) = group.Betas;
         parameter.BumpVersion();
-        parameter._dev.Backend.AdamStep(parameter._dev, grad._dev!, m._dev!, v._dev!, state.Step, (float)group.Lr, (float)beta1, (float)beta2,
+        parameter._dev!.Backend.AdamStep(parameter._dev, grad._dev!, m._dev!, v._dev!, state.Step, (float)group.Lr, (float)beta1, (float)beta2,
             (float)group["eps"], (float)group.WeightDecay);
     }
 

@@ -74,7 +74,14 @@ public abstract class Optimizer
     /// </summary>
     /// <exception cref="NotSupportedException">This optimizer has no kernel on the parameter's device.</exception>
     protected virtual void UpdateOnDevice(ParamGroup group, Tensor parameter, Tensor grad, ParamState state) =>
-        throw new NotSupportedException($"{Name} has no kernel on device '{parameter.Device}' yet; SGD has. Keep the model on the CPU for {Name}, or use Sgd.");
+        throw new NotSupportedException($"{Name} has no kernel on device '{parameter.Device}' yet; SGD, Adam, AdamW and RMSprop have. Keep the model on the CPU for {Name}, or use one of those.");
+
+    /// <summary>Refuses a device parameter that is a view into a larger storage (the update kernels run over whole storages).</summary>
+    internal static void RequireWholeStorage(string name, Tensor parameter)
+    {
+        if (parameter._offset != 0 || parameter._dev!.Length != parameter.Numel)
+            throw new NotSupportedException($"{name}: a parameter that is a view into a larger device storage has no kernel yet; optimize whole tensors (Module.To moves them so).");
+    }
 
     /// <summary>Adds a group (<c>optimizer.add_param_group</c>), filling its unset options with the defaults.</summary>
     /// <exception cref="ArgumentException">A parameter is already optimized, appears twice, is not a contiguous Float32 leaf, or an option is invalid or unknown.</exception>
@@ -270,7 +277,8 @@ public abstract class Optimizer
             if (!value.Shape.Equals(p.Shape))
                 throw new ArgumentException($"{Name}.LoadStateDict: '{key}' has shape {value.Shape} but parameter {idx}{NameOf(p)} has shape {p.Shape}; the state belongs to a different model.");
             Tensor copy;
-            using (Torch.NoGrad()) copy = value.Float().Detach().Clone();
+            // On the parameter's device, as PyTorch casts loaded state: the update kernels read both from one device.
+            using (Torch.NoGrad()) copy = value.Device == p.Device ? value.Float().Detach().Clone() : value.Float().Detach().To(p.Device);
             st.Add(name, copy);
         }
         if (StepDType is not null)

@@ -49,6 +49,20 @@ public sealed class RmsProp : Optimizer
     }
 
     /// <inheritdoc/>
+    protected override void UpdateOnDevice(ParamGroup group, Tensor parameter, Tensor grad, ParamState state)
+    {
+        if (group.Flag("maximize")) throw new NotSupportedException($"{Name}: maximize has no kernel on device '{parameter.Device}' yet; negate the loss instead.");
+        RequireWholeStorage(Name, parameter);
+        double momentum = group.Momentum;
+        var sq = state.GetOrZeros("square_avg", parameter);
+        var buf = momentum > 0 ? state.GetOrZeros("momentum_buffer", parameter) : null;
+        var gavg = group.Flag("centered") ? state.GetOrZeros("grad_avg", parameter) : null;
+        parameter.BumpVersion();
+        parameter._dev!.Backend.RmsPropStep(parameter._dev, grad._dev!, sq._dev!, gavg?._dev, buf?._dev, (float)group.Lr, (float)group["alpha"],
+            (float)group["eps"], (float)group.WeightDecay, (float)momentum);
+    }
+
+    /// <inheritdoc/>
     protected override void Update(ParamGroup group, Tensor parameter, ReadOnlySpan<float> grad, ParamState state)
     {
         double lr = group.Lr, alpha = group["alpha"], eps = group["eps"], wd = group.WeightDecay, momentum = group.Momentum;

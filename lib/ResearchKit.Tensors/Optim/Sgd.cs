@@ -50,8 +50,7 @@ public sealed class Sgd : Optimizer
     protected override void UpdateOnDevice(ParamGroup group, Tensor parameter, Tensor grad, ParamState state)
     {
         if (group.Flag("maximize")) throw new NotSupportedException($"{Name}: maximize has no kernel on device '{parameter.Device}' yet; negate the loss instead.");
-        if (parameter._offset != 0 || parameter._dev!.Length != parameter.Numel)
-            throw new NotSupportedException($"{Name}: a parameter that is a view into a larger device storage has no kernel yet; optimize whole tensors (Module.To moves them so).");
+        RequireWholeStorage(Name, parameter);
         double momentum = group.Momentum;
         Tensor? buf = null;
         bool first = false;

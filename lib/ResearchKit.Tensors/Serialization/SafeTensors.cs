@@ -36,13 +36,13 @@ public static class SafeTensors
         return (FromDocument(doc), doc.Metadata);
     }
 
-    /// <summary>Converts a tensor to a format entry (contiguous copy of its elements).</summary>
+    /// <summary>Converts a tensor to a format entry (contiguous copy of its elements, from any device).</summary>
     public static SafeTensorEntry ToEntry(string name, Tensor t)
     {
         var shape = new long[t.Dim];
         for (int i = 0; i < shape.Length; i++) shape[i] = t.Size(i);
         return t.DType == DType.Float32
-            ? SafeTensorEntry.FromFloat32(name, t.ReadSpan(), shape)
+            ? SafeTensorEntry.FromFloat32(name, t._dev is null ? t.ReadSpan() : t.ToArray(), shape)   // a device tensor is downloaded
             : SafeTensorEntry.FromInt64(name, t.ToInt64Array(), shape);
     }
 

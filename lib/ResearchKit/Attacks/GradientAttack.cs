@@ -178,7 +178,7 @@ public abstract class GradientAttack : IAttack
         var norms = delta.Reshape(n, -1).Norm(2f, [1]).ToArray();
         var factor = new float[n];
         for (int i = 0; i < n; i++) factor[i] = norms[i] > epsilon ? epsilon / norms[i] : 1f;
-        return delta * Tensor.FromArray(factor, BroadcastShape(delta));
+        return delta * Tensor.FromArray(factor, BroadcastShape(delta), delta.Device);
     }
 
     /// <summary>g / (‖g‖₂ + 1e-10) per input (torchattacks' L2 step direction).</summary>

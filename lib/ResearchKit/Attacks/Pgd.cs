@@ -107,9 +107,9 @@ public sealed class Pgd : GradientAttack, IIterativeAttack
         var gen = new Generator(Seed);
         float eps = Threat.Epsilon;
         if (Threat.Norm == AttackNorm.LInf)
-            return Project(x0 + Tensor.Uniform(x0.Shape.ToArray(), -eps, eps, gen), x0, lower, upper);
-        var dir = Tensor.Randn(x0.Shape.ToArray(), gen);
-        var radius = Tensor.Uniform(BroadcastShape(x0), 0f, 1f, gen) * eps;
+            return Project(x0 + Tensor.Uniform(x0.Shape.ToArray(), -eps, eps, gen, x0.Device), x0, lower, upper);
+        var dir = Tensor.Randn(x0.Shape.ToArray(), gen, x0.Device);
+        var radius = Tensor.Uniform(BroadcastShape(x0), 0f, 1f, gen, x0.Device) * eps;
         return Project(x0 + L2Normalize(dir) * radius, x0, lower, upper);
     }
 }

@@ -52,7 +52,7 @@ public sealed class FeynmanKacNoise : Module<Tensor, Tensor>
         if (!Active) return input;
         if (input.Numel < 2)
             throw new ArgumentException($"FeynmanKacNoise: the unbiased std needs at least two elements, got shape {input.Shape}; feed a batch or set the coefficient to 0.", nameof(input));
-        var eps = Tensor.Randn(input.Shape.ToArray(), _generator);
+        var eps = Tensor.Randn(input.Shape.ToArray(), _generator, input.Device);
         return input + NoiseCoef * input.Std() * eps;
     }
 

@@ -96,6 +96,8 @@ public sealed class PactActivationQuantizer : ILearnedQuantizer
             ctx.SaveForBackward(x);
             ctx.Items["alpha"] = alpha;
             float step = alpha / steps;
+            // On a device, the same arithmetic composed from device ops (clamp, divide, round half to even, multiply).
+            if (!x.Device.IsCpu) return (x.Clamp(0f, alpha) / step).Round() * step;
             // One fused pass into pooled storage (SpanKernels): clamp to [0, α], round to the grid (ties to even).
             return SpanKernels.Map(x, (src, y) => ForwardKernel(src, y, alpha, step));
         }
@@ -104,6 +106,11 @@ public sealed class PactActivationQuantizer : ILearnedQuantizer
         {
             var x = ctx.SavedTensors[0];
             float alpha = (float)ctx.Items["alpha"];
+            if (!x.Device.IsCpu)
+            {
+                var inside = x.Ge(0f) * x.Lt(alpha);
+                return [ctx.NeedsInputGrad(0) ? gradOutput * inside : null, ctx.NeedsInputGrad(1) ? (gradOutput * x.Ge(alpha)).Sum() : null];
+            }
             double ga = 0;
             // STE inside the clip range, α collects the gradient of the clipped elements (PACT).
             var gx = SpanKernels.Map(x, gradOutput, (xs, g, o) => ga = BackwardKernel(xs, g, o, alpha));

@@ -21,6 +21,8 @@ public sealed class ClassificationMeter
     /// <exception cref="ArgumentException">Shapes do not fit (see <see cref="Metrics.TopKCorrect"/>).</exception>
     public void Add(Tensor logits, Tensor labels, double lossSum)
     {
+        if (!logits.Device.IsCpu) logits = logits.Detach().Cpu();   // counted on the host: one copy, not one per count
+        if (!labels.Device.IsCpu) labels = labels.Cpu();
         Top1 += Metrics.TopKCorrect(logits, labels, 1);
         Top5 += Metrics.TopKCorrect(logits, labels, 5);
         Samples += logits.Size(0);

@@ -30,6 +30,7 @@ public static class Metrics
     /// <paramref name="counted"/> receives the samples scored. For the trainer's running accuracy.</summary>
     internal static long TopKCorrectValid(Tensor logits, Tensor labels, int k, out int counted)
     {
+        logits = Host(logits); labels = Host(labels);
         int n = logits.Size(0), c = logits.Size(1);
         var x = logits.Contiguous().AsReadOnlySpan();
         var y = labels.Contiguous().AsInt64Span();
@@ -71,7 +72,7 @@ public static class Metrics
         if (logits.Dim != 2 || logits.DType != DType.Float32)
             throw new ArgumentException($"Metrics.Predictions: expected (N, C) Float32 logits, got shape {logits.Shape} ({logits.DType}).");
         int n = logits.Size(0), c = logits.Size(1);
-        var x = logits.Contiguous().AsReadOnlySpan();
+        var x = Host(logits).Contiguous().AsReadOnlySpan();
         var r = new int[n];
         for (int i = 0; i < n; i++)
         {
@@ -123,9 +124,12 @@ public static class Metrics
         model.Eval();
         try
         {
+            var device = model.DeviceOf();
             using (Torch.NoGrad())
-                foreach (var (x, y) in batches)
+                foreach (var (xb, yb) in batches)
                 {
+                    // Batches come from the loader on the host; they go where the model is.
+                    var (x, y) = (xb.To(device), yb.To(device));
                     var logits = model.Forward(x);
                     meter.Add(logits, y, loss(logits, y).Item());
                     confusion?.Add(logits, y);
@@ -145,7 +149,10 @@ public static class Metrics
         if (labels.Dim != 1 || labels.DType != DType.Int64 || labels.Size(0) != logits.Size(0))
             throw new ArgumentException($"{op}: expected (N) Int64 labels with N = {logits.Size(0)} to match logits {logits.Shape}, got shape {labels.Shape} ({labels.DType}); call .Long() on float labels.");
         int c = logits.Size(1);
-        foreach (var l in labels.Contiguous().AsInt64Span())
+        foreach (var l in Host(labels).Contiguous().AsInt64Span())
             if (l < 0 || l >= c) throw new ArgumentException($"{op}: label {l} is outside [0, {c}) for logits of shape {logits.Shape}.");
     }
+
+    // Metrics are counted on the host: a device tensor is copied back once (small: logits and labels of one batch).
+    private static Tensor Host(Tensor t) => t.Device.IsCpu ? t : t.Detach().Cpu();
 }

@@ -59,6 +59,8 @@ public sealed class Trainer
             if (es.Patience < 1) throw new ArgumentException($"Trainer: early-stopping patience must be ≥ 1, got {es.Patience}.");
             if (options.EvalEvery == 0 && !options.EvalEachEpoch) throw new ArgumentException("Trainer: early stopping needs periodic evaluation; set EvalEvery or EvalEachEpoch.");
         }
+        // In place (PyTorch's model.to(device)): the optimizer built on these parameters keeps them.
+        if (!options.Device.IsCpu) model.To(options.Device);
         Model = model;
         Optimizer = optimizer;
         Options = options;
@@ -188,6 +190,7 @@ public sealed class Trainer
     private void TrainStep(Tensor x, Tensor y, long total, IProgressSink progress)
     {
         Optimizer.ZeroGrad();
+        (x, y) = (x.To(Options.Device), y.To(Options.Device));   // no copy when already there (the CPU by default)
         var (loss, logits) = _forward(x, y);
         if (loss.Numel != 1) throw new InvalidOperationException($"Trainer: the loss must be a single value, got shape {loss.Shape}; use reduction \"mean\" or \"sum\".");
         // Checked before the update, so a diverged batch does not write NaN into the weights.

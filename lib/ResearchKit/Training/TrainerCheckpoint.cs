@@ -58,12 +58,12 @@ public static class TrainerCheckpoint
         var meta = new Dictionary<string, string>(StringComparer.Ordinal);
         using (Torch.NoGrad())
         {
-            foreach (var (k, t) in model.StateDict()) tensors[ModelPrefix + k] = t.Detach().Clone();
+            foreach (var (k, t) in model.StateDict()) tensors[ModelPrefix + k] = HostCopy(t);
             var osd = optimizer.StateDict();
-            foreach (var (k, t) in osd.State) tensors[OptimPrefix + k] = t; // already copies
+            foreach (var (k, t) in osd.State) tensors[OptimPrefix + k] = t.Device.IsCpu ? t : t.Cpu(); // already copies
             meta[OptimGroupsKey] = osd.ParamGroups;
             if (extraTensors is not null)
-                foreach (var (k, t) in extraTensors) tensors[ExtraPrefix + k] = t.Detach().Clone();
+                foreach (var (k, t) in extraTensors) tensors[ExtraPrefix + k] = HostCopy(t);
         }
         if (scheduler is not null) meta[SchedulerKey] = scheduler.StateDict();
         if (state is not null) meta[TrainerKey] = state.ToJson(includeRng: false);
@@ -140,4 +140,8 @@ public static class TrainerCheckpoint
     /// <summary>A recipe string stored with <c>extraMetadata</c>, or null.</summary>
     public static string? ExtraMetadata(Checkpoint checkpoint, string name) =>
         checkpoint.Metadata.TryGetValue(ExtraPrefix + name, out var s) ? s : null;
+
+    // Checkpoints hold host copies whatever the model's device: they are written to disk, and restoring copies them into
+    // the model's (and the optimizer's) own storage, wherever that is.
+    private static Tensor HostCopy(Tensor t) => t.Device.IsCpu ? t.Detach().Clone() : t.Detach().Cpu();
 }

@@ -68,4 +68,12 @@ public sealed class TrainerOptions
     /// <see cref="Generator.Default"/>, dropout generators, augmentation generators... Generators consumed ahead of the
     /// loop (by a prefetching loader) must not be listed: derive such randomness from (seed, epoch, batch) instead.</summary>
     public IReadOnlyDictionary<string, Generator>? Generators { get; init; }
+
+    /// <summary>
+    /// Where the steps run (the CPU by default): the trainer moves the model there when it is built (parameters and float
+    /// buffers in place, so the optimizer built on them keeps working) and each batch before its step. Another device needs
+    /// its backend registered first (<c>ResearchKit.Gpu.GpuBackend.Register(device)</c>); an op without a kernel there stops
+    /// the step with an error that names it.
+    /// </summary>
+    public Device Device { get; init; } = Device.Cpu;
 }
