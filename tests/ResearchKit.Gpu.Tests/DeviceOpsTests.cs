@@ -287,6 +287,36 @@ public sealed class DeviceOpsTests
         Assert.Contains("LSTM has", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void BinaryTernaryAndLsqQuantizersRunOnTheDeviceAsOnTheCpu()
+    {
+        var g = new Generator(34);
+        var w = (Randn(g, 6, 3, 3, 3) * 0.3f).RequiresGrad_();
+        var dw = w.Detach().To(Dev).RequiresGrad_();
+        var up = Randn(g, 6, 3, 3, 3);
+        var quantizers = new (string Name, Func<IQuantizer> Make)[]
+        {
+            ("binary per tensor", () => new BinaryQuantizer()),
+            ("binary per channel", () => new BinaryQuantizer(QuantGranularity.PerChannel)),
+            ("ternary per channel", () => new TernaryQuantizer(QuantGranularity.PerChannel)),
+            ("LSQ 3-bit per channel", () => LsqQuantizer.ForWeights(3, QuantGranularity.PerChannel, channels: 6, initialStep: 0.1f)),
+            ("LSQ 4-bit activations (step from the first batch)", () => LsqQuantizer.ForActivations(4)),
+        };
+        foreach (var (name, make) in quantizers)
+        {
+            var qc = make(); var qd = make();
+            new QuantAct(qd).To(Dev);   // a learned step is a module parameter: it moves with the module
+            w.Grad = null; dw.Grad = null;
+            var yc = qc.Quantize(w); var yd = qd.Quantize(dw);
+            Assert.Equal(Dev, yd.Device);
+            GpuTest.CloseEach(yc.ToArray(), yd.ToArray(), name, 1e-6f);
+            (yc * up).Sum().Backward(); (yd * up.To(Dev)).Sum().Backward();
+            GpuTest.CloseEach(w.Grad!.ToArray(), dw.Grad!.ToArray(), name + " gradient (straight through)", 1e-6f);
+            if (qc is LsqQuantizer lc && qd is LsqQuantizer ld)
+                GpuTest.CloseScaled(lc.Step.Grad!.ToArray(), ld.Step.Grad!.ToArray(), name + " step gradient", 1e-5f);
+        }
+    }
+
     // A small SAT network: DoReFa 4-bit weights, PACT 4-bit activations, batch norm, a linear head.
     private sealed class TinyQat : Module<Tensor, Tensor>
     {

@@ -64,7 +64,9 @@ public sealed partial class Tensor
         _floats = moved._floats; _l = moved._l; _dev = moved._dev;
         // The moved copy's storage object comes along: it holds the pool loan of host storage, which must live as long as this tensor.
         _version = moved.VersionCounter;
-        _version.Value = version + 1;
+        // The values did not change, so the version does not either (as PyTorch's param.data = …): a step size that a
+        // quantizer initializes from the first batch unless it was written is still unwritten after model.To(device).
+        _version.Value = version;
         if (Grad is not null) using (Torch.NoGrad()) Grad = Grad.To(device);
     }
 
@@ -145,6 +147,9 @@ public sealed partial class Tensor
     internal static Tensor DeviceBinary(Tensor a, Tensor b, DeviceBinaryOp op, string name)
     {
         var backend = SharedBackend(name, a, b);
+        // A host Int64 scalar meets a float device tensor as a float, as on the CPU (x.Le(3L), x * 2L).
+        if (a._dev is null && a._l is not null && a.Dim == 0) a = a.Float();
+        if (b._dev is null && b._l is not null && b.Dim == 0) b = b.Float();
         if (a.DType != DType.Float32 || b.DType != DType.Float32) throw NoKernelOnDevice($"{name} on Int64 tensors", backend.Device);
         a = OnBackend(a, backend); b = OnBackend(b, backend);
         int[] shape = ShapeUtil.SameShape(a._shape, b._shape) ? (int[])a._shape.Clone() : ShapeUtil.Broadcast(a._shape, b._shape, name);

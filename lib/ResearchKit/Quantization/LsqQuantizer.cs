@@ -88,13 +88,15 @@ public sealed class LsqQuantizer : ILearnedQuantizer
         using (GradMode.Set(false))
         {
             var m = QuantArgs.Grouped(v, groups).Abs().Mean(1).ToArray();
-            var dst = Step.AsSpan();
-            for (int c = 0; c < dst.Length; c++)
+            var steps = new float[Step.Numel];
+            for (int c = 0; c < steps.Length; c++)
             {
                 float s = 2f * m[groups == 1 ? 0 : c] / MathF.Sqrt(Qp);
                 QuantArgs.Positive(nameof(LsqQuantizer), "initial step (2·mean|v|/sqrt(Q_P))", s);
-                dst[c] = s;
+                steps[c] = s;
             }
+            if (Step.Device.IsCpu) steps.CopyTo(Step.AsSpan());
+            else Step.CopyFrom(Tensor.FromArray(steps, Step.Shape.ToArray()));   // the step lives with the model, on its device
         }
     }
 
@@ -138,6 +140,13 @@ public sealed class LsqQuantizer : ILearnedQuantizer
             foreach (var si in s) QuantArgs.Positive(nameof(LsqQuantizer), "step", si);
             ctx.SaveForBackward(v);
             ctx.Items["s"] = s;
+            if (!v.Device.IsCpu)
+            {
+                // The host loop's arithmetic from device ops: clamp v/s to [−Q_N, Q_P], round half to even, scale back.
+                ctx.Items["step"] = inputs[1];
+                var (grouped, step) = OnGroups(v, inputs[1]);
+                return ((grouped / step).Clamp((float)-qn, (float)qp).Round() * step).Reshape(v.Shape.ToArray());
+            }
             var src = v.AsReadOnlySpan();
             int per = groups == 0 ? 0 : src.Length / groups;
             var y = new float[src.Length];
@@ -152,6 +161,7 @@ public sealed class LsqQuantizer : ILearnedQuantizer
         protected override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput)
         {
             var vt = ctx.SavedTensors[0];
+            if (!vt.Device.IsCpu) return BackwardOnDevice(ctx, vt, gradOutput);
             var v = vt.AsReadOnlySpan();
             var s = (float[])ctx.Items["s"];
             var g = gradOutput.Contiguous().AsReadOnlySpan();
@@ -172,6 +182,28 @@ public sealed class LsqQuantizer : ILearnedQuantizer
             for (int c = 0; c < s.Length; c++) gsF[c] = (float)(gs[c] * gradScale);
             return [ctx.NeedsInputGrad(0) ? Tensor.FromArray(gv, vt.Shape.ToArray()) : null,
                     ctx.NeedsInputGrad(1) ? Tensor.FromArray(gsF, s.Length) : null];
+        }
+
+        // v as (groups, per) and the steps as a (groups, 1) column on v's device.
+        private (Tensor Grouped, Tensor Step) OnGroups(Tensor v, Tensor step) =>
+            (QuantArgs.Grouped(v, groups), step.To(v.Device).Reshape(groups == 1 ? 1 : groups, 1));
+
+        // The same rule as the host loop, from device ops: straight through inside the range; the step's gradient is
+        // Σ g·(round(r) − r) inside, Σ g·(−Q_N) or Σ g·Q_P where clipped, scaled by gradScale (float sums where the host adds in double).
+        private Tensor?[] BackwardOnDevice(FunctionContext ctx, Tensor v, Tensor gradOutput)
+        {
+            var stepTensor = (Tensor)ctx.Items["step"];
+            var (grouped, step) = OnGroups(v, stepTensor);
+            var g = QuantArgs.Grouped(gradOutput.Contiguous(), groups);
+            var r = grouped / step;
+            float lo = -qn, hi = qp;
+            var low = r.Le(lo);
+            var high = r.Ge(hi);
+            var inside = 1f - low - high;
+            var ds = low * lo + high * hi + inside * (r.Round() - r);
+            var gs = (g * ds).Sum(1) * gradScale;
+            return [ctx.NeedsInputGrad(0) ? (g * inside).Reshape(v.Shape.ToArray()) : null,
+                    ctx.NeedsInputGrad(1) ? gs.Reshape(stepTensor.Shape.ToArray()) : null];
         }
     }
 }

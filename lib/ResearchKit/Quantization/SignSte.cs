@@ -20,6 +20,8 @@ public sealed class SignSte : Function
     {
         var x = inputs[0].Contiguous();
         ctx.SaveForBackward(x);
+        // On a device: sign with 0 → +1, from two device ops (x ≥ 0 gives 1 or 0).
+        if (!x.Device.IsCpu) return 2f * x.Ge(0f) - 1f;
         var src = x.AsReadOnlySpan();
         var y = new float[src.Length];
         for (int i = 0; i < y.Length; i++) y[i] = src[i] >= 0f ? 1f : -1f;
@@ -29,6 +31,7 @@ public sealed class SignSte : Function
     /// <inheritdoc/>
     protected override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput)
     {
+        if (!ctx.SavedTensors[0].Device.IsCpu) return [gradOutput * ctx.SavedTensors[0].Abs().Le(1f)];
         var x = ctx.SavedTensors[0].AsReadOnlySpan();
         var mask = new float[x.Length];
         for (int i = 0; i < mask.Length; i++) mask[i] = MathF.Abs(x[i]) <= 1f ? 1f : 0f;

@@ -81,6 +81,12 @@ public sealed class TernaryQuantizer : IQuantizer
         protected override Tensor Forward(FunctionContext ctx, Tensor[] inputs)
         {
             var x = inputs[0].Contiguous();
+            if (!x.Device.IsCpu)
+            {
+                // On a device: Δ per group from a device mean (float sums where the host loop adds in double), then two comparisons.
+                var delta = x.Abs().Mean(1, keepDim: true) * factor;
+                return x.Gt(delta) - x.Lt(-delta);
+            }
             var src = x.AsReadOnlySpan();
             int per = src.Length / groups;
             var y = new float[src.Length];
