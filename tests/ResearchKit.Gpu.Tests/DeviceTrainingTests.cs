@@ -1,4 +1,5 @@
 using ResearchKit.Runs;
+using ResearchKit.Tensors.Devices;
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Nn;
 using ResearchKit.Tensors.Optim;
@@ -76,6 +77,21 @@ public sealed class DeviceTrainingTests
                 if (t.DType == DType.Float32) Assert.Equal(t.ToArray(), resumedModel.StateDict()[name].ToArray());
         }
         finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void ComputeDeviceOpensADeviceByNameOnce()
+    {
+        Assert.Equal(Device.Cpu, ComputeDevice.Use("cpu"));
+        var d = ComputeDevice.Use("cpu-accelerator");
+        Assert.Equal(Device.CpuAccelerator, d);
+        // One backend per device, whoever opens it first: tensors from both callers meet in one kernel.
+        Assert.Same(DeviceBackends.For(d), DeviceBackends.For(GpuTest.Accelerator));
+        Assert.Same(GpuBackend.Register(Device.CpuAccelerator), GpuBackend.Register(Device.CpuAccelerator));
+        var bad = Assert.Throws<ArgumentException>(() => ComputeDevice.Use("gpu"));
+        Assert.Contains("'cuda'", bad.Message, StringComparison.Ordinal);
+        var missing = Assert.Throws<InvalidOperationException>(() => ComputeDevice.Use("cuda:99"));
+        Assert.Contains("CUDA", missing.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -37,17 +37,21 @@ public class GpuGemmTests
 
                         using var da = gpu.Accelerator.Allocate1D(a);
                         using var db = gpu.Accelerator.Allocate1D(b);
-                        using var dc = gpu.Accelerator.Allocate1D(c0);
-                        GpuGemm.Sgemm(gpu, ta, tb, m, n, k, alpha, da.View, lda, db.View, ldb, beta, dc.View, ldc);
-                        var got = dc.GetAsArray1D();
-                        for (int i = 0; i < m; i++)
-                            for (int j = 0; j < ldc; j++)
-                            {
-                                float e = expected[i * ldc + j], g = got[i * ldc + j];
-                                if (j >= n) Assert.Equal(c0[i * ldc + j], g);   // outside the matrix: untouched
-                                else Assert.True(Math.Abs(e - g) <= 1e-5f * (k + 1) * (1 + Math.Abs(e)),
-                                    $"{device} m={m} n={n} k={k} ta={ta} tb={tb} α={alpha} β={beta}: C[{i},{j}] = {g}, CPU engine {e}");
-                            }
+                        foreach (bool simple in new[] { false, true })
+                        {
+                            using var dc = gpu.Accelerator.Allocate1D(c0);
+                            if (simple) GpuGemm.SgemmSimple(gpu, ta, tb, m, n, k, alpha, da.View, lda, db.View, ldb, beta, dc.View, ldc);
+                            else GpuGemm.Sgemm(gpu, ta, tb, m, n, k, alpha, da.View, lda, db.View, ldb, beta, dc.View, ldc);
+                            var got = dc.GetAsArray1D();
+                            for (int i = 0; i < m; i++)
+                                for (int j = 0; j < ldc; j++)
+                                {
+                                    float e = expected[i * ldc + j], g = got[i * ldc + j];
+                                    if (j >= n) Assert.Equal(c0[i * ldc + j], g);   // outside the matrix: untouched
+                                    else Assert.True(Math.Abs(e - g) <= 1e-5f * (k + 1) * (1 + Math.Abs(e)),
+                                        $"{device} {(simple ? "simple" : "tiled")} m={m} n={n} k={k} ta={ta} tb={tb} α={alpha} β={beta}: C[{i},{j}] = {g}, CPU engine {e}");
+                                }
+                        }
                     }
     }
 

@@ -45,13 +45,36 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     /// <summary>The accelerator and its compiled kernels.</summary>
     public GpuDevice Gpu { get; }
 
+    /// <summary>
+    /// Whether GEMM and convolution run their shared-memory tiled kernels (<see cref="GpuGemm.Sgemm"/>,
+    /// <see cref="GpuConv2dTiled"/>): on a GPU, yes; on ILGPU's CPU accelerator, which emulates a thread block's barriers with
+    /// OS threads (the tiled convolution measured 50× slower there than the direct one), the simple kernels run instead.
+    /// Both are tested against the CPU engine.
+    /// </summary>
+    public bool Tiled => Gpu.IsCuda;
+
     /// <summary>The pool the float storages come from (hit and miss counts, cached bytes).</summary>
     public GpuMemoryPool Pool => _pool;
 
-    /// <summary>Opens <paramref name="device"/> (a CUDA device or the CPU accelerator) and makes it the backend of that device.</summary>
+    private static readonly Lock RegisterGate = new();
+
+    /// <summary>
+    /// Opens <paramref name="device"/> (a CUDA device or the CPU accelerator) and makes it the backend of that device; when a
+    /// live <see cref="GpuBackend"/> already serves it, returns that one (two accelerators for one device would give tensors
+    /// whose storages cannot meet in one kernel).
+    /// </summary>
     /// <exception cref="ArgumentException"><paramref name="device"/> is the CPU, which needs no backend.</exception>
     /// <exception cref="InvalidOperationException">No such CUDA device (the message says how many there are).</exception>
     public static GpuBackend Register(Device device)
+    {
+        lock (RegisterGate)
+        {
+            if (DeviceBackends.TryGet(device, out var existing) && existing is GpuBackend open && !open._disposed) return open;
+            return Open(device);
+        }
+    }
+
+    private static GpuBackend Open(Device device)
     {
         var gpu = device.Type switch
         {
@@ -77,6 +100,7 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
         internal GpuStorage(GpuBackend backend, long id, MemoryBuffer1D<int, Stride1D.Dense> labels, long length) { _backend = backend; _id = id; _labels = labels; _length = length; }
 
         public override DeviceBackend Backend => _backend;
+        internal GpuBackend Owner => _backend;
         public override long Length => _length;
         public override DType DType => _floats is not null ? DType.Float32 : DType.Int64;
 
@@ -89,8 +113,9 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
         }
     }
 
-    private static GpuStorage S(DeviceStorage s) =>
-        s as GpuStorage ?? throw new ArgumentException($"GpuBackend: a storage of another backend ({s.Device}) was passed to {nameof(GpuBackend)}.");
+    private GpuStorage S(DeviceStorage s) =>
+        s is GpuStorage g && ReferenceEquals(g.Owner, this) ? g
+            : throw new ArgumentException($"GpuBackend: a storage of another backend ({s.Device}) was passed to {this}; move tensors between backends with .Cpu() first.");
 
     // Gives the buffers of collected storages back; on the op's thread, under the lock.
     private void ReturnDead()
@@ -228,24 +253,37 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
         new(g.N, g.C, g.H, g.W, g.OutC, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.Groups);
 
     // An absent optional view is an empty one for the kernels.
-    private static ArrayView<float> Opt(DeviceStorage? s) => s is null ? default : S(s).View.SubView(0, s.Length);
+    private ArrayView<float> Opt(DeviceStorage? s) => s is null ? default : S(s).View.SubView(0, s.Length);
 
     /// <inheritdoc/>
     public override void Conv2dForward(DeviceConvShape g, DeviceStorage x, DeviceStorage weight, DeviceStorage? bias, DeviceStorage y)
     {
-        lock (_gate) GpuConv2dTiled.Forward(Gpu, Geometry(g), S(x).View, S(weight).View, Opt(bias), S(y).View);
+        lock (_gate)
+        {
+            if (Tiled) GpuConv2dTiled.Forward(Gpu, Geometry(g), S(x).View, S(weight).View, Opt(bias), S(y).View);
+            else GpuConv2d.Forward(Gpu, Geometry(g), S(x).View, S(weight).View, Opt(bias), S(y).View);
+        }
     }
 
     /// <inheritdoc/>
     public override void Conv2dBackwardInput(DeviceConvShape g, DeviceStorage gy, DeviceStorage weight, DeviceStorage gx)
     {
-        lock (_gate) GpuConv2dTiled.BackwardInput(Gpu, Geometry(g), S(gy).View, S(weight).View, S(gx).View);
+        lock (_gate)
+        {
+            if (Tiled) GpuConv2dTiled.BackwardInput(Gpu, Geometry(g), S(gy).View, S(weight).View, S(gx).View);
+            else GpuConv2d.BackwardInput(Gpu, Geometry(g), S(gy).View, S(weight).View, S(gx).View);
+        }
     }
 
     /// <inheritdoc/>
     public override void Conv2dBackwardWeight(DeviceConvShape g, DeviceStorage x, DeviceStorage gy, DeviceStorage gradWeight, DeviceStorage? gradBias)
     {
         var geometry = Geometry(g);
+        if (!Tiled)
+        {
+            lock (_gate) GpuConv2d.BackwardWeight(Gpu, geometry, S(x).View, S(gy).View, S(gradWeight).View, Opt(gradBias));
+            return;
+        }
         long workspace = GpuConv2dTiled.WorkspaceLength(geometry);
         lock (_gate)
         {
@@ -278,8 +316,13 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
         DeviceStorage b, long bOffset, int ldb, DeviceStorage c)
     {
         var av = S(a).View; var bv = S(b).View;
-        lock (_gate) GpuGemm.Sgemm(Gpu, transA, transB, m, n, k, 1f, av.SubView(aOffset, av.Length - aOffset), lda,
-            bv.SubView(bOffset, bv.Length - bOffset), ldb, 0f, S(c).View, n);
+        lock (_gate)
+        {
+            if (Tiled) GpuGemm.Sgemm(Gpu, transA, transB, m, n, k, 1f, av.SubView(aOffset, av.Length - aOffset), lda,
+                bv.SubView(bOffset, bv.Length - bOffset), ldb, 0f, S(c).View, n);
+            else GpuGemm.SgemmSimple(Gpu, transA, transB, m, n, k, 1f, av.SubView(aOffset, av.Length - aOffset), lda,
+                bv.SubView(bOffset, bv.Length - bOffset), ldb, 0f, S(c).View, n);
+        }
     }
 
     /// <inheritdoc/>
@@ -363,7 +406,7 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     }
 
     // A view from an offset to the end of its storage.
-    private static ArrayView<float> From(DeviceStorage s, long offset)
+    private ArrayView<float> From(DeviceStorage s, long offset)
     {
         var v = S(s).View;
         return v.SubView(offset, v.Length - offset);

@@ -41,6 +41,38 @@ public static class GpuGemm
             new Args(m, n, k, lda, ldb, ldc, alpha, beta, transA ? 1 : 0, transB ? 1 : 0));
     }
 
+    /// <summary>
+    /// The same product with one thread per element of C and no shared memory: what ILGPU's CPU accelerator runs fast (it
+    /// emulates a thread block's barriers with OS threads, which makes the tiled kernel about 50× slower there). Same
+    /// arguments and checks as <see cref="Sgemm"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Sgemm"/>.</exception>
+    public static void SgemmSimple(GpuDevice device, bool transA, bool transB, int m, int n, int k, float alpha,
+        ArrayView<float> a, int lda, ArrayView<float> b, int ldb, float beta, ArrayView<float> c, int ldc)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (m < 0 || n < 0 || k < 0)
+            throw new ArgumentException($"GpuGemm.SgemmSimple: sizes must be non-negative, got m={m}, n={n}, k={k}.");
+        Check("A", a.Length, transA ? k : m, transA ? m : k, lda);
+        Check("B", b.Length, transB ? n : k, transB ? k : n, ldb);
+        Check("C", c.Length, m, n, ldc);
+        if (m == 0 || n == 0) return;
+        if ((long)m * n > int.MaxValue) throw new ArgumentException($"GpuGemm.SgemmSimple: {m}×{n} outputs; at most {int.MaxValue} per launch.");
+        var kernel = device.Kernel("sgemm-simple", acc =>
+            acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, Args>(SimpleKernel));
+        kernel(m * n, a, b, c, new Args(m, n, k, lda, ldb, ldc, alpha, beta, transA ? 1 : 0, transB ? 1 : 0));
+    }
+
+    private static void SimpleKernel(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, Args p)
+    {
+        int row = i / p.N, col = i - row * p.N;
+        float acc = 0f;
+        for (int t = 0; t < p.K; t++)
+            acc += (p.TransA != 0 ? a[(long)t * p.Lda + row] : a[(long)row * p.Lda + t]) * (p.TransB != 0 ? b[(long)col * p.Ldb + t] : b[(long)t * p.Ldb + col]);
+        long at = (long)row * p.Ldc + col;
+        c[at] = p.Beta == 0f ? p.Alpha * acc : p.Alpha * acc + p.Beta * c[at];
+    }
+
     private static void Check(string name, long length, int rows, int cols, int ld)
     {
         if (ld < Math.Max(1, cols))

@@ -20,6 +20,12 @@ public static class DeviceBackends
         lock (Backends) Backends.Remove(device);
     }
 
+    /// <summary>The backend registered for <paramref name="device"/>, if any.</summary>
+    public static bool TryGet(Device device, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DeviceBackend? backend)
+    {
+        lock (Backends) return Backends.TryGetValue(device, out backend);
+    }
+
     /// <summary>The backend of <paramref name="device"/>.</summary>
     /// <exception cref="InvalidOperationException">None is registered; the message says how to register one.</exception>
     public static DeviceBackend For(Device device)

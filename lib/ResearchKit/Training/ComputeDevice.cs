@@ -11,21 +11,13 @@ namespace ResearchKit.Training;
 /// </summary>
 public static class ComputeDevice
 {
-    private static readonly HashSet<Device> Opened = [];
-
-    /// <summary>Parses <paramref name="name"/> and registers its backend once.</summary>
+    /// <summary>Parses <paramref name="name"/> and registers its backend, once per process (later calls reuse it).</summary>
     /// <exception cref="ArgumentException">Not a device name (the message lists the valid ones).</exception>
     /// <exception cref="InvalidOperationException">No such CUDA device (the message says how many the driver shows).</exception>
     public static Device Use(string name)
     {
         var device = Device.Parse(name);
-        if (device.IsCpu) return device;
-        lock (Opened)
-            if (!Opened.Contains(device))
-            {
-                GpuBackend.Register(device);
-                Opened.Add(device);
-            }
+        if (!device.IsCpu) GpuBackend.Register(device);
         return device;
     }
 }
