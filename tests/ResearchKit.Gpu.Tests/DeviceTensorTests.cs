@@ -13,49 +13,54 @@ namespace ResearchKit.Gpu.Tests;
 /// </summary>
 public sealed class DeviceTensorTests
 {
-    private static Device Dev => GpuTest.Accelerator;
 
     private static Tensor Randn(Generator g, params int[] shape) => Tensor.Randn(shape, g);
 
-    [Fact]
-    public void MovesAreExactBothWaysIncludingViewsAndLabels()
+    [Theory]
+    [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
+    public void MovesAreExactBothWaysIncludingViewsAndLabels(string deviceName)
     {
+        var device = GpuTest.TensorDevice(deviceName);
         var g = new Generator(1);
         var x = Randn(g, 3, 4, 5);
         var view = x.Permute(2, 0, 1);   // strided: moved as its values, row-major
-        var d = view.To(Dev);
-        Assert.Equal(Dev, d.Device);
+        var d = view.To(device);
+        Assert.Equal(device, d.Device);
         Assert.Equal(DType.Float32, d.DType);
         Assert.Equal(view.ToArray(), d.Cpu().ToArray());
         Assert.Equal(view.ToArray(), d.ToArray());
         Assert.Equal(Device.Cpu, d.Cpu().Device);
-        Assert.Same(d, d.To(Dev));
-        Assert.Contains("device='cpu-accelerator'", d.ToString(), StringComparison.Ordinal);
+        Assert.Same(d, d.To(device));
+        Assert.Contains($"device='{device}'", d.ToString(), StringComparison.Ordinal);
         var labels = Tensor.FromArray(new long[] { 0, 3, 1, 2 }, 4);
-        var dl = labels.To(Dev);
+        var dl = labels.To(device);
         Assert.Equal(DType.Int64, dl.DType);
         Assert.Equal(labels.ToInt64Array(), dl.Cpu().ToInt64Array());
         // Device views are views: a transpose on the device reads the same storage.
-        var dt = x.To(Dev).Transpose(0, 2);
+        var dt = x.To(device).Transpose(0, 2);
         Assert.Equal(x.Transpose(0, 2).ToArray(), dt.Contiguous().Cpu().ToArray());
     }
 
-    [Fact]
-    public void LabelsThatDoNotFitThirtyTwoBitsAreRefused()
+    [Theory]
+    [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
+    public void LabelsThatDoNotFitThirtyTwoBitsAreRefused(string deviceName)
     {
+        var device = GpuTest.TensorDevice(deviceName);
         var big = Tensor.FromArray(new long[] { 1L << 40 }, 1);
-        var e = Assert.Throws<ArgumentException>(() => big.To(Dev));
+        var e = Assert.Throws<ArgumentException>(() => big.To(device));
         Assert.Contains("32-bit", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void ElementwiseOpsWithBroadcastingMatchTheCpuEngine()
+    [Theory]
+    [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
+    public void ElementwiseOpsWithBroadcastingMatchTheCpuEngine(string deviceName)
     {
+        var device = GpuTest.TensorDevice(deviceName);
         var g = new Generator(2);
         var a = Randn(g, 3, 1, 5);
         var b = Randn(g, 5, 4).T;                  // (4, 5), transposed view
         var pos = Tensor.Rand([4, 5], g) + 0.5f;  // for log and sqrt
-        var (da, db, dpos) = (a.To(Dev), b.To(Dev), pos.To(Dev));
+        var (da, db, dpos) = (a.To(device), b.To(device), pos.To(device));
         GpuTest.CloseEach((a + b).ToArray(), (da + db).ToArray(), "add", 1e-6f);
         GpuTest.CloseEach((a - b).ToArray(), (da - db).ToArray(), "sub", 1e-6f);
         GpuTest.CloseEach((a * b).ToArray(), (da * db).ToArray(), "mul", 1e-6f);
@@ -72,12 +77,14 @@ public sealed class DeviceTensorTests
         GpuTest.CloseEach(b.Tanh().ToArray(), db.Tanh().ToArray(), "tanh", 1e-5f);
     }
 
-    [Fact]
-    public void ReductionsAndMatmulMatchTheCpuEngine()
+    [Theory]
+    [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
+    public void ReductionsAndMatmulMatchTheCpuEngine(string deviceName)
     {
+        var device = GpuTest.TensorDevice(deviceName);
         var g = new Generator(3);
         var x = Randn(g, 4, 3, 17);
-        var dx = x.To(Dev);
+        var dx = x.To(device);
         GpuTest.CloseScaled(x.Sum().ToArray(), dx.Sum().ToArray(), "sum all", 1e-5f);
         GpuTest.CloseScaled(x.Sum(1).ToArray(), dx.Sum(1).ToArray(), "sum dim 1", 1e-5f);
         GpuTest.CloseScaled(x.Sum([0, 2], keepDim: true).ToArray(), dx.Sum([0, 2], keepDim: true).ToArray(), "sum dims 0, 2", 1e-5f);
@@ -85,44 +92,48 @@ public sealed class DeviceTensorTests
         GpuTest.CloseScaled(x.Mean(-1).ToArray(), dx.Mean(-1).ToArray(), "mean", 1e-5f);
         var a = Randn(g, 17, 5);
         var b = Randn(g, 3, 17);   // used transposed: a view, no copy on either side
-        GpuTest.CloseScaled(a.T.Matmul(b.T).ToArray(), a.To(Dev).T.Matmul(b.To(Dev).T).ToArray(), "matmul of transposed views", 1e-5f);
+        GpuTest.CloseScaled(a.T.Matmul(b.T).ToArray(), a.To(device).T.Matmul(b.To(device).T).ToArray(), "matmul of transposed views", 1e-5f);
         var v = Randn(g, 17);
-        GpuTest.CloseScaled(v.Matmul(a).ToArray(), v.To(Dev).Matmul(a.To(Dev)).ToArray(), "vector @ matrix", 1e-5f);
+        GpuTest.CloseScaled(v.Matmul(a).ToArray(), v.To(device).Matmul(a.To(device)).ToArray(), "vector @ matrix", 1e-5f);
     }
 
-    [Fact]
-    public void GradientsThroughDeviceOpsMatchTheCpuEngine()
+    [Theory]
+    [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
+    public void GradientsThroughDeviceOpsMatchTheCpuEngine(string deviceName)
     {
+        var device = GpuTest.TensorDevice(deviceName);
         var g = new Generator(4);
         var a = Randn(g, 6, 9).RequiresGrad_();
         var w = Randn(g, 4, 9).RequiresGrad_();
         var c = Randn(g, 1, 4).RequiresGrad_();
-        var da = a.Detach().To(Dev).RequiresGrad_();
-        var dw = w.Detach().To(Dev).RequiresGrad_();
-        var dc = c.Detach().To(Dev).RequiresGrad_();
+        var da = a.Detach().To(device).RequiresGrad_();
+        var dw = w.Detach().To(device).RequiresGrad_();
+        var dc = c.Detach().To(device).RequiresGrad_();
         Tensor Loss(Tensor x, Tensor wt, Tensor ct) => ((x.Matmul(wt.T).Relu() * ct).Sigmoid() + x.Sum(1, keepDim: true).Tanh() / 3f).Mean();
         var lc = Loss(a, w, c);
         var ld = Loss(da, dw, dc);
         GpuTest.CloseEach(lc.ToArray(), ld.ToArray(), "loss", 1e-5f);
         lc.Backward();
         ld.Backward();
-        Assert.Equal(Dev, da.Grad!.Device);
+        Assert.Equal(device, da.Grad!.Device);
         GpuTest.CloseScaled(a.Grad!.ToArray(), da.Grad.ToArray(), "grad a", 1e-5f);
         GpuTest.CloseScaled(w.Grad!.ToArray(), dw.Grad!.ToArray(), "grad w", 1e-5f);
         GpuTest.CloseScaled(c.Grad!.ToArray(), dc.Grad!.ToArray(), "grad c", 1e-5f);
         // Through a move: the gradient of To goes back to the source's device.
         var h = Randn(g, 5).RequiresGrad_();
-        (h.To(Dev) * 3f).Sum().Backward();
+        (h.To(device) * 3f).Sum().Backward();
         Assert.Equal(Device.Cpu, h.Grad!.Device);
         Assert.All(h.Grad.ToArray(), v => Assert.Equal(3f, v));
     }
 
-    [Fact]
-    public void PoolingAndItsGradientsMatchTheCpuEngine()
+    [Theory]
+    [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
+    public void PoolingAndItsGradientsMatchTheCpuEngine(string deviceName)
     {
+        var device = GpuTest.TensorDevice(deviceName);
         var g = new Generator(9);
         var x = Randn(g, 2, 3, 9, 7).RequiresGrad_();
-        var dx = x.Detach().To(Dev).RequiresGrad_();
+        var dx = x.Detach().To(device).RequiresGrad_();
         var pools = new (string Name, Func<Tensor, Tensor> Pool)[]
         {
             ("max 3x3 stride 2 pad 1", t => Functional.MaxPool2d(t, 3, 2, 1)),
@@ -137,19 +148,21 @@ public sealed class DeviceTensorTests
             GpuTest.CloseEach(yc.ToArray(), yd.ToArray(), name, 1e-6f);
             var w = Randn(g, yc.Shape.ToArray());
             (yc * w).Sum().Backward();
-            (yd * w.To(Dev)).Sum().Backward();
+            (yd * w.To(device)).Sum().Backward();
             GpuTest.CloseScaled(x.Grad!.ToArray(), dx.Grad!.ToArray(), name + " gradient", 1e-6f);
         }
         var e = Assert.Throws<NotSupportedException>(() => Functional.MaxPool2d(dx, 2, ceilMode: true));
         Assert.Contains("ceil mode", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void AdamStepsOnTheDeviceAsOnTheCpu()
+    [Theory]
+    [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
+    public void AdamStepsOnTheDeviceAsOnTheCpu(string deviceName)
     {
+        var device = GpuTest.TensorDevice(deviceName);
         var g = new Generator(10);
         var p = Randn(g, 5, 3).RequiresGrad_();
-        var dp = p.Detach().To(Dev).RequiresGrad_();
+        var dp = p.Detach().To(device).RequiresGrad_();
         var opt = new Adam([p], lr: 0.01, weightDecay: 0.1);
         var dopt = new Adam([dp], lr: 0.01, weightDecay: 0.1);
         for (int step = 0; step < 3; step++)
@@ -157,7 +170,7 @@ public sealed class DeviceTensorTests
             var target = Randn(g, 5, 3);
             opt.ZeroGrad(); dopt.ZeroGrad();
             ((p - target) * (p - target)).Sum().Backward();
-            ((dp - target.To(Dev)) * (dp - target.To(Dev))).Sum().Backward();
+            ((dp - target.To(device)) * (dp - target.To(device))).Sum().Backward();
             opt.Step(); dopt.Step();
         }
         GpuTest.CloseScaled(p.ToArray(), dp.ToArray(), "parameters after 3 Adam steps", 1e-5f);
@@ -167,65 +180,73 @@ public sealed class DeviceTensorTests
         Assert.Contains("amsgrad", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void MixedDevicesAreAnErrorThatNamesBoth()
+    [Theory]
+    [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
+    public void MixedDevicesAreAnErrorThatNamesBoth(string deviceName)
     {
+        var device = GpuTest.TensorDevice(deviceName);
         var x = Tensor.Ones(2, 3);
-        var e = Assert.Throws<ArgumentException>(() => x + x.To(Dev));
-        Assert.Contains("cpu-accelerator", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<ArgumentException>(() => x + x.To(device));
+        Assert.Contains(device.ToString(), e.Message, StringComparison.Ordinal);
         Assert.Contains(" cpu ", e.Message, StringComparison.Ordinal);
-        var e2 = Assert.Throws<ArgumentException>(() => x.To(Dev).Matmul(Tensor.Ones(3, 2)));
-        Assert.Contains("cpu-accelerator", e2.Message, StringComparison.Ordinal);
+        var e2 = Assert.Throws<ArgumentException>(() => x.To(device).Matmul(Tensor.Ones(3, 2)));
+        Assert.Contains(device.ToString(), e2.Message, StringComparison.Ordinal);
         var lin = new Linear(3, 2);
-        var e3 = Assert.Throws<ArgumentException>(() => lin.Forward(x.To(Dev)));
-        Assert.Contains("cpu-accelerator", e3.Message, StringComparison.Ordinal);
+        var e3 = Assert.Throws<ArgumentException>(() => lin.Forward(x.To(device)));
+        Assert.Contains(device.ToString(), e3.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void AnOpWithoutADeviceKernelNamesItselfAndTheDevice()
+    [Theory]
+    [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
+    public void AnOpWithoutADeviceKernelNamesItselfAndTheDevice(string deviceName)
     {
-        var d = Tensor.Ones(2, 3).To(Dev);
+        var device = GpuTest.TensorDevice(deviceName);
+        var d = Tensor.Ones(2, 3).To(device);
         var e = Assert.Throws<NotSupportedException>(() => d.Cumsum(1));
         Assert.Contains("Cumsum", e.Message, StringComparison.Ordinal);
-        Assert.Contains("cpu-accelerator", e.Message, StringComparison.Ordinal);
+        Assert.Contains(device.ToString(), e.Message, StringComparison.Ordinal);
         Assert.Contains(".Cpu()", e.Message, StringComparison.Ordinal);
         var e2 = Assert.Throws<NotSupportedException>(() => Functional.LayerNorm(d, [3]));
-        Assert.Contains("cpu-accelerator", e2.Message, StringComparison.Ordinal);
+        Assert.Contains(device.ToString(), e2.Message, StringComparison.Ordinal);
         var e3 = Assert.Throws<InvalidOperationException>(() => Tensor.Ones(2).To(Device.Cuda(7)));
         Assert.Contains("GpuBackend.Register", e3.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void CrossEntropyAndItsGradientMatchTheCpuEngine()
+    [Theory]
+    [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
+    public void CrossEntropyAndItsGradientMatchTheCpuEngine(string deviceName)
     {
+        var device = GpuTest.TensorDevice(deviceName);
         var g = new Generator(5);
         var logits = Randn(g, 7, 5).RequiresGrad_();
         var labels = Tensor.FromArray(new long[] { 0, 4, 2, 2, 1, 3, 0 }, 7);
-        var dl = logits.Detach().To(Dev).RequiresGrad_();
+        var dl = logits.Detach().To(device).RequiresGrad_();
         foreach (var reduction in new[] { "mean", "sum", "none" })
         {
             logits.Grad = null; dl.Grad = null;
             var lc = Functional.CrossEntropy(logits, labels, reduction: reduction);
-            var ld = Functional.CrossEntropy(dl, labels.To(Dev), reduction: reduction);
+            var ld = Functional.CrossEntropy(dl, labels.To(device), reduction: reduction);
             GpuTest.CloseEach(lc.ToArray(), ld.ToArray(), "cross-entropy " + reduction, 1e-5f);
             (reduction == "none" ? (lc * Tensor.Arange(1, 8)).Sum() : lc).Backward();
-            (reduction == "none" ? (ld * Tensor.Arange(1, 8).To(Dev)).Sum() : ld).Backward();
+            (reduction == "none" ? (ld * Tensor.Arange(1, 8).To(device)).Sum() : ld).Backward();
             GpuTest.CloseScaled(logits.Grad!.ToArray(), dl.Grad!.ToArray(), "cross-entropy gradient " + reduction, 1e-5f);
         }
-        var bad = Tensor.FromArray(new long[] { 0, 5, 2, 2, 1, 3, 0 }, 7).To(Dev);
+        var bad = Tensor.FromArray(new long[] { 0, 5, 2, 2, 1, 3, 0 }, 7).To(device);
         var e = Assert.Throws<ArgumentException>(() => Functional.CrossEntropy(dl, bad));
         Assert.Contains("out of bounds", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => Functional.CrossEntropy(dl, labels));   // labels left on the CPU
     }
 
-    [Fact]
-    public void AResNetTrainsOnTheDeviceAsOnTheCpuThroughModelTo()
+    [Theory]
+    [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
+    public void AResNetTrainsOnTheDeviceAsOnTheCpuThroughModelTo(string deviceName)
     {
+        var device = GpuTest.TensorDevice(deviceName);
         // A CIFAR ResNet-8 (one block per stage, so both option-A shortcuts: strided slices, channel padding), batch norm in training mode, global mean, linear
         // head, cross-entropy, SGD with momentum: two steps, then evaluation mode with the running statistics.
         const int batch = 2, hw = 8;   // small images: the CPU accelerator's time goes to launches and barriers
         var cpu = new ResNetCifar(8, generator: new Generator(3));
-        var dev = new ResNetCifar(8, generator: new Generator(3)).To(Dev);
+        var dev = new ResNetCifar(8, generator: new Generator(3)).To(device);
         var optCpu = new Sgd(cpu.Parameters(), lr: 0.1, momentum: 0.9);
         var optDev = new Sgd(dev.Parameters(), lr: 0.1, momentum: 0.9);
         var g = new Generator(4);
@@ -235,7 +256,7 @@ public sealed class DeviceTensorTests
             var y = Tensor.FromArray(new long[] { 3, 7 - step }, batch);
             optCpu.ZeroGrad(); optDev.ZeroGrad();
             var lc = Functional.CrossEntropy(cpu.Forward(x), y);
-            var ld = Functional.CrossEntropy(dev.Forward(x.To(Dev)), y.To(Dev));
+            var ld = Functional.CrossEntropy(dev.Forward(x.To(device)), y.To(device));
             GpuTest.CloseEach(lc.ToArray(), ld.ToArray(), $"loss at step {step}", 1e-4f);
             lc.Backward(); ld.Backward();
             optCpu.Step(); optDev.Step();
@@ -244,24 +265,26 @@ public sealed class DeviceTensorTests
         foreach (var (name, expected) in cpu.StateDict())
         {
             if (expected.DType != DType.Float32) { Assert.Equal(expected.ToInt64Array(), devState[name].ToInt64Array()); continue; }
-            Assert.Equal(Dev, devState[name].Device);
+            Assert.Equal(device, devState[name].Device);
             GpuTest.CloseScaled(expected.ToArray(), devState[name].ToArray(), name + " after 2 steps", 2e-4f);
         }
         cpu.Eval(); dev.Eval();
         var probe = Randn(g, batch, 3, hw, hw);
-        GpuTest.CloseScaled(cpu.Forward(probe).ToArray(), dev.Forward(probe.To(Dev)).ToArray(), "evaluation-mode logits", 2e-4f);
+        GpuTest.CloseScaled(cpu.Forward(probe).ToArray(), dev.Forward(probe.To(device)).ToArray(), "evaluation-mode logits", 2e-4f);
     }
 
-    [Fact]
-    public void AnMlpTrainsOnTheDeviceAsOnTheCpu()
+    [Theory]
+    [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
+    public void AnMlpTrainsOnTheDeviceAsOnTheCpu(string deviceName)
     {
+        var device = GpuTest.TensorDevice(deviceName);
         Sequential Build() => new(new Linear(20, 16, generator: new Generator(6)), new ReLU(), new Linear(16, 4, generator: new Generator(7)));
         var cpu = Build();
         var dev = Build();
         var optCpu = new Sgd(cpu.Parameters(), lr: 0.1, momentum: 0.9, weightDecay: 1e-3, nesterov: true);
         var optDev = new Sgd(dev.Parameters(), lr: 0.1, momentum: 0.9, weightDecay: 1e-3, nesterov: true);
-        dev.To(Dev);   // after the optimizer was built: the parameter objects stay the same
-        Assert.All(dev.Parameters(), p => Assert.Equal(Dev, p.Device));
+        dev.To(device);   // after the optimizer was built: the parameter objects stay the same
+        Assert.All(dev.Parameters(), p => Assert.Equal(device, p.Device));
         var g = new Generator(8);
         for (int step = 0; step < 4; step++)
         {
@@ -269,7 +292,7 @@ public sealed class DeviceTensorTests
             var y = Tensor.FromArray(Enumerable.Range(0, 8).Select(i => (long)((i * 7 + step) % 4)).ToArray(), 8);
             optCpu.ZeroGrad(); optDev.ZeroGrad();
             var lc = Functional.CrossEntropy(cpu.Forward(x), y);
-            var ld = Functional.CrossEntropy(dev.Forward(x.To(Dev)), y.To(Dev));
+            var ld = Functional.CrossEntropy(dev.Forward(x.To(device)), y.To(device));
             GpuTest.CloseEach(lc.ToArray(), ld.ToArray(), $"loss at step {step}", 1e-5f);
             lc.Backward(); ld.Backward();
             optCpu.Step(); optDev.Step();

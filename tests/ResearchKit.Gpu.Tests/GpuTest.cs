@@ -13,10 +13,16 @@ public static class GpuTest
         return data;
     }
 
-    private static readonly Lazy<GpuBackend> AcceleratorBackend = new(() => GpuBackend.Register(ResearchKit.Tensors.Device.CpuAccelerator));
+    /// <summary>The tensor devices to test: ILGPU's CPU accelerator always, then each CUDA device ("cuda:i").</summary>
+    public static TheoryData<string> TensorDevices()
+    {
+        var data = new TheoryData<string> { "cpu-accelerator" };
+        for (int i = 0; i < GpuDevice.CudaDeviceCount(); i++) data.Add($"cuda:{i}");
+        return data;
+    }
 
-    /// <summary>The CPU accelerator as a tensor device, its backend registered once for every test class (one set of compiled kernels).</summary>
-    public static ResearchKit.Tensors.Device Accelerator => AcceleratorBackend.Value.Device;
+    /// <summary>The device a <see cref="TensorDevices"/> entry names, its backend registered (once per process).</summary>
+    public static ResearchKit.Tensors.Device TensorDevice(string name) => GpuBackend.Register(ResearchKit.Tensors.Device.Parse(name)).Device;
 
     /// <summary>The device a <see cref="Devices"/> entry names.</summary>
     public static GpuDevice Open(string device) => device == "cpu" ? GpuDevice.Cpu() : GpuDevice.Cuda(int.Parse(device[5..]));

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ResearchKit.Experiments;
 using ResearchKit.Runs;
+using ResearchKit.Training;
 
 namespace ResearchKit.Cli.Commands;
 
@@ -15,6 +16,11 @@ internal static class TrainCommand
         var preset = new Option<string>("--preset") { Description = "smoke (seconds), quick (minutes), paper (thesis protocol)", DefaultValueFactory = _ => "smoke" };
         var seed = new Option<long>("--seed") { Description = "Master seed", DefaultValueFactory = _ => 0 };
         var runsDir = new Option<string>("--runs-dir") { Description = "Run store directory (default: RESEARCHKIT_RUNS or ./runs)", DefaultValueFactory = _ => CliPaths.DefaultRunsDir };
+        var device = new Option<string>("--device")
+        {
+            Description = "Where to train: cpu (default), cuda, cuda:<index> (an NVIDIA GPU through ILGPU; only the driver is needed) or cpu-accelerator (the GPU kernels on the CPU, slow: for checking)",
+            DefaultValueFactory = _ => "cpu",
+        };
         var ckpt = new Option<int>("--checkpoint-every") { Description = "Checkpoint every N steps (0: recipe default)", DefaultValueFactory = _ => 0 };
         var reuseStale = new Option<bool>("--reuse-stale")
         {
@@ -28,13 +34,16 @@ internal static class TrainCommand
         var train = new Command("train", "Train a recipe, or show its stored result if an identical run completed; an interrupted run resumes; " +
                                          "a result of another code version is stale and trains again unless --reuse-stale")
         {
-            recipe, preset, seed, runsDir, ckpt, reuseStale, restart,
+            recipe, preset, seed, runsDir, device, ckpt, reuseStale, restart,
         };
         train.SetAction(pr =>
         {
                 var r = Recipes.Get(pr.GetValue(recipe)!);
                 var p = Presets.Parse(pr.GetValue(preset)!);
-                var options = new RecipeOptions { Seed = pr.GetValue(seed), CheckpointEvery = pr.GetValue(ckpt), ReuseStale = pr.GetValue(reuseStale) };
+                var dev = ComputeDevice.Use(pr.GetValue(device)!);
+                if (!dev.IsCpu && !r.RunsOnDevices)
+                    throw new ArgumentException($"--device {dev}: recipe '{r.Name}' runs on the CPU only for now (some of its ops or loops have no device path yet); recipes that run on devices: {string.Join(", ", Recipes.All.Where(x => x.RunsOnDevices).Select(x => x.Name))}.");
+                var options = new RecipeOptions { Seed = pr.GetValue(seed), CheckpointEvery = pr.GetValue(ckpt), ReuseStale = pr.GetValue(reuseStale), Device = dev };
                 if (pr.GetValue(restart) && options.ReuseStale)
                     throw new ArgumentException("--restart trains from step 0 and --reuse-stale shows a stored result instead of training; pass only one of them.");
                 var sw = Stopwatch.StartNew();

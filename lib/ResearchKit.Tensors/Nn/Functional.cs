@@ -151,6 +151,14 @@ public static partial class Functional
         var mask = m.F;
         float keep = 1f - p, scale = p == 1f ? 0f : 1f / keep;
         for (int i = 0; i < mask.Length; i++) mask[i] = gen.NextFloat() < keep ? scale : 0f;
+        if (input._dev is not null)
+        {
+            // The mask is drawn on the host (the same numbers as on the CPU for one seed) and uploaded once.
+            var dm = m.To(input.Device);
+            Tensor masked;
+            using (Torch.NoGrad()) masked = input * dm;
+            return Tensor.Record(masked, "dropout", input, g => g * dm);
+        }
         var y = Tensor.Empty((int[])input._shape.Clone());
         TensorPrimitives.Multiply(input.ReadSpan(), mask, y.F.AsSpan(0, y.Numel));
         return Tensor.Record(y, "dropout", input, g => g * m);

@@ -18,6 +18,12 @@ public sealed record RecipeOptions
     /// <summary>Reuse a completed run recorded by another code version instead of training again (see
     /// <see cref="ExperimentRunOptions.ReuseStale"/>). Not part of the run's config.</summary>
     public bool ReuseStale { get; init; }
+    /// <summary>
+    /// Where the recipe trains and evaluates (the CPU by default; see <see cref="ComputeDevice.Use"/> for the names). Part of
+    /// the run's config when it is not the CPU: a result computed on another device is another run. Recipes that do not run
+    /// on devices yet refuse any other (<see cref="IRecipe.RunsOnDevices"/>).
+    /// </summary>
+    public Tensors.Device Device { get; init; } = Tensors.Device.Cpu;
     /// <summary>The runner options these recipe options imply.</summary>
     public ExperimentRunOptions RunOptions => new() { ReuseStale = ReuseStale };
 }
@@ -33,6 +39,10 @@ public interface IRecipe
 
     /// <summary>The full configuration of a run (hashed to find it again in the store).</summary>
     IReadOnlyDictionary<string, object?> Config(Preset preset, RecipeOptions options);
+
+    /// <summary>Whether <see cref="RecipeOptions.Device"/> may name a device other than the CPU (every op of the recipe has a
+    /// device kernel and its loops move batches there).</summary>
+    bool RunsOnDevices => false;
 
     /// <summary>Trains (or returns the stored result of an identical completed run, or resumes an interrupted one).</summary>
     RunResult Run(IRunStore store, Preset preset, RecipeOptions options);
@@ -52,4 +62,17 @@ public static class Recipes
     public static IRecipe Get(string name) =>
         All.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"Unknown recipe '{name}'. Known recipes: {string.Join(", ", All.Select(r => r.Name))}.");
+}
+
+/// <summary>The device entry of a recipe's config.</summary>
+public static class RecipeDeviceConfig
+{
+    /// <summary>Adds <c>"device"</c> when <paramref name="device"/> is not the CPU, so CPU runs keep the config (and the stored
+    /// results) they always had, and a run elsewhere is another run.</summary>
+    public static Dictionary<string, object?> WithDevice(this Dictionary<string, object?> config, Tensors.Device device)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (!device.IsCpu) config["device"] = device.ToString();
+        return config;
+    }
 }

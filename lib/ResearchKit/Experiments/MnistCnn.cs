@@ -49,8 +49,11 @@ public sealed class MnistCnn : IRecipe
             ["batch_size"] = batch,
             ["epochs"] = epochs,
             ["normalize"] = new[] { 0.1307, 0.3081 },
-        };
+        }.WithDevice(options.Device);
     }
+
+    /// <inheritdoc/>
+    public bool RunsOnDevices => true;
 
     /// <summary>The network, initialized from <paramref name="generator"/>.</summary>
     public static Sequential Model(Generator generator, Generator dropout) => new(
@@ -89,6 +92,7 @@ public sealed class MnistCnn : IRecipe
                 Progress = options.Progress ?? ProgressSinks.Auto(),
                 Description = $"{Name} [{preset.Name()}] {train.Name}",
                 Generators = new Dictionary<string, Generator> { ["dropout"] = dropout },
+                Device = options.Device,
             });
             ctx.Attach(trainer);
             return trainer.Fit((e, s) => trainLoader.Epoch(e, s).Select(b => (b.Images, b.Labels)), trainLoader.BatchesPerEpoch).FinalMetrics;

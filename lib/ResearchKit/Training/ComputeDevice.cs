@@ -12,12 +12,17 @@ namespace ResearchKit.Training;
 public static class ComputeDevice
 {
     /// <summary>Parses <paramref name="name"/> and registers its backend, once per process (later calls reuse it).</summary>
-    /// <exception cref="ArgumentException">Not a device name (the message lists the valid ones).</exception>
-    /// <exception cref="InvalidOperationException">No such CUDA device (the message says how many the driver shows).</exception>
+    /// <exception cref="ArgumentException">Not a device name (the message lists the valid ones), or a CUDA device this
+    /// machine does not have (the message says how many the driver shows).</exception>
     public static Device Use(string name)
     {
         var device = Device.Parse(name);
-        if (!device.IsCpu) GpuBackend.Register(device);
+        if (device.IsCpu) return device;
+        try { GpuBackend.Register(device); }
+        catch (InvalidOperationException e)
+        {
+            throw new ArgumentException($"device '{name}': {e.Message} Or run on 'cpu' (the default).", nameof(name), e);
+        }
         return device;
     }
 }
