@@ -9,13 +9,14 @@ internal static class Program
 {
     private const string Usage = """
         usage: ResearchKit.Benchmarks [side-by-side|all] [--threads 2,N] [--steps 20] [--warmup 5] [--only w1,w2] [--no-torch] [--python PATH] [--pool-stats]
-               ResearchKit.Benchmarks <gemm|gemm-tune|conv|int|gpu|lstm|lstm-kernel|loader> ...
+               ResearchKit.Benchmarks <gemm|gemm-tune|conv|int|gpu|gpu-side-by-side|lstm|lstm-kernel|loader> ...
           side-by-side  every workload through the public API, ours and PyTorch (torch/bench.py) at each thread count (default)
           gemm          SGEMM GFLOP/s over sizes, transposes and training shapes (raw kernel)
           gemm-tune     SGEMM blocking sweep, for re-tuning on a new CPU
           conv          Conv2d forward/backward per ResNet-20 shape
           int           integer (int8, binary) ResNet-20 and 3x3 convolution against float, with the exported model's bytes
           gpu           the GPU kernels (ResearchKit.Gpu) on the first CUDA device: SGEMM GFLOP/s and error, ResNet-20 convolutions
+          gpu-side-by-side  the tensor API on the first CUDA device against PyTorch CUDA on the same GPU [--steps 20] [--warmup 3]
           lstm          seq-MNIST LSTM module step split into forward/backward/update
           lstm-kernel   seq-MNIST LSTM kernel step split into GEMM / non-GEMM
           loader        DataLoader throughput
@@ -58,6 +59,7 @@ internal static class Program
                 case "conv": ConvBench.Run(Console.Out); break;
                 case "int": IntBench.Run(Console.Out); break;
                 case "gpu": GpuBench.Run(Console.Out); break;
+                case "gpu-side-by-side": GpuSideBySide.Run(Console.Out, args.Skip(1).ToList()); break;
                 case "loader": LoaderBench.Run(Console.Out); break;
                 default:
                     Console.Error.WriteLine($"unknown benchmark '{name}'.{Environment.NewLine}{Usage}");

@@ -334,6 +334,27 @@ internal static class TorchSide
         return line;
     }
 
+    /// <summary>The workloads in PyTorch on its first CUDA device (<c>bench.py --device cuda</c>): mean ms per workload; empty
+    /// when PyTorch or its CUDA is missing (<paramref name="line"/> says why).</summary>
+    public static Dictionary<string, double> RunCuda(string[] workloads, int warmup, int steps, out string line)
+    {
+        var means = new Dictionary<string, double>();
+        string script = Path.Combine(AppContext.BaseDirectory, "torch", "bench.py");
+        foreach (string python in new[] { "python3", "/usr/bin/python3" }.Distinct())
+        {
+            var (rc, stdout, err) = Exec(python, [script, "--device", "cuda", "--threads", "1", "--workloads", string.Join(',', workloads),
+                "--warmup", warmup.ToString(CultureInfo.InvariantCulture), "--steps", steps.ToString(CultureInfo.InvariantCulture)], null);
+            if (rc != 0) { line = $"PyTorch CUDA: not run with {python} ({err ?? Error(stdout) ?? $"exit code {rc}"})."; continue; }
+            using var doc = JsonDocument.Parse(stdout);
+            foreach (var r in doc.RootElement.GetProperty("results").EnumerateArray())
+                means[r.GetProperty("workload").GetString()!] = r.GetProperty("mean_ms").GetDouble();
+            line = $"PyTorch {doc.RootElement.GetProperty("torch").GetString()} on CUDA via {python} (same invocation, after ours; each step synchronized)";
+            return means;
+        }
+        line = "PyTorch CUDA: not available; " + InstallHint + ".";
+        return means;
+    }
+
     // Keep the parent folder: Debian's openblas-openmp / openblas-pthread / blas (netlib) builds share file names.
     private static string ShortLib(string path) => Path.Combine(Path.GetFileName(Path.GetDirectoryName(path)) ?? "", Path.GetFileName(path));
 

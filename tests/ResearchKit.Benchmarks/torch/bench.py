@@ -118,6 +118,11 @@ def sgemm_matmul():
     return lambda: torch.matmul(a, b)
 
 
+def sgemm_4096():
+    a, b = torch.rand(4096, 4096), torch.rand(4096, 4096)
+    return lambda: torch.matmul(a, b)
+
+
 def sgemm_kernel():
     a, b, c = torch.rand(1024, 1024) - 0.5, torch.rand(1024, 1024) - 0.5, torch.empty(1024, 1024)
     return lambda: torch.mm(a, b, out=c)
@@ -309,6 +314,7 @@ def pgd_resnet20():
 WORKLOADS = {
     "sgemm-matmul": sgemm_matmul,
     "sgemm-kernel": sgemm_kernel,
+    "sgemm-4096": sgemm_4096,
     "resnet20-train": resnet_train(20),
     "resnet20-qat-train": resnet_train(20, quantize_resnet),
     "resnet20-pgd-step": resnet20_pgd_step,
@@ -370,7 +376,17 @@ def main():
     p.add_argument("--workloads", default=",".join(WORKLOADS))
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--device", default="cpu", help="cpu, or cuda: every workload's tensors and models on the first GPU, each step synchronized")
     args = p.parse_args()
+    if args.device != "cpu":
+        if not hasattr(torch, "set_default_device"):
+            print(json.dumps({"error": f"--device {args.device} needs PyTorch 2.0 or later (torch.set_default_device), this is {torch.__version__}"}))
+            sys.exit(2)
+        if args.device.startswith("cuda") and not torch.cuda.is_available():
+            print(json.dumps({"error": "--device cuda: torch.cuda.is_available() is False"}))
+            sys.exit(2)
+        torch.set_default_device(args.device)  # factories and module parameters are created there
+    sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
     if args.probe:
         print(json.dumps({"torch": torch.__version__}))
         return
@@ -388,10 +404,12 @@ def main():
             step = WORKLOADS[name]()
             for _ in range(args.warmup):
                 step()
+            sync()
             times = []
             for _ in range(args.steps):
                 t0 = time.perf_counter()
                 step()
+                sync()
                 times.append((time.perf_counter() - t0) * 1000.0)
             del step
             results.append({
