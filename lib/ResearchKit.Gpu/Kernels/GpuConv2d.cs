@@ -95,7 +95,8 @@ public static class GpuConv2d
         kb(g.OutC, gy, gradBias, g);
     }
 
-    private static void Check(GpuDevice device, GpuConvGeometry g, long aLength, long aNeeded, string aName, long wLength, long bLength, long bNeeded, string bName)
+    // The checks every convolution launch makes (the direct kernels here and the tiled ones of GpuConv2dTiled).
+    internal static void Check(GpuDevice device, GpuConvGeometry g, long aLength, long aNeeded, string aName, long wLength, long bLength, long bNeeded, string bName)
     {
         ArgumentNullException.ThrowIfNull(device);
         g.Validate();

@@ -27,7 +27,7 @@ public static class GpuConv2dTiled
     /// <exception cref="ArgumentException">The geometry is invalid or a view is too short.</exception>
     public static void Forward(GpuDevice device, GpuConvGeometry g, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y)
     {
-        Check(device, g, x.Length, g.InputLength, "input", w.Length, y.Length, g.OutputLength, "output");
+        GpuConv2d.Check(device, g, x.Length, g.InputLength, "input", w.Length, y.Length, g.OutputLength, "output");
         if (bias.Length != 0 && bias.Length < g.OutC) throw new ArgumentException($"GpuConv2dTiled.Forward: bias has {bias.Length} elements for {g.OutC} output channels.");
         if (g.OutputLength == 0) return;
         var args = new Args(g, ModeForward, g.GroupOutC, g.N * g.OH * g.OW, g.GroupC * g.KH * g.KW, 0, bias.Length == 0 ? 0 : 1);
@@ -38,7 +38,7 @@ public static class GpuConv2dTiled
     /// <exception cref="ArgumentException">The geometry is invalid or a view is too short.</exception>
     public static void BackwardInput(GpuDevice device, GpuConvGeometry g, ArrayView<float> gy, ArrayView<float> w, ArrayView<float> gx)
     {
-        Check(device, g, gy.Length, g.OutputLength, "output gradient", w.Length, gx.Length, g.InputLength, "input gradient");
+        GpuConv2d.Check(device, g, gy.Length, g.OutputLength, "output gradient", w.Length, gx.Length, g.InputLength, "input gradient");
         if (g.InputLength == 0) return;
         var args = new Args(g, ModeInput, g.GroupC, g.N * g.H * g.W, g.GroupOutC * g.KH * g.KW, 0, 0);
         Launch(device, args, 1, w, gy, gx, gx);
@@ -59,7 +59,7 @@ public static class GpuConv2dTiled
     public static void BackwardWeight(GpuDevice device, GpuConvGeometry g, ArrayView<float> x, ArrayView<float> gy, ArrayView<float> gradWeight,
         ArrayView<float> gradBias, ArrayView<float> workspace)
     {
-        Check(device, g, x.Length, g.InputLength, "input", gradWeight.Length, gy.Length, g.OutputLength, "output gradient");
+        GpuConv2d.Check(device, g, x.Length, g.InputLength, "input", gradWeight.Length, gy.Length, g.OutputLength, "output gradient");
         if (gradBias.Length != 0 && gradBias.Length < g.OutC) throw new ArgumentException($"GpuConv2dTiled.BackwardWeight: bias gradient has {gradBias.Length} elements for {g.OutC} output channels.");
         int splits = Splits(g, out int chunk);
         if (workspace.Length < WorkspaceLength(g))
@@ -92,17 +92,6 @@ public static class GpuConv2dTiled
         var kernel = device.Kernel("conv-tiled", acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Args>(TiledKernel));
         var grid = new Index3D((p.N + Tile - 1) / Tile, (p.M + Tile - 1) / Tile, p.G.Groups * splits);
         kernel(new KernelConfig(grid, new Index3D(Tile, Tile, 1)), a, b, bias, c, p);
-    }
-
-    private static void Check(GpuDevice device, GpuConvGeometry g, long aLength, long aNeeded, string aName, long wLength, long bLength, long bNeeded, string bName)
-    {
-        ArgumentNullException.ThrowIfNull(device);
-        g.Validate();
-        if (aLength < aNeeded) throw new ArgumentException($"GpuConv2dTiled: the {aName} has {aLength} elements; the geometry needs {aNeeded}.");
-        if (bLength < bNeeded) throw new ArgumentException($"GpuConv2dTiled: the {bName} has {bLength} elements; the geometry needs {bNeeded}.");
-        if (wLength < g.WeightLength) throw new ArgumentException($"GpuConv2dTiled: the weight has {wLength} elements; the geometry needs {g.WeightLength}.");
-        if (Math.Max(g.InputLength, Math.Max(g.OutputLength, g.WeightLength)) > int.MaxValue)
-            throw new ArgumentException("GpuConv2dTiled: more than 2^31 − 1 elements in one launch.");
     }
 
     // Block (x, y, z): columns x·16.., rows y·16.. of group z % groups, sum slice z / groups. A is m×k, B is k×n, both read
