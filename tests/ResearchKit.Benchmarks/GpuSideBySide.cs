@@ -1,14 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using ResearchKit.Attacks;
 using ResearchKit.Gpu;
-using ResearchKit.Models;
 using ResearchKit.Quantization;
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Devices;
-using ResearchKit.Tensors.Nn;
-using ResearchKit.Tensors.Optim;
-using F = ResearchKit.Tensors.Nn.Functional;
 
 namespace ResearchKit.Benchmarks;
 
@@ -28,11 +23,12 @@ internal static class GpuSideBySide
     private static readonly DeviceWorkload[] All =
     [
         new("sgemm-4096", "Tensor.Matmul 4096×4096 (TFLOP/s)", 4096, (d, n) => { var a = Tensor.Rand([n, n], new Generator(1), d); var b = Tensor.Rand([n, n], new Generator(2), d); return () => a.Matmul(b); }),
-        new("resnet20-train", "ResNet-20 train step b=128: CE + backward + SGD(0.1, momentum 0.9, wd 1e-4)", 128, (d, b) => Train(d, b, quantized: false)),
-        new("resnet20-qat-train", "the same with W2/A2 DoReFa/PACT fake quantization (ch. 5)", 128, (d, b) => Train(d, b, quantized: true)),
-        new("resnet20-pgd-step", "one PGD step on ResNet-20 b=128 (input gradient, sign step, projection)", 128, PgdStep),
-        new("resnet20-infer", "ResNet-20 inference b=256, eval, NoGrad", 256, Infer),
-        new("lstm-seqmnist", "seq-MNIST LSTM train step (b=100, T=784, hidden 128)", 100, Lstm),
+        new("resnet20-train", "ResNet-20 train step b=128: CE + backward + SGD(0.1, momentum 0.9, wd 1e-4)", 128, (d, b) => Workloads.ResNetTrain(20, null, d, b)),
+        new("resnet20-qat-train", "the same with W2/A2 DoReFa/PACT fake quantization (ch. 5)", 128, (d, b) => Workloads.ResNetTrain(20, QuantSpec.DoReFaPact(2, 2), d, b)),
+        new("resnet20-pgd-step", "one PGD step on ResNet-20 b=128 (input gradient, sign step, projection)", 128, (d, b) => Workloads.ResNetPgdStep(d, b)),
+        new("resnet20-infer", "ResNet-20 inference b=256, eval, NoGrad", 256, (d, b) => Workloads.ResNetInfer(20, device: d, batch: b)),
+        // The check run (batch 2 on the CPU accelerator) reads a row per step (T = 28): 784 steps there take minutes.
+        new("lstm-seqmnist", "seq-MNIST LSTM train step (b=100, T=784, hidden 128)", 100, (d, b) => Workloads.LstmSeqMnist(d, b, b == CheckBatch ? 28 : 1)),
     ];
 
     public static void Run(TextWriter o, IReadOnlyList<string> args)
@@ -87,62 +83,5 @@ internal static class GpuSideBySide
             string Rate(double ms) => w.Name == "sgemm-4096" ? $"{2.0 * w.Batch * w.Batch * w.Batch / (ms / 1e3) / 1e12:F1} TFLOP/s" : $"{w.Batch / (ms / 1e3):F0} img/s";
             o.WriteLine($"  {w.Name,-20} {m,10:F2} {(t is double a ? a.ToString("F2", CultureInfo.InvariantCulture) : "-"),11} {(t is double b ? (m / b).ToString("F2", CultureInfo.InvariantCulture) : "-"),13}  {Rate(m)} / {(t is double c ? Rate(c) : "-")}");
         }
-    }
-
-    private static Action Train(Device device, int batch, bool quantized)
-    {
-        var gen = new Generator(0);
-        var model = new ResNetCifar(20, generator: gen);
-        if (quantized) ModelQuantizer.Quantize(model, QuantSpec.DoReFaPact(2, 2));
-        model.Train();
-        var opt = new Sgd(model.Parameters(), lr: 0.1, momentum: 0.9, weightDecay: 1e-4);
-        model.To(device);
-        var x = Tensor.Randn([batch, 3, 32, 32], gen, device);
-        var y = Tensor.Randint(0, 10, [batch], gen, device);
-        return () =>
-        {
-            opt.ZeroGrad();
-            F.CrossEntropy(model.Forward(x), y).Backward();
-            opt.Step();
-        };
-    }
-
-    private static Action PgdStep(Device device, int batch)
-    {
-        var gen = new Generator(0);
-        var model = new ResNetCifar(20, generator: gen);
-        model.To(device);
-        var x = Tensor.Uniform([batch, 3, 32, 32], 0f, 1f, gen, device);
-        var y = Tensor.Randint(0, 10, [batch], gen, device);
-        var pgd = new Pgd(model, ThreatModel.Thesis, steps: 1, stepSize: 2f / 255);
-        return () => pgd.Perturb(x, y);
-    }
-
-    private static Action Infer(Device device, int batch)
-    {
-        var gen = new Generator(0);
-        var model = new ResNetCifar(20, generator: gen);
-        model.Eval();
-        model.To(device);
-        var x = Tensor.Randn([batch, 3, 32, 32], gen, device);
-        return () => { using (Torch.NoGrad()) model.Forward(x); };
-    }
-
-    // The check run (batch 2 on the CPU accelerator) reads a row per step (T = 28): 784 steps there take minutes.
-    private static Action Lstm(Device device, int batch)
-    {
-        var gen = new Generator(1);
-        int pixels = batch == CheckBatch ? 28 : 1;
-        var model = new SeqMnistLstm(generator: gen, pixelsPerStep: pixels);
-        var opt = new Sgd(model.Parameters(), lr: 0.01);
-        model.To(device);
-        var x = Tensor.Rand([batch, 784 / pixels, pixels], gen, device);
-        var y = Tensor.Randint(0, 10, [batch], gen, device);
-        return () =>
-        {
-            opt.ZeroGrad();
-            F.CrossEntropy(model.Forward(x), y).Backward();
-            opt.Step();
-        };
     }
 }

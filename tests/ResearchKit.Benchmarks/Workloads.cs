@@ -32,12 +32,12 @@ internal static class Workloads
         new("sgemm-kernel", "Gemm.Sgemm 1024^3 into a preallocated C (torch.mm(out=))", "GFLOP/s", 2.0 * 1024 * 1024 * 1024 / 1e9, SgemmKernel),
         new("resnet20-train", "ResNet-20 train step b=128: CE + backward + SGD(0.1, momentum 0.9, wd 1e-4)", "img/s", 128, () => ResNetTrain(20)),
         new("resnet20-qat-train", "resnet20-train with W2/A2 fake quantization (DoReFa weights, PACT activations, residual adds at 2 bits, first/last 8 bits; ch. 5)", "img/s", 128, () => ResNetTrain(20, QuantSpec.DoReFaPact(2, 2))),
-        new("resnet20-pgd-step", "One PGD step on ResNet-20 b=128 via ResearchKit.Attacks.Pgd(steps 1): eval, parameters frozen, forward + dCE/dx only, sign step, projection (ch. 6 / App. A)", "img/s", 128, ResNetPgdStep),
+        new("resnet20-pgd-step", "One PGD step on ResNet-20 b=128 via ResearchKit.Attacks.Pgd(steps 1): eval, parameters frozen, forward + dCE/dx only, sign step, projection (ch. 6 / App. A)", "img/s", 128, () => ResNetPgdStep()),
         new("resnet20-infer", "ResNet-20 inference b=256, eval, NoGrad", "img/s", 256, () => ResNetInfer(20)),
         new("resnet20-infer-folded", "resnet20-infer with every batch norm folded into its convolution (Fusion.FoldBatchNorms; PyTorch: fuse_conv_bn_eval)", "img/s", 256, () => ResNetInfer(20, fold: true)),
         new("resnet32-train", "ResNet-32 train step b=128, as resnet20-train", "img/s", 128, () => ResNetTrain(32)),
         new("resnet32-infer", "ResNet-32 inference b=256, eval, NoGrad", "img/s", 256, () => ResNetInfer(32)),
-        new("lstm-seqmnist", "seq-MNIST step: Lstm(1,128,batch_first)+Linear(128,10) on h_n, CE, SGD(0.01); B=100, T=784", "seq/s", 100, LstmSeqMnist),
+        new("lstm-seqmnist", "seq-MNIST step: Lstm(1,128,batch_first)+Linear(128,10) on h_n, CE, SGD(0.01); B=100, T=784", "seq/s", 100, () => LstmSeqMnist()),
         new("lstm-lm-medium", $"Medium LSTM LM step (650x2, tied, dropout 0.4, train): V={LmVocab}, B={LmBatch}, bptt={LmBptt}, CE, clip 0.25, Adam(1e-3)", "tok/s", LmBatch * LmBptt, LstmLmMedium),
         new("pgd-resnet20", "PGD step on ResNet-20 (eval) b=128: dCE/dx via Autograd.Grad, sign step, eps-ball projection", "img/s", 128, PgdResNet20),
     ];
@@ -64,15 +64,17 @@ internal static class Workloads
         return () => Gemm.Sgemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n);
     }
 
-    private static Action ResNetTrain(int depth, QuantSpec? quantization = null)
+    // The workloads' setups take a device (null: the CPU) and a batch, so gpu-side-by-side runs these same definitions.
+    internal static Action ResNetTrain(int depth, QuantSpec? quantization = null, Device? device = null, int batch = 128)
     {
         var gen = new Generator(0);
         var model = new ResNetCifar(depth, generator: gen);
         if (quantization is not null) ModelQuantizer.Quantize(model, quantization);
         model.Train();
         var opt = new Sgd(model.Parameters(), lr: 0.1, momentum: 0.9, weightDecay: 1e-4);
-        var x = Tensor.Randn([128, 3, 32, 32], gen);
-        var y = Tensor.Randint(0, 10, [128], gen);
+        if (device is Device d) model.To(d);
+        var x = Tensor.Randn([batch, 3, 32, 32], gen, device);
+        var y = Tensor.Randint(0, 10, [batch], gen, device);
         return () =>
         {
             opt.ZeroGrad();
@@ -81,38 +83,41 @@ internal static class Workloads
         };
     }
 
-    private static Action ResNetPgdStep()
+    internal static Action ResNetPgdStep(Device? device = null, int batch = 128)
     {
         var gen = new Generator(0);
         var model = new ResNetCifar(20, generator: gen);
-        var x = Tensor.Uniform([128, 3, 32, 32], 0f, 1f, gen);
-        var y = Tensor.Randint(0, 10, [128], gen);
+        if (device is Device d) model.To(d);
+        var x = Tensor.Uniform([batch, 3, 32, 32], 0f, 1f, gen, device);
+        var y = Tensor.Randint(0, 10, [batch], gen, device);
         // The attack puts the model in eval mode and sets RequiresGrad = false on every parameter for the step, so the
         // backward pass computes the input gradient only (no weight gradients), then restores both.
         var pgd = new Pgd(model, ThreatModel.Thesis, steps: 1, stepSize: 2f / 255);
         return () => pgd.Perturb(x, y);
     }
 
-    private static Action ResNetInfer(int depth, bool fold = false)
+    internal static Action ResNetInfer(int depth, bool fold = false, Device? device = null, int batch = 256)
     {
         var gen = new Generator(0);
         var model = new ResNetCifar(depth, generator: gen);
         model.Eval();
         if (fold) Fusion.FoldBatchNorms(model, model.ConvBnPairs());
-        var x = Tensor.Randn([256, 3, 32, 32], gen);
+        if (device is Device d) model.To(d);
+        var x = Tensor.Randn([batch, 3, 32, 32], gen, device);
         return () =>
         {
             using (Torch.NoGrad()) model.Forward(x);
         };
     }
 
-    private static Action LstmSeqMnist()
+    internal static Action LstmSeqMnist(Device? device = null, int batch = 100, int pixelsPerStep = 1)
     {
         var gen = new Generator(1);
-        var model = new SeqMnistLstm(generator: gen);
+        var model = new SeqMnistLstm(generator: gen, pixelsPerStep: pixelsPerStep);
         var opt = new Sgd(model.Parameters(), lr: 0.01);
-        var x = Tensor.Rand([100, 784, 1], gen); // pixel intensities in [0, 1)
-        var y = Tensor.Randint(0, 10, [100], gen);
+        if (device is Device d) model.To(d);
+        var x = Tensor.Rand([batch, 784 / pixelsPerStep, pixelsPerStep], gen, device); // pixel intensities in [0, 1)
+        var y = Tensor.Randint(0, 10, [batch], gen, device);
         return () =>
         {
             opt.ZeroGrad();
