@@ -5,18 +5,20 @@ namespace ResearchKit.Gpu.Tests;
 /// <summary>What every GPU kernel test shares: the devices to run on, and the float comparisons with the CPU engine.</summary>
 public static class GpuTest
 {
-    /// <summary>The devices to test: ILGPU's CPU accelerator always, then each CUDA device the driver shows ("cuda:i").</summary>
-    public static TheoryData<string> Devices()
-    {
-        var data = new TheoryData<string> { "cpu" };
-        for (int i = 0; i < GpuDevice.CudaDeviceCount(); i++) data.Add($"cuda:{i}");
-        return data;
-    }
+    // RESEARCHKIT_GPU_TEST_DEVICES=cuda runs the CUDA cases alone: on a lent GPU machine the CPU-accelerator cases
+    // (CI's job) would spend the short device time without telling anything new.
+    private static bool CudaOnly => Environment.GetEnvironmentVariable("RESEARCHKIT_GPU_TEST_DEVICES") == "cuda" && GpuDevice.CudaDeviceCount() > 0;
 
-    /// <summary>The tensor devices to test: ILGPU's CPU accelerator always, then each CUDA device ("cuda:i").</summary>
-    public static TheoryData<string> TensorDevices()
+    /// <summary>The devices to test: ILGPU's CPU accelerator (unless RESEARCHKIT_GPU_TEST_DEVICES=cuda), then each CUDA device the driver shows ("cuda:i").</summary>
+    public static TheoryData<string> Devices() => With("cpu");
+
+    /// <summary>The tensor devices to test: ILGPU's CPU accelerator (unless RESEARCHKIT_GPU_TEST_DEVICES=cuda), then each CUDA device ("cuda:i").</summary>
+    public static TheoryData<string> TensorDevices() => With("cpu-accelerator");
+
+    private static TheoryData<string> With(string cpuName)
     {
-        var data = new TheoryData<string> { "cpu-accelerator" };
+        var data = new TheoryData<string>();
+        if (!CudaOnly) data.Add(cpuName);
         for (int i = 0; i < GpuDevice.CudaDeviceCount(); i++) data.Add($"cuda:{i}");
         return data;
     }
