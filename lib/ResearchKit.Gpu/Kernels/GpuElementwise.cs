@@ -178,7 +178,7 @@ public static class GpuElementwise
         10 => x <= y ? 1f : 0f,
         11 => x > y ? 1f : 0f,
         12 => x >= y ? 1f : 0f,
-        _ => MathF.Pow(x, y),
+        _ => DeviceMath.Pow(x, y),
     };
 
     private static void UnaryKernel(Index1D i, ArrayView<float> x, ArrayView<float> output, UnaryArgs p) =>
@@ -189,34 +189,23 @@ public static class GpuElementwise
     {
         0 => -v,
         1 => v > 0f || float.IsNaN(v) ? v : 0f,
-        2 => MathF.Exp(v),
-        3 => MathF.Log(v),
-        4 => 1f / (1f + MathF.Exp(-v)),
-        5 => MathF.Tanh(v),
+        2 => DeviceMath.Exp(v),
+        3 => DeviceMath.Log(v),
+        4 => DeviceMath.Sigmoid(v),
+        5 => DeviceMath.Tanh(v),
         6 => MathF.Abs(v),
         7 => MathF.Sqrt(v),
         8 => v > 0f ? 1f : v < 0f ? -1f : v,
         9 => MathF.Floor(v),
         10 => MathF.Ceiling(v),
-        11 => RoundHalfEven(v),
-        12 => MathF.Truncate(v),
+        11 => DeviceMath.RoundHalfEven(v),
+        12 => DeviceMath.Truncate(v),
         13 => v * v,
         14 => 1f / v,
         15 => 1f / MathF.Sqrt(v),
-        16 => MathF.Sin(v),
-        _ => MathF.Cos(v),
+        16 => DeviceMath.Sin(v),
+        _ => DeviceMath.Cos(v),
     };
-
-    // Ties to even from floor alone (every accelerator compiles it): x − ⌊x⌋ is exact in float, so the halfway test is exact
-    // too; adding 0.5 first would round 0.49999997 up.
-    private static float RoundHalfEven(float v)
-    {
-        float f = MathF.Floor(v);
-        float d = v - f;
-        if (d > 0.5f) return f + 1f;
-        if (d == 0.5f && f * 0.5f != MathF.Floor(f * 0.5f)) return f + 1f;
-        return f;
-    }
 
     /// <summary>
     /// output[i] = condition[i] ≠ 0 ? a[i] : b[i] over <paramref name="shape"/> (<c>torch.where</c>, exact: no 0·∞), each

@@ -45,16 +45,16 @@ public static class GpuLstm
             throw new ArgumentException($"GpuLstm: views too short for batch {batch} × hidden {hidden} (gates need 4·hidden per row).");
     }
 
-    private static float Sigmoid(float v) => 1f / (1f + MathF.Exp(-v));
+    private static float Sigmoid(float v) => DeviceMath.Sigmoid(v);
 
     private static void ForwardKernel(Index1D idx, ArrayView<float> gates, ArrayView<float> c, ArrayView<float> hNext, ArrayView<float> cNext, Args p)
     {
         int r = idx / p.Hidden, j = idx % p.Hidden;
         long g0 = (long)r * 4 * p.Hidden + j;
-        float i = Sigmoid(gates[g0]), f = Sigmoid(gates[g0 + p.Hidden]), g = MathF.Tanh(gates[g0 + 2 * p.Hidden]), o = Sigmoid(gates[g0 + 3 * p.Hidden]);
+        float i = Sigmoid(gates[g0]), f = Sigmoid(gates[g0 + p.Hidden]), g = DeviceMath.Tanh(gates[g0 + 2 * p.Hidden]), o = Sigmoid(gates[g0 + 3 * p.Hidden]);
         float cn = f * c[idx] + i * g;
         cNext[idx] = cn;
-        hNext[idx] = o * MathF.Tanh(cn);
+        hNext[idx] = o * DeviceMath.Tanh(cn);
     }
 
     private static void BackwardKernel(Index1D idx, ArrayView<float> gates, ArrayView<float> c, ArrayView<float> cNext, ArrayView<float> gradH,
@@ -62,8 +62,8 @@ public static class GpuLstm
     {
         int r = idx / p.Hidden, j = idx % p.Hidden;
         long g0 = (long)r * 4 * p.Hidden + j;
-        float i = Sigmoid(gates[g0]), f = Sigmoid(gates[g0 + p.Hidden]), g = MathF.Tanh(gates[g0 + 2 * p.Hidden]), o = Sigmoid(gates[g0 + 3 * p.Hidden]);
-        float tc = MathF.Tanh(cNext[idx]);
+        float i = Sigmoid(gates[g0]), f = Sigmoid(gates[g0 + p.Hidden]), g = DeviceMath.Tanh(gates[g0 + 2 * p.Hidden]), o = Sigmoid(gates[g0 + 3 * p.Hidden]);
+        float tc = DeviceMath.Tanh(cNext[idx]);
         float gh = gradH[idx];
         float gc = gradCNext[idx] + gh * o * (1f - tc * tc);
         gradGates[g0] = gc * g * i * (1f - i);

@@ -52,7 +52,7 @@ public static class GpuQuantizers
     private static void PactForwardKernel(Index1D i, ArrayView<float> x, ArrayView<float> y, PactArgs p)
     {
         float c = x[i] < 0f ? 0f : (x[i] > p.Alpha ? p.Alpha : x[i]);
-        y[i] = MathF.Round(c / p.Step) * p.Step;
+        y[i] = DeviceMath.RoundHalfEven(c / p.Step) * p.Step;
     }
 
     private static void PactBackwardKernel(ArrayView<float> x, ArrayView<float> gy, ArrayView<float> gx, ArrayView<float> partial, PactArgs p)

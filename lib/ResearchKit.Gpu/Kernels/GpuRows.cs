@@ -102,7 +102,7 @@ public static class GpuRows
         m = shared[0];
         Group.Barrier();
         float sum = 0f;
-        for (int j = t; j < cols; j += Group.DimX) sum += MathF.Exp(x[start + j] - m);
+        for (int j = t; j < cols; j += Group.DimX) sum += DeviceMath.Exp(x[start + j] - m);
         shared[t] = sum;
         Group.Barrier();
         for (int s = Group.DimX / 2; s > 0; s >>= 1)
@@ -110,7 +110,7 @@ public static class GpuRows
             if (t < s) shared[t] += shared[t + s];
             Group.Barrier();
         }
-        float lse = m + MathF.Log(shared[0]);
+        float lse = m + DeviceMath.Log(shared[0]);
         Group.Barrier();
         return lse;
     }
@@ -126,7 +126,7 @@ public static class GpuRows
         for (int j = Group.IdxX; j < p.Cols; j += Group.DimX)
         {
             float v = x[start + j] - lse;
-            y[start + j] = p.Mode == ModeLogSoftmax ? v : MathF.Exp(v);
+            y[start + j] = p.Mode == ModeLogSoftmax ? v : DeviceMath.Exp(v);
         }
     }
 
@@ -150,7 +150,7 @@ public static class GpuRows
         long start = (long)row * p.Ld;
         float lse = LogSumExp(x, start, p.Cols, shared);
         for (int j = Group.IdxX; j < p.Cols; j += Group.DimX)
-            gx[start + j] = scale * (MathF.Exp(x[start + j] - lse) - (j == label ? 1f : 0f));
+            gx[start + j] = scale * (DeviceMath.Exp(x[start + j] - lse) - (j == label ? 1f : 0f));
     }
 
     private static void SumKernel(ArrayView<float> x, ArrayView<float> result, int n)
