@@ -3,7 +3,8 @@
 # packed .device/ here. One prepared pass, each part under its own time limit, logs into $1 (default $OUT):
 #   1. gpu-side-by-side: the tensor API on the first CUDA device against PyTorch CUDA on the same GPU;
 #   2. the GPU test project on every CUDA device (RESEARCHKIT_GPU_TEST_DEVICES=cuda: CI runs the CPU-accelerator cases);
-#   3. the CPU side-by-side at 16 threads, ours against PyTorch on the same cores (RK_SKIP_CPU=1 leaves it out).
+#   3. gpu-recipes: each recipe that runs on devices, smoke preset, on the CPU and on CUDA (final metrics side by side);
+#   4. the CPU side-by-side at 16 threads, ours against PyTorch on the same cores (RK_SKIP_CPU=1 leaves it out).
 set -uo pipefail
 out=${1:-${OUT:?give an output folder}}
 rk=/tmp/rk
@@ -19,7 +20,10 @@ echo "== 2. GPU tests on CUDA"; t0=$SECONDS
 RESEARCHKIT_GPU_TEST_DEVICES=cuda DOTNET_ROLL_FORWARD=Major timeout "${RK_T_TESTS:-150}" dotnet "$rk/xunit-console/xunit.console.dll" \
   "$rk/ResearchKit.Gpu.Tests/ResearchKit.Gpu.Tests.dll" -parallel none -nocolor -verbose -xml "$out/gpu-tests.xml" > "$out/gpu-tests.txt" 2>&1
 grep -E "\[FAIL\]|Total:" "$out/gpu-tests.txt"; echo "   ($((SECONDS - t0)) s)"
+echo "== 3. recipes on the CPU and on CUDA (smoke)"; t0=$SECONDS
+timeout "${RK_T_RECIPES:-150}" dotnet "$bench" gpu-recipes --preset smoke 2>&1 | tee "$out/gpu-recipes.txt"
+echo "   ($((SECONDS - t0)) s)"
 [ -n "${RK_SKIP_CPU:-}" ] && exit 0
-echo "== 3. CPU side-by-side, 16 threads"; t0=$SECONDS
+echo "== 4. CPU side-by-side, 16 threads"; t0=$SECONDS
 timeout "${RK_T_CPU:-120}" dotnet "$bench" side-by-side --threads "${RK_CPU_THREADS:-16}" --steps 10 --warmup 3 ${RK_CPU_ONLY:+--only $RK_CPU_ONLY} 2>&1 | tee "$out/cpu-side-by-side.txt"
 echo "   ($((SECONDS - t0)) s)"

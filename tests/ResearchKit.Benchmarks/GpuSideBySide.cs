@@ -63,6 +63,14 @@ internal static class GpuSideBySide
             Action step;
             try { step = w.Setup(device, w.Batch); for (int i = 0; i < warmup; i++) step(); backend.Synchronize(); }
             catch (NotSupportedException e) { o.WriteLine($"  {w.Name}: not on the device yet ({e.Message.Split('.')[0]})"); continue; }
+            catch (Exception e)
+            {
+                // One workload's failure (a kernel that does not compile for this GPU, say) must not cost the rest of the
+                // table, nor PyTorch's side of it: say what failed and go on.
+                var root = e.GetBaseException();
+                o.WriteLine($"  {w.Name}: FAILED on the device: {root.GetType().Name}: {root.Message.Split('\n')[0]}");
+                continue;
+            }
             var times = new double[steps];
             for (int i = 0; i < steps; i++)
             {

@@ -9,14 +9,17 @@ internal static class Program
 {
     private const string Usage = """
         usage: ResearchKit.Benchmarks [side-by-side|all] [--threads 2,N] [--steps 20] [--warmup 5] [--only w1,w2] [--no-torch] [--python PATH] [--pool-stats]
-               ResearchKit.Benchmarks <gemm|gemm-tune|conv|int|gpu|gpu-side-by-side|lstm|lstm-kernel|loader> ...
+               ResearchKit.Benchmarks <gemm|gemm-tune|conv|int|gpu|lstm|lstm-kernel|loader> ...
+               ResearchKit.Benchmarks gpu-side-by-side [--steps 20] [--warmup 3]
+               ResearchKit.Benchmarks gpu-recipes [--preset smoke|quick] [--device cuda|cuda:i|cpu-accelerator] [--only r1,r2]
           side-by-side  every workload through the public API, ours and PyTorch (torch/bench.py) at each thread count (default)
           gemm          SGEMM GFLOP/s over sizes, transposes and training shapes (raw kernel)
           gemm-tune     SGEMM blocking sweep, for re-tuning on a new CPU
           conv          Conv2d forward/backward per ResNet-20 shape
           int           integer (int8, binary) ResNet-20 and 3x3 convolution against float, with the exported model's bytes
           gpu           the GPU kernels (ResearchKit.Gpu) on the first CUDA device: SGEMM GFLOP/s and error, ResNet-20 convolutions
-          gpu-side-by-side  the tensor API on the first CUDA device against PyTorch CUDA on the same GPU [--steps 20] [--warmup 3]
+          gpu-side-by-side  the tensor API on the first CUDA device against PyTorch CUDA on the same GPU
+          gpu-recipes   each recipe that runs on devices, trained on the CPU and on the device: final metrics side by side, wall times
           lstm          seq-MNIST LSTM module step split into forward/backward/update
           lstm-kernel   seq-MNIST LSTM kernel step split into GEMM / non-GEMM
           loader        DataLoader throughput
@@ -48,6 +51,17 @@ internal static class Program
             SideBySide.Run(Console.Out, options);
             return 0;
         }
+        // The GPU sub-commands take options after their name.
+        if (args[0] is "gpu-side-by-side" or "gpu-recipes")
+        {
+            try
+            {
+                if (args[0] == "gpu-recipes") return GpuRecipes.Run(Console.Out, args.Skip(1).ToList());
+                GpuSideBySide.Run(Console.Out, args.Skip(1).ToList());
+                return 0;
+            }
+            catch (ArgumentException e) { Console.Error.WriteLine($"{e.Message}{Environment.NewLine}{Usage}"); return 1; }
+        }
         foreach (string name in args)
         {
             switch (name.ToLowerInvariant())
@@ -59,7 +73,6 @@ internal static class Program
                 case "conv": ConvBench.Run(Console.Out); break;
                 case "int": IntBench.Run(Console.Out); break;
                 case "gpu": GpuBench.Run(Console.Out); break;
-                case "gpu-side-by-side": GpuSideBySide.Run(Console.Out, args.Skip(1).ToList()); break;
                 case "loader": LoaderBench.Run(Console.Out); break;
                 default:
                     Console.Error.WriteLine($"unknown benchmark '{name}'.{Environment.NewLine}{Usage}");

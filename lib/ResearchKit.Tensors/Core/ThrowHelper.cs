@@ -16,6 +16,8 @@ internal static class ThrowHelper
 
     public static void RequireInt64(string op, Tensor t, string what)
     {
-        if (t._l is null) throw new ArgumentException($"{op}: {what} must be an Int64 tensor of indices, got Float32 of shape {t.Shape}; call .Long() first.");
+        if (t._l is not null) return;
+        if (!t.Device.IsCpu) throw new ArgumentException($"{op}: {what} are on {t.Device}, and {op} runs on the CPU only; call .To(Device.Cpu) first.");
+        throw new ArgumentException($"{op}: {what} must be an Int64 tensor of indices, got Float32 of shape {t.Shape}; call .Long() first.");
     }
 }

@@ -56,7 +56,9 @@ internal static class LossArgs
     }
 
     /// <summary>The one-hot mask [j = y] as Float32 (N, C), a constant of the graph.</summary>
-    public static Tensor OneHot(Tensor target, int classes) => Functional.OneHot(target, classes).Float();
+    /// <remarks>Labels on a device are encoded on the host (N small integers) and the mask is sent back to that device.</remarks>
+    public static Tensor OneHot(Tensor target, int classes) =>
+        target.Device.IsCpu ? Functional.OneHot(target, classes).Float() : Functional.OneHot(target.To(Device.Cpu), classes).Float().To(target.Device);
 
     /// <summary>A float as Python's repr would print it in an ExtraRepr (shortest round-trip, invariant culture, "30.0" not "30").</summary>
     public static string Repr(float v)

@@ -124,7 +124,10 @@ public sealed class MmcLoss : Loss
     {
         LossArgs.Features(nameof(MmcLoss), features, InFeatures);
         LossArgs.Targets(nameof(MmcLoss), features, target, Classes);
-        var diff = features - PresetCenters.IndexSelect(0, target);
+        // μ*_y: a gather on the CPU; on a device (no gather kernel) the one-hot rows times the centers, which picks each
+        // center exactly (every other term is 0·μ).
+        var centers = target.Device.IsCpu ? PresetCenters.IndexSelect(0, target) : LossArgs.OneHot(target, Classes).Matmul(PresetCenters);
+        var diff = features - centers;
         return LossArgs.Reduce(0.5f * diff.Square().Sum(1), Reduction);
     }
 

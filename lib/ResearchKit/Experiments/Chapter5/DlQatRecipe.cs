@@ -159,8 +159,11 @@ public sealed class DlQatRecipe : IRecipe
             ["batch_size"] = t.BatchSize,
             ["epochs_per_stage"] = t.Steps is null ? t.Epochs : null,
             ["steps_per_stage"] = t.Steps,
-        };
+        }.WithDevice(options.Device);
     }
+
+    /// <inheritdoc/>
+    public bool RunsOnDevices => true;
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, object?> Config(Preset preset, RecipeOptions options)
@@ -280,6 +283,7 @@ public sealed class DlQatRecipe : IRecipe
             using var _1 = trainLoader;
             using var _2 = testLoader;
             var net = Network(preset, t, options.Seed);
+            if (!options.Device.IsCpu) net.To(options.Device);   // both stages, the quantizers and evaluation follow it
             var (loss, acc) = TwoStageQat.TrainingIInRun(ctx, net, trainLoader, testLoader, t, options.Progress ?? ProgressSinks.Auto());
             ctx.LogMetric(0, "eval/float_accuracy", acc);
             return new Dictionary<string, double> { ["float_accuracy"] = acc, ["float_loss"] = loss };
@@ -320,6 +324,7 @@ public sealed class DlQatRecipe : IRecipe
             using var _1 = trainLoader;
             using var _2 = testLoader;
             var net = Network(preset, t, options.Seed);
+            if (!options.Device.IsCpu) net.To(options.Device);   // both stages, the quantizers and evaluation follow it
             var (loss2, acc2) = TwoStageQat.TrainingIIFrom(weights, net, trainLoader, testLoader, t, options.Progress ?? ProgressSinks.Auto(), ctx);
             var r = new QatResult(first.FinalMetrics["float_accuracy"], acc2, first.FinalMetrics["float_loss"], loss2);
             ctx.LogMetric(0, "eval/float_accuracy", r.FloatAccuracy);

@@ -74,7 +74,15 @@ public static class TwoStageQat
     }
 
     /// <summary>Training II's conversion of the (float, unclamped) model in place (§5.4.1 precision exceptions).</summary>
-    public static IReadOnlyList<QuantSite> Quantize(QatNetwork net, QatTraining settings) => ModelQuantizer.Quantize(net.Model, Spec(net, settings));
+    /// <remarks>The quantizers' own parameters (PACT's α, LSQ's steps) are created where the network's parameters are.</remarks>
+    public static IReadOnlyList<QuantSite> Quantize(QatNetwork net, QatTraining settings)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        var device = net.DeviceOf();
+        var sites = ModelQuantizer.Quantize(net.Model, Spec(net, settings));
+        if (!device.IsCpu) net.To(device);
+        return sites;
+    }
 
     /// <summary>Trains one stage: SGD over all of <paramref name="net"/>'s parameters, cosine LR, the head's loss.</summary>
     /// <param name="net">The network, already clamped (Training I) or quantized (Training II).</param>
@@ -104,6 +112,7 @@ public static class TwoStageQat
             LogEvery = settings.LogEvery,
             Progress = progress ?? SilentProgressSink.Instance,
             Description = stage == 1 ? $"Training I (float, {net.Head.Kind})" : $"Training II (W{settings.WeightBits}/A{settings.ActivationBits}, {net.Head.Kind})",
+            Device = net.DeviceOf(),   // where the caller put the network (net.To(device)); each batch follows
         });
         trainer.Callbacks.Add(recorder);
         trainer.Fit((e, s) => train.Epoch(e, s).Select(b => (b.Images, b.Labels)), train.BatchesPerEpoch);
@@ -189,6 +198,7 @@ public static class TwoStageQat
         ArgumentNullException.ThrowIfNull(net);
         ArgumentNullException.ThrowIfNull(test);
         bool was = net.Training;
+        var device = net.DeviceOf();
         var saved = batchStatistics ? net.NamedBuffers().Select(b => (b.Buffer, Copy: b.Buffer.Clone())).ToList() : null;
         net.Train(batchStatistics);
         long correct = 0, n = 0;
@@ -197,7 +207,7 @@ public static class TwoStageQat
             using (Torch.NoGrad())
                 foreach (var b in test.Epoch(0))
                 {
-                    var pred = net.Head.Predict(net.Features(b.Images)).ToInt64Array();
+                    var pred = net.Head.Predict(net.Features(device.IsCpu ? b.Images : b.Images.To(device))).ToInt64Array();
                     var y = b.Labels.ToInt64Array();
                     for (int i = 0; i < y.Length; i++) if (pred[i] == y[i]) correct++;
                     n += y.Length;

@@ -137,8 +137,11 @@ public sealed class EhdMemberRecipe : IRecipe
             ["epochs"] = t.Steps is null ? t.Epochs : null,
             ["steps"] = t.Steps,
             ["thesis_silent"] = ThesisSilent,
-        };
+        }.WithDevice(options.Device);
     }
+
+    /// <inheritdoc/>
+    public bool RunsOnDevices => true;
 
     private static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 
@@ -173,6 +176,7 @@ public sealed class EhdMemberRecipe : IRecipe
                 LogEvery = t.LogEvery,
                 Progress = options.Progress ?? ProgressSinks.Auto(),
                 Description = $"{Name} [{preset.Name()}] {t.Loss} seed {MemberSeed}",
+                Device = options.Device,   // the model moves when the trainer is built; evaluation follows it
             });
             var loss = new LastLossCallback();
             trainer.Callbacks.Add(loss);
