@@ -30,12 +30,12 @@ public static partial class Gemm
     [ThreadStatic] private static float[]? t_packB;
 
     /// <summary>
-    /// GotoBLAS/BLIS loop nest, parallel at the top: C is cut into <see cref="Parallelism.Threads"/> strips of whole
-    /// micro-tiles along M (or along N when N is larger), and each strip runs jc (NC panel) → pc (KC depth, pack B panel)
-    /// → ic (MC block, pack A) → jr (NR sliver) → ir (MR sliver) → micro-kernel with its own thread-local packing.
+    /// GotoBLAS/BLIS loop nest, parallel at the top: C is cut into up to <see cref="Parallelism.Threads"/> blocks of whole
+    /// micro-tiles on a tm × tn grid (see <see cref="PackedJob"/>), and each block runs jc (NC panel) → pc (KC depth, pack
+    /// B panel) → ic (MC block, pack A) → jr (NR sliver) → ir (MR sliver) → micro-kernel with its own thread-local packing.
     /// One <see cref="Parallelism.For"/> per call keeps mid-size products from paying a thread hand-off per k block;
-    /// the price is that every strip packs the operand it shares with the others, so the split runs along the
-    /// larger of M and N, which makes the duplicated operand the smaller one.
+    /// the price is that blocks of one grid row pack the same A rows and blocks of one column the same B columns, so the
+    /// grid is chosen to make each block's packing smallest.
     /// Every C element is accumulated over k blocks in ascending order by a fixed instruction sequence, so the
     /// result does not depend on how strips are scheduled or on the thread count.
     /// </summary>
@@ -52,8 +52,8 @@ public static partial class Gemm
     /// <summary>Arguments of one packed SGEMM call, shared read-only by its parallel strips.</summary>
     private sealed unsafe class PackedJob
     {
-        private readonly bool _transA, _transB, _v512, _splitM;
-        private readonly int _m, _n, _k, _lda, _ldb, _ldc, _mr, _nr, _mcMax, _kcMax, _ncMax;
+        private readonly bool _transA, _transB, _v512;
+        private readonly int _m, _n, _k, _lda, _ldb, _ldc, _mr, _nr, _mcMax, _kcMax, _ncMax, _tm, _tn;
         private readonly float _alpha, _beta;
         private readonly float* _a, _b, _c;
 
@@ -73,31 +73,46 @@ public static partial class Gemm
             _mcMax = Math.Max(_mr, blocking.Mc / _mr * _mr);
             _kcMax = Math.Max(1, blocking.Kc);
             _ncMax = Math.Max(_nr, blocking.Nc / _nr * _nr);
-            // Splitting M duplicates B packing (k·n per extra strip), splitting N duplicates A packing (m·k).
-            _splitM = m >= n;
-            int slivers = _splitM ? (m + _mr - 1) / _mr : (n + _nr - 1) / _nr;
+            int mSlivers = (m + _mr - 1) / _mr, nSlivers = (n + _nr - 1) / _nr;
             // Each extra strip must bring ≥ 4M multiply-adds (~25 µs on one core): below that, waking a pool thread
             // costs more than it saves (measured crossover between 192³ and 256³ on 2 cores).
             long strips = Math.Max(1L, (long)m * n * k / ParallelWorkPerStrip);
-            Chunks = (int)Math.Min(Math.Min(slivers, Parallelism.Threads), strips);
+            Chunks = (int)Math.Min(Math.Min(Math.Max(mSlivers, nSlivers), Parallelism.Threads), strips);
+            (_tm, _tn) = Grid(Chunks, m, n, mSlivers, nSlivers);
+            Chunks = _tm * _tn;
+        }
+
+        /// <summary>
+        /// The tm × tn grid of strips (tm·tn = <paramref name="chunks"/>) whose per-strip packing, A's (m/tm)·k plus B's
+        /// k·(n/tn), is smallest. A strip packs the whole of the operand it shares with its row or column of the grid, so a
+        /// 1 × T or T × 1 split makes every strip pack one operand in full: with 16 threads on a square 1024³ product that
+        /// is 16 copies of B, which measured 1.5× PyTorch's time there (0.67× at 2 threads). A 4 × 4 grid packs a quarter of
+        /// each. Ties keep the split along the larger dimension. The grid changes which strip computes a tile, never its
+        /// arithmetic: tiles stay at multiples of MR and NR and every element sums its k blocks in the same order.
+        /// </summary>
+        private static (int Tm, int Tn) Grid(int chunks, int m, int n, int mSlivers, int nSlivers)
+        {
+            (int Tm, int Tn) best = m >= n ? (Math.Min(chunks, mSlivers), 1) : (1, Math.Min(chunks, nSlivers));
+            double Cost((int Tm, int Tn) g) => (double)m / g.Tm + (double)n / g.Tn;
+            for (int tm = 1; tm <= chunks; tm++)
+            {
+                if (chunks % tm != 0) continue;
+                int tn = chunks / tm;
+                if (tm > mSlivers || tn > nSlivers) continue;
+                if (Cost((tm, tn)) < Cost(best) - 1e-9) best = (tm, tn);
+            }
+            return best;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void RunChunk(int w)
         {
-            int rowStart = 0, rowEnd = _m, colStart = 0, colEnd = _n;
-            if (_splitM)
-            {
-                int slivers = (_m + _mr - 1) / _mr;
-                rowStart = (int)((long)w * slivers / Chunks) * _mr;
-                rowEnd = Math.Min(_m, (int)((long)(w + 1) * slivers / Chunks) * _mr);
-            }
-            else
-            {
-                int slivers = (_n + _nr - 1) / _nr;
-                colStart = (int)((long)w * slivers / Chunks) * _nr;
-                colEnd = Math.Min(_n, (int)((long)(w + 1) * slivers / Chunks) * _nr);
-            }
+            int wm = w / _tn, wn = w % _tn;
+            int rowSlivers = (_m + _mr - 1) / _mr, colSlivers = (_n + _nr - 1) / _nr;
+            int rowStart = (int)((long)wm * rowSlivers / _tm) * _mr;
+            int rowEnd = Math.Min(_m, (int)((long)(wm + 1) * rowSlivers / _tm) * _mr);
+            int colStart = (int)((long)wn * colSlivers / _tn) * _nr;
+            int colEnd = Math.Min(_n, (int)((long)(wn + 1) * colSlivers / _tn) * _nr);
             if (rowStart >= rowEnd || colStart >= colEnd) return;
 
             int kcCap = Math.Min(_kcMax, _k);

@@ -221,6 +221,37 @@ public sealed class GemmTests
         static int[] Bits(float[] x) => Array.ConvertAll(x, BitConverter.SingleToInt32Bits);
     }
 
+    /// <summary>
+    /// Thread counts that split C on a 2-D grid (4 → 2×2, 6 → 3×2, 9 → 3×3, 16 → 4×4 on these near-square shapes, ragged
+    /// at the edges) give the bits of one thread: the grid moves tiles between threads, never changes their arithmetic.
+    /// </summary>
+    [Theory]
+    [InlineData(false, false, 421, 389, 420)]
+    [InlineData(true, false, 400, 450, 400)]
+    [InlineData(false, true, 600, 97, 700)]
+    public void GridSplits_GiveTheBitsOfOneThread(bool ta, bool tb, int m, int n, int k)
+    {
+        var rng = new Random(12);
+        float[] a = Random(rng, m * k), b = Random(rng, k * n), c0 = Random(rng, m * n);
+        int saved = Parallelism.Threads;
+        try
+        {
+            int[] Run(int threads)
+            {
+                Parallelism.Threads = threads;
+                float[] c = (float[])c0.Clone();
+                Gemm.Sgemm(ta, tb, m, n, k, 0.7f, a, ta ? m : k, b, tb ? k : n, 0.3f, c, n);
+                return Array.ConvertAll(c, BitConverter.SingleToInt32Bits);
+            }
+            int[] one = Run(1);
+            foreach (int t in new[] { 2, 4, 6, 9, 16 }) Assert.True(one.AsSpan().SequenceEqual(Run(t)), $"{t} threads differ from one");
+        }
+        finally
+        {
+            Parallelism.Threads = saved;
+        }
+    }
+
     [Fact]
     public void Batched_MatchesLoopOfSingleCalls_AndBroadcastsZeroStride()
     {
