@@ -83,9 +83,9 @@ public sealed class AdversarialTraining
             using (new AttackModeScope(Model, freezeParameters: false))
             using (Torch.NoGrad()) clean = Model.Forward(x0);
             objective = (xa, _) => TradesLoss.AttackObjective(clean, Model.Forward(xa));
-            start = o.RandomStart ? x0 + 0.001f * Tensor.Randn(shape, Generator) : x0;
+            start = o.RandomStart ? x0 + 0.001f * Tensor.Randn(shape, Generator, x0.Device) : x0;
         }
-        else start = o.RandomStart ? x0 + Tensor.Uniform(shape, -o.Epsilon, o.Epsilon, Generator) : x0;
+        else start = o.RandomStart ? x0 + Tensor.Uniform(shape, -o.Epsilon, o.Epsilon, Generator, x0.Device) : x0;
         var pgd = new Pgd(Model, o.Threat, o.Steps, o.StepSize, randomStart: false, objective: objective) { EotSamples = o.EotSamples };
         return pgd.PerturbFrom(x0, y, start);
     }

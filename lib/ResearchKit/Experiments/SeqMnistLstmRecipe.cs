@@ -124,8 +124,11 @@ public sealed class SeqMnistLstmRecipe : IRecipe
             ["eval"] = "test accuracy at the end, full-length sequences",
             ["eval_batch_size"] = t.EvalBatchSize,
             ["checkpoint_every"] = t.CheckpointEvery,
-        };
+        }.WithDevice(options.Device);
     }
+
+    /// <inheritdoc/>
+    public bool RunsOnDevices => true;
 
     /// <summary>Train and test sets of <paramref name="preset"/>: the committed sample split 800/200 for smoke, MNIST otherwise.</summary>
     public static (ImageDataset Train, ImageDataset Test) LoadData(Preset preset, DataOptions? data = null)
@@ -146,6 +149,7 @@ public sealed class SeqMnistLstmRecipe : IRecipe
         {
             var (train, test) = LoadData(preset, options.Data);
             var model = new SeqMnistLstm(generator: new Generator(options.Seed));
+            if (!options.Device.IsCpu) model.To(options.Device);   // TrainRound trains and evaluates where the model is
             return TrainRound(model, train, test, training, progress: options.Progress ?? ProgressSinks.Auto(), context: ctx,
                 description: $"{Name} [{preset.Name()}]").FinalMetrics;
         }, options.RunOptions);
@@ -167,6 +171,7 @@ public sealed class SeqMnistLstmRecipe : IRecipe
     /// <param name="context">When given, the run records "train/*" and "eval/*" metrics and checkpoints there, and resumes from its latest checkpoint.</param>
     /// <param name="description">Label of the progress display.</param>
     /// <returns>The trainer's result; <see cref="TrainingResult.FinalMetrics"/> holds the test "accuracy", "loss" and "top5".</returns>
+    /// <remarks>Trains on the model's device (<c>model.To(device)</c> first to train on a GPU).</remarks>
     public static TrainingResult TrainRound(SeqMnistLstm model, ImageDataset train, ImageDataset test, SeqMnistTraining settings,
         IEnumerable<ITrainerCallback>? callbacks = null, Action<Module>? afterStep = null,
         Func<IEnumerable<Tensor>, Optimizer>? optimizer = null, IProgressSink? progress = null,
@@ -203,6 +208,7 @@ public sealed class SeqMnistLstmRecipe : IRecipe
             Evaluate = () => Metrics.Evaluate(model, testLoader.Epoch(0).Select(b => (SequentialMnist.ToSequences(b.Images, k), b.Labels))),
             Progress = progress ?? SilentProgressSink.Instance,
             Description = description ?? $"seq-MNIST LSTM ({train.Name})",
+            Device = model.DeviceOf(),   // where the caller put the model; each batch follows
         });
         context?.Attach(trainer);
         if (afterStep is not null) trainer.Callbacks.Add(new StepHook(afterStep));

@@ -58,6 +58,8 @@ public sealed class BinaryRelaxQuantizer : IQuantizer
         protected override Tensor Forward(FunctionContext ctx, Tensor[] inputs)
         {
             if (keep == 0f) return projected;
+            // The same three roundings as the loop below, as device ops.
+            if (!inputs[0].Device.IsCpu) return projected + (inputs[0] - projected) * keep;
             var w = inputs[0].Contiguous().AsReadOnlySpan();
             var p = projected.AsReadOnlySpan();
             var u = new float[w.Length];

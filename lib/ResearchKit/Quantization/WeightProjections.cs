@@ -21,6 +21,8 @@ internal static class WeightProjections
         return w.Length == 0 ? 0 : s / w.Length;
     }
 
-    /// <summary><paramref name="values"/> shaped like <paramref name="w"/>, without gradient.</summary>
-    public static Tensor Like(float[] values, Tensor w) => Tensor.FromArray(values, w.Shape.ToArray());
+    /// <summary><paramref name="values"/> shaped like <paramref name="w"/> and on its device, without gradient.</summary>
+    /// <remarks>On a device the projection runs on the host copy (a model's weights, once per forward) and its result is
+    /// uploaded: the same values as on the CPU, bit for bit.</remarks>
+    public static Tensor Like(float[] values, Tensor w) => Tensor.FromArray(values, w.Shape.ToArray(), w.Device);
 }

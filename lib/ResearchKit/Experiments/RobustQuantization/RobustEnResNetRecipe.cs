@@ -153,8 +153,11 @@ public sealed class RobustEnResNetRecipe : IRecipe
                 ["weight_decay"] = Overrides.WeightDecay, ["members"] = Overrides.Members,
             },
             ["not_stated"] = NotStated,
-        };
+        }.WithDevice(options.Device);
     }
+
+    /// <inheritdoc/>
+    public bool RunsOnDevices => true;
 
     private static string F(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
 
@@ -262,6 +265,7 @@ public sealed class RobustEnResNetRecipe : IRecipe
                 LogEvery = t.LogEvery,
                 Progress = options.Progress ?? ProgressSinks.Auto(),
                 Description = $"{Name} [{preset.Name()}] {t.Objective} W{t.WeightBits}",
+                Device = options.Device,   // the model moves when the trainer is built; attacks and the noise follow it
             });
             var last = new LastLossCallback();
             trainer.Callbacks.Add(last);
