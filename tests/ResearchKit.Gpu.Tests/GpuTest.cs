@@ -50,3 +50,14 @@ public static class GpuTest
             Assert.True(Math.Abs(expected[i] - got[i]) <= tol * (1 + scale), $"{what}[{i}]: CPU engine {expected[i]}, GPU {got[i]}");
     }
 }
+
+/// <summary>A test that needs a CUDA device: skipped, with the reason, where the driver shows none.</summary>
+public sealed class CudaFactAttribute : FactAttribute
+{
+    /// <summary>Sets <see cref="FactAttribute.Skip"/> when there is no CUDA device.</summary>
+    public CudaFactAttribute()
+    {
+        if (GpuDevice.CudaDeviceCount() == 0)
+            Skip = "no CUDA device here (ILGPU finds none): the device theories ran on ILGPU's CPU accelerator only; run this project on a machine with an NVIDIA GPU (environment/device-check.sh) for the CUDA cases.";
+    }
+}

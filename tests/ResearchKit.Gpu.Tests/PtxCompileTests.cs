@@ -64,6 +64,49 @@ public sealed class PtxCompileTests
         Assert.True(failures.Count == 0, "kernels that do not compile to PTX:\n" + string.Join("\n", failures));
     }
 
+    /// <summary>
+    /// On each CUDA device: every kernel compiled for the device and loaded, so the driver assembles its PTX for this GPU
+    /// (what the sm_90 compile above cannot check). Skipped, with the reason, where there is no CUDA device.
+    /// </summary>
+    [CudaFact]
+    public void EveryKernelLoadsOnEachCudaDevice()
+    {
+        var failures = new List<string>();
+        for (int d = 0; d < GpuDevice.CudaDeviceCount(); d++)
+        {
+            using var gpu = GpuDevice.Cuda(d);
+            failures.AddRange(LoadEvery(gpu));
+        }
+        Assert.True(failures.Count == 0, "kernels that do not load on CUDA:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>The same loading on ILGPU's CPU accelerator, so the check above is known to reach every kernel.</summary>
+    [Fact]
+    public void EveryKernelLoadsOnTheCpuAccelerator()
+    {
+        using var gpu = GpuDevice.Cpu();
+        var failures = LoadEvery(gpu);
+        Assert.True(failures.Count == 0, "kernels that do not load on the CPU accelerator:\n" + string.Join("\n", failures));
+    }
+
+    private static List<string> LoadEvery(GpuDevice gpu)
+    {
+        var failures = new List<string>();
+        foreach (var k in Kernels())
+        {
+            try
+            {
+                bool auto = k.GetParameters().FirstOrDefault()?.ParameterType == typeof(Index1D);
+                using var loaded = auto ? gpu.Accelerator.LoadAutoGroupedKernel(k) : gpu.Accelerator.LoadKernel(k);
+            }
+            catch (Exception e)
+            {
+                failures.Add($"{gpu} {k.DeclaringType!.Name}.{k.Name}: {(e.InnerException ?? e).GetBaseException().Message}");
+            }
+        }
+        return failures;
+    }
+
     private static void ExpKernel(Index1D i, ArrayView<float> x) => x[i] = MathF.Exp(x[i]);
 
     [Fact]
