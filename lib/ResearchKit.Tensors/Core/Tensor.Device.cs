@@ -21,6 +21,19 @@ public sealed partial class Tensor
     /// <summary>Uninitialized contiguous Float32 storage of <paramref name="shape"/> on <paramref name="backend"/>'s device.</summary>
     internal static Tensor EmptyOn(DeviceBackend backend, int[] shape) => OnDevice(backend.Allocate(ShapeUtil.Numel(shape)), shape);
 
+    /// <summary>
+    /// The one-hot rows (*, <paramref name="classes"/>) Float32 of these Int64 class labels on their device: the device's
+    /// gather (embeddings, MMC's centers) is a one-hot matmul, which picks each row exactly. The caller has checked the range.
+    /// </summary>
+    internal Tensor OneHotOnDevice(int classes)
+    {
+        if (_dev is null || _dev.DType != DType.Int64) throw new InvalidOperationException("OneHotOnDevice: Int64 labels on a device expected.");
+        if (!IsContiguous || _offset != 0) throw NoKernelOnDevice("a one-hot of a strided view of Int64 labels");
+        var mask = EmptyOn(_dev.Backend, [.. _shape, classes]);
+        if (_numel > 0) _dev.Backend.OneHot(_dev, _numel, classes, 1, mask._dev!);
+        return mask;
+    }
+
     /// <summary>Where the elements live (<c>tensor.device</c>).</summary>
     public Device Device => _dev?.Device ?? Device.Cpu;
 

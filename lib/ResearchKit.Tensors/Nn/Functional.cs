@@ -174,7 +174,7 @@ public static partial class Functional
     /// <exception cref="ArgumentException">Indices are not Int64, an index is outside [0, num), or padding_idx is out of range.</exception>
     public static Tensor Embedding(Tensor indices, Tensor weight, int? paddingIdx = null)
     {
-        ThrowHelper.RequireInt64("Embedding", indices, "indices");
+        if (indices.Device.IsCpu || indices.DType != DType.Int64) ThrowHelper.RequireInt64("Embedding", indices, "indices");
         ThrowHelper.RequireFloat("Embedding", weight);
         if (weight.Dim != 2) throw ThrowHelper.Rank("Embedding", weight, "a 2-D weight of shape (num_embeddings, embedding_dim)");
         int num = weight.Size(0), dim = weight.Size(1);
@@ -183,12 +183,33 @@ public static partial class Functional
         for (int i = 0; i < idx.Length; i++)
             if ((ulong)idx[i] >= (ulong)num)
                 throw new ArgumentException($"Embedding: index {idx[i]} (element {i} of the indices of shape {indices.Shape}) is out of range for a table of {num} rows; valid indices are 0..{num - 1}.");
+        if (!indices.Device.IsCpu || !weight.Device.IsCpu) return EmbeddingOnDevice(indices, weight, pad);
         var wd = Dense(weight);
         var (wa, wo) = (wd.F, wd._offset);
         var y = Tensor.Empty([.. indices._shape, dim]);
         var yd = y.F;
         for (int i = 0; i < idx.Length; i++) wa.AsSpan(wo + (int)idx[i] * dim, dim).CopyTo(yd.AsSpan(i * dim, dim));
         return Tensor.Record(y, "embedding", weight, g => EmbeddingBackward(g, indices, idx, num, dim, pad));
+    }
+
+    // On a device the lookup is one-hot(indices) @ W: every output row is exactly its table row (the other terms are 0·w),
+    // and the gradient one-hotᵀ @ g sums each row's contributions in a fixed order (deterministic, no atomics). The padding
+    // row is read through a detached copy of the table, so it gets no gradient, as on the CPU.
+    private static Tensor EmbeddingOnDevice(Tensor indices, Tensor weight, int pad)
+    {
+        if (indices.Device != weight.Device)
+            throw new ArgumentException($"Embedding: the indices are on {indices.Device} and the table on {weight.Device}; move both to one device (indices.To(device)).");
+        int num = weight.Size(0), dim = weight.Size(1);
+        var oneHot = indices.Reshape(-1).OneHotOnDevice(num);
+        Tensor rows;
+        if (pad < 0) rows = oneHot.Matmul(weight);
+        else
+        {
+            var keep = Tensor.Ones([num], weight.Device);
+            keep.Select(0, pad).Zero_();
+            rows = (oneHot * keep).Matmul(weight) + (oneHot * (1f - keep)).Matmul(weight.Detach());
+        }
+        return rows.Reshape([.. indices._shape, dim]);
     }
 
     internal static int NormalizePaddingIdx(string op, int? paddingIdx, int num)
@@ -219,6 +240,18 @@ public static partial class Functional
             for (int i = 0; i < keep.Length; i++) keep[i] = idx[i] == pad ? 0f : 1f;
             return r * new Tensor(keep, [.. indices._shape, 1]);
         });
+    }
+
+    /// <summary>The one-hot rows (*, <paramref name="classes"/>) as Float32 of Int64 labels on a device, computed there.</summary>
+    /// <exception cref="ArgumentException">The labels are not on a device, or a label is outside [0, classes).</exception>
+    public static Tensor DeviceOneHot(Tensor labels, int classes)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Device.IsCpu || labels.DType != DType.Int64)
+            throw new ArgumentException($"DeviceOneHot: Int64 labels on a device expected, got {labels.DType} on {labels.Device}; on the CPU use OneHot(labels, classes).Float().");
+        foreach (long v in labels.ToInt64Array())
+            if ((ulong)v >= (ulong)classes) throw new ArgumentException($"DeviceOneHot: label {v} is outside [0, {classes}).");
+        return labels.Contiguous().OneHotOnDevice(classes);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using ResearchKit.Data;
 using ResearchKit.Models;
 using ResearchKit.Tensors;
+using ResearchKit.Tensors.Nn;
 using F = ResearchKit.Tensors.Nn.Functional;
 
 namespace ResearchKit.Experiments;
@@ -27,6 +28,7 @@ public static class LmEvaluation
         if (maxTokens is int m && m < tokens.Length) tokens = tokens[..m];
         var batcher = new LmBatcher(tokens, batchSize, bptt);
         bool wasTraining = model.Training;
+        var device = model.DeviceOf();   // the windows go where the model is
         model.Eval();
         double nll = 0;
         long count = 0;
@@ -37,9 +39,9 @@ public static class LmEvaluation
                 (Tensor H, Tensor C)? hidden = null;
                 foreach (var w in batcher.Windows())
                 {
-                    var (logits, h) = model.Forward(w.Inputs, hidden);
+                    var (logits, h) = model.Forward(w.Inputs.To(device), hidden);
                     hidden = h;
-                    nll += F.CrossEntropy(logits.Reshape(-1, model.VocabSize), w.Targets.Reshape(-1), reduction: "sum").Item();
+                    nll += F.CrossEntropy(logits.Reshape(-1, model.VocabSize), w.Targets.To(device).Reshape(-1), reduction: "sum").Item();
                     count += w.Targets.Numel;
                 }
             }

@@ -131,8 +131,11 @@ public sealed class WikiText2LstmRecipe : IRecipe
             ["eval_each_epoch"] = t.EvalEachEpoch,
             ["log_every"] = t.LogEvery,
             ["checkpoint_every"] = t.CheckpointEvery,
-        };
+        }.WithDevice(options.Device);
     }
+
+    /// <inheritdoc/>
+    public bool RunsOnDevices => true;
 
     /// <summary>The corpus of <paramref name="preset"/>: the committed excerpt for smoke, WikiText-2 otherwise.</summary>
     public static TextCorpus LoadData(Preset preset, DataOptions? data = null) => preset switch
@@ -152,6 +155,7 @@ public sealed class WikiText2LstmRecipe : IRecipe
         {
             var corpus = LoadData(preset, options.Data);
             var model = Model(preset, corpus.Vocab.Count, options.Seed);
+            if (!options.Device.IsCpu) model.To(options.Device);   // TrainRound trains and evaluates where the model is
             return TrainRound(model, corpus, training, progress: options.Progress ?? ProgressSinks.Auto(), context: ctx,
                 description: $"{Name} [{preset.Name()}]").FinalMetrics;
         }, options.RunOptions);
@@ -173,6 +177,7 @@ public sealed class WikiText2LstmRecipe : IRecipe
     /// <param name="context">When given, the run records metrics and checkpoints (including the carried hidden state) there and resumes from its latest checkpoint.</param>
     /// <param name="description">Label of the progress display.</param>
     /// <returns>The trainer's result with the final perplexities in <see cref="TrainingResult.FinalMetrics"/>.</returns>
+    /// <remarks>Trains on the model's device (<c>model.To(device)</c> first to train on a GPU).</remarks>
     /// <exception cref="ArgumentException">The vocabulary is larger than the model's, or the settings do not fit the corpus.</exception>
     public static TrainingResult TrainRound(MediumLstmLm model, TextCorpus corpus, LmTraining settings,
         IEnumerable<ITrainerCallback>? callbacks = null, Action<Module>? afterStep = null,
@@ -231,6 +236,7 @@ public sealed class WikiText2LstmRecipe : IRecipe
             Progress = progress ?? SilentProgressSink.Instance,
             Description = description ?? $"LSTM LM ({corpus.Name})",
             Generators = new Dictionary<string, Generator> { ["dropout"] = model.DropoutGenerator ?? Generator.Default },
+            Device = model.DeviceOf(),   // where the caller put the model; each window follows
         });
         if (context is not null)
         {
@@ -244,7 +250,7 @@ public sealed class WikiText2LstmRecipe : IRecipe
             var cp = context.LatestCheckpoint();
             if (context.Resumed && cp is not null && cp.Tensors.TryGetValue(TrainerCheckpoint.ExtraPrefix + HiddenH, out var hh)
                 && cp.Tensors.TryGetValue(TrainerCheckpoint.ExtraPrefix + HiddenC, out var cc))
-                hidden = (hh.Clone(), cc.Clone());
+                hidden = (hh.Clone().To(model.DeviceOf()), cc.Clone().To(model.DeviceOf()));
         }
         if (afterStep is not null) trainer.Callbacks.Add(new StepHook(afterStep));
         if (callbacks is not null) trainer.Callbacks.AddRange(callbacks);

@@ -56,9 +56,9 @@ internal static class LossArgs
     }
 
     /// <summary>The one-hot mask [j = y] as Float32 (N, C), a constant of the graph.</summary>
-    /// <remarks>Labels on a device are encoded on the host (N small integers) and the mask is sent back to that device.</remarks>
+    /// <remarks>Labels on a device are encoded there (the range was checked by <see cref="Targets"/>).</remarks>
     public static Tensor OneHot(Tensor target, int classes) =>
-        target.Device.IsCpu ? Functional.OneHot(target, classes).Float() : Functional.OneHot(target.To(Device.Cpu), classes).Float().To(target.Device);
+        target.Device.IsCpu ? Functional.OneHot(target, classes).Float() : Functional.DeviceOneHot(target, classes);
 
     /// <summary>A float as Python's repr would print it in an ExtraRepr (shortest round-trip, invariant culture, "30.0" not "30").</summary>
     public static string Repr(float v)

@@ -30,7 +30,7 @@ public static class ClipGrad
 
         // Per-parameter norms are float32 tensors in PyTorch; the total is the same norm over them.
         var norms = new float[grads.Count];
-        for (int i = 0; i < norms.Length; i++) norms[i] = (float)Norm(grads[i].ReadSpan(), normType);
+        for (int i = 0; i < norms.Length; i++) norms[i] = (float)(grads[i].Device.IsCpu ? Norm(grads[i].ReadSpan(), normType) : DeviceNorm(grads[i], normType));
         float total = (float)Norm(norms, normType);
         if (errorIfNonfinite && !float.IsFinite(total))
             throw new InvalidOperationException($"ClipGradNorm_: The total norm of order {PyFormat.Float(normType)} for gradients from `parameters` is non-finite ({PyFormat.Float(total)}), so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set `errorIfNonfinite: false`.");
@@ -78,8 +78,21 @@ public static class ClipGrad
         return list;
     }
 
+    // A gradient on a device: the 2- and ∞-norms reduce there (a float sum, so the total can differ from the CPU's
+    // double-accumulated one in its last bits); other orders read a host copy.
+    private static double DeviceNorm(Tensor g, double p)
+    {
+        using (Torch.NoGrad())
+        {
+            if (p == 2) return Math.Sqrt(g.Square().Sum().Item());
+            if (double.IsPositiveInfinity(p)) return g.Numel == 0 ? 0 : g.Abs().Max().Item();
+        }
+        return Norm(g.ToArray(), p);
+    }
+
     private static void Scale(Tensor g, float coef)
     {
+        if (!g.Device.IsCpu) { using (Torch.NoGrad()) g.Mul_(coef); return; }
         if (g.IsContiguous) TensorPrimitives.Multiply(g.WriteSpan(), coef, g.WriteSpan());
         else using (Torch.NoGrad()) g.Mul_(coef);
     }
