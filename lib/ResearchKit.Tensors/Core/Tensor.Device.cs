@@ -267,7 +267,7 @@ public sealed partial class Tensor
             "neg, abs, sign, relu, exp, log, sigmoid, tanh, sqrt, rsqrt, reciprocal, square, sin, cos, floor, ceil, round, trunc, views, " +
             "Contiguous/Clone/CopyFrom, in-place Add_/Mul_/Div_/Clamp_/Fill_, constant Pad, Matmul (2-D), Sum/Mean/Var, Max/Min/Argmax " +
             "(over a dim or all), Softmax/LogSoftmax, To/Cpu, Linear, Conv2d, BatchNorm, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, " +
-            "CrossEntropy (class labels), SGD, Adam, RMSprop; factories take a device argument.");
+            "CrossEntropy (class labels), Embedding, LSTM, Dropout, gradient clipping by norm, SGD, Adam, RMSprop; factories take a device argument.");
 
     // The innermost public API member on the stack: the op the user called (for the error only).
     private static string PublicCaller()
