@@ -195,30 +195,11 @@ public sealed class GemmTests
     [InlineData(true, true, 64, 700, 300)]
     public void Deterministic_AcrossRunsAndThreadCounts(bool ta, bool tb, int m, int n, int k)
     {
-        var rng = new Random(11);
-        float[] a = Random(rng, m * k), b = Random(rng, k * n);
-        float[] c0 = Random(rng, m * n);
-        int saved = Parallelism.Threads;
-        try
-        {
-            float[] Run(int threads)
-            {
-                Parallelism.Threads = threads;
-                float[] c = (float[])c0.Clone();
-                Gemm.Sgemm(ta, tb, m, n, k, 0.7f, a, ta ? m : k, b, tb ? k : n, 0.3f, c, n);
-                return c;
-            }
-            float[] r2 = Run(2), r2Again = Run(2), r1 = Run(1), r4 = Run(4);
-            Assert.Equal(Bits(r2), Bits(r2Again));
-            Assert.Equal(Bits(r2), Bits(r1));
-            Assert.Equal(Bits(r2), Bits(r4));
-        }
-        finally
-        {
-            Parallelism.Threads = saved;
-        }
-
-        static int[] Bits(float[] x) => Array.ConvertAll(x, BitConverter.SingleToInt32Bits);
+        var run = BitsAt(ta, tb, m, n, k, seed: 11);
+        int[] r2 = run(2);
+        Assert.Equal(r2, run(2));
+        Assert.Equal(r2, run(1));
+        Assert.Equal(r2, run(4));
     }
 
     /// <summary>
@@ -231,25 +212,31 @@ public sealed class GemmTests
     [InlineData(false, true, 600, 97, 700)]
     public void GridSplits_GiveTheBitsOfOneThread(bool ta, bool tb, int m, int n, int k)
     {
-        var rng = new Random(12);
+        var run = BitsAt(ta, tb, m, n, k, seed: 12);
+        int[] one = run(1);
+        foreach (int t in new[] { 2, 4, 6, 9, 16 }) Assert.True(one.AsSpan().SequenceEqual(run(t)), $"{t} threads differ from one");
+    }
+
+    // C = 0.7·op(A)·op(B) + 0.3·C on fixed random operands, as bits, at a given Parallelism.Threads (restored after).
+    private static Func<int, int[]> BitsAt(bool ta, bool tb, int m, int n, int k, int seed)
+    {
+        var rng = new Random(seed);
         float[] a = Random(rng, m * k), b = Random(rng, k * n), c0 = Random(rng, m * n);
-        int saved = Parallelism.Threads;
-        try
+        return threads =>
         {
-            int[] Run(int threads)
+            int saved = Parallelism.Threads;
+            try
             {
                 Parallelism.Threads = threads;
                 float[] c = (float[])c0.Clone();
                 Gemm.Sgemm(ta, tb, m, n, k, 0.7f, a, ta ? m : k, b, tb ? k : n, 0.3f, c, n);
                 return Array.ConvertAll(c, BitConverter.SingleToInt32Bits);
             }
-            int[] one = Run(1);
-            foreach (int t in new[] { 2, 4, 6, 9, 16 }) Assert.True(one.AsSpan().SequenceEqual(Run(t)), $"{t} threads differ from one");
-        }
-        finally
-        {
-            Parallelism.Threads = saved;
-        }
+            finally
+            {
+                Parallelism.Threads = saved;
+            }
+        };
     }
 
     [Fact]
