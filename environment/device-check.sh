@@ -4,7 +4,8 @@
 #   1. gpu-side-by-side: the tensor API on the first CUDA device against PyTorch CUDA on the same GPU;
 #   2. the GPU test project on every CUDA device (RESEARCHKIT_GPU_TEST_DEVICES=cuda: CI runs the CPU-accelerator cases);
 #   3. gpu-recipes: each recipe that runs on devices, smoke preset, on the CPU and on CUDA (final metrics side by side);
-#   4. the CPU side-by-side at 16 threads, ours against PyTorch on the same cores (RK_SKIP_CPU=1 leaves it out).
+#   4. gpu-paper-costs: one measured training step of each device recipe's paper preset, times its steps;
+#   5. the CPU side-by-side at 16 threads, ours against PyTorch on the same cores (RK_SKIP_CPU=1 leaves it out).
 set -uo pipefail
 out=${1:-${OUT:?give an output folder}}
 rk=/tmp/rk
@@ -21,9 +22,12 @@ RESEARCHKIT_GPU_TEST_DEVICES=cuda DOTNET_ROLL_FORWARD=Major timeout "${RK_T_TEST
   "$rk/ResearchKit.Gpu.Tests/ResearchKit.Gpu.Tests.dll" -parallel none -nocolor -verbose -xml "$out/gpu-tests.xml" > "$out/gpu-tests.txt" 2>&1
 grep -E "\[FAIL\]|Total:" "$out/gpu-tests.txt"; echo "   ($((SECONDS - t0)) s)"
 echo "== 3. recipes on the CPU and on CUDA (smoke)"; t0=$SECONDS
-timeout "${RK_T_RECIPES:-150}" dotnet "$bench" gpu-recipes --preset smoke 2>&1 | tee "$out/gpu-recipes.txt"
+timeout "${RK_T_RECIPES:-240}" dotnet "$bench" gpu-recipes --preset smoke 2>&1 | tee "$out/gpu-recipes.txt"
+echo "   ($((SECONDS - t0)) s)"
+echo "== 4. paper presets on this GPU (estimates)"; t0=$SECONDS
+timeout "${RK_T_PAPER:-180}" dotnet "$bench" gpu-paper-costs 2>&1 | tee "$out/gpu-paper-costs.txt"
 echo "   ($((SECONDS - t0)) s)"
 [ -n "${RK_SKIP_CPU:-}" ] && exit 0
-echo "== 4. CPU side-by-side, 16 threads"; t0=$SECONDS
+echo "== 5. CPU side-by-side, 16 threads"; t0=$SECONDS
 timeout "${RK_T_CPU:-120}" dotnet "$bench" side-by-side --threads "${RK_CPU_THREADS:-16}" --steps 10 --warmup 3 ${RK_CPU_ONLY:+--only $RK_CPU_ONLY} 2>&1 | tee "$out/cpu-side-by-side.txt"
 echo "   ($((SECONDS - t0)) s)"

@@ -12,6 +12,7 @@ internal static class Program
                ResearchKit.Benchmarks <gemm|gemm-tune|conv|int|gpu|lstm|lstm-kernel|loader> ...
                ResearchKit.Benchmarks gpu-side-by-side [--steps 20] [--warmup 3]
                ResearchKit.Benchmarks gpu-recipes [--preset smoke|quick] [--device cuda|cuda:i|cpu-accelerator] [--only r1,r2]
+               ResearchKit.Benchmarks gpu-paper-costs [--device NAME] [--steps 5] [--warmup 2] [--batch N]
           side-by-side  every workload through the public API, ours and PyTorch (torch/bench.py) at each thread count (default)
           gemm          SGEMM GFLOP/s over sizes, transposes and training shapes (raw kernel)
           gemm-tune     SGEMM blocking sweep, for re-tuning on a new CPU
@@ -20,6 +21,7 @@ internal static class Program
           gpu           the GPU kernels (ResearchKit.Gpu) on the first CUDA device: SGEMM GFLOP/s and error, ResNet-20 convolutions
           gpu-side-by-side  the tensor API on the first CUDA device against PyTorch CUDA on the same GPU
           gpu-recipes   each recipe that runs on devices, trained on the CPU and on the device: final metrics side by side, wall times
+          gpu-paper-costs  each device recipe's paper preset: one measured training step on the GPU times the preset's steps
           lstm          seq-MNIST LSTM module step split into forward/backward/update
           lstm-kernel   seq-MNIST LSTM kernel step split into GEMM / non-GEMM
           loader        DataLoader throughput
@@ -52,11 +54,12 @@ internal static class Program
             return 0;
         }
         // The GPU sub-commands take options after their name.
-        if (args[0] is "gpu-side-by-side" or "gpu-recipes")
+        if (args[0] is "gpu-side-by-side" or "gpu-recipes" or "gpu-paper-costs")
         {
             try
             {
                 if (args[0] == "gpu-recipes") return GpuRecipes.Run(Console.Out, args.Skip(1).ToList());
+                if (args[0] == "gpu-paper-costs") return GpuPaperCosts.Run(Console.Out, args.Skip(1).ToList());
                 GpuSideBySide.Run(Console.Out, args.Skip(1).ToList());
                 return 0;
             }
