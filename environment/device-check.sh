@@ -12,7 +12,7 @@ rk=/tmp/rk
 mkdir -p "$out" "$rk/dotnet"
 tar xJf .device/dotnet-runtime.tar.xz -C "$rk/dotnet" && tar xJf .device/builds.tar.xz -C "$rk" || { echo "device-check: unpack failed: run environment/device-bundle.sh first and carry .device"; exit 2; }
 export DOTNET_ROOT=$rk/dotnet PATH=$rk/dotnet:$PATH DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 DOTNET_NOLOGO=1
-{ date -u; nproc; nvidia-smi -L; python3 -c 'import torch; print("torch", torch.__version__, torch.cuda.get_device_name(0))'; } 2>&1 | tee "$out/machine.txt"
+{ date -u; nproc; lscpu 2>/dev/null | grep -m1 'Model name'; nvidia-smi -L; python3 -c 'import torch; print("torch", torch.__version__, torch.cuda.get_device_name(0))'; } 2>&1 | tee "$out/machine.txt"
 bench=$rk/ResearchKit.Benchmarks/ResearchKit.Benchmarks.dll
 echo "== 1. gpu-side-by-side"; t0=$SECONDS
 timeout "${RK_T_GPU:-200}" dotnet "$bench" gpu-side-by-side --steps 20 --warmup 3 2>&1 | tee "$out/gpu-side-by-side.txt"
