@@ -34,6 +34,7 @@ public class OpRegistryTests(ITestOutputHelper output)
     {
         // Integer or boolean results: nothing to differentiate.
         ["Functional.OneHot"] = "int64 one-hot of indices",
+        ["Functional.DeviceOneHot"] = "float one-hot of device labels (a constant of the graph, no gradient)",
         ["Tensor.Argmax"] = "indices", ["Tensor.Argmin"] = "indices", ["Tensor.Argsort"] = "indices",
         ["Tensor.Long"] = "int64 conversion",
         ["Tensor.Eq"] = "comparison", ["Tensor.Ne"] = "comparison", ["Tensor.Lt"] = "comparison",
