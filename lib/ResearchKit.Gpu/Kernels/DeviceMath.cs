@@ -9,7 +9,7 @@ namespace ResearchKit.Gpu.Kernels;
 /// error near zero or for large arguments would make device gradients differ from the CPU engine's by more than rounding.
 /// Each float function evaluates in double precision (range reduction, then a polynomial well below float's rounding
 /// error) and rounds once to float, so the result is the correctly rounded value except in rare near-halfway cases.
-/// The same code runs on ILGPU's CPU accelerator, where CI tests it against <see cref="MathF"/>.
+/// The same code runs on ILGPU's CPU accelerator, where CI tests it against the double-precision <see cref="Math"/> functions.
 /// </summary>
 public static class DeviceMath
 {
@@ -23,7 +23,7 @@ public static class DeviceMath
     private const double PiO2Part2 = 6.07710050630396597660e-11;
     private const double PiO2Part3 = 2.02226624871116645580e-21;
 
-    /// <summary>e^x in double for any double x (NaN, ±∞ and overflow as IEEE), relative error about 1e-15.</summary>
+    /// <summary>e^x in double for any double x (NaN, ±∞ and overflow as IEEE); relative error below 2e-14 (k·ln 2's rounding at |x| near 709).</summary>
     public static double ExpD(double x)
     {
         if (double.IsNaN(x)) return x;
