@@ -81,7 +81,7 @@ internal static class ConvBench
 
     private static double Best(Action act)
     {
-        act(); // warm-up (JIT, pool buffers)
+        for (int i = 0; i < 10; i++) act(); // warm-up: pool buffers, and tier-1 JIT (one call measured tier-0 code: 3-7x slower)
         double best = double.MaxValue;
         for (int r = 0; r < Repeats; r++)
         {

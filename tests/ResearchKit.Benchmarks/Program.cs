@@ -8,8 +8,8 @@ namespace ResearchKit.Benchmarks;
 internal static class Program
 {
     private const string Usage = """
-        usage: ResearchKit.Benchmarks [side-by-side|all] [--threads 2,N] [--steps 20] [--warmup 5] [--only w1,w2] [--no-torch] [--python PATH] [--pool-stats]
-               ResearchKit.Benchmarks <gemm|gemm-tune|conv|int|gpu|lstm|lstm-kernel|loader> ...
+        usage: ResearchKit.Benchmarks [side-by-side|all] [--threads 2,N] [--steps 20] [--warmup 5] [--rounds 1] [--only w1,w2] [--no-torch] [--python PATH] [--pool-stats]
+               ResearchKit.Benchmarks <gemm|gemm-tune|conv|profile|int|gpu|lstm|lstm-kernel|loader> ...
                ResearchKit.Benchmarks gpu-side-by-side [--steps 20] [--warmup 3]
                ResearchKit.Benchmarks gpu-recipes [--preset smoke|quick] [--device cuda|cuda:i|cpu-accelerator] [--only r1,r2]
                ResearchKit.Benchmarks gpu-paper-costs [--device NAME] [--steps 5] [--warmup 2] [--batch N]
@@ -17,6 +17,7 @@ internal static class Program
           gemm          SGEMM GFLOP/s over sizes, transposes and training shapes (raw kernel)
           gemm-tune     SGEMM blocking sweep, for re-tuning on a new CPU
           conv          Conv2d forward/backward per ResNet-20 shape
+          profile       ResNet-20 inference time per module type (forward hooks), plain and folded; RK_PROFILE_THREADS=2,16
           int           integer (int8, binary) ResNet-20 and 3x3 convolution against float, with the exported model's bytes
           gpu           the GPU kernels (ResearchKit.Gpu) on the first CUDA device: SGEMM GFLOP/s and error, ResNet-20 convolutions
           gpu-side-by-side  the tensor API on the first CUDA device against PyTorch CUDA on the same GPU
@@ -26,6 +27,8 @@ internal static class Program
           lstm-kernel   seq-MNIST LSTM kernel step split into GEMM / non-GEMM
           loader        DataLoader throughput
         --threads: comma-separated, N = all cores; default 2 and Environment.ProcessorCount.
+        --rounds R: measure each workload R times, ours and PyTorch back to back, alternating which goes first; the table shows each
+          side's median round and the per-round ratios follow it (for a shared machine whose speed drifts).
         --pool-stats: print the caching allocator's counters over each workload's timed steps (stderr).
         --python or RK_BENCH_PYTHON: the Python with torch (default: python3 on PATH, then /usr/bin/python3).
         """;
@@ -74,6 +77,7 @@ internal static class Program
                 case "lstm": LstmModuleBench.Run(Console.Out); break;
                 case "lstm-kernel": LstmBench.Run(Console.Out); break;
                 case "conv": ConvBench.Run(Console.Out); break;
+                case "profile": ForwardProfile.Run(Console.Out); break;
                 case "int": IntBench.Run(Console.Out); break;
                 case "gpu": GpuBench.Run(Console.Out); break;
                 case "loader": LoaderBench.Run(Console.Out); break;

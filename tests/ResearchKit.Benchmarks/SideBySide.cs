@@ -28,14 +28,14 @@ internal sealed record StepStats(double MeanMs, double MedianMs, double MinMs, d
 internal static class SideBySide
 {
     /// <summary>Command-line options of the side-by-side run.</summary>
-    internal sealed record Options(int[] Threads, int Warmup, int Steps, string[] Workloads, bool Torch, string? Python, bool PoolStats = false);
+    internal sealed record Options(int[] Threads, int Warmup, int Steps, string[] Workloads, bool Torch, string? Python, bool PoolStats = false, int Rounds = 1);
 
-    /// <summary>Parses <c>--threads 2,4 --steps 20 --warmup 5 --only a,b --no-torch --python PATH --pool-stats</c>.</summary>
+    /// <summary>Parses <c>--threads 2,4 --steps 20 --warmup 5 --rounds 1 --only a,b --no-torch --python PATH --pool-stats</c>.</summary>
     /// <exception cref="ArgumentException">An option is unknown or malformed.</exception>
     public static Options Parse(IReadOnlyList<string> args)
     {
         int[] threads = [.. new[] { 2, Environment.ProcessorCount }.Distinct()];
-        int warmup = 5, steps = 20;
+        int warmup = 5, steps = 20, rounds = 1;
         string[] workloads = [.. Benchmarks.Workloads.All.Select(w => w.Id)];
         bool torch = true, poolStats = false;
         string? python = Environment.GetEnvironmentVariable("RK_BENCH_PYTHON");
@@ -53,6 +53,7 @@ internal static class SideBySide
                     break;
                 case "--warmup": warmup = Int(Value(), "--warmup", 0); break;
                 case "--steps": steps = Int(Value(), "--steps", 1); break;
+                case "--rounds": rounds = Int(Value(), "--rounds", 1); break;
                 case "--only":
                     workloads = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     foreach (string w in workloads)
@@ -65,45 +66,83 @@ internal static class SideBySide
                 default: throw new ArgumentException($"unknown option '{args[i]}'.");
             }
         }
-        return new Options(threads, warmup, steps, workloads, torch, python, poolStats);
+        return new Options(threads, warmup, steps, workloads, torch, python, poolStats, rounds);
     }
 
-    /// <summary>Runs ours, then PyTorch, and prints the table.</summary>
+    /// <summary>
+    /// Runs each workload in ours and in PyTorch back to back (pairs seconds apart, not one whole side after the other: a
+    /// shared machine's speed drifts over minutes), <see cref="Options.Rounds"/> times with the order alternating, and prints
+    /// the table of each side's median round.
+    /// </summary>
     public static void Run(TextWriter o, Options opt)
     {
         PrintRuntimeSettings(o);
         string loadBefore = ProcStatus.LoadAverage();
-        o.WriteLine($"Protocol: per workload and thread count, untimed setup, {opt.Warmup} warm-up steps, an untimed full collection, then mean/median/min over {opt.Steps} timed steps.");
+        o.WriteLine($"Protocol: per workload and thread count, untimed setup, {opt.Warmup} warm-up steps, an untimed full collection, then mean/median/min over {opt.Steps} timed steps; " +
+            $"ours and PyTorch measured back to back per workload, {opt.Rounds} round(s), the order alternating between rounds.");
         var selected = Benchmarks.Workloads.All.Where(w => opt.Workloads.Contains(w.Id)).ToArray();
+        string torchLine = "PyTorch: skipped (--no-torch).";
+        var torchSide = opt.Torch ? TorchSide.Open(opt.Python, out torchLine) : null;
 
-        var ours = new Dictionary<(string, int), StepStats>();
+        var ours = new Dictionary<(string, int), List<StepStats>>();
+        var torch = new Dictionary<(string, int), List<StepStats>>();
         int saved = Parallelism.Threads;
         try
         {
-            foreach (int t in opt.Threads)
-            {
-                Parallelism.Threads = t;
-                foreach (var w in selected)
-                {
-                    Console.Error.WriteLine($"  [ours] {w.Id}, {t} threads ...");
-                    ours[(w.Id, t)] = Measure(w, opt.Warmup, opt.Steps, opt.PoolStats);
-                }
-            }
+            for (int round = 0; round < opt.Rounds; round++)
+                foreach (int t in opt.Threads)
+                    foreach (var w in selected)
+                    {
+                        // ABBA: PyTorch first in odd rounds, so neither side always runs on a machine the other just warmed.
+                        bool torchFirst = round % 2 == 1;
+                        if (torchFirst) MeasureTorch(w, t);
+                        Parallelism.Threads = t;
+                        Console.Error.WriteLine($"  [ours] {w.Id}, {t} threads, round {round + 1}/{opt.Rounds} ...");
+                        Add(ours, (w.Id, t), Measure(w, opt.Warmup, opt.Steps, opt.PoolStats));
+                        if (!torchFirst) MeasureTorch(w, t);
+                    }
         }
         finally
         {
             Parallelism.Threads = saved;
         }
-
-        var torch = new Dictionary<(string, int), StepStats>();
-        o.WriteLine(opt.Torch ? TorchSide.Run(opt, selected.Select(w => w.Id).ToArray(), torch) : "PyTorch: skipped (--no-torch).");
+        if (torchSide is not null) torchLine = torchSide.Describe();
+        o.WriteLine(torchLine);
         // Timings from a shared machine are not comparable: say how loaded it was. OpenMP spin-waits (PyTorch) degrade
         // far more than blocking waits when other processes compete for the cores.
         string loadAfter = ProcStatus.LoadAverage();
         bool busy = new[] { loadBefore, loadAfter }.Any(s => double.TryParse(s, CultureInfo.InvariantCulture, out double l) && l > 0.5 * Environment.ProcessorCount);
         o.WriteLine($"Load average (1 min) at start {loadBefore}, at end {loadAfter} on {Environment.ProcessorCount} cores" +
             (busy ? " — the machine was busy: treat these figures as noisy." : "."));
-        PrintTable(o, selected, opt.Threads, ours, torch);
+        PrintTable(o, selected, opt.Threads, MedianRound(ours), MedianRound(torch));
+        if (opt.Rounds > 1) PrintRoundRatios(o, selected, opt.Threads, ours, torch);
+
+        void MeasureTorch(Workload w, int t)
+        {
+            if (torchSide is null || torchSide.Failed) return;
+            foreach (var (key, stats) in torchSide.Measure(t, w.Id, opt.Warmup, opt.Steps)) Add(torch, key, stats);
+        }
+    }
+
+    private static void Add(Dictionary<(string, int), List<StepStats>> d, (string, int) key, StepStats s)
+    {
+        if (!d.TryGetValue(key, out var list)) d[key] = list = [];
+        list.Add(s);
+    }
+
+    // Each side's round with the median mean (the lower middle one for an even count): a real round's figures, not a blend.
+    private static Dictionary<(string, int), StepStats> MedianRound(Dictionary<(string, int), List<StepStats>> rounds) =>
+        rounds.ToDictionary(kv => kv.Key, kv => kv.Value.OrderBy(s => s.MeanMs).ElementAt((kv.Value.Count - 1) / 2));
+
+    private static void PrintRoundRatios(TextWriter o, Workload[] workloads, int[] threads,
+        Dictionary<(string, int), List<StepStats>> ours, Dictionary<(string, int), List<StepStats>> torch)
+    {
+        o.WriteLine();
+        o.WriteLine("Ratio in each round (ours/PyTorch mean, pairs measured back to back): the spread is the machine's noise.");
+        foreach (int t in threads)
+            foreach (var w in workloads)
+                if (ours.TryGetValue((w.Id, t), out var a) && torch.TryGetValue((w.Id, t), out var b))
+                    o.WriteLine($"  {w.Id,-21} {t,3}: {string.Join("  ", a.Zip(b, (x, y) => (x.MeanMs / y.MeanMs).ToString("F2", CultureInfo.InvariantCulture)))}");
     }
 
     private static void PrintRuntimeSettings(TextWriter o)
@@ -287,51 +326,75 @@ internal static class TorchSide
     private const string InstallHint = "install it with `sudo apt-get install -y python3-torch` (Debian/Ubuntu; bash environment/install-torch.sh does, with a tuned BLAS) " +
         "or `pip install torch`, or point RK_BENCH_PYTHON / --python at a Python that has it";
 
-    /// <summary>Fills <paramref name="results"/> and returns one line describing the PyTorch side (or why it is missing).</summary>
-    public static string Run(SideBySide.Options opt, string[] workloads, Dictionary<(string, int), StepStats> results)
+    /// <summary>Finds a Python with torch (<paramref name="python"/> if given, else <c>python3</c> then <c>/usr/bin/python3</c>);
+    /// null with <paramref name="line"/> saying why when there is none.</summary>
+    public static Runner? Open(string? python, out string line)
     {
         string script = Path.Combine(AppContext.BaseDirectory, "torch", "bench.py");
-        if (!File.Exists(script)) return $"PyTorch: not run, {script} is missing from the build output.";
+        line = "";
+        if (!File.Exists(script)) { line = $"PyTorch: not run, {script} is missing from the build output."; return null; }
         // A pyenv/venv python3 first on PATH often lacks torch while Debian's /usr/bin/python3 has it: try both.
-        string[] candidates = opt.Python is { } p ? [p] : [.. new[] { "python3", "/usr/bin/python3" }.Distinct()];
-        string? python = null, why = null;
+        string[] candidates = python is { } p ? [p] : [.. new[] { "python3", "/usr/bin/python3" }.Distinct()];
+        string? why = null;
         foreach (string c in candidates)
         {
             var (rc, stdout, err) = Exec(c, [script, "--probe"], null);
-            if (rc == 0) { python = c; break; }
+            if (rc == 0) return new Runner(c, script);
             why = err ?? Error(stdout) ?? $"exit code {rc}";
         }
-        if (python is null) return $"PyTorch: not available ({why}); {InstallHint}. Only ResearchKit's figures are shown.";
+        line = $"PyTorch: not available ({why}); {InstallHint}. Only ResearchKit's figures are shown.";
+        return null;
+    }
 
-        string version = "?", blas = "?";
-        bool referenceBlas = false;
-        foreach (int t in opt.Threads)
+    /// <summary>Runs <c>torch/bench.py</c>, one process per (thread count, workload), and remembers what it reported of itself.</summary>
+    public sealed class Runner(string python, string script)
+    {
+        private string _version = "?", _blas = "?";
+        private bool _referenceBlas;
+        private string? _failure;
+
+        /// <summary>True once a run failed; no more are attempted.</summary>
+        public bool Failed => _failure is not null;
+
+        /// <summary>One workload at <paramref name="threads"/> threads in a fresh process (its peak RSS is this workload's).</summary>
+        public IEnumerable<((string, int) Key, StepStats Stats)> Measure(int threads, string workload, int warmup, int steps)
         {
-            var args = new List<string> { script, "--threads", t.ToString(CultureInfo.InvariantCulture), "--workloads", string.Join(',', workloads),
-                "--warmup", opt.Warmup.ToString(CultureInfo.InvariantCulture), "--steps", opt.Steps.ToString(CultureInfo.InvariantCulture) };
+            Console.Error.WriteLine($"  [pytorch] {workload}, {threads} threads ...");
+            var args = new List<string> { script, "--threads", threads.ToString(CultureInfo.InvariantCulture), "--workloads", workload,
+                "--warmup", warmup.ToString(CultureInfo.InvariantCulture), "--steps", steps.ToString(CultureInfo.InvariantCulture) };
             // torch.set_num_threads covers ATen/OpenMP; an external BLAS (Debian's OpenBLAS) sizes its pool from these at load time.
-            var env = new Dictionary<string, string> { ["OMP_NUM_THREADS"] = $"{t}", ["OPENBLAS_NUM_THREADS"] = $"{t}", ["MKL_NUM_THREADS"] = $"{t}" };
+            var env = new Dictionary<string, string> { ["OMP_NUM_THREADS"] = $"{threads}", ["OPENBLAS_NUM_THREADS"] = $"{threads}", ["MKL_NUM_THREADS"] = $"{threads}" };
             var (rc, stdout, err) = Exec(python, args, env);
-            if (rc != 0) return $"PyTorch: {python} {script} failed at {t} threads ({err ?? Error(stdout) ?? $"exit code {rc}"}); only ResearchKit's figures are shown.";
+            if (rc != 0)
+            {
+                _failure = $"PyTorch: {python} {script} failed on {workload} at {threads} threads ({err ?? Error(stdout) ?? $"exit code {rc}"}); the rest shows ResearchKit's figures only.";
+                yield break;
+            }
             using var doc = JsonDocument.Parse(stdout);
             var root = doc.RootElement;
-            version = root.GetProperty("torch").GetString() ?? "?";
+            _version = root.GetProperty("torch").GetString() ?? "?";
             var libs = root.GetProperty("blas").EnumerateArray().Select(e => e.GetString() ?? "").ToArray();
-            blas = libs.Length == 0 ? "none found" : string.Join(", ", libs.Select(ShortLib));
+            _blas = libs.Length == 0 ? "none found" : string.Join(", ", libs.Select(ShortLib));
             // Debian's netlib reference BLAS (/usr/lib/x86_64-linux-gnu/blas/libblas.so.3) is what torch gets without OpenBLAS installed.
-            referenceBlas = libs.Any(l => l.Contains("/blas/libblas.so", StringComparison.Ordinal));
+            _referenceBlas = libs.Any(l => l.Contains("/blas/libblas.so", StringComparison.Ordinal));
+            var results = new List<((string, int), StepStats)>();
             foreach (var r in root.GetProperty("results").EnumerateArray())
-            {
-                results[(r.GetProperty("workload").GetString()!, r.GetProperty("threads").GetInt32())] = new StepStats(
+                results.Add(((r.GetProperty("workload").GetString()!, r.GetProperty("threads").GetInt32()), new StepStats(
                     r.GetProperty("mean_ms").GetDouble(), r.GetProperty("median_ms").GetDouble(), r.GetProperty("min_ms").GetDouble(),
-                    null, null, r.GetProperty("peak_rss_kib").GetInt64(), r.GetProperty("peak_rss_per_workload").GetBoolean());
-            }
+                    null, null, r.GetProperty("peak_rss_kib").GetInt64(), r.GetProperty("peak_rss_per_workload").GetBoolean())));
+            foreach (var x in results) yield return x;
         }
-        string line = $"PyTorch {version} via {python} (same invocation, after ours; torch.set_num_threads + OMP/OPENBLAS_NUM_THREADS per thread count), BLAS/oneDNN: {blas}";
-        if (referenceBlas)
-            line += Environment.NewLine + "WARNING: PyTorch is using the netlib reference BLAS, far slower than any tuned BLAS; its matmul/LSTM figures are not " +
-                "representative. Install OpenBLAS (`sudo apt-get install -y libopenblas0-pthread`) and re-run.";
-        return line;
+
+        /// <summary>One line on the PyTorch side: version, interpreter, BLAS, or the failure.</summary>
+        public string Describe()
+        {
+            if (_failure is not null) return _failure;
+            string line = $"PyTorch {_version} via {python} (same invocation, each workload right after or before ours; torch.set_num_threads + OMP/OPENBLAS_NUM_THREADS per thread count), BLAS/oneDNN: {_blas}";
+            if (_referenceBlas)
+                line += Environment.NewLine + "WARNING: PyTorch is using the netlib reference BLAS, far slower than any tuned BLAS; its matmul/LSTM figures are not " +
+                    "representative. Install OpenBLAS (`sudo apt-get install -y libopenblas0-pthread`) and re-run.";
+            return line;
+        }
     }
 
     /// <summary>The workloads in PyTorch on its first CUDA device (<c>bench.py --device cuda</c>): mean ms per workload; empty

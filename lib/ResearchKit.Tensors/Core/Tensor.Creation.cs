@@ -242,7 +242,7 @@ public sealed partial class Tensor
         else if (_f is not null)
         {
             r = Empty((int[])_shape.Clone());
-            StridedCopy.Gather(_f, _offset, _shape, _strides, r._f!);
+            StridedCopy.Copy(_f, _offset, _strides, r._f!, 0, ShapeUtil.ContiguousStrides(_shape), _shape);
         }
         else
         {

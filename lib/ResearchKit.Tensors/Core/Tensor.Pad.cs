@@ -72,19 +72,8 @@ public sealed partial class Tensor
             int srcOff = _offset, dstOff = 0;
             var dstStrides = ShapeUtil.ContiguousStrides(outShape);
             for (int d = 0; d < n; d++) { srcOff += srcStart[d] * _strides[d]; dstOff += dstStart[d] * dstStrides[d]; }
-            int count = ShapeUtil.Numel(len);
-            if (_f is not null)
-            {
-                var tmp = GC.AllocateUninitializedArray<float>(count);
-                StridedCopy.Gather(_f, srcOff, len, _strides, tmp);
-                StridedCopy.Scatter<float>(tmp, res._f!, dstOff, len, dstStrides);
-            }
-            else
-            {
-                var tmp = new long[count];
-                StridedCopy.Gather(_l!, srcOff, len, _strides, tmp);
-                StridedCopy.Scatter<long>(tmp, res._l!, dstOff, len, dstStrides);
-            }
+            if (_f is not null) StridedCopy.Copy(_f, srcOff, _strides, res._f!, dstOff, dstStrides, len);
+            else StridedCopy.Copy(_l!, srcOff, _strides, res._l!, dstOff, dstStrides, len);
         }
         if (DType != DType.Float32) return res;
         // The adjoint of padding by (l, r) with constants is cropping by (l, r): pad g by (-l, -r) with zeros.

@@ -61,10 +61,15 @@ internal static class BatchNormKernels
             for (int i = 0; i < n; i++) TensorPrimitives.MultiplyAdd(x.AsSpan(xOff + i * c, c), scale, shift, y.AsSpan(i * c, c));
             return;
         }
-        ForChannels(c, (long)n * c * s, ch =>
+        // Split by (image, channel) planes in memory order, not by channel: each thread streams one contiguous range (a
+        // channel-wise split strides through memory a plane at a time, which cost 1.7× the time of a ReLU pass at 8×8 planes).
+        Parallelism.ForRanges(n * c, Math.Max(1, Tensor.ParallelGrain / s), (first, planes) =>
         {
-            for (int i = 0; i < n; i++)
-                SpanMath.ScaleShift(x.AsSpan(xOff + (i * c + ch) * s, s), scale[ch], shift[ch], y.AsSpan((i * c + ch) * s, s));
+            for (int p = first; p < first + planes; p++)
+            {
+                int ch = p % c;
+                SpanMath.ScaleShift(x.AsSpan(xOff + p * s, s), scale[ch], shift[ch], y.AsSpan(p * s, s));
+            }
         });
     }
 

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using ResearchKit.Models;
+using ResearchKit.Tensors;
+using ResearchKit.Tensors.Kernels;
+using ResearchKit.Tensors.Nn;
+
+namespace ResearchKit.Benchmarks;
+
+/// <summary>
+/// Where an inference step's time goes: ResNet-20 (b=256, eval, NoGrad; plain and with batch norms folded) timed per module
+/// type through forward hooks, with what no leaf module accounts for (residual adds, shortcuts, the pooling mean) as the
+/// block's own time. A developer aid behind the side-by-side table's inference rows; it has no PyTorch column.
+/// </summary>
+internal static class ForwardProfile
+{
+    /// <summary>Runs the profile at each thread count of <c>RK_PROFILE_THREADS</c> (default 2) and writes one table per model.</summary>
+    public static void Run(TextWriter o)
+    {
+        string threadsEnv = Environment.GetEnvironmentVariable("RK_PROFILE_THREADS") ?? "2";
+        int saved = Parallelism.Threads;
+        try
+        {
+            foreach (string t in threadsEnv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                Parallelism.Threads = int.Parse(t, System.Globalization.CultureInfo.InvariantCulture);
+                foreach (bool fold in new[] { false, true }) Profile(o, fold);
+            }
+        }
+        finally { Parallelism.Threads = saved; }
+    }
+
+    private static void Profile(TextWriter o, bool fold)
+    {
+        const int batch = 256, warmup = 3, steps = 10;
+        var gen = new Generator(0);
+        var model = new ResNetCifar(20, generator: gen);
+        model.Eval();
+        if (fold) Fusion.FoldBatchNorms(model, model.ConvBnPairs());
+        var x = Tensor.Randn([batch, 3, 32, 32], gen);
+
+        // Inclusive time per module; a container's exclusive time is its inclusive time less its children's.
+        var inclusive = new Dictionary<Module, double>();
+        var started = new Dictionary<Module, long>();
+        bool recording = false;
+        foreach (var m in model.Modules())
+        {
+            if (m is not Module<Tensor, Tensor> tm) continue;
+            tm.RegisterForwardPreHook((mod, _) => { if (recording) started[mod] = Stopwatch.GetTimestamp(); });
+            tm.RegisterForwardHook((mod, _, _) =>
+            {
+                if (!recording) return;
+                double ms = Stopwatch.GetElapsedTime(started[mod]).TotalMilliseconds;
+                inclusive[mod] = inclusive.GetValueOrDefault(mod) + ms;
+            });
+        }
+        for (int i = 0; i < warmup; i++) using (Torch.NoGrad()) model.Forward(x);
+        recording = true;
+        var total = Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++) using (Torch.NoGrad()) model.Forward(x);
+        total.Stop();
+
+        var byType = new Dictionary<string, double>();
+        foreach (var (m, ms) in inclusive)
+        {
+            double children = m.Children().Where(inclusive.ContainsKey).Sum(c => inclusive[c]);
+            string type = m == model ? "model (mean pool)" : m.Children().Any() ? $"{m.GetType().Name} (adds, shortcut)" : m.GetType().Name;
+            byType[type] = byType.GetValueOrDefault(type) + ms - children;
+        }
+        o.WriteLine($"ResNet-20 inference b={batch}{(fold ? ", batch norms folded" : "")}, {Parallelism.Threads} threads: {total.Elapsed.TotalMilliseconds / steps:F1} ms/step (mean of {steps}), exclusive time per module type");
+        foreach (var (type, ms) in byType.OrderByDescending(kv => kv.Value))
+            o.WriteLine($"  {type,-28} {ms / steps,8:F1} ms  {100 * ms / total.Elapsed.TotalMilliseconds,5:F1} %");
+    }
+}
