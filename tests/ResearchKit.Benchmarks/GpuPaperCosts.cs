@@ -62,18 +62,10 @@ internal static class GpuPaperCosts
 
     public static int Run(TextWriter o, IReadOnlyList<string> args)
     {
-        int steps = 5, warmup = 2;
-        int? batch = null;
-        string? deviceName = null;
-        for (int i = 0; i + 1 < args.Count; i += 2)
-            switch (args[i])
-            {
-                case "--steps": steps = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                case "--warmup": warmup = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                case "--batch": batch = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                case "--device": deviceName = args[i + 1]; break;
-                default: throw new ArgumentException($"gpu-paper-costs: unknown option {args[i]} (--device NAME, --steps N, --warmup N, --batch N).");
-            }
+        var a = new BenchArgs("gpu-paper-costs", args, "--device NAME, --steps N, --warmup N, --batch N", "--device", "--steps", "--warmup", "--batch");
+        int steps = a.Int("--steps") ?? 5, warmup = a.Int("--warmup", min: 0) ?? 2;
+        int? batch = a.Int("--batch");
+        string? deviceName = a.Text("--device");
         if (deviceName is null)
         {
             if (GpuDevice.CudaDeviceCount() == 0)

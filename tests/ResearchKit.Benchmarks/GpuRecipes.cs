@@ -19,17 +19,10 @@ internal static class GpuRecipes
 {
     public static int Run(TextWriter o, IReadOnlyList<string> args)
     {
-        var preset = Preset.Smoke;
-        string? deviceName = null;
-        HashSet<string>? only = null;
-        for (int i = 0; i + 1 < args.Count; i += 2)
-            switch (args[i])
-            {
-                case "--preset": preset = Presets.Parse(args[i + 1]); break;
-                case "--device": deviceName = args[i + 1]; break;
-                case "--only": only = [.. args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]; break;
-                default: throw new ArgumentException($"gpu-recipes: unknown option {args[i]} (--preset smoke|quick, --device NAME, --only r1,r2).");
-            }
+        var a = new BenchArgs("gpu-recipes", args, "--preset smoke|quick, --device NAME, --only r1,r2", "--preset", "--device", "--only");
+        var preset = a.Text("--preset") is { } p ? Presets.Parse(p) : Preset.Smoke;
+        string? deviceName = a.Text("--device");
+        HashSet<string>? only = a.Text("--only") is { } list ? [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] : null;
         if (deviceName is null)
         {
             if (GpuDevice.CudaDeviceCount() == 0)

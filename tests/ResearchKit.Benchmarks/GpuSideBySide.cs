@@ -33,14 +33,8 @@ internal static class GpuSideBySide
 
     public static void Run(TextWriter o, IReadOnlyList<string> args)
     {
-        int steps = 20, warmup = 3;
-        for (int i = 0; i + 1 < args.Count; i += 2)
-            switch (args[i])
-            {
-                case "--steps": steps = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                case "--warmup": warmup = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                default: throw new ArgumentException($"gpu-side-by-side: unknown option {args[i]} (--steps N, --warmup N).");
-            }
+        var options = new BenchArgs("gpu-side-by-side", args, "--steps N, --warmup N", "--steps", "--warmup");
+        int steps = options.Int("--steps") ?? 20, warmup = options.Int("--warmup", min: 0) ?? 3;
         bool cuda = GpuDevice.CudaDeviceCount() > 0;
         var device = GpuBackend.Register(cuda ? Device.Cuda(0) : Device.CpuAccelerator).Device;
         var backend = DeviceBackends.For(device);

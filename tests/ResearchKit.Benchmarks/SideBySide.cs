@@ -359,7 +359,6 @@ internal static class TorchSide
         /// <summary>One workload at <paramref name="threads"/> threads in a fresh process (its peak RSS is this workload's).</summary>
         public IEnumerable<((string, int) Key, StepStats Stats)> Measure(int threads, string workload, int warmup, int steps)
         {
-            Console.Error.WriteLine($"  [pytorch] {workload}, {threads} threads ...");
             var args = new List<string> { script, "--threads", threads.ToString(CultureInfo.InvariantCulture), "--workloads", workload,
                 "--warmup", warmup.ToString(CultureInfo.InvariantCulture), "--steps", steps.ToString(CultureInfo.InvariantCulture) };
             // torch.set_num_threads covers ATen/OpenMP; an external BLAS (Debian's OpenBLAS) sizes its pool from these at load time.

@@ -32,11 +32,24 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     private readonly Lock _gate = new();
     private volatile bool _disposed;
 
+    // The copy stream (uploads from a background thread alongside the compute stream's kernels). Its buffers come from their own
+    // pool: a buffer given back may still be read by kernels queued on the compute stream, and the copy stream is not ordered
+    // after them, so a returned upload buffer is fenced until the compute stream is next synchronized (every download is).
+    private readonly GpuMemoryPool _uploadPool;
+    private readonly Lock _uploadGate = new();                  // guards _uploadPool
+    private readonly Lock _copyGate = new();                    // one copy at a time: the stream and its page-locked staging
+    private List<GpuMemoryPool.Loan> _fenced = [];              // under _gate
+    private AcceleratorStream? _copyStream;
+    private readonly Dictionary<long, PageLockedArray1D<float>> _stagingFloats = [];
+    private readonly Dictionary<long, PageLockedArray1D<int>> _stagingLabels = [];
+    private const int MaxStagingSizes = 8;
+
     private GpuBackend(Device device, GpuDevice gpu)
     {
         Device = device;
         Gpu = gpu;
         _pool = new GpuMemoryPool(gpu);
+        _uploadPool = new GpuMemoryPool(gpu, maxCachedBytes: 1L << 28);
     }
 
     /// <inheritdoc/>
@@ -55,6 +68,10 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
 
     /// <summary>The pool the float storages come from (hit and miss counts, cached bytes).</summary>
     public GpuMemoryPool Pool => _pool;
+
+    /// <summary>The pool of the buffers written by the copy stream (<see cref="UploadOnCopyStream"/>); read its counters only
+    /// while no upload runs.</summary>
+    public GpuMemoryPool UploadPool => _uploadPool;
 
     private static readonly Lock RegisterGate = new();
 
@@ -182,10 +199,121 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     }
 
     /// <inheritdoc/>
+    /// <remarks>On CUDA the data goes through page-locked staging memory (the only way a host-to-device copy overlaps kernels).</remarks>
+    public override DeviceStorage UploadOnCopyStream(ReadOnlySpan<float> data)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        GpuMemoryPool.Loan loan;
+        lock (_uploadGate) loan = _uploadPool.Rent(Math.Max(data.Length, 1));
+        if (data.Length > 0)
+            lock (_copyGate)
+            {
+                var stream = CopyStream();
+                var staging = Staging(_stagingFloats, data.Length);
+                data.CopyTo(staging.Span);
+                ((ArrayView1D<float, Stride1D.Dense>)loan.View.SubView(0, data.Length)).CopyFromPageLockedAsync(stream, staging);
+                stream.Synchronize();
+            }
+        lock (_gate)
+        {
+            if (_disposed) { lock (_uploadGate) loan.Dispose(); ObjectDisposedException.ThrowIf(true, this); }
+            _live.Add(++_nextId, new FencedLoan(this, loan));
+            return new GpuStorage(this, _nextId, loan, data.Length);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override DeviceStorage UploadLabelsOnCopyStream(ReadOnlySpan<long> labels)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int n = Math.Max(labels.Length, 1);
+        MemoryBuffer1D<int, Stride1D.Dense> buffer;
+        lock (_gate) buffer = Gpu.Accelerator.Allocate1D<int>(n);
+        try
+        {
+            lock (_copyGate)
+            {
+                var stream = CopyStream();
+                var staging = Staging(_stagingLabels, n);
+                var span = staging.Span;
+                span.Clear();
+                for (int i = 0; i < labels.Length; i++)
+                {
+                    if (labels[i] is < int.MinValue or > int.MaxValue)
+                        throw new ArgumentException($"To({Device}): Int64 tensors live on the device as 32-bit class labels, and value {labels[i]} at position {i} does not fit; keep this tensor on the CPU.");
+                    span[i] = (int)labels[i];
+                }
+                buffer.View.CopyFromPageLockedAsync(stream, staging);
+                stream.Synchronize();
+            }
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+        lock (_gate)
+        {
+            if (_disposed) { buffer.Dispose(); ObjectDisposedException.ThrowIf(true, this); }
+            ReturnDead();
+            _live.Add(++_nextId, buffer);
+            return new GpuStorage(this, _nextId, buffer, labels.Length);
+        }
+    }
+
+    // Under _copyGate. The accelerator is bound to the calling thread first: CUDA contexts are per thread.
+    private AcceleratorStream CopyStream()
+    {
+        Gpu.Accelerator.Bind();
+        return _copyStream ??= Gpu.Accelerator.CreateStream();
+    }
+
+    // Page-locked staging of exactly `length` elements (ILGPU copies whole page-locked arrays), kept per size: batch sizes recur.
+    private PageLockedArray1D<T> Staging<T>(Dictionary<long, PageLockedArray1D<T>> cache, long length) where T : unmanaged
+    {
+        if (cache.TryGetValue(length, out var a)) return a;
+        if (cache.Count >= MaxStagingSizes)
+        {
+            foreach (var old in cache.Values) old.Dispose();
+            cache.Clear();
+        }
+        return cache[length] = Gpu.Accelerator.AllocatePageLocked1D<T>(length, uninitialized: true);
+    }
+
+    /// <summary>An upload buffer's way back: into the fence, not the pool (see <see cref="_fenced"/>).</summary>
+    private sealed class FencedLoan(GpuBackend owner, GpuMemoryPool.Loan loan) : IDisposable
+    {
+        public void Dispose() => owner._fenced.Add(loan);   // from ReturnDead, under _gate
+    }
+
+    // Under _gate, after the compute stream was synchronized: the fenced buffers can be written by the copy stream again.
+    private void ReleaseFenced(List<GpuMemoryPool.Loan> fenced)
+    {
+        if (fenced.Count == 0) return;
+        lock (_uploadGate) foreach (var loan in fenced) loan.Dispose();
+    }
+
+    // Under _gate: the buffers fenced so far; a synchronization of the compute stream that starts after this call releases them.
+    private List<GpuMemoryPool.Loan> TakeFenced()
+    {
+        ReturnDead();
+        if (_fenced.Count == 0) return _fenced;
+        var taken = _fenced;
+        _fenced = [];
+        return taken;
+    }
+
+    /// <inheritdoc/>
     public override void Download(DeviceStorage source, long offset, Span<float> destination)
     {
         if (destination.Length == 0) return;
-        lock (_gate) ((ArrayView1D<float, Stride1D.Dense>)S(source).View.SubView(offset, destination.Length)).CopyToCPU(ref MemoryMarshal.GetReference(destination), destination.Length);
+        lock (_gate)
+        {
+            var fenced = TakeFenced();
+            ((ArrayView1D<float, Stride1D.Dense>)S(source).View.SubView(offset, destination.Length)).CopyToCPU(ref MemoryMarshal.GetReference(destination), destination.Length);
+            Gpu.Accelerator.DefaultStream.Synchronize();
+            ReleaseFenced(fenced);
+        }
     }
 
     /// <inheritdoc/>
@@ -193,7 +321,13 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     {
         if (destination.Length == 0) return;
         var ints = new int[destination.Length];
-        lock (_gate) ((ArrayView1D<int, Stride1D.Dense>)S(source).Labels.SubView(offset, destination.Length)).CopyToCPU(ref ints[0], ints.Length);
+        lock (_gate)
+        {
+            var fenced = TakeFenced();
+            ((ArrayView1D<int, Stride1D.Dense>)S(source).Labels.SubView(offset, destination.Length)).CopyToCPU(ref ints[0], ints.Length);
+            Gpu.Accelerator.DefaultStream.Synchronize();
+            ReleaseFenced(fenced);
+        }
         for (int i = 0; i < ints.Length; i++) destination[i] = ints[i];
     }
 
@@ -441,7 +575,12 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     /// <inheritdoc/>
     public override void Synchronize()
     {
-        lock (_gate) Gpu.Accelerator.Synchronize();
+        lock (_gate)
+        {
+            var fenced = TakeFenced();
+            Gpu.Accelerator.Synchronize();
+            ReleaseFenced(fenced);
+        }
     }
 
     /// <summary>Unregisters the backend and releases the accelerator (tensors still on it become unusable).</summary>
@@ -454,7 +593,18 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
             _disposed = true;
             _dead.Clear();
             _live.Clear();
+            _fenced.Clear();
             _pool.Dispose();
+            lock (_copyGate)
+            {
+                lock (_uploadGate) _uploadPool.Dispose();
+                foreach (var a in _stagingFloats.Values) a.Dispose();
+                foreach (var a in _stagingLabels.Values) a.Dispose();
+                _stagingFloats.Clear();
+                _stagingLabels.Clear();
+                _copyStream?.Dispose();
+                _copyStream = null;
+            }
             Gpu.Dispose();
         }
     }

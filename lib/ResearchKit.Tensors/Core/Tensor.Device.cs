@@ -58,6 +58,19 @@ public sealed partial class Tensor
     }
 
     /// <summary>
+    /// A host tensor's copy on <paramref name="device"/> written through the device's copy stream (see
+    /// <see cref="DeviceBackend.UploadOnCopyStream"/>), for <see cref="DevicePrefetcher"/>'s background thread. A tensor that
+    /// requires grad, or is not on the host, moves with <see cref="To(Device)"/> instead, so no graph is cut.
+    /// </summary>
+    internal Tensor ToOnCopyStream(Device device)
+    {
+        if (device.IsCpu || _dev is not null || RequiresGrad) return To(device);
+        var backend = DeviceBackends.For(device);
+        var storage = _l is not null ? backend.UploadLabelsOnCopyStream(ToInt64Array()) : backend.UploadOnCopyStream(ReadSpan());
+        return OnDevice(storage, (int[])_shape.Clone());
+    }
+
+    /// <summary>
     /// Moves this leaf's storage to <paramref name="device"/> in place, keeping the tensor object (PyTorch's
     /// <c>param.data = param.data.to(device)</c>, what <c>module.to</c> does): modules and optimizers that hold it see the move.
     /// Its gradient moves with it. Views taken before keep the old storage.

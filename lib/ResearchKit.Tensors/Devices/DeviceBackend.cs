@@ -21,6 +21,18 @@ public abstract class DeviceBackend
     /// <summary>A storage holding a copy of <paramref name="data"/>.</summary>
     public abstract DeviceStorage Upload(ReadOnlySpan<float> data);
 
+    /// <summary>
+    /// A storage holding a copy of <paramref name="data"/>, written through the device's copy stream, so that it runs alongside
+    /// the kernels already launched on the compute stream; returns once the copy is complete, so the storage is ready for any
+    /// later kernel. Meant for a background thread that uploads the next batch while the current one computes
+    /// (<see cref="DevicePrefetcher"/>). The default is <see cref="Upload"/>.
+    /// </summary>
+    public virtual DeviceStorage UploadOnCopyStream(ReadOnlySpan<float> data) => Upload(data);
+
+    /// <summary>Class labels written through the copy stream, as <see cref="UploadOnCopyStream"/>; the default is <see cref="UploadLabels"/>.</summary>
+    /// <exception cref="ArgumentException">A value does not fit in 32 bits.</exception>
+    public virtual DeviceStorage UploadLabelsOnCopyStream(ReadOnlySpan<long> labels) => UploadLabels(labels);
+
     /// <summary>Uninitialized index storage (Int64 on the host, 32-bit on the device) for <paramref name="length"/> elements.</summary>
     public abstract DeviceStorage AllocateLabels(long length);
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ResearchKit.Tensors;
+using ResearchKit.Tensors.Devices;
 using ResearchKit.Tensors.Nn;
 using ResearchKit.Tensors.Optim;
 
@@ -49,6 +50,7 @@ public sealed class Trainer
         if (options.MaxEpochs is < 0) throw new ArgumentException($"Trainer: MaxEpochs must be ≥ 0, got {options.MaxEpochs}.");
         if (options.EvalEvery < 0 || options.CheckpointEvery < 0 || options.LogEvery < 1)
             throw new ArgumentException($"Trainer: EvalEvery ({options.EvalEvery}) and CheckpointEvery ({options.CheckpointEvery}) must be ≥ 0 and LogEvery ({options.LogEvery}) ≥ 1.");
+        if (options.PrefetchToDevice < 0) throw new ArgumentException($"Trainer: PrefetchToDevice must be ≥ 0 (batches uploaded ahead; 0 = none), got {options.PrefetchToDevice}.");
         if (options.ClipGradNorm is double n && !(n >= 0)) throw new ArgumentException($"Trainer: ClipGradNorm must be ≥ 0, got {n}.");
         if (options.ClipGradValue is double v && !(v >= 0)) throw new ArgumentException($"Trainer: ClipGradValue must be ≥ 0, got {v}.");
         if (options.Scheduler is { } s && !ReferenceEquals(s.Optimizer, optimizer))
@@ -153,7 +155,10 @@ public sealed class Trainer
             {
                 int epoch = State.Epoch;
                 bool epochClosed = false;
-                foreach (var (x, y) in batches(epoch, State.BatchInEpoch))
+                var epochBatches = batches(epoch, State.BatchInEpoch);
+                if (!Options.Device.IsCpu && Options.PrefetchToDevice > 0)
+                    epochBatches = DevicePrefetcher.Prefetch(epochBatches, Options.Device, Options.PrefetchToDevice);
+                foreach (var (x, y) in epochBatches)
                 {
                     TrainStep(x, y, total, progress);
                     if (State.BatchInEpoch == batchesPerEpoch)

@@ -76,4 +76,11 @@ public sealed class TrainerOptions
     /// the step with an error that names it.
     /// </summary>
     public Device Device { get; init; } = Device.Cpu;
+
+    /// <summary>
+    /// On a device other than the CPU, how many batches a background thread uploads ahead through the device's copy stream
+    /// while the current step computes (<see cref="ResearchKit.Tensors.Devices.DevicePrefetcher"/>); 0 uploads each batch on
+    /// the training thread before its step. Batches and results are the same either way.
+    /// </summary>
+    public int PrefetchToDevice { get; init; } = 2;
 }
