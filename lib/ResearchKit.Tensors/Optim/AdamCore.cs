@@ -67,6 +67,12 @@ internal static class AdamCore
             Eps = (float)eps,
             NegStepSize = (float)-stepSize,
         };
-        AdamKernel.Update(parameter.WriteSpan(), grad, m, v, vmax, c);
+        var pw = parameter.WriteSpan();
+        if (pw.Length < ElementwiseSplit.MinSplit) AdamKernel.Update(pw, grad, m, v, vmax, c);
+        else UpdateSplit(pw, grad, m, v, vmax, c);
     }
+
+    // Separate, so that the closure is only allocated for a parameter that is split.
+    private static void UpdateSplit(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, Span<float> vmax, AdamCoefficients c) =>
+        ElementwiseSplit.Run(p, g, m, v, vmax, (p1, g1, m1, v1, x1) => AdamKernel.Update(p1, g1, m1, v1, x1, c));
 }

@@ -83,6 +83,12 @@ public sealed class RmsProp : Optimizer
             Momentum = (float)momentum,
             NegLr = (float)-lr,
         };
-        RmsPropKernel.Update(parameter.WriteSpan(), grad, sq, gavg, buf, c);
+        var pw = parameter.WriteSpan();
+        if (pw.Length < ElementwiseSplit.MinSplit) RmsPropKernel.Update(pw, grad, sq, gavg, buf, c);
+        else UpdateSplit(pw, grad, sq, gavg, buf, c);
     }
+
+    // Separate, so that the closure is only allocated for a parameter that is split.
+    private static void UpdateSplit(Span<float> p, ReadOnlySpan<float> g, Span<float> sq, Span<float> gavg, Span<float> buf, RmsPropCoefficients c) =>
+        ElementwiseSplit.Run(p, g, sq, gavg, buf, (p1, g1, s1, a1, b1) => RmsPropKernel.Update(p1, g1, s1, a1, b1, c));
 }

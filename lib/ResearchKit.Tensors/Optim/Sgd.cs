@@ -88,6 +88,12 @@ public sealed class Sgd : Optimizer
             Nesterov = group.Flag("nesterov"),
             NegLr = (float)-lr,
         };
-        SgdKernel.Update(parameter.WriteSpan(), grad, buf, c);
+        var pw = parameter.WriteSpan();
+        if (pw.Length < ElementwiseSplit.MinSplit) SgdKernel.Update(pw, grad, buf, c);
+        else UpdateSplit(pw, grad, buf, c);
     }
+
+    // Separate, so that the closure is only allocated for a parameter that is split.
+    private static void UpdateSplit(Span<float> p, ReadOnlySpan<float> g, Span<float> buf, SgdCoefficients c) =>
+        ElementwiseSplit.Run(p, g, buf, default, default, (p1, g1, b1, _, _) => SgdKernel.Update(p1, g1, b1, c));
 }
