@@ -3,6 +3,7 @@ using System.Globalization;
 using ResearchKit.Data;
 using ResearchKit.Experiments.Chapter5;
 using ResearchKit.Runs;
+using ResearchKit.Tensors.Nn;
 using ResearchKit.Training;
 
 namespace ResearchKit.Experiments.Chapter6;
@@ -118,8 +119,13 @@ public sealed class QuantizedRobustnessRecipe : IRecipe
             ["epochs_per_stage"] = t.Steps is null ? t.Epochs : null,
             ["steps_per_stage"] = t.Steps,
             ["thesis_silent"] = EhdMemberRecipe.ThesisSilent,
-        };
+        }.WithDevice(options.Device);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Both stages train on the device; <see cref="Trained"/> returns the network on the CPU, where the robustness
+    /// evaluation runs.</remarks>
+    public bool RunsOnDevices => true;
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, object?> Config(Preset preset, RecipeOptions options)
@@ -145,6 +151,7 @@ public sealed class QuantizedRobustnessRecipe : IRecipe
             using var _1 = trainLoader;
             using var _2 = testLoader;
             var net = Chapter6Network.Build(preset, t, options.Seed);
+            if (!options.Device.IsCpu) net.To(options.Device);   // the stage, its quantizers and evaluation follow it
             var (loss, acc) = TwoStageQat.TrainingIInRun(ctx, net, trainLoader, testLoader, t, options.Progress ?? ProgressSinks.Auto());
             ctx.LogMetric(0, "eval/accuracy", acc);
             return new Dictionary<string, double> { ["accuracy"] = acc, ["float_accuracy"] = acc, ["loss"] = loss };
@@ -169,6 +176,7 @@ public sealed class QuantizedRobustnessRecipe : IRecipe
             using var _1 = trainLoader;
             using var _2 = testLoader;
             var net = Chapter6Network.Build(preset, t, options.Seed);
+            if (!options.Device.IsCpu) net.To(options.Device);
             var (loss, acc) = TwoStageQat.TrainingIIFrom(weights, net, trainLoader, testLoader, t, options.Progress ?? ProgressSinks.Auto(), ctx);
             ctx.LogMetric(0, "eval/accuracy", acc);
             ctx.SaveCheckpoint(new Checkpoint(Math.Max(1, t.Steps ?? t.Epochs), net.StateDict(), new Dictionary<string, string> { [TwoStageQat.StageKey] = "training2" }));

@@ -2,6 +2,7 @@ using ResearchKit.Experiments.Chapter5;
 using ResearchKit.Quantization.AdaQat;
 using ResearchKit.Runs;
 using ResearchKit.Tensors;
+using ResearchKit.Tensors.Nn;
 using ResearchKit.Tensors.Optim;
 using ResearchKit.Training;
 
@@ -160,8 +161,11 @@ public sealed class AdaQatRecipe : IRecipe
         };
         // Training I's stage keys describe the shared float run, not this one.
         foreach (var k in new[] { "stage", "steps_per_stage", "epochs_per_stage" }) c.Remove(k);
-        return c;
+        return c.WithDevice(options.Device);
     }
+
+    /// <inheritdoc/>
+    public bool RunsOnDevices => true;
 
     private static Dictionary<string, object?> V(object? value, string source) => new() { ["value"] = value, ["source"] = source };
 
@@ -201,6 +205,7 @@ public sealed class AdaQatRecipe : IRecipe
                 LogEvery = stage.LogEvery,
                 Progress = options.Progress ?? ProgressSinks.Auto(),
                 Description = $"{Name} [{preset.Name()}] {t.Scenario} {t.Granularity}",
+                Device = options.Device,   // the network, its quantizers and the probes' forwards follow; evaluation too
             });
             // The driver updates the widths first, so the logger and the checkpoint see the step's widths.
             trainer.Callbacks.Add(driver);
@@ -265,7 +270,7 @@ public sealed class AdaQatRecipe : IRecipe
 
     private static Dictionary<string, double> FinalBits(AdaQatModel model, QatNetwork net, Data.DataLoader test)
     {
-        var sample = test.Epoch(0).First().Images;
+        var sample = test.Epoch(0).First().Images.To(net.DeviceOf());   // where the network is
         var s = AdaQatBitSummary.Of(model, net.Model, sample);
         var d = new Dictionary<string, double>
         {
