@@ -45,6 +45,36 @@ public class ClipGradTests
     }
 
     [Fact]
+    public void ALongGradient_ClipsToTheSameBitsAtEveryThreadCount_AndTheNormIsTheExactOne()
+    {
+        // Long enough for the blocked norm and the split scaling; its length is no multiple of a block.
+        int n = 3 * ClipGrad.NormBlock + 777;
+        float[] g0 = Tensor.Randn([n], new Generator(8)).ToArray();
+        double exact = Math.Sqrt(g0.Sum(v => (double)v * v));
+        (float[] Grad, float Total)? first = null;
+        foreach (int threads in new[] { 1, 2, 3, 5 })
+        {
+            int saved = ResearchKit.Tensors.Kernels.Parallelism.Threads;
+            try
+            {
+                ResearchKit.Tensors.Kernels.Parallelism.Threads = threads;
+                var p = Tensor.Zeros([n]).RequiresGrad_();
+                p.Grad = Tensor.FromArray((float[])g0.Clone(), n);
+                float total = ClipGrad.ClipGradNorm_([p], 1.0).Item();
+                var got = (p.Grad.ToArray(), total);
+                first ??= got;
+                Assert.Equal(first.Value.Total, got.total);
+                Assert.Equal(first.Value.Grad, got.Item1);
+            }
+            finally { ResearchKit.Tensors.Kernels.Parallelism.Threads = saved; }
+        }
+        Assert.Equal((float)exact, first!.Value.Total, (float)(exact * 1e-6));
+        // Scaled to norm 1 (up to the 1e-6 PyTorch adds to the denominator), element by element.
+        float coef = 1f / (first.Value.Total + 1e-6f);
+        for (int i = 0; i < n; i += 997) Assert.Equal(g0[i] * coef, first.Value.Grad[i]);
+    }
+
+    [Fact]
     public void LeavesSmallGradientsBitIdentical()
     {
         var ps = WithGrads(2);

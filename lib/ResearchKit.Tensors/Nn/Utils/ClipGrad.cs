@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using ResearchKit.Tensors.Kernels;
 using ResearchKit.Tensors.Optim;
 
 namespace ResearchKit.Tensors.Nn;
@@ -93,9 +94,25 @@ public static class ClipGrad
     private static void Scale(Tensor g, float coef)
     {
         if (!g.Device.IsCpu) { using (Torch.NoGrad()) g.Mul_(coef); return; }
-        if (g.IsContiguous) TensorPrimitives.Multiply(g.WriteSpan(), coef, g.WriteSpan());
-        else using (Torch.NoGrad()) g.Mul_(coef);
+        if (!g.IsContiguous) { using (Torch.NoGrad()) g.Mul_(coef); return; }
+        var w = g.WriteSpan();
+        if (w.Length < 2 * NormBlock) TensorPrimitives.Multiply(w, coef, w);
+        else ScaleInRanges(w, coef);
     }
+
+    // Element-wise, so the ranges do not change a bit; an LM's 6.5 M-weight embedding is worth the threads.
+    private static unsafe void ScaleInRanges(Span<float> w, float coef)
+    {
+        fixed (float* p = w)
+        {
+            nint a = (nint)p;
+            Parallelism.ForRanges(w.Length, Tensor.ParallelGrain, (s, n) => { var r = new Span<float>((float*)a + s, n); TensorPrimitives.Multiply(r, coef, r); });
+        }
+    }
+
+    /// <summary>Σx² of a long gradient is summed per block of this many elements, blocks in parallel, then the blocks' sums in
+    /// order: the blocks do not depend on the thread count, so neither does the norm.</summary>
+    internal const int NormBlock = 1 << 16;
 
     /// <summary>p-norm accumulated in double (deterministic for a given length).</summary>
     internal static double Norm(ReadOnlySpan<float> x, double p)
@@ -118,7 +135,7 @@ public static class ClipGrad
             foreach (var v in x) if (v != 0) nz++;
             return nz;
         }
-        if (p == 2) return Math.Sqrt(SumOfSquares(x));
+        if (p == 2) return Math.Sqrt(x.Length < 2 * NormBlock ? SumOfSquares(x) : BlockedSumOfSquares(x));
         if (p == 1)
         {
             double s = 0;
@@ -128,6 +145,24 @@ public static class ClipGrad
         double acc = 0;
         foreach (var v in x) acc += Math.Pow(Math.Abs(v), p);
         return Math.Pow(acc, 1 / p);
+    }
+
+    private static unsafe double BlockedSumOfSquares(ReadOnlySpan<float> x)
+    {
+        int n = x.Length, blocks = (n + NormBlock - 1) / NormBlock;
+        var partial = new double[blocks];
+        fixed (float* p = x)
+        {
+            nint a = (nint)p;
+            Parallelism.For(blocks, b =>
+            {
+                int start = b * NormBlock;
+                partial[b] = SumOfSquares(new ReadOnlySpan<float>((float*)a + start, Math.Min(NormBlock, n - start)));
+            });
+        }
+        double sum = 0;
+        foreach (double v in partial) sum += v;
+        return sum;
     }
 
     /// <summary>Σx² in double: float32 elements are widened and summed in two vector accumulators, then the tail.</summary>
