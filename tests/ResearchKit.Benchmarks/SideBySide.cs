@@ -100,6 +100,10 @@ internal static class SideBySide
                         Console.Error.WriteLine($"  [ours] {w.Id}, {t} threads, round {round + 1}/{opt.Rounds} ...");
                         Add(ours, (w.Id, t), Measure(w, opt.Warmup, opt.Steps, opt.PoolStats));
                         if (!torchFirst) MeasureTorch(w, t);
+                        // Each pair as soon as it is measured: a run stopped by a time limit still leaves its figures.
+                        double o1 = ours[(w.Id, t)][^1].MeanMs;
+                        string tp = torch.TryGetValue((w.Id, t), out var tl) && tl.Count > round ? $"PyTorch {tl[^1].MeanMs:F1} ms, ratio {o1 / tl[^1].MeanMs:F2}" : "PyTorch -";
+                        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  = {w.Id}, {t} threads, round {round + 1}: ours {o1:F1} ms, {tp}"));
                     }
         }
         finally
