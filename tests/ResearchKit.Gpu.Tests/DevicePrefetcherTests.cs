@@ -13,6 +13,7 @@ namespace ResearchKit.Gpu.Tests;
 /// order, ready when handed over; upload buffers recycled only after the compute stream was synchronized; early exit and
 /// failures; and a trainer whose results do not depend on prefetching.
 /// </summary>
+[Collection(BackendCountersCollection.Name)]
 public sealed class DevicePrefetcherTests
 {
     // Batches of varying size (a last partial batch included), as a loader yields them.

@@ -206,7 +206,9 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
         GpuMemoryPool.Loan loan;
         lock (_uploadGate) loan = _uploadPool.Rent(Math.Max(data.Length, 1));
         if (data.Length > 0)
-            lock (_copyGate)
+        {
+            bool serialized = EnterCopy(_stagingFloats, data.Length);
+            try
             {
                 var stream = CopyStream();
                 var staging = Staging(_stagingFloats, data.Length);
@@ -214,6 +216,8 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
                 ((ArrayView1D<float, Stride1D.Dense>)loan.View.SubView(0, data.Length)).CopyFromPageLockedAsync(stream, staging);
                 stream.Synchronize();
             }
+            finally { ExitCopy(serialized); }
+        }
         lock (_gate)
         {
             if (_disposed) { lock (_uploadGate) loan.Dispose(); ObjectDisposedException.ThrowIf(true, this); }
@@ -231,7 +235,8 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
         lock (_gate) buffer = Gpu.Accelerator.Allocate1D<int>(n);
         try
         {
-            lock (_copyGate)
+            bool serialized = EnterCopy(_stagingLabels, n);
+            try
             {
                 var stream = CopyStream();
                 var staging = Staging(_stagingLabels, n);
@@ -246,6 +251,7 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
                 buffer.View.CopyFromPageLockedAsync(stream, staging);
                 stream.Synchronize();
             }
+            finally { ExitCopy(serialized); }
         }
         catch
         {
@@ -259,6 +265,30 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
             _live.Add(++_nextId, buffer);
             return new GpuStorage(this, _nextId, buffer, labels.Length);
         }
+    }
+
+    // One copy at a time. On CUDA the copy stream runs beside the kernels, except when the copy first creates the stream or
+    // a staging array (the accelerator's bookkeeping is then changed, which the kernels' lock guards). ILGPU's CPU accelerator
+    // runs one thing at a time: there the copy always holds the kernels' lock (with launches and copies from two threads at
+    // once, trainer tests failed now and then; serialized, they pass), the same code path without the overlap.
+    // Lock order: _gate, then _copyGate (as Dispose).
+    private bool EnterCopy<T>(Dictionary<long, PageLockedArray1D<T>> staging, long length) where T : unmanaged
+    {
+        if (Gpu.IsCuda)
+        {
+            _copyGate.Enter();
+            if (_copyStream is not null && staging.ContainsKey(length)) return false;
+            _copyGate.Exit();
+        }
+        _gate.Enter();
+        _copyGate.Enter();
+        return true;
+    }
+
+    private void ExitCopy(bool serialized)
+    {
+        _copyGate.Exit();
+        if (serialized) _gate.Exit();
     }
 
     // Under _copyGate. The accelerator is bound to the calling thread first: CUDA contexts are per thread.
@@ -316,10 +346,16 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
         }
     }
 
+    /// <summary>How many times class labels were copied back to the host (a synchronization each; label checks avoid it when
+    /// the labels' range is known from their upload).</summary>
+    public long LabelDownloads => Interlocked.Read(ref _labelDownloads);
+    private long _labelDownloads;
+
     /// <inheritdoc/>
     public override void DownloadLabels(DeviceStorage source, long offset, Span<long> destination)
     {
         if (destination.Length == 0) return;
+        Interlocked.Increment(ref _labelDownloads);
         var ints = new int[destination.Length];
         lock (_gate)
         {

@@ -34,6 +34,26 @@ public sealed partial class Tensor
         return mask;
     }
 
+    private delegate DeviceStorage LabelUpload(ReadOnlySpan<long> labels);
+
+    // Uploaded labels keep the range the host saw (see DeviceStorage.KnownLabelRange).
+    private static Tensor OnDeviceLabels(LabelUpload upload, long[] labels, int[] shape)
+    {
+        var storage = upload(labels);
+        if (labels.Length > 0)
+        {
+            long min = labels[0], max = labels[0];
+            foreach (long v in labels) { if (v < min) min = v; if (v > max) max = v; }
+            storage.KnownLabelRange = (min, max);
+        }
+        return OnDevice(storage, (int[])shape.Clone());
+    }
+
+    /// <summary>True when these device labels are known, from their upload, to lie in [<paramref name="min"/>,
+    /// <paramref name="maxExclusive"/>): a label check can then skip reading them back.</summary>
+    internal bool DeviceLabelsKnownIn(long min, long maxExclusive) =>
+        _dev?.KnownLabelRange is (long lo, long hi) && lo >= min && hi < maxExclusive;
+
     /// <summary>Where the elements live (<c>tensor.device</c>).</summary>
     public Device Device => _dev?.Device ?? Device.Cpu;
 
@@ -52,7 +72,7 @@ public sealed partial class Tensor
         {
             var backend = DeviceBackends.For(device);
             var host = _dev is null ? this : ToHost();   // between two devices through the host
-            r = OnDevice(host._l is not null ? backend.UploadLabels(host.ToInt64Array()) : backend.Upload(host.ReadSpan()), (int[])_shape.Clone());
+            r = host._l is not null ? OnDeviceLabels(backend.UploadLabels, host.ToInt64Array(), _shape) : OnDevice(backend.Upload(host.ReadSpan()), (int[])_shape.Clone());
         }
         return DType == DType.Float32 ? Record(r, "to", this, g => g.To(from), NoSaved) : r;
     }
@@ -66,8 +86,7 @@ public sealed partial class Tensor
     {
         if (device.IsCpu || _dev is not null || RequiresGrad) return To(device);
         var backend = DeviceBackends.For(device);
-        var storage = _l is not null ? backend.UploadLabelsOnCopyStream(ToInt64Array()) : backend.UploadOnCopyStream(ReadSpan());
-        return OnDevice(storage, (int[])_shape.Clone());
+        return _l is not null ? OnDeviceLabels(backend.UploadLabelsOnCopyStream, ToInt64Array(), _shape) : OnDevice(backend.UploadOnCopyStream(ReadSpan()), (int[])_shape.Clone());
     }
 
     /// <summary>

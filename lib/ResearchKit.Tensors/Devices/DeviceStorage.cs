@@ -17,4 +17,11 @@ public abstract class DeviceStorage
 
     /// <summary>The device the memory is on.</summary>
     public Device Device => Backend.Device;
+
+    /// <summary>
+    /// For class labels uploaded from the host: their smallest and largest value, known without reading the device back, so
+    /// the ops that check labels (cross-entropy, one-hot, embedding) need no device-to-host copy in the middle of a step.
+    /// Null for storages a kernel wrote (e.g. argmax indices); any view of the storage lies within it.
+    /// </summary>
+    public (long Min, long Max)? KnownLabelRange { get; internal set; }
 }

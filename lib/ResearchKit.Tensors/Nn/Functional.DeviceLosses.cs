@@ -19,8 +19,10 @@ public static partial class Functional
         if (target.DType != DType.Int64 || target.Dim != 1 || target.Size(0) != input.Size(0))
             throw new ArgumentException($"{op} on device '{input.Device}': expected Int64 class labels of shape ({input.Size(0)},) for logits of shape {input.Shape}, got {target.DType} of shape {target.Shape}.");
         int n = input.Size(0), c = input.Size(1);
-        // The kernels read labels unchecked (a bad one gives NaN), so check them here: N labels are cheap to copy back.
-        foreach (long t in target.ToInt64Array())
+        // The kernels read labels unchecked (a bad one gives NaN), so check them here: from the range the upload saw when it is
+        // enough, else by copying the N labels back (a synchronization in the middle of the step).
+        bool known = target.DeviceLabelsKnownIn(0, c) && (ignoreIndex < 0 || ignoreIndex >= c);
+        foreach (long t in known ? [] : target.ToInt64Array())
         {
             if (t == ignoreIndex)
                 throw new NotSupportedException($"{op}: target {t} is the ignore index; ignored targets have no kernel on device '{input.Device}' yet; compute this loss on the CPU.");

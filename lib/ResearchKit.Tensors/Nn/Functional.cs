@@ -179,6 +179,7 @@ public static partial class Functional
         if (weight.Dim != 2) throw ThrowHelper.Rank("Embedding", weight, "a 2-D weight of shape (num_embeddings, embedding_dim)");
         int num = weight.Size(0), dim = weight.Size(1);
         int pad = NormalizePaddingIdx("Embedding", paddingIdx, num);
+        if (indices.DeviceLabelsKnownIn(0, num)) return EmbeddingOnDevice(indices, weight, pad);   // in range: no read-back
         var idx = indices.ToInt64Array();
         for (int i = 0; i < idx.Length; i++)
             if ((ulong)idx[i] >= (ulong)num)
@@ -249,8 +250,9 @@ public static partial class Functional
         ArgumentNullException.ThrowIfNull(labels);
         if (labels.Device.IsCpu || labels.DType != DType.Int64)
             throw new ArgumentException($"DeviceOneHot: Int64 labels on a device expected, got {labels.DType} on {labels.Device}; on the CPU use OneHot(labels, classes).Float().");
-        foreach (long v in labels.ToInt64Array())
-            if ((ulong)v >= (ulong)classes) throw new ArgumentException($"DeviceOneHot: label {v} is outside [0, {classes}).");
+        if (!labels.DeviceLabelsKnownIn(0, classes))
+            foreach (long v in labels.ToInt64Array())
+                if ((ulong)v >= (ulong)classes) throw new ArgumentException($"DeviceOneHot: label {v} is outside [0, {classes}).");
         return labels.Contiguous().OneHotOnDevice(classes);
     }
 
