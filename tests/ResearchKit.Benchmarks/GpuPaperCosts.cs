@@ -4,9 +4,11 @@ using ResearchKit.Defenses;
 using ResearchKit.Experiments;
 using ResearchKit.Experiments.Chapter5;
 using ResearchKit.Experiments.Chapter6;
+using ResearchKit.Experiments.HardwareAware;
 using ResearchKit.Experiments.RobustQuantization;
 using ResearchKit.Gpu;
 using ResearchKit.Models;
+using ResearchKit.Quantization.AdaQat;
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Devices;
 using ResearchKit.Tensors.Nn;
@@ -39,6 +41,19 @@ internal static class GpuPaperCosts
         long dlSteps = (long)dl.Epochs * (CifarTrain / dl.BatchSize);
         list.Add(new("dlqat", "Training I (float, Eq. 5.2 clamp)", "ResNet-18", dl.BatchSize, dlSteps, (d, b) => QatStep(d, b, dl, quantized: false)));
         list.Add(new("dlqat", $"Training II (W{dl.WeightBits}/A{dl.ActivationBits})", "ResNet-18", dl.BatchSize, dlSteps, (d, b) => QatStep(d, b, dl, quantized: true)));
+
+        var ada = new AdaQatRecipe().Training(Preset.Paper, options);
+        list.Add(new("adaqat", $"{ada.Scenario} {ada.Granularity}, probes incl.", "ResNet-18",
+            ada.Qat.BatchSize, ada.Steps ?? (long)ada.Epochs * (CifarTrain / ada.Qat.BatchSize), (d, b) => AdaQatStep(d, b, ada)));
+
+        foreach (var loss in new[] { QatLoss.CrossEntropy, QatLoss.Mmc })
+        {
+            var appa = new QuantizedRobustnessRecipe(loss).Training(Preset.Paper, options);
+            long appaSteps = (long)appa.Epochs * (CifarTrain / appa.BatchSize);
+            string model = $"ResNet-{Chapter6Network.PaperDepth} v2, {Chapter6Network.Classes(appa.Dataset)} classes";
+            list.Add(new("appa-dlqat", $"{loss} Training I (float)", model, appa.BatchSize, appaSteps, (d, b) => EhdStep(d, b, appa)));
+            list.Add(new("appa-dlqat", $"{loss} Training II (W{appa.WeightBits}/A{appa.ActivationBits})", model, appa.BatchSize, appaSteps, (d, b) => AppaQuantStep(d, b, appa)));
+        }
 
         var ehd = new EhdMemberRecipe().Training(Preset.Paper, options);
         list.Add(new("ehd-member", "one member of five", $"ResNet-{Chapter6Network.PaperDepth} v2, {Chapter6Network.Classes(ehd.Dataset)} classes",
@@ -128,6 +143,33 @@ internal static class GpuPaperCosts
         TwoStageQat.ApplyClamp(net, t);
         if (quantized) { TwoStageQat.RemoveClamp(net); TwoStageQat.Quantize(net, t); }
         return Step(net, d, b, Chapter6Network.Channels(t.Dataset), Chapter6Network.Classes(t.Dataset), t.Lr, t.Momentum, t.WeightDecay);
+    }
+
+    // Training II of App. A: the chapter-6 network quantized at W/A (DoReFa, PACT), one SGD step.
+    private static Action AppaQuantStep(Device d, int b, QatTraining t)
+    {
+        var net = Chapter6Network.Build(Preset.Paper, t, 0);
+        TwoStageQat.Quantize(net, t);
+        return Step(net, d, b, Chapter6Network.Channels(t.Dataset), Chapter6Network.Classes(t.Dataset), t.Lr, t.Momentum, t.WeightDecay);
+    }
+
+    // One AdaQAT step: the bit-width probes' extra no-grad forwards, the forward, backward and SGD step (widths not updated).
+    private static Action AdaQatStep(Device d, int b, AdaQatTraining t)
+    {
+        var (net, model) = AdaQatRecipe.Build(Preset.Paper, t, 0, start: null);
+        var driver = new AdaQatCallback(model, net, (logits, y) => F.CrossEntropy(logits, y));
+        net.To(d);
+        var stage = t.StageSettings;
+        var opt = new Sgd(net.Parameters(), lr: stage.Lr, momentum: stage.Momentum, weightDecay: stage.WeightDecay);
+        var g = new Generator(1);
+        var x = Tensor.Rand([b, Chapter6Network.Channels(t.Qat.Dataset), 32, 32], g, d);
+        var y = Tensor.Randint(0, Chapter6Network.Classes(t.Qat.Dataset), [b], g).To(d);
+        return () =>
+        {
+            opt.ZeroGrad();
+            driver.Forward(x, y).Loss.Backward();
+            opt.Step();
+        };
     }
 
     private static Action EhdStep(Device d, int b, QatTraining t) =>

@@ -8,7 +8,7 @@ namespace ResearchKit.Benchmarks;
 internal static class Program
 {
     private const string Usage = """
-        usage: ResearchKit.Benchmarks [side-by-side|all] [--threads 2,N] [--steps 20] [--warmup 5] [--rounds 1] [--only w1,w2] [--no-torch] [--python PATH] [--pool-stats]
+        usage: ResearchKit.Benchmarks [side-by-side|all] [--threads 2,N] [--steps 20] [--warmup 5] [--rounds 1] [--only w1,w2] [--no-torch] [--python PATH] [--pool-stats] [--torch-malloc retain|glibc]
                ResearchKit.Benchmarks <gemm|gemm-tune|conv|profile|int|gpu|lstm|lstm-kernel|loader> ...
                ResearchKit.Benchmarks gpu-side-by-side [--steps 20] [--warmup 3]
                ResearchKit.Benchmarks gpu-recipes [--preset smoke|quick] [--device cuda|cuda:i|cpu-accelerator] [--only r1,r2]
@@ -30,6 +30,8 @@ internal static class Program
         --rounds R: measure each workload R times, ours and PyTorch back to back, alternating which goes first; the table shows each
           side's median round and the per-round ratios follow it (for a shared machine whose speed drifts).
         --pool-stats: print the caching allocator's counters over each workload's timed steps (stderr).
+        --torch-malloc: retain (default) runs PyTorch with glibc malloc keeping freed memory (as jemalloc/tcmalloc setups do);
+          glibc keeps glibc's defaults, under which PyTorch re-faults its large buffers every step.
         --python or RK_BENCH_PYTHON: the Python with torch (default: python3 on PATH, then /usr/bin/python3).
         """;
 

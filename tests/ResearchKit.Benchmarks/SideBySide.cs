@@ -28,16 +28,17 @@ internal sealed record StepStats(double MeanMs, double MedianMs, double MinMs, d
 internal static class SideBySide
 {
     /// <summary>Command-line options of the side-by-side run.</summary>
-    internal sealed record Options(int[] Threads, int Warmup, int Steps, string[] Workloads, bool Torch, string? Python, bool PoolStats = false, int Rounds = 1);
+    internal sealed record Options(int[] Threads, int Warmup, int Steps, string[] Workloads, bool Torch, string? Python, bool PoolStats = false, int Rounds = 1,
+        bool TorchRetainsMemory = true);
 
-    /// <summary>Parses <c>--threads 2,4 --steps 20 --warmup 5 --rounds 1 --only a,b --no-torch --python PATH --pool-stats</c>.</summary>
+    /// <summary>Parses <c>--threads 2,4 --steps 20 --warmup 5 --rounds 1 --only a,b --no-torch --python PATH --pool-stats --torch-malloc retain|glibc</c>.</summary>
     /// <exception cref="ArgumentException">An option is unknown or malformed.</exception>
     public static Options Parse(IReadOnlyList<string> args)
     {
         int[] threads = [.. new[] { 2, Environment.ProcessorCount }.Distinct()];
         int warmup = 5, steps = 20, rounds = 1;
         string[] workloads = [.. Benchmarks.Workloads.All.Select(w => w.Id)];
-        bool torch = true, poolStats = false;
+        bool torch = true, poolStats = false, torchRetains = true;
         string? python = Environment.GetEnvironmentVariable("RK_BENCH_PYTHON");
         for (int i = 0; i < args.Count; i++)
         {
@@ -63,10 +64,18 @@ internal static class SideBySide
                 case "--no-torch": torch = false; break;
                 case "--python": python = Value(); break;
                 case "--pool-stats": poolStats = true; break;
+                case "--torch-malloc":
+                    torchRetains = Value() switch
+                    {
+                        "retain" => true,
+                        "glibc" => false,
+                        var v => throw new ArgumentException($"--torch-malloc: expected 'retain' or 'glibc', got '{v}'."),
+                    };
+                    break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'.");
             }
         }
-        return new Options(threads, warmup, steps, workloads, torch, python, poolStats, rounds);
+        return new Options(threads, warmup, steps, workloads, torch, python, poolStats, rounds, torchRetains);
     }
 
     /// <summary>
@@ -82,7 +91,7 @@ internal static class SideBySide
             $"ours and PyTorch measured back to back per workload, {opt.Rounds} round(s), the order alternating between rounds.");
         var selected = Benchmarks.Workloads.All.Where(w => opt.Workloads.Contains(w.Id)).ToArray();
         string torchLine = "PyTorch: skipped (--no-torch).";
-        var torchSide = opt.Torch ? TorchSide.Open(opt.Python, out torchLine) : null;
+        var torchSide = opt.Torch ? TorchSide.Open(opt.Python, out torchLine, opt.TorchRetainsMemory) : null;
 
         var ours = new Dictionary<(string, int), List<StepStats>>();
         var torch = new Dictionary<(string, int), List<StepStats>>();
@@ -167,10 +176,14 @@ internal static class SideBySide
 
     private static StepStats Measure(Workload w, int warmup, int steps, bool poolStats)
     {
-        // Between workloads only (untimed): drop the previous workload's garbage so the peak mark is this workload's.
+        // Between workloads only (untimed): drop the previous workload's garbage and the storage our caching allocator kept
+        // for it (PyTorch's process is new per workload), compacting the large-object heap so the runtime can give the pages
+        // back, so the peak mark is this workload's.
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        GC.Collect();
+        CachingAllocator.EmptyCache();
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         bool perWorkload = ProcStatus.ResetPeakRss();
         var step = w.Setup();
         for (int i = 0; i < warmup; i++) step();
@@ -216,7 +229,7 @@ internal static class SideBySide
         o.WriteLine();
         o.WriteLine("Step times in ms (mean / median / min). ratio = ours/PyTorch mean step time = PyTorch/ours throughput: below 1 ours is faster, above 1 ours is slower.");
         o.WriteLine("gen2/step, alloc/step (managed heap) and reuse (share of pooled storage served from the caching allocator's cache) are ours; RSS = peak resident set of each side's process during the workload " +
-            "(VmHWM reset before it; it still counts memory the process kept from earlier workloads; * = not resettable, process peak so far).");
+            "(VmHWM reset before it; ours empties its caching allocator and compacts the heap first, yet still counts what the runtime kept of earlier workloads' memory; * = not resettable, process peak so far).");
         string header = $"{"workload",-21} {"thr",3} | {"ours mean",9} {"median",8} {"min",8} {"throughput",16} {"gen2/step",9} {"alloc/step",10} {"reuse",6} {"RSS",7} | " +
             $"{"torch mean",10} {"median",8} {"min",8} {"throughput",16} {"RSS",7} | {"ratio",6}";
         o.WriteLine(header);
@@ -332,7 +345,10 @@ internal static class TorchSide
 
     /// <summary>Finds a Python with torch (<paramref name="python"/> if given, else <c>python3</c> then <c>/usr/bin/python3</c>);
     /// null with <paramref name="line"/> saying why when there is none.</summary>
-    public static Runner? Open(string? python, out string line)
+    /// <param name="python">The interpreter, or null to search.</param>
+    /// <param name="line">Why there is none.</param>
+    /// <param name="retainMemory">Run PyTorch with glibc malloc told to keep freed memory (<see cref="RetainingMalloc"/>).</param>
+    public static Runner? Open(string? python, out string line, bool retainMemory = true)
     {
         string script = Path.Combine(AppContext.BaseDirectory, "torch", "bench.py");
         line = "";
@@ -343,15 +359,27 @@ internal static class TorchSide
         foreach (string c in candidates)
         {
             var (rc, stdout, err) = Exec(c, [script, "--probe"], null);
-            if (rc == 0) return new Runner(c, script);
+            if (rc == 0) return new Runner(c, script, retainMemory);
             why = err ?? Error(stdout) ?? $"exit code {rc}";
         }
         line = $"PyTorch: not available ({why}); {InstallHint}. Only ResearchKit's figures are shown.";
         return null;
     }
 
+    /// <summary>
+    /// glibc settings under which freed blocks stay in the heap: PyTorch's CPU allocator is plain malloc, and glibc's defaults
+    /// unmap blocks above its dynamic mmap threshold on free, so every step pays page faults to zero them again (on this kit's
+    /// 2-core VM that made PyTorch's ResNet inference 3–6× slower than with these). 32 MiB is the largest mmap threshold glibc
+    /// accepts on 64-bit; every buffer of these workloads is smaller.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> RetainingMalloc = new Dictionary<string, string>
+    {
+        ["MALLOC_MMAP_THRESHOLD_"] = "33554432",
+        ["MALLOC_TRIM_THRESHOLD_"] = "17179869184",
+    };
+
     /// <summary>Runs <c>torch/bench.py</c>, one process per (thread count, workload), and remembers what it reported of itself.</summary>
-    public sealed class Runner(string python, string script)
+    public sealed class Runner(string python, string script, bool retainMemory)
     {
         private string _version = "?", _blas = "?";
         private bool _referenceBlas;
@@ -367,6 +395,7 @@ internal static class TorchSide
                 "--warmup", warmup.ToString(CultureInfo.InvariantCulture), "--steps", steps.ToString(CultureInfo.InvariantCulture) };
             // torch.set_num_threads covers ATen/OpenMP; an external BLAS (Debian's OpenBLAS) sizes its pool from these at load time.
             var env = new Dictionary<string, string> { ["OMP_NUM_THREADS"] = $"{threads}", ["OPENBLAS_NUM_THREADS"] = $"{threads}", ["MKL_NUM_THREADS"] = $"{threads}" };
+            if (retainMemory) foreach (var (k, v) in RetainingMalloc) env[k] = v;
             var (rc, stdout, err) = Exec(python, args, env);
             if (rc != 0)
             {
@@ -393,6 +422,10 @@ internal static class TorchSide
         {
             if (_failure is not null) return _failure;
             string line = $"PyTorch {_version} via {python} (same invocation, each workload right after or before ours; torch.set_num_threads + OMP/OPENBLAS_NUM_THREADS per thread count), BLAS/oneDNN: {_blas}";
+            line += Environment.NewLine + (retainMemory
+                ? $"PyTorch's memory: glibc malloc keeps freed blocks ({string.Join(", ", RetainingMalloc.Select(e => $"{e.Key}={e.Value}"))}), as a jemalloc/tcmalloc setup and our caching allocator do; " +
+                  "with glibc's defaults (--torch-malloc glibc) PyTorch's CPU allocator hands each step's large buffers back to the kernel and faults them in again on the next step."
+                : "PyTorch's memory: glibc malloc with its defaults (--torch-malloc glibc): each step's large buffers go back to the kernel and are faulted in again; --torch-malloc retain (the default) measures PyTorch with freed memory kept.");
             if (_referenceBlas)
                 line += Environment.NewLine + "WARNING: PyTorch is using the netlib reference BLAS, far slower than any tuned BLAS; its matmul/LSTM figures are not " +
                     "representative. Install OpenBLAS (`sudo apt-get install -y libopenblas0-pthread`) and re-run.";

@@ -41,9 +41,8 @@ internal static class TrainCommand
                 var r = Recipes.Get(pr.GetValue(recipe)!);
                 var p = Presets.Parse(pr.GetValue(preset)!);
                 var dev = ComputeDevice.Use(pr.GetValue(device)!);
-                if (!dev.IsCpu && !r.RunsOnDevices)
-                    throw new ArgumentException($"--device {dev}: recipe '{r.Name}' runs on the CPU only for now (some of its ops or loops have no device path yet); recipes that run on devices: {string.Join(", ", Recipes.All.Where(x => x.RunsOnDevices).Select(x => x.Name))}.");
                 var options = new RecipeOptions { Seed = pr.GetValue(seed), CheckpointEvery = pr.GetValue(ckpt), ReuseStale = pr.GetValue(reuseStale), Device = dev };
+                r.RequireDevicePath(options);
                 if (pr.GetValue(restart) && options.ReuseStale)
                     throw new ArgumentException("--restart trains from step 0 and --reuse-stale shows a stored result instead of training; pass only one of them.");
                 var sw = Stopwatch.StartNew();

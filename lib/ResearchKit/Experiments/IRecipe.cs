@@ -64,9 +64,23 @@ public static class Recipes
         ?? throw new ArgumentException($"Unknown recipe '{name}'. Known recipes: {string.Join(", ", All.Select(r => r.Name))}.");
 }
 
-/// <summary>The device entry of a recipe's config.</summary>
+/// <summary>The device entry of a recipe's config, and the check that a recipe can run where it is asked to.</summary>
 public static class RecipeDeviceConfig
 {
+    /// <summary>
+    /// Refuses <paramref name="options"/>' device when it is not the CPU and <paramref name="recipe"/> has no device path
+    /// (<see cref="IRecipe.RunsOnDevices"/>), so a run asked for a GPU never trains on the host without saying so.
+    /// </summary>
+    /// <exception cref="ArgumentException">The recipe runs on the CPU only; the message names the recipes that run on devices.</exception>
+    public static void RequireDevicePath(this IRecipe recipe, RecipeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Device.IsCpu || recipe.RunsOnDevices) return;
+        throw new ArgumentException($"device {options.Device}: recipe '{recipe.Name}' runs on the CPU only for now (some of its ops or loops have no device path yet); " +
+            $"give it options with Device = Device.Cpu (or --device cpu). Recipes that run on devices: {string.Join(", ", Recipes.All.Where(x => x.RunsOnDevices).Select(x => x.Name))}.");
+    }
+
     /// <summary>Adds <c>"device"</c> when <paramref name="device"/> is not the CPU, so CPU runs keep the config (and the stored
     /// results) they always had, and a run elsewhere is another run.</summary>
     public static Dictionary<string, object?> WithDevice(this Dictionary<string, object?> config, Tensors.Device device)

@@ -220,6 +220,7 @@ public sealed class Trainer
         State.BatchInEpoch++;
         if (Scheduler is not null && Options.SchedulerInterval == SchedulerInterval.PerStep) Scheduler.Step();
 
+        State.LastLoss = lossValue;
         State.WindowLossSum += lossValue;
         State.WindowSteps++;
         if (correct is long c) { State.WindowCorrect += c; State.WindowSamples += samples; }

@@ -36,6 +36,10 @@ public sealed class TrainerState
     /// <summary>Sum of batch losses in the open logging window.</summary>
     public double WindowLossSum { get; set; }
 
+    /// <summary>The loss of the last step taken (NaN before the first). Kept in checkpoints, so a run resumed after its last
+    /// step still reports it.</summary>
+    public double LastLoss { get; set; } = double.NaN;
+
     /// <summary>Steps in the open logging window.</summary>
     public int WindowSteps { get; set; }
 
@@ -80,6 +84,7 @@ public sealed class TrainerState
             w.WriteNumber("evals_without_improvement", EvalsWithoutImprovement);
             w.WriteBoolean("early_stopped", EarlyStopped);
             w.WriteString("window_loss_sum", D(WindowLossSum));
+            w.WriteString("last_loss", D(LastLoss));
             w.WriteNumber("window_steps", WindowSteps);
             w.WriteNumber("window_correct", WindowCorrect);
             w.WriteNumber("window_samples", WindowSamples);
@@ -116,6 +121,8 @@ public sealed class TrainerState
             EvalsWithoutImprovement = Req(o, "evals_without_improvement").GetValue<int>(),
             EarlyStopped = Req(o, "early_stopped").GetValue<bool>(),
             WindowLossSum = P(Req(o, "window_loss_sum").GetValue<string>()),
+            // Absent from checkpoints written before it was kept.
+            LastLoss = o["last_loss"] is JsonNode ll ? P(ll.GetValue<string>()) : double.NaN,
             WindowSteps = Req(o, "window_steps").GetValue<int>(),
             WindowCorrect = Req(o, "window_correct").GetValue<long>(),
             WindowSamples = Req(o, "window_samples").GetValue<long>(),

@@ -255,12 +255,39 @@ public class TrainerTests
     }
 
     [Fact]
+    public void A_run_resumed_after_its_last_step_reports_the_loss_its_checkpoint_kept()
+    {
+        var task = new SyntheticTask(64, seed: 3);
+        Trainer NewTrainer(out LastLossCallback last)
+        {
+            var model = SyntheticTask.Mlp(5);
+            var t = new Trainer(model, new Sgd(model.Parameters(), lr: 0.1), Ce, new TrainerOptions { MaxSteps = 6 });
+            last = new LastLossCallback();
+            t.Callbacks.Add(last);
+            return t;
+        }
+        var first = NewTrainer(out var lastFirst);
+        first.Fit((e, s) => task.Epoch(e, s, 16), task.BatchesPerEpoch(16));
+        Assert.False(double.IsNaN(lastFirst.Value));
+        Assert.Equal(lastFirst.Value, first.State.LastLoss);
+
+        // The process died after the final checkpoint, before the run was marked complete: the resumed Fit takes no step.
+        var ckpt = TrainerCheckpoint.Capture(first);
+        var resumed = NewTrainer(out var lastResumed);
+        TrainerCheckpoint.Restore(resumed, ckpt);
+        var r = resumed.Fit((e, s) => task.Epoch(e, s, 16), task.BatchesPerEpoch(16));
+        Assert.Equal(0, r.StepsThisRun);
+        Assert.Equal(lastFirst.Value, lastResumed.Value);
+    }
+
+    [Fact]
     public void TrainerState_JsonRoundTripsExactly()
     {
         var s = new TrainerState
         {
             Step = 123, Epoch = 4, BatchInEpoch = 7, BestMetric = 0.1 + 0.2, BestStep = 100, EvalsWithoutImprovement = 2,
             EarlyStopped = true, WindowLossSum = Math.PI, WindowSteps = 3, WindowCorrect = 90, WindowSamples = 96, LastEvalStep = 120,
+            LastLoss = 1.0 / 7,
         };
         s.LastEvalMetrics["loss"] = double.NaN;
         s.LastEvalMetrics["accuracy"] = 1.0 / 3;
@@ -269,6 +296,11 @@ public class TrainerTests
         Assert.Equal(s.ToJson(), r.ToJson());
         Assert.Equal(0.1 + 0.2, r.BestMetric);
         Assert.Equal(Math.PI, r.WindowLossSum);
+        Assert.Equal(1.0 / 7, r.LastLoss);
+        // A checkpoint written before the last loss was kept reads back without it.
+        var old = System.Text.Json.Nodes.JsonNode.Parse(s.ToJson())!.AsObject();
+        Assert.True(old.Remove("last_loss"));
+        Assert.True(double.IsNaN(TrainerState.FromJson(old.ToJsonString()).LastLoss));
         Assert.True(double.IsNaN(r.LastEvalMetrics["loss"]));
         Assert.Equal(s.RngStates["dropout"], r.RngStates["dropout"]);
         Assert.DoesNotContain("rng", s.ToJson(includeRng: false));

@@ -215,6 +215,7 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
+        this.RequireDevicePath(options);
         var protocol = Protocol(preset);
         Check(protocol, column);
         return TicketRuns.RunColumn(store, Config(preset, options), column, protocol.Iterations, () =>
@@ -233,6 +234,7 @@ public sealed class SeqMnistTicketsRecipe : IRecipe
     public RunResult Run(IRunStore store, Preset preset, RecipeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        this.RequireDevicePath(options);
         return TicketRuns.RunAll(store, Config(preset, options), Columns(preset), c => RunColumn(store, preset, options, c),
             ["accuracy", "loss", "iterations"], options.RunOptions);
     }

@@ -140,6 +140,7 @@ public sealed class WikiText2TicketsRecipe : IRecipe
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
+        this.RequireDevicePath(options);
         var protocol = Protocol(preset);
         Check(protocol, column);
         return TicketRuns.RunColumn(store, Config(preset, options), column, protocol.Iterations, () =>
@@ -158,6 +159,7 @@ public sealed class WikiText2TicketsRecipe : IRecipe
     public RunResult Run(IRunStore store, Preset preset, RecipeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        this.RequireDevicePath(options);
         return TicketRuns.RunAll(store, Config(preset, options), Columns(preset), c => RunColumn(store, preset, options, c),
             ["valid_ppl", "test_ppl", "iterations"], options.RunOptions);
     }

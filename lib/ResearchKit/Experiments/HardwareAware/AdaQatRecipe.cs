@@ -253,7 +253,7 @@ public sealed class AdaQatRecipe : IRecipe
     }
 
     /// <summary>The chapter-5 network of <paramref name="t"/> (from <paramref name="start"/>'s float weights when given), converted for AdaQAT.</summary>
-    private static (QatNetwork Net, AdaQatModel Model) Build(Preset preset, AdaQatTraining t, long seed, Checkpoint? start)
+    internal static (QatNetwork Net, AdaQatModel Model) Build(Preset preset, AdaQatTraining t, long seed, Checkpoint? start)
     {
         var net = DlQatRecipe.Network(preset, t.Qat, seed);
         // As TwoStageQat.TrainingIIFrom: the float weights go into the float network, then it is converted.

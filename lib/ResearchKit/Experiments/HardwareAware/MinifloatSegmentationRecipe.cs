@@ -321,6 +321,7 @@ public sealed class MinifloatSegmentationRecipe : IRecipe
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
+        this.RequireDevicePath(options);
         var cfg = RunConfig.From(Config(preset, options));
         var t = Training(preset, options);
         return ExperimentRunner.Run(store, cfg.Json, cfg.Hash, ctx =>
