@@ -57,7 +57,7 @@ internal static class ConvBench
     private static void RunOnce(TextWriter o)
     {
         o.WriteLine($"Conv2d ResNet-20 shapes, batch {Batch}, 3x3 pad 1, threads {Parallelism.Threads} (best of {Repeats}, ms)");
-        o.WriteLine($"{"shape",-16} {"x",3} {"fwd",8} {"bwdIn",8} {"bwdW",8} {"GFLOP/s",8}");
+        o.WriteLine($"{"shape",-16} {"x",3} {"fwd",8} {"bwdIn",8} {"bwdW",8} {"GFLOP/s",8} {"fwd+relu",9} {"fwd+add+relu",13}");
         double total = 0, totalFlops = 0;
         foreach (Shape s in ResNet20)
         {
@@ -70,9 +70,12 @@ internal static class ConvBench
             double fwd = Best(() => Conv2dKernel.Forward(g, x, w, b, y));
             double bin = s.NeedsInputGrad ? Best(() => Conv2dKernel.BackwardInput(g, gy, w, gx)) : 0;
             double bw = Best(() => Conv2dKernel.BackwardWeight(g, x, gy, gw));
+            // Inference epilogues (Conv2dKernel.ForwardFused): what the ReLU and the residual add cost inside the convolution.
+            double fRelu = Best(() => Conv2dKernel.ForwardFused(g, x, w, b, [], relu: true, y));
+            double fAdd = Best(() => Conv2dKernel.ForwardFused(g, x, w, b, gy, relu: true, y));
             double flops = 2.0 * g.N * g.OutC * g.OutH * g.OutW * g.ColRows * (s.NeedsInputGrad ? 3 : 2);
             double ms = fwd + bin + bw;
-            o.WriteLine($"{s.Name,-16} {s.Count,3} {fwd,8:F2} {bin,8:F2} {bw,8:F2} {flops / (ms * 1e6),8:F1}");
+            o.WriteLine($"{s.Name,-16} {s.Count,3} {fwd,8:F2} {bin,8:F2} {bw,8:F2} {flops / (ms * 1e6),8:F1} {fRelu,9:F2} {fAdd,13:F2}");
             total += s.Count * ms;
             totalFlops += s.Count * flops;
         }

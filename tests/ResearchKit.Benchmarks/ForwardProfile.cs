@@ -7,7 +7,7 @@ using ResearchKit.Tensors.Nn;
 namespace ResearchKit.Benchmarks;
 
 /// <summary>
-/// Where an inference step's time goes: ResNet-20 (b=256, eval, NoGrad; plain and with batch norms folded) timed per module
+/// Where an inference step's time goes: ResNet-20 (b=256, eval, NoGrad; plain, with batch norms folded, and fused) timed per module
 /// type through forward hooks, with what no leaf module accounts for (residual adds, shortcuts, the pooling mean) as the
 /// block's own time. A developer aid behind the side-by-side table's inference rows; it has no PyTorch column.
 /// </summary>
@@ -23,19 +23,21 @@ internal static class ForwardProfile
             foreach (string t in threadsEnv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 Parallelism.Threads = int.Parse(t, System.Globalization.CultureInfo.InvariantCulture);
-                foreach (bool fold in new[] { false, true }) Profile(o, fold);
+                foreach (int how in new[] { 0, 1, 2 }) Profile(o, how);
             }
         }
         finally { Parallelism.Threads = saved; }
     }
 
-    private static void Profile(TextWriter o, bool fold)
+    // how: 0 plain, 1 batch norms folded, 2 conv + bn + relu (and the residual add) fused.
+    private static void Profile(TextWriter o, int how)
     {
         const int batch = 256, warmup = 5, steps = 10;
         var gen = new Generator(0);
         var model = new ResNetCifar(20, generator: gen);
         model.Eval();
-        if (fold) Fusion.FoldBatchNorms(model, model.ConvBnPairs());
+        if (how == 1) Fusion.FoldBatchNorms(model, model.ConvBnPairs());
+        if (how == 2) Fusion.FuseConvBnRelu(model, model.InferenceFusions());
         var x = Tensor.Randn([batch, 3, 32, 32], gen);
 
         // Inclusive time per module; a container's exclusive time is its inclusive time less its children's.
@@ -67,7 +69,7 @@ internal static class ForwardProfile
             string type = m == model ? "model (mean pool)" : m.Children().Any() ? $"{m.GetType().Name} (adds, shortcut)" : m.GetType().Name;
             byType[type] = byType.GetValueOrDefault(type) + ms - children;
         }
-        o.WriteLine($"ResNet-20 inference b={batch}{(fold ? ", batch norms folded" : "")}, {Parallelism.Threads} threads: {total.Elapsed.TotalMilliseconds / steps:F1} ms/step (mean of {steps}), exclusive time per module type");
+        o.WriteLine($"ResNet-20 inference b={batch}{how switch { 1 => ", batch norms folded", 2 => ", conv+bn+relu(+add) fused", _ => "" }}, {Parallelism.Threads} threads: {total.Elapsed.TotalMilliseconds / steps:F1} ms/step (mean of {steps}), exclusive time per module type");
         foreach (var (type, ms) in byType.OrderByDescending(kv => kv.Value))
             o.WriteLine($"  {type,-28} {ms / steps,8:F1} ms  {100 * ms / total.Elapsed.TotalMilliseconds,5:F1} %");
     }

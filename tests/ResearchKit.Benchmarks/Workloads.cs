@@ -35,6 +35,7 @@ internal static class Workloads
         new("resnet20-pgd-step", "One PGD step on ResNet-20 b=128 via ResearchKit.Attacks.Pgd(steps 1): eval, parameters frozen, forward + dCE/dx only, sign step, projection (ch. 6 / App. A)", "img/s", 128, () => ResNetPgdStep()),
         new("resnet20-infer", "ResNet-20 inference b=256, eval, NoGrad", "img/s", 256, () => ResNetInfer(20)),
         new("resnet20-infer-folded", "resnet20-infer with every batch norm folded into its convolution (Fusion.FoldBatchNorms; PyTorch: fuse_conv_bn_eval)", "img/s", 256, () => ResNetInfer(20, fold: true)),
+        new("resnet20-infer-fused", "resnet20-infer with conv+bn+relu (and the residual add) fused (Fusion.FuseConvBnRelu; PyTorch: torch.jit.freeze + optimize_for_inference, its oneDNN fusion)", "img/s", 256, () => ResNetInfer(20, fuse: true)),
         new("resnet32-train", "ResNet-32 train step b=128, as resnet20-train", "img/s", 128, () => ResNetTrain(32)),
         new("resnet32-infer", "ResNet-32 inference b=256, eval, NoGrad", "img/s", 256, () => ResNetInfer(32)),
         new("lstm-seqmnist", "seq-MNIST step: Lstm(1,128,batch_first)+Linear(128,10) on h_n, CE, SGD(0.01); B=100, T=784", "seq/s", 100, () => LstmSeqMnist()),
@@ -96,12 +97,13 @@ internal static class Workloads
         return () => pgd.Perturb(x, y);
     }
 
-    internal static Action ResNetInfer(int depth, bool fold = false, Device? device = null, int batch = 256)
+    internal static Action ResNetInfer(int depth, bool fold = false, Device? device = null, int batch = 256, bool fuse = false)
     {
         var gen = new Generator(0);
         var model = new ResNetCifar(depth, generator: gen);
         model.Eval();
         if (fold) Fusion.FoldBatchNorms(model, model.ConvBnPairs());
+        if (fuse) Fusion.FuseConvBnRelu(model, model.InferenceFusions());
         if (device is Device d) model.To(d);
         var x = Tensor.Randn([batch, 3, 32, 32], gen, device);
         return () =>

@@ -49,8 +49,12 @@ internal static unsafe partial class Conv2dImplicit
     public static bool AppliesBackwardInput(in Conv2dGeometry g)
         => Vector512.IsHardwareAccelerated && g.StrideH == 1 && g.StrideW == 1 && !g.IsPointwise && Shape.Adjoint(g).Fits;
 
-    /// <summary>Forward of <paramref name="s"/>: output overwritten; <paramref name="bias"/> may be null.</summary>
-    public static void Forward(in Shape s, float* x, float* w, float* bias, float* y)
+    /// <summary>
+    /// Forward of <paramref name="s"/>: output overwritten; <paramref name="bias"/> may be null. The epilogue adds
+    /// <paramref name="residual"/> (the output's layout; null: none) and then applies ReLU when <paramref name="relu"/>, row by
+    /// row while the tile is in cache, with the same float operations as the separate add and ReLU ops.
+    /// </summary>
+    public static void Forward(in Shape s, float* x, float* w, float* bias, float* y, float* residual = null, bool relu = false)
     {
         Shape sh = s;
         int k = sh.K, gm = sh.GroupM;
@@ -62,12 +66,12 @@ internal static unsafe partial class Conv2dImplicit
             {
                 for (int grp = 0; grp < sh.Groups; grp++)
                     PackWeights(w + (long)grp * gm * k, gm, k, pa + (long)grp * mPad * k);
-                nint aa = (nint)pa, ax = (nint)x, ab = (nint)bias, ay = (nint)y;
+                nint aa = (nint)pa, ax = (nint)x, ab = (nint)bias, ay = (nint)y, ar = (nint)residual;
                 int chunks = Conv2dKernel.BatchChunks(sh.N);
                 Parallelism.For(chunks, chunk =>
                 {
                     Conv2dKernel.ChunkRange(chunk, chunks, sh.N, out int n0, out int n1);
-                    ForwardChunk(sh, (float*)ax, (float*)aa, mPad, (float*)ab, (float*)ay, n0, n1);
+                    ForwardChunk(sh, (float*)ax, (float*)aa, mPad, (float*)ab, (float*)ay, (float*)ar, relu, n0, n1);
                 });
             }
         }
@@ -137,7 +141,7 @@ internal static unsafe partial class Conv2dImplicit
     }
 
     /// <summary>One chunk of the forward: pad a block of images, run the tiles, scatter to NCHW.</summary>
-    private static void ForwardChunk(in Shape s, float* x, float* packed, int mPad, float* bias, float* y, int n0, int n1)
+    private static void ForwardChunk(in Shape s, float* x, float* packed, int mPad, float* bias, float* y, float* residual, bool relu, int n0, int n1)
     {
         int k = s.K, gm = s.GroupM, nbMax = s.BlockImages(n1 - n0);
         int jb = Math.Max(32, StageFloats / mPad / 32 * 32);
@@ -178,7 +182,8 @@ internal static unsafe partial class Conv2dImplicit
                                     r += mr;
                                 }
                             }
-                            Scatter(s, pst, jb, j0, j0 + jn, grp * gm, gm, y + n * outImage, bias);
+                            Scatter(s, pst, jb, j0, j0 + jn, grp * gm, gm, y + n * outImage, bias,
+                                residual is null ? null : residual + n * outImage, relu);
                         }
                     }
                 }
@@ -382,10 +387,12 @@ internal static unsafe partial class Conv2dImplicit
     }
 
     /// <summary>Copies the valid extended columns <c>[j0, j1)</c> of staged rows to NCHW output, adding the bias.</summary>
-    private static void Scatter(in Shape s, float* stage, int ldStage, int j0, int j1, int m0, int mCount, float* y, float* bias)
+    private static void Scatter(in Shape s, float* stage, int ldStage, int j0, int j1, int m0, int mCount, float* y, float* bias,
+        float* residual, bool relu)
     {
         int plane = s.OutH * s.OutW;
         long outImage = (long)s.M * plane;
+        bool epilogue = residual is not null || relu;
         for (int row = j0 / s.Wq; row * s.Wq < j1; row++)
         {
             int img = row / s.Hs, oh = row - img * s.Hs;
@@ -393,13 +400,45 @@ internal static unsafe partial class Conv2dImplicit
             int c0 = Math.Max(0, j0 - row * s.Wq), c1 = Math.Min(s.OutW, j1 - row * s.Wq);
             if (c0 >= c1) continue;
             float* src = stage + row * s.Wq + c0 - j0;
-            float* dst = y + img * outImage + (long)m0 * plane + oh * s.OutW + c0;
+            long at = img * outImage + (long)m0 * plane + oh * s.OutW + c0;
+            float* dst = y + at;
+            float* res = residual is null ? null : residual + at;
             int len = c1 - c0;
-            for (int m = 0; m < mCount; m++, src += ldStage, dst += plane)
+            for (int m = 0; m < mCount; m++, src += ldStage, dst += plane, res += residual is null ? 0 : plane)
             {
-                if (bias is null) Copy(src, dst, len);
+                if (epilogue) CopyFused(src, dst, res, len, bias is null ? 0f : bias[m0 + m], bias is not null, relu);
+                else if (bias is null) Copy(src, dst, len);
                 else CopyAdd(src, dst, len, bias[m0 + m]);
             }
+        }
+    }
+
+    /// <summary>
+    /// <c>dst = relu?((src + bias) + residual)</c> over one output row (<paramref name="residual"/> may be null): the float
+    /// operations of the convolution's bias add, the separate add op and the ReLU op (IEEE maximum with 0, as
+    /// <c>TensorPrimitives.Max</c>), in their order, so the fused output equals theirs bit for bit. Inline: rows are 8–64
+    /// floats, where a call per row would cost more than the work.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void CopyFused(float* src, float* dst, float* residual, long count, float bias, bool hasBias, bool relu)
+    {
+        long i = 0;
+        var vb = Vector512.Create(bias);
+        for (; i + 16 <= count; i += 16)
+        {
+            var v = Vector512.Load(src + i);
+            if (hasBias) v += vb;
+            if (residual is not null) v += Vector512.Load(residual + i);
+            if (relu) v = Vector512.Max(v, Vector512<float>.Zero);
+            Vector512.Store(v, dst + i);
+        }
+        for (; i < count; i++)
+        {
+            float v = src[i];
+            if (hasBias) v += bias;
+            if (residual is not null) v += residual[i];
+            if (relu) v = MathF.Max(v, 0f);
+            dst[i] = v;
         }
     }
 

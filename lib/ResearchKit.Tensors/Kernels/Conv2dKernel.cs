@@ -82,6 +82,47 @@ public static class Conv2dKernel
         }
     }
 
+    /// <summary>
+    /// Computes <c>output = relu?(conv2d(input, weight) + bias + residual)</c> (output overwritten): on the implicit-GEMM path the
+    /// residual add and the ReLU run in the convolution's epilogue, row by row while the tile is in cache; on the other paths
+    /// as one pass after it. The same float operations as the convolution, an add and a ReLU, so the same bits.
+    /// </summary>
+    /// <param name="g">Validated geometry.</param>
+    /// <param name="input">Input <c>[N, C, H, W]</c>.</param>
+    /// <param name="weight">Weight <c>[OutC, C/Groups, KH, KW]</c>.</param>
+    /// <param name="bias">Bias <c>[OutC]</c>, or empty for no bias.</param>
+    /// <param name="residual">Added to the output, the output's layout; empty for none.</param>
+    /// <param name="relu">Apply <c>max(·, 0)</c> last.</param>
+    /// <param name="output">Output <c>[N, OutC, OutH, OutW]</c>; must not overlap <paramref name="residual"/> unless it is the same span.</param>
+    /// <param name="allowImplicit">False forces the im2col path (tests).</param>
+    /// <exception cref="ArgumentException">A span length does not match the geometry.</exception>
+    public static unsafe void ForwardFused(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, bool relu, Span<float> output, bool allowImplicit = true)
+    {
+        const string op = "Conv2d.ForwardFused";
+        g.EnsureInitialized(op);
+        if (!residual.IsEmpty) CheckLength(op, "residual", residual.Length, g.OutputLength, g);
+        if (allowImplicit && Conv2dImplicit.AppliesForward(g) && g.N > 0)
+        {
+            CheckLength(op, "input", input.Length, g.InputLength, g);
+            CheckLength(op, "weight", weight.Length, g.WeightLength, g);
+            CheckLength(op, "output", output.Length, g.OutputLength, g);
+            if (!bias.IsEmpty) CheckLength(op, "bias", bias.Length, g.OutC, g);
+            fixed (float* pi = input, pw = weight, pb = bias, pr = residual, po = output)
+                Conv2dImplicit.Forward(Conv2dImplicit.Shape.Of(g), pi, pw, bias.IsEmpty ? null : pb, po, residual.IsEmpty ? null : pr, relu);
+            return;
+        }
+        Forward(g, input, weight, bias, output, allowImplicit);
+        if (residual.IsEmpty && !relu) return;
+        fixed (float* pr = residual, po = output)
+        {
+            nint ar = (nint)pr, ao = (nint)po;
+            bool hasResidual = !residual.IsEmpty;
+            Parallelism.ForRanges(output.Length, 1 << 15, (start, count) =>
+                Conv2dImplicit.CopyFused((float*)ao + start, (float*)ao + start, hasResidual ? (float*)ar + start : null, count, 0f, hasBias: false, relu));
+        }
+    }
+
     /// <summary>Computes the input gradient <c>gradInput = conv2dᵀ(gradOutput, weight)</c> (gradInput is overwritten).</summary>
     /// <param name="g">Validated geometry.</param>
     /// <param name="gradOutput">Gradient of the output, <c>[N, OutC, OutH, OutW]</c>.</param>

@@ -90,6 +90,58 @@ public static partial class Functional
     }
 
     /// <summary>
+    /// <c>relu?(conv2d(input, weight, bias) + residual)</c>, the inference form of a convolution followed by a residual add and a
+    /// ReLU (PyTorch's fused <c>ConvReLU2d</c>/<c>ConvAddReLU2d</c> modules): when nothing needs a gradient, the add and the ReLU
+    /// run in the convolution's epilogue instead of two more passes over the output; otherwise (training, an attack's input
+    /// gradient) it is exactly <see cref="Conv2d"/>, <c>+</c> and <see cref="Tensor.Relu"/>, so autograd is theirs. Both give the
+    /// same bits.
+    /// </summary>
+    /// <param name="input">Input <c>(N, C, H, W)</c> or <c>(C, H, W)</c>.</param>
+    /// <param name="weight">Weight <c>(out_channels, C/groups, kH, kW)</c>.</param>
+    /// <param name="bias">Optional bias <c>(out_channels)</c>.</param>
+    /// <param name="residual">Optional tensor added to the convolution's output (broadcast as <c>+</c> does; the fused path
+    /// takes one of the output's shape).</param>
+    /// <param name="relu">Apply ReLU last.</param>
+    /// <param name="stride">Stride (default 1).</param>
+    /// <param name="padding">Zero padding on each side (default 0).</param>
+    /// <param name="dilation">Spacing between kernel taps (default 1).</param>
+    /// <param name="groups">Number of channel groups.</param>
+    /// <returns>The output, shaped as <see cref="Conv2d"/>'s.</returns>
+    /// <exception cref="ArgumentException">As <see cref="Conv2d"/>; or the residual does not broadcast to the output.</exception>
+    public static Tensor Conv2dAddRelu(Tensor input, Tensor weight, Tensor? bias = null, Tensor? residual = null, bool relu = true,
+        Pair? stride = null, Pair? padding = null, Pair? dilation = null, int groups = 1)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(weight);
+        bool graph = GradMode.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || bias?.RequiresGrad == true || residual?.RequiresGrad == true);
+        bool onDevice = input._dev is not null || weight._dev is not null || bias?._dev is not null || residual?._dev is not null;
+        if (graph || onDevice || input.Dim != 4 || residual is { DType: not DType.Float32 })
+            return Composed();
+        Pair s = stride ?? 1, p = padding ?? 0, d = dilation ?? 1;
+        int n = input.Size(0), c = input.Size(1), h = input.Size(2), w = input.Size(3), outC = weight.Dim == 4 ? weight.Size(0) : -1;
+        // Anything Conv2d would refuse goes to it, for its errors.
+        if (input.DType != DType.Float32 || weight.DType != DType.Float32 || weight.Dim != 4 || groups < 1 || c != weight.Size(1) * groups || outC % groups != 0)
+            return Composed();
+        ConvOpSupport.Bias("Conv2dAddRelu", bias, outC, weight);
+        var geo = ConvOpSupport.Geometry("Conv2dAddRelu", $"input {input.Shape}, weight {weight.Shape}", () => new Conv2dGeometry(
+            n, c, h, w, outC, weight.Size(2), weight.Size(3), s.H, s.W, p.H, p.W, d.H, d.W, groups));
+        int[] outShape = [n, outC, geo.OutH, geo.OutW];
+        if (residual is not null && !residual.Shape.SequenceEqual(outShape)) return Composed();
+        var y = Tensor.Empty(outShape);
+        Conv2dKernel.ForwardFused(geo, ConvOpSupport.Data(input).ViewSpan(), ConvOpSupport.Data(weight).ViewSpan(),
+            bias is null ? ReadOnlySpan<float>.Empty : ConvOpSupport.Data(bias).ViewSpan(),
+            residual is null ? ReadOnlySpan<float>.Empty : ConvOpSupport.Data(residual).ViewSpan(), relu, y.WriteSpan());
+        return y;
+
+        Tensor Composed()
+        {
+            var z = Conv2d(input, weight, bias, stride, padding, dilation, groups);
+            if (residual is not null) z = z + residual;
+            return relu ? z.Relu() : z;
+        }
+    }
+
+    /// <summary>
     /// 2-D transposed convolution ("deconvolution"), <c>torch.nn.functional.conv_transpose2d</c>: the input gradient of
     /// <see cref="Conv2d"/> with the same weight. Output size <c>(H−1)·stride − 2·padding + dilation·(k−1) + output_padding + 1</c>.
     /// </summary>

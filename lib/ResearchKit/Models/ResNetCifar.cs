@@ -106,6 +106,19 @@ public sealed class ResNetCifar : Module<Tensor, Tensor>
         return pairs;
     }
 
+    /// <summary>
+    /// The groups <see cref="Fusion.FuseConvBnRelu"/> fuses for inference: the stem's conv, bn and ReLU; in every block conv1
+    /// with bn1 and relu1, and conv2 with bn2, the residual add and relu2 (the block passes its shortcut to the fused conv2).
+    /// </summary>
+    public IReadOnlyList<ConvFusion> InferenceFusions()
+    {
+        var groups = new List<ConvFusion> { new("conv1", "bn1", "relu") };
+        foreach (var (name, m) in NamedModules())
+            if (m is BasicBlock)
+                groups.AddRange([new($"{name}.conv1", $"{name}.bn1", $"{name}.relu1"), new($"{name}.conv2", $"{name}.bn2", $"{name}.relu2", Residual: true)]);
+        return groups;
+    }
+
     /// <inheritdoc/>
     public override string ExtraRepr() => $"depth={_depth}, num_classes={_numClasses}, in_channels={_inChannels}";
 }
@@ -158,6 +171,13 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
     protected override Tensor ForwardCore(Tensor input)
     {
         var y = Relu1.Forward(Bn1.Forward(Conv1.Forward(input)));
+        // Fused for inference (ResNetCifar.InferenceFusions): bn2, the add and relu2 run in conv2's epilogue.
+        if (Conv2 is FusedConv2d { TakesResidual: true } fused)
+        {
+            if (Bn2 is not Identity)
+                throw new InvalidOperationException("BasicBlock: conv2 takes the residual in its epilogue but bn2 was not folded into it; fuse conv2 with bn2 (ResNetCifar.InferenceFusions).");
+            return Relu2.Forward(fused.Forward(y, Shortcut(input)));
+        }
         y = Bn2.Forward(Conv2.Forward(y));
         return Relu2.Forward(y + Shortcut(input));
     }

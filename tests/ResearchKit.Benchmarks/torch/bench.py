@@ -240,12 +240,17 @@ def resnet20_pgd_step():
     return step
 
 
-def resnet_infer(depth, fold=False):
+def resnet_infer(depth, fold=False, optimize=False):
     def setup():
         model = ResNetCifar(depth).eval()
         if fold:
             fold_batch_norms(model)
         x = torch.randn(256, 3, 32, 32)
+        if optimize:
+            # PyTorch's own inference fusion: freeze the traced model, then fold batch norms and fuse conv + relu (+ add)
+            # into oneDNN kernels with their layouts (torch.jit.optimize_for_inference).
+            with torch.no_grad():
+                model = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(model, x)))
 
         def step():
             with torch.no_grad():
@@ -320,6 +325,7 @@ WORKLOADS = {
     "resnet20-pgd-step": resnet20_pgd_step,
     "resnet20-infer": resnet_infer(20),
     "resnet20-infer-folded": resnet_infer(20, fold=True),
+    "resnet20-infer-fused": resnet_infer(20, optimize=True),
     "resnet32-train": resnet_train(32),
     "resnet32-infer": resnet_infer(32),
     "lstm-seqmnist": lstm_seqmnist,

@@ -197,6 +197,12 @@ public static class OpRegistry
         Add("conv2d_stride_padding", "Functional.Conv2d", t => F.Conv2d(t[0], t[1], null, stride: 2, padding: 1), () => L(185, 1, 1, 4, 4), () => L(186, 2, 1, 3, 3));
         Add("conv2d_groups_dilation", "Functional.Conv2d", t => F.Conv2d(t[0], t[1], t[2], padding: (1, 0), dilation: 2, groups: 2),
             () => L(187, 1, 2, 4, 3), () => L(188, 2, 1, 2, 2), () => L(189, 2));
+        // Under a graph Conv2dAddRelu is Conv2d, + and ReLU (its fused epilogue runs only without one): the checks see those.
+        Add("conv2d_add", "Functional.Conv2dAddRelu Functional.Conv2d", t => F.Conv2dAddRelu(t[0], t[1], t[2], t[3], relu: false),
+            () => L(220, 1, 2, 3, 3), () => L(221, 2, 2, 2, 2), () => L(222, 2), () => L(223, 1, 2, 2, 2));
+        // The residual keeps every pre-activation above ReLU's kink (|conv| ≤ 9: 9 taps of values in [-1, 1]), so the finite differences see one side.
+        Add("conv2d_add_relu", "Functional.Conv2dAddRelu Functional.Conv2d", t => F.Conv2dAddRelu(t[0], t[1], null, t[2] + 12f, stride: 2, padding: 1),
+            () => L(224, 1, 1, 4, 4), () => L(225, 2, 1, 3, 3), () => L(226, 1, 2, 2, 2));
         Add("conv_transpose2d", "Functional.ConvTranspose2d", t => F.ConvTranspose2d(t[0], t[1], t[2]), () => L(190, 1, 2, 2, 2), () => L(191, 2, 1, 2, 2), () => L(192, 1));
         Add("conv_transpose2d_stride_groups", "Functional.ConvTranspose2d",
             t => F.ConvTranspose2d(t[0], t[1], null, stride: 2, padding: 1, outputPadding: 1, groups: 2), () => L(193, 1, 2, 2, 2), () => L(194, 2, 1, 3, 3));

@@ -89,4 +89,49 @@ public class ResNetCifarTests
         Assert.DoesNotContain(model.Modules(), m => m is BatchNorm2d);
         using (Torch.NoGrad()) Close(before, model.Forward(x), "folded logits", rtol: 1e-4, atol: 1e-5);
     }
+
+    [Fact]
+    public void InferenceFusions_ComputeTheFoldedModelBitForBit_AndAttacksStillGetTheirGradient()
+    {
+        var g = new Generator(6);
+        ResNetCifar Trained()
+        {
+            var m = new ResNetCifar(20, generator: new Generator(5));
+            using (Torch.NoGrad())
+                for (int i = 0; i < 3; i++) m.Forward(Tensor.Randn([8, 3, 32, 32], new Generator(6 + i)) * 2f + 0.5f);
+            m.Eval();
+            return m;
+        }
+        var folded = Trained();
+        Fusion.FoldBatchNorms(folded, folded.ConvBnPairs());
+        var fused = Trained();
+        var groups = fused.InferenceFusions();
+        Assert.Equal(19, groups.Count);
+        Assert.Equal(9, groups.Count(c => c.Residual));   // conv2 of every block takes its shortcut
+        Assert.Equal(19, Fusion.FuseConvBnRelu(fused, groups));
+        Assert.DoesNotContain(fused.Modules(), m => m is BatchNorm2d or ReLU);
+        Assert.Equal(folded.StateDict().Keys.Order(StringComparer.Ordinal), fused.StateDict().Keys.Order(StringComparer.Ordinal));
+
+        var x = Tensor.Randn([4, 3, 32, 32], g);
+        using (Torch.NoGrad())
+            Assert.Equal(folded.Forward(x).ToArray(), fused.Forward(x).ToArray());   // the same float operations: the same bits
+
+        // An attack's input gradient runs the separate ops: the folded model's gradient exactly.
+        var xa = x.Detach().RequiresGrad_();
+        var xb = x.Detach().RequiresGrad_();
+        var y = Tensor.FromArray(new long[] { 0, 3, 5, 9 }, 4);
+        F.CrossEntropy(folded.Forward(xa), y).Backward();
+        F.CrossEntropy(fused.Forward(xb), y).Backward();
+        Assert.Equal(xa.Grad!.ToArray(), xb.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void A_block_whose_conv2_takes_the_residual_without_its_batch_norm_folded_refuses_to_run()
+    {
+        var model = new ResNetCifar(8, generator: new Generator(1));
+        model.Eval();
+        Fusion.FuseConvBnRelu(model, [new ConvFusion("layer1.0.conv2", Residual: true)]);
+        var e = Assert.Throws<InvalidOperationException>(() => model.Forward(Tensor.Zeros([1, 3, 32, 32])));
+        Assert.Contains("fuse conv2 with bn2", e.Message);
+    }
 }

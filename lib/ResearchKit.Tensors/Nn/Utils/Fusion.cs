@@ -105,4 +105,57 @@ public static class Fusion
         }
         return fused.Count;
     }
+
+    /// <summary>
+    /// Fuses each listed convolution with the batch norm and the ReLU after it (and, for a residual block's last convolution,
+    /// the residual add between them) into one <see cref="FusedConv2d"/>, for inference: PyTorch's
+    /// <c>torch.ao.quantization.fuse_modules</c> on [conv, bn, relu] in eval mode. The batch norm is folded into the weight
+    /// (<see cref="FuseConvBnEval"/>), the ReLU and the add run in the convolution's epilogue, and the batch norm and ReLU
+    /// modules become <see cref="Identity"/>. Every group is checked before anything changes.
+    /// </summary>
+    /// <param name="model">A model in eval mode.</param>
+    /// <param name="groups">The convolutions to fuse, each with its batch norm and ReLU (either may be null). A group with
+    /// <see cref="ConvFusion.Residual"/> must belong to a model that passes the residual to <see cref="FusedConv2d.Forward(Tensor, Tensor)"/>.</param>
+    /// <returns>The number of convolutions fused.</returns>
+    /// <exception cref="ArgumentException">A path names no submodule or one of another type, or is listed twice.</exception>
+    /// <exception cref="NotSupportedException">See <see cref="FuseConvBnEval"/>.</exception>
+    /// <exception cref="InvalidOperationException">The model is in training mode, or a batch norm keeps no running statistics.</exception>
+    public static int FuseConvBnRelu(Module model, IEnumerable<ConvFusion> groups)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(groups);
+        if (model.Training)
+            throw new InvalidOperationException("Fusion.FuseConvBnRelu: the model is in training mode; call model.Eval() first (fusion is for inference).");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var fused = new List<(ConvFusion Group, FusedConv2d Fused)>();
+        foreach (var g in groups)
+        {
+            foreach (var p in new[] { g.Conv, g.BatchNorm, g.Relu })
+                if (p is not null && !seen.Add(p)) throw new ArgumentException($"Fusion.FuseConvBnRelu: '{p}' is listed twice.", nameof(groups));
+            var conv = model.GetSubmodule(g.Conv) as Conv2d
+                ?? throw new ArgumentException($"Fusion.FuseConvBnRelu: '{g.Conv}' is a {model.GetSubmodule(g.Conv).GetType().Name}, not a Conv2d.", nameof(groups));
+            if (g.BatchNorm is not null)
+                conv = FuseConvBnEval(conv, model.GetSubmodule(g.BatchNorm) as BatchNorm2d
+                    ?? throw new ArgumentException($"Fusion.FuseConvBnRelu: '{g.BatchNorm}' is a {model.GetSubmodule(g.BatchNorm).GetType().Name}, not a BatchNorm2d.", nameof(groups)));
+            if (g.Relu is not null && model.GetSubmodule(g.Relu) is not ReLU)
+                throw new ArgumentException($"Fusion.FuseConvBnRelu: '{g.Relu}' is a {model.GetSubmodule(g.Relu).GetType().Name}, not a ReLU.", nameof(groups));
+            fused.Add((g, new FusedConv2d(conv, relu: g.Relu is not null, takesResidual: g.Residual)));
+        }
+        foreach (var (g, f) in fused)
+        {
+            model.Replace(g.Conv, f);
+            if (g.BatchNorm is not null) model.Replace(g.BatchNorm, new Identity());
+            if (g.Relu is not null) model.Replace(g.Relu, new Identity());
+        }
+        return fused.Count;
+    }
 }
+
+/// <summary>One group of <see cref="Fusion.FuseConvBnRelu"/>: dotted paths of a convolution, the batch norm that reads it and
+/// the ReLU after them (either may be null); <paramref name="Residual"/>: a residual is added before the ReLU, passed by the
+/// model to <see cref="FusedConv2d.Forward(Tensor, Tensor)"/>.</summary>
+/// <param name="Conv">The convolution.</param>
+/// <param name="BatchNorm">The batch norm after it, or null.</param>
+/// <param name="Relu">The ReLU after them (after the residual add when <paramref name="Residual"/>), or null.</param>
+/// <param name="Residual">Whether a residual is added before the ReLU.</param>
+public readonly record struct ConvFusion(string Conv, string? BatchNorm = null, string? Relu = null, bool Residual = false);
