@@ -367,14 +367,15 @@ internal static class TorchSide
     }
 
     /// <summary>
-    /// glibc settings under which freed blocks stay in the heap: PyTorch's CPU allocator is plain malloc, and glibc's defaults
-    /// unmap blocks above its dynamic mmap threshold on free, so every step pays page faults to zero them again (on this kit's
-    /// 2-core VM that made PyTorch's ResNet inference 3–6× slower than with these). 32 MiB is the largest mmap threshold glibc
-    /// accepts on 64-bit; every buffer of these workloads is smaller.
+    /// glibc settings under which freed blocks stay in the process: PyTorch's CPU allocator is plain malloc, and glibc's
+    /// defaults serve large blocks with mmap and unmap them on free, so every step pays page faults to zero them again (on this
+    /// kit's 2-core VM that made PyTorch's ResNet inference 3–6× slower than with these). No mmap at all, since the largest
+    /// threshold glibc accepts (32 MiB) still left the seq-MNIST LSTM's sequence buffers faulting in every step; and a trim
+    /// threshold no heap reaches, so the top of the heap is not given back either.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> RetainingMalloc = new Dictionary<string, string>
     {
-        ["MALLOC_MMAP_THRESHOLD_"] = "33554432",
+        ["MALLOC_MMAP_MAX_"] = "0",
         ["MALLOC_TRIM_THRESHOLD_"] = "17179869184",
     };
 
