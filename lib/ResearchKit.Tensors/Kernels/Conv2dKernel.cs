@@ -50,12 +50,7 @@ public static class Conv2dKernel
     internal static unsafe void Forward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> output, bool allowImplicit)
     {
-        const string op = "Conv2d.Forward";
-        g.EnsureInitialized(op);
-        CheckLength(op, "input", input.Length, g.InputLength, g);
-        CheckLength(op, "weight", weight.Length, g.WeightLength, g);
-        CheckLength(op, "output", output.Length, g.OutputLength, g);
-        if (!bias.IsEmpty) CheckLength(op, "bias", bias.Length, g.OutC, g);
+        CheckForward("Conv2d.Forward", g, input.Length, weight.Length, bias.Length, output.Length);
         if (g.N == 0) return;
         if (allowImplicit && Conv2dImplicit.AppliesForward(g))
         {
@@ -100,14 +95,10 @@ public static class Conv2dKernel
         ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, bool relu, Span<float> output, bool allowImplicit = true)
     {
         const string op = "Conv2d.ForwardFused";
-        g.EnsureInitialized(op);
+        CheckForward(op, g, input.Length, weight.Length, bias.Length, output.Length);
         if (!residual.IsEmpty) CheckLength(op, "residual", residual.Length, g.OutputLength, g);
         if (allowImplicit && Conv2dImplicit.AppliesForward(g) && g.N > 0)
         {
-            CheckLength(op, "input", input.Length, g.InputLength, g);
-            CheckLength(op, "weight", weight.Length, g.WeightLength, g);
-            CheckLength(op, "output", output.Length, g.OutputLength, g);
-            if (!bias.IsEmpty) CheckLength(op, "bias", bias.Length, g.OutC, g);
             fixed (float* pi = input, pw = weight, pb = bias, pr = residual, po = output)
                 Conv2dImplicit.Forward(Conv2dImplicit.Shape.Of(g), pi, pw, bias.IsEmpty ? null : pb, po, residual.IsEmpty ? null : pr, relu);
             return;
@@ -121,6 +112,16 @@ public static class Conv2dKernel
             Parallelism.ForRanges(output.Length, 1 << 15, (start, count) =>
                 Conv2dImplicit.CopyFused((float*)ao + start, (float*)ao + start, hasResidual ? (float*)ar + start : null, count, 0f, hasBias: false, relu));
         }
+    }
+
+    // The forward's span checks, shared by the plain and the fused forward.
+    private static void CheckForward(string op, in Conv2dGeometry g, int input, int weight, int bias, int output)
+    {
+        g.EnsureInitialized(op);
+        CheckLength(op, "input", input, g.InputLength, g);
+        CheckLength(op, "weight", weight, g.WeightLength, g);
+        CheckLength(op, "output", output, g.OutputLength, g);
+        if (bias != 0) CheckLength(op, "bias", bias, g.OutC, g);
     }
 
     /// <summary>Computes the input gradient <c>gradInput = conv2dᵀ(gradOutput, weight)</c> (gradInput is overwritten).</summary>
