@@ -43,6 +43,29 @@ public sealed class DeviceTensorTests
 
     [Theory]
     [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
+    public void UninitializedDeviceStorageIsNaNUnderTheDebugChecks(string deviceName)
+    {
+        // This assembly turns the allocator's debug checks on (AllocatorChecks): every device kernel test then fails when a
+        // kernel reads an element no kernel wrote, rather than passing or failing by chance on a recycled buffer's values.
+        Assert.True(CachingAllocator.DebugChecks);
+        var backend = ResearchKit.Tensors.Devices.DeviceBackends.For(GpuTest.TensorDevice(deviceName));
+        var written = backend.Upload(new float[] { 1, 2, 3, 4, 5 });
+        var host = new float[5];
+        backend.Download(written, 0, host);
+        Assert.Equal([1f, 2, 3, 4, 5], host);
+        for (int i = 0; i < 3; i++)   // fresh buffers and, after collections, buffers the pool lends again
+        {
+            var fresh = backend.Allocate(5);
+            backend.Download(fresh, 0, host);
+            Assert.All(host, v => Assert.True(float.IsNaN(v), $"uninitialized device storage read {v}"));
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        GC.KeepAlive(written);
+    }
+
+    [Theory]
+    [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
     public void LabelsThatDoNotFitThirtyTwoBitsAreRefused(string deviceName)
     {
         var device = GpuTest.TensorDevice(deviceName);

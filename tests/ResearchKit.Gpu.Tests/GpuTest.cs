@@ -47,7 +47,17 @@ public static class GpuTest
         Assert.Equal(expected.Length, got.Length);
         float scale = expected.Length == 0 ? 0f : expected.Max(MathF.Abs);
         for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - got[i]) <= tol * (1 + scale), $"{what}[{i}]: CPU engine {expected[i]}, GPU {got[i]}");
+            if (!(Math.Abs(expected[i] - got[i]) <= tol * (1 + scale)))
+                Assert.Fail($"{what}[{i}]: CPU engine {expected[i]}, GPU {got[i]}{Context(expected, got, tol * (1 + scale))}");
+    }
+
+    // What a failure needs to be diagnosed from a CI log alone: how many elements differ, and both tensors' first values.
+    private static string Context(float[] expected, float[] got, float bound)
+    {
+        int bad = 0;
+        for (int i = 0; i < expected.Length; i++) if (!(Math.Abs(expected[i] - got[i]) <= bound)) bad++;
+        static string Head(float[] a) => string.Join(", ", a.Take(12).Select(v => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)));
+        return $" ({bad} of {expected.Length} elements differ; CPU [{Head(expected)}]; GPU [{Head(got)}])";
     }
 }
 

@@ -150,6 +150,9 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             ReturnDead();
             var loan = _pool.Rent(Math.Max(length, 1));
+            // As the CPU pool does under its debug checks: uninitialized device storage is NaN, so a kernel that reads what
+            // no kernel wrote fails its test instead of passing (or failing now and then) on a recycled buffer's values.
+            if (CachingAllocator.DebugChecks) GpuElementwise.Fill(Gpu, loan.View, float.NaN);
             _live.Add(++_nextId, loan);
             return new GpuStorage(this, _nextId, loan, length);
         }
@@ -397,8 +400,7 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     /// <inheritdoc/>
     public override void Extremum(DeviceStorage x, long offset, int outer, int n, int inner, bool max, DeviceStorage values, DeviceStorage indices)
     {
-        var xv = S(x).View;
-        lock (_gate) GpuReduce.Extremum(Gpu, xv.SubView(offset, xv.Length - offset), outer, n, inner, max, S(values).View, S(indices).Labels);
+        lock (_gate) GpuReduce.Extremum(Gpu, From(x, offset), outer, n, inner, max, S(values).View, S(indices).Labels);
     }
 
     /// <inheritdoc/>
@@ -410,10 +412,9 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     /// <inheritdoc/>
     public override void SoftmaxRows(DeviceStorage x, long offset, int rows, int cols, bool log, DeviceStorage y)
     {
-        var xv = S(x).View;
-        xv = xv.SubView(offset, xv.Length - offset);
         lock (_gate)
         {
+            var xv = From(x, offset);
             if (log) GpuRows.LogSoftmax(Gpu, xv, rows, cols, cols, S(y).View);
             else GpuRows.Softmax(Gpu, xv, rows, cols, cols, S(y).View);
         }
@@ -485,21 +486,21 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     public override void Gemm(bool transA, bool transB, int m, int n, int k, DeviceStorage a, long aOffset, int lda,
         DeviceStorage b, long bOffset, int ldb, DeviceStorage c)
     {
-        var av = S(a).View; var bv = S(b).View;
         lock (_gate)
         {
-            if (Tiled) GpuGemm.Sgemm(Gpu, transA, transB, m, n, k, 1f, av.SubView(aOffset, av.Length - aOffset), lda,
-                bv.SubView(bOffset, bv.Length - bOffset), ldb, 0f, S(c).View, n);
-            else GpuGemm.SgemmSimple(Gpu, transA, transB, m, n, k, 1f, av.SubView(aOffset, av.Length - aOffset), lda,
-                bv.SubView(bOffset, bv.Length - bOffset), ldb, 0f, S(c).View, n);
+            if (Tiled) GpuGemm.Sgemm(Gpu, transA, transB, m, n, k, 1f, From(a, aOffset), lda, From(b, bOffset), ldb, 0f, S(c).View, n);
+            else GpuGemm.SgemmSimple(Gpu, transA, transB, m, n, k, 1f, From(a, aOffset), lda, From(b, bOffset), ldb, 0f, S(c).View, n);
         }
     }
 
     /// <inheritdoc/>
     public override void Fill(DeviceStorage output, float value)
     {
-        var s = S(output);
-        lock (_gate) GpuElementwise.Fill(Gpu, s.View.SubView(0, s.Length), value);
+        lock (_gate)
+        {
+            var s = S(output);
+            GpuElementwise.Fill(Gpu, s.View.SubView(0, s.Length), value);
+        }
     }
 
     /// <inheritdoc/>
@@ -518,12 +519,15 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     public override void SgdStep(DeviceStorage parameter, DeviceStorage gradient, DeviceStorage? buffer, float lr, float momentum,
         float dampening, float weightDecay, bool nesterov, bool firstStep)
     {
-        var p = S(parameter);
-        long n = p.Length;
-        var pv = p.View.SubView(0, n);
-        var gv = S(gradient).View.SubView(0, n);
-        var bv = buffer is null ? pv : S(buffer).View.SubView(0, n);
-        lock (_gate) GpuOptim.SgdStep(Gpu, pv, gv, bv, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+        lock (_gate)
+        {
+            var p = S(parameter);
+            long n = p.Length;
+            var pv = p.View.SubView(0, n);
+            var gv = S(gradient).View.SubView(0, n);
+            var bv = buffer is null ? pv : S(buffer).View.SubView(0, n);
+            GpuOptim.SgdStep(Gpu, pv, gv, bv, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+        }
     }
 
     private static GpuPoolGeometry Geometry(DevicePoolShape g) => new(g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW);
@@ -568,14 +572,19 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     public override void AdamStep(DeviceStorage parameter, DeviceStorage gradient, DeviceStorage expAvg, DeviceStorage expAvgSq, long step,
         float lr, float beta1, float beta2, float eps, float weightDecay)
     {
-        var p = S(parameter);
-        long n = p.Length;
         if (step > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(step), step, "GpuBackend.AdamStep: the step count exceeds the kernel's 32-bit counter.");
-        lock (_gate) GpuOptim.AdamStep(Gpu, p.View.SubView(0, n), S(gradient).View.SubView(0, n), S(expAvg).View.SubView(0, n), S(expAvgSq).View.SubView(0, n),
-            (int)step, lr, beta1, beta2, eps, weightDecay);
+        lock (_gate)
+        {
+            var p = S(parameter);
+            long n = p.Length;
+            GpuOptim.AdamStep(Gpu, p.View.SubView(0, n), S(gradient).View.SubView(0, n), S(expAvg).View.SubView(0, n), S(expAvgSq).View.SubView(0, n),
+                (int)step, lr, beta1, beta2, eps, weightDecay);
+        }
     }
 
-    // A view from an offset to the end of its storage.
+    // A view from an offset to the end of its storage. Views are taken under the lock: a storage whose last reference was
+    // the argument may be collected once its view is read, and only the lock keeps another thread from lending its buffer
+    // again before the kernel that reads it has run.
     private ArrayView<float> From(DeviceStorage s, long offset)
     {
         var v = S(s).View;
@@ -601,11 +610,14 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     public override void RmsPropStep(DeviceStorage parameter, DeviceStorage gradient, DeviceStorage squareAvg, DeviceStorage? gradAvg,
         DeviceStorage? buffer, float lr, float alpha, float eps, float weightDecay, float momentum)
     {
-        var p = S(parameter);
-        long n = p.Length;
-        ArrayView<float> V(DeviceStorage? s) => s is null ? default : S(s).View.SubView(0, n);
-        lock (_gate) GpuOptim.RmsPropStep(Gpu, p.View.SubView(0, n), V(gradient), V(squareAvg), V(gradAvg), V(buffer), lr, alpha, eps, weightDecay,
-            momentum, gradAvg is not null);
+        lock (_gate)
+        {
+            var p = S(parameter);
+            long n = p.Length;
+            ArrayView<float> V(DeviceStorage? s) => s is null ? default : S(s).View.SubView(0, n);
+            GpuOptim.RmsPropStep(Gpu, p.View.SubView(0, n), V(gradient), V(squareAvg), V(gradAvg), V(buffer), lr, alpha, eps, weightDecay,
+                momentum, gradAvg is not null);
+        }
     }
 
     /// <inheritdoc/>
