@@ -37,7 +37,8 @@ public static class GpuTest
         {
             if (float.IsNaN(expected[i])) { Assert.True(float.IsNaN(got[i]), $"{what}[{i}]: expected NaN, got {got[i]}"); continue; }
             if (expected[i] == got[i]) continue;   // exact, infinities included
-            Assert.True(Math.Abs(expected[i] - got[i]) <= tol * (1 + Math.Abs(expected[i])), $"{what}[{i}]: CPU engine {expected[i]}, GPU {got[i]}");
+            if (!(Math.Abs(expected[i] - got[i]) <= tol * (1 + Math.Abs(expected[i]))))
+                Assert.Fail($"{what}[{i}]: CPU engine {expected[i]}, GPU {got[i]}{Context(expected, got, tol * (1 + Math.Abs(expected[i])))}");
         }
     }
 
