@@ -43,6 +43,42 @@ public sealed class DeviceTensorTests
 
     [Theory]
     [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
+    public void CopiesStayExactWhileCollectionsMoveTheHostArrays(string deviceName)
+    {
+        // Host arrays are managed: a collection (here forced, non-stop, from another thread) moves young ones. A copy that
+        // took an array's address without pinning it read or wrote the old place: a download then kept its fresh zeros
+        // (this test failed so within a few dozen copies before the backend pinned them).
+        var backend = ResearchKit.Tensors.Devices.DeviceBackends.For(GpuTest.TensorDevice(deviceName));
+        var data = Enumerable.Range(1, 4099).Select(i => (float)i).ToArray();
+        var labels = Enumerable.Range(1, 33).Select(i => (long)(3 * i)).ToArray();
+        var ints = backend.UploadLabels(labels);
+        var floats = backend.Upload(data);
+        bool stop = false;
+        var collector = new Thread(() => { while (!Volatile.Read(ref stop)) { GC.Collect(0, GCCollectionMode.Forced, blocking: true, compacting: true); Thread.Sleep(1); } });
+        collector.Start();
+        try
+        {
+            for (int round = 0; round < 300; round++)
+            {
+                // Uploads from, and downloads into, arrays as young as they come.
+                if (round % 10 == 0) floats = backend.Upload(data.ToArray());
+                var back = new float[data.Length];
+                backend.Download(floats, 0, back);
+                Assert.True(data.AsSpan().SequenceEqual(back), $"round {round}: floats came back as [{string.Join(", ", back.Take(6))}, …]");
+                var backLabels = new long[labels.Length];
+                backend.DownloadLabels(ints, 0, backLabels);
+                Assert.True(labels.AsSpan().SequenceEqual(backLabels), $"round {round}: labels came back as [{string.Join(", ", backLabels.Take(6))}, …]");
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref stop, true);
+            collector.Join();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(GpuTest.TensorDevices), MemberType = typeof(GpuTest))]
     public void UninitializedDeviceStorageIsNaNUnderTheDebugChecks(string deviceName)
     {
         // This assembly turns the allocator's debug checks on (AllocatorChecks): every device kernel test then fails when a

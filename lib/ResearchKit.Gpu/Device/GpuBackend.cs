@@ -158,12 +158,19 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
         }
     }
 
+    // ILGPU's copies from and to a `ref T` take its address as a raw pointer and expect pinned memory (the array overloads pin,
+    // these do not). Host tensors are managed arrays that a collection on any thread may move: unpinned, a copy then read or
+    // wrote the array's old place, and a download left the fresh, zeroed destination as it was. Every GPU test failure that
+    // read an exact 0 now and then (a bias gradient, argmax indices) was this. So every such copy runs inside `fixed`.
+
     /// <inheritdoc/>
-    public override DeviceStorage Upload(ReadOnlySpan<float> data)
+    public override unsafe DeviceStorage Upload(ReadOnlySpan<float> data)
     {
         var s = (GpuStorage)Allocate(data.Length);
         if (data.Length > 0)
-            lock (_gate) ((ArrayView1D<float, Stride1D.Dense>)s.View.SubView(0, data.Length)).CopyFromCPU(ref MemoryMarshal.GetReference(data), data.Length);
+            lock (_gate)
+                fixed (float* pinned = data)
+                    ((ArrayView1D<float, Stride1D.Dense>)s.View.SubView(0, data.Length)).CopyFromCPU(ref *pinned, data.Length);
         return s;
     }
 
@@ -337,14 +344,17 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     }
 
     /// <inheritdoc/>
-    public override void Download(DeviceStorage source, long offset, Span<float> destination)
+    public override unsafe void Download(DeviceStorage source, long offset, Span<float> destination)
     {
         if (destination.Length == 0) return;
         lock (_gate)
         {
             var fenced = TakeFenced();
-            ((ArrayView1D<float, Stride1D.Dense>)S(source).View.SubView(offset, destination.Length)).CopyToCPU(ref MemoryMarshal.GetReference(destination), destination.Length);
-            Gpu.Accelerator.DefaultStream.Synchronize();
+            fixed (float* pinned = destination)
+            {
+                ((ArrayView1D<float, Stride1D.Dense>)S(source).View.SubView(offset, destination.Length)).CopyToCPU(ref *pinned, destination.Length);
+                Gpu.Accelerator.DefaultStream.Synchronize();
+            }
             ReleaseFenced(fenced);
         }
     }
@@ -355,7 +365,7 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
     private long _labelDownloads;
 
     /// <inheritdoc/>
-    public override void DownloadLabels(DeviceStorage source, long offset, Span<long> destination)
+    public override unsafe void DownloadLabels(DeviceStorage source, long offset, Span<long> destination)
     {
         if (destination.Length == 0) return;
         Interlocked.Increment(ref _labelDownloads);
@@ -363,8 +373,11 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
         lock (_gate)
         {
             var fenced = TakeFenced();
-            ((ArrayView1D<int, Stride1D.Dense>)S(source).Labels.SubView(offset, destination.Length)).CopyToCPU(ref ints[0], ints.Length);
-            Gpu.Accelerator.DefaultStream.Synchronize();
+            fixed (int* pinned = ints)
+            {
+                ((ArrayView1D<int, Stride1D.Dense>)S(source).Labels.SubView(offset, destination.Length)).CopyToCPU(ref *pinned, ints.Length);
+                Gpu.Accelerator.DefaultStream.Synchronize();
+            }
             ReleaseFenced(fenced);
         }
         for (int i = 0; i < ints.Length; i++) destination[i] = ints[i];
