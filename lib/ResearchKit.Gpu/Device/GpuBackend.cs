@@ -141,6 +141,23 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
             if (_live.Remove(id, out var buffer)) buffer.Dispose();
     }
 
+    private static readonly float[] Nans = Enumerable.Repeat(float.NaN, 1 << 14).ToArray();
+
+    // As the CPU pool does under its debug checks: uninitialized device storage is NaN, so a kernel that reads what no kernel
+    // wrote fails its test instead of passing (or failing now and then) on a recycled buffer's values. On a GPU, a fill kernel;
+    // on the CPU accelerator, whose every launch hands work to its thread group, host copies (a kernel per allocation made the
+    // GPU test project take 3 min 10 s instead of 1 min 46 s).
+    private unsafe void Poison(ArrayView<float> view)
+    {
+        if (Gpu.IsCuda) { GpuElementwise.Fill(Gpu, view, float.NaN); return; }
+        fixed (float* nans = Nans)
+            for (long at = 0; at < view.Length; at += Nans.Length)
+            {
+                long n = Math.Min(Nans.Length, view.Length - at);
+                ((ArrayView1D<float, Stride1D.Dense>)view.SubView(at, n)).CopyFromCPU(ref *nans, n);
+            }
+    }
+
     /// <inheritdoc/>
     public override DeviceStorage Allocate(long length)
     {
@@ -150,9 +167,7 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             ReturnDead();
             var loan = _pool.Rent(Math.Max(length, 1));
-            // As the CPU pool does under its debug checks: uninitialized device storage is NaN, so a kernel that reads what
-            // no kernel wrote fails its test instead of passing (or failing now and then) on a recycled buffer's values.
-            if (CachingAllocator.DebugChecks) GpuElementwise.Fill(Gpu, loan.View, float.NaN);
+            if (CachingAllocator.DebugChecks) Poison(loan.View);
             _live.Add(++_nextId, loan);
             return new GpuStorage(this, _nextId, loan, length);
         }
