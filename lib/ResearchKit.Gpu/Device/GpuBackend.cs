@@ -294,8 +294,9 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
 
     // One copy at a time. On CUDA the copy stream runs beside the kernels, except when the copy first creates the stream or
     // a staging array (the accelerator's bookkeeping is then changed, which the kernels' lock guards). ILGPU's CPU accelerator
-    // runs one thing at a time: there the copy always holds the kernels' lock (with launches and copies from two threads at
-    // once, trainer tests failed now and then; serialized, they pass), the same code path without the overlap.
+    // runs one thing at a time: there the copy always holds the kernels' lock, the same code path without the overlap. (This
+    // was added when trainer tests failed now and then with launches and copies from two threads at once; the failures of
+    // that kind found since came from unpinned host copies, see Upload, so the lock here is caution, not a known need.)
     // Lock order: _gate, then _copyGate (as Dispose).
     private bool EnterCopy<T>(Dictionary<long, PageLockedArray1D<T>> staging, long length) where T : unmanaged
     {
