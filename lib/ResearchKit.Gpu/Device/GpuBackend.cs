@@ -175,8 +175,8 @@ public sealed class GpuBackend : DeviceBackend, IDisposable
 
     // ILGPU's copies from and to a `ref T` take its address as a raw pointer and expect pinned memory (the array overloads pin,
     // these do not). Host tensors are managed arrays that a collection on any thread may move: unpinned, a copy then read or
-    // wrote the array's old place, and a download left the fresh, zeroed destination as it was. Every GPU test failure that
-    // read an exact 0 now and then (a bias gradient, argmax indices) was this. So every such copy runs inside `fixed`.
+    // wrote the array's old place, and a download left the fresh, zeroed destination as it was: the signature of the GPU
+    // tests that read an exact 0 now and then (a bias gradient, argmax indices). So every such copy runs inside `fixed`.
 
     /// <inheritdoc/>
     public override unsafe DeviceStorage Upload(ReadOnlySpan<float> data)
