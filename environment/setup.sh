@@ -24,6 +24,18 @@ if ! /usr/bin/python3 -c "import nbformat" >/dev/null 2>&1; then
   fi
 fi
 
+# The hand-written x86 kernels (lib/ResearchKit.Tensors/Kernels/Native/*.s): a test checks that the committed bytes are what
+# GNU as assembles them to, and environment/assemble-kernels.sh regenerates them.
+if ! command -v as >/dev/null 2>&1 || ! command -v objcopy >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing binutils (assembler for the native-kernel check)"
+    sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get install -y binutils >/dev/null || { $sudo_cmd apt-get update >/dev/null && $sudo_cmd apt-get install -y binutils >/dev/null; }
+  else
+    echo "setup: install GNU binutils (as, objcopy) for the native-kernel check." >&2
+  fi
+fi
+
 # Notebooks in Jupyter (JupyterLab, VS Code's Jupyter extension, nbconvert/nbclient in the tests): the .NET
 # Interactive tool pinned in .config/dotnet-tools.json registers the .net-csharp kernel.
 sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"

@@ -4,6 +4,7 @@ using ResearchKit.Quantization;
 using ResearchKit.Quantization.Export;
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Kernels;
+using ResearchKit.Tensors.Kernels.Native;
 using ResearchKit.Tensors.Nn;
 using F = ResearchKit.Tensors.Nn.Functional;
 
@@ -21,7 +22,8 @@ internal static class IntBench
 
     public static void Run(TextWriter o)
     {
-        o.WriteLine($"threads {Parallelism.Threads}; int8 path {Int8Gemm.Paths.Best}, binary path {BinaryGemm.Paths.Best}");
+        o.WriteLine($"threads {Parallelism.Threads}; int8 path {Int8Gemm.Paths.Best} (direct {Int8DirectConv.Paths.Best}), binary path {BinaryGemm.Paths.Best} (direct {BinaryDirectConv.Paths.Best}" +
+            (BinaryPopcountKernel.Unavailable is { } why ? $"; vpopcntq kernel off: {why}" : "") + ")");
         var gen = new Generator(0);
         var x = Tensor.Randn([256, 3, 32, 32], gen);
         var fp = new ResNetCifar(20, generator: new Generator(0));
@@ -70,6 +72,27 @@ internal static class IntBench
             var acc = new int[n * c * hw * hw];
             var (kMin, kMed) = Time(() => Int8DirectConv.Multiply(codes, n, hw + 2, hw + 2, c, packed, c, 3, 3, (1, 1), (1, 1), hw, hw, acc));
             o.WriteLine($"    int8 direct kernel alone ({Int8DirectConv.Paths.Best}): {kMed * 1e3:F1} ms (best {kMin * 1e3:F1}), {2.0 * n * c * c * 9 * hw * hw / kMed / 1e9:F0} GOPS, {cMed / kMed:F1}× float");
+        }
+        foreach (int planes in new[] { 1, 2 })
+        {
+            // The exact binary product alone (word-planar bit-planes, padding in place), without the bit-planes' layout and the recovery.
+            var rng = new Random(planes);
+            var wcodes = Enumerable.Range(0, c * c * 9).Select(_ => rng.Next(2)).ToArray();
+            var packed = BinaryDirectConv.PackWeights(wcodes, c, c, 3, 3);
+            var bits = new ulong[n * planes * BinaryDirectConv.Words(c) * (hw + 2) * (hw + 2)];
+            for (int i = 0; i < bits.Length; i++) bits[i] = (ulong)rng.NextInt64();
+            var acc = new int[n * c * hw * hw];
+            // Every path this CPU runs, best last: the vpopcntq kernel against the nibble-table one shows what the native code buys.
+            foreach (var path in new[] { BinaryDirectConv.Path.Avx512V512, BinaryDirectConv.Path.Vpopcntdq }.Where(q => q <= BinaryDirectConv.Paths.Best))
+            {
+                BinaryDirectConv.Paths.Forced = path;
+                try
+                {
+                    var (kMin, kMed) = Time(() => BinaryDirectConv.Multiply(bits, n, planes, hw + 2, hw + 2, c, packed, c, 3, 3, (1, 1), (1, 1), hw, hw, acc));
+                    o.WriteLine($"    binary direct kernel alone ({path}, {planes}-bit activations): {kMed * 1e3:F2} ms (best {kMin * 1e3:F2}), {cMed / kMed:F1}× float");
+                }
+                finally { BinaryDirectConv.Paths.Forced = null; }
+            }
         }
         foreach (var (wBits, levels) in new[] { (8, 256), (1, 2), (1, 4) })
         {

@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using ResearchKit.Tensors.Kernels.Native;
 
 namespace ResearchKit.Tensors.Kernels;
 
@@ -35,10 +37,14 @@ public static class BinaryDirectConv
         Scalar,
         /// <summary>AVX-512BW nibble-table popcount on Vector512 (strides 1 and 2, no dilation).</summary>
         Avx512V512,
+        /// <summary>The same tiles, counted by <c>vpopcntq</c> in <see cref="BinaryPopcountKernel"/> for whole blocks of eight
+        /// output channels (the rest as <see cref="Avx512V512"/>).</summary>
+        Vpopcntdq,
     }
 
     /// <summary>The path this CPU runs best, and a test's per-thread override.</summary>
-    internal static readonly KernelPath<Path> Paths = new(Avx512BW.IsSupported && Avx512F.IsSupported ? Path.Avx512V512 : Path.Scalar);
+    internal static readonly KernelPath<Path> Paths = new(BinaryPopcountKernel.Available && Avx512BW.IsSupported ? Path.Vpopcntdq
+        : Avx512BW.IsSupported && Avx512F.IsSupported ? Path.Avx512V512 : Path.Scalar);
 
     /// <summary>64-bit words per pixel for <paramref name="channels"/> channels.</summary>
     public static int Words(int channels) => (channels + 63) / 64;
@@ -85,37 +91,48 @@ public static class BinaryDirectConv
             || output.Length < (long)n * outChannels * oh * ow)
             throw new ArgumentException("BinaryDirectConv.Multiply: a span is too short for the given sizes.");
         var path = Paths.Current;
-        if (path == Path.Avx512V512 && !(Avx512BW.IsSupported && Avx512F.IsSupported))
+        if (path != Path.Scalar && !(Avx512BW.IsSupported && Avx512F.IsSupported))
             throw new PlatformNotSupportedException("BinaryDirectConv: AVX-512BW is not supported on this CPU.");
+        if (path == Path.Vpopcntdq && !BinaryPopcountKernel.Available)
+            throw new PlatformNotSupportedException($"BinaryDirectConv: the vpopcntq kernel cannot run: {BinaryPopcountKernel.Unavailable}.");
         // The tile keeps every plane × tap × word vector of its eight pixels on the stack: at most 16 KiB.
-        bool vector = path == Path.Avx512V512 && dilation == (1, 1) && stride.W is 1 or 2 && planes * taps * words <= MaxTileVectors;
-        int rows = n * oh, p = oh * ow;
-        unsafe
+        bool vector = path != Path.Scalar && dilation == (1, 1) && stride.W is 1 or 2 && planes * taps * words <= MaxTileVectors;
+        int rows = n * oh, p = oh * ow, perPlane = taps * words;
+        // The native kernel counts whole blocks of eight output channels from weights interleaved per block.
+        int blocks = vector && path == Path.Vpopcntdq ? outChannels / BinaryPopcountKernel.Block : 0;
+        var interleaved = ArrayPool<ulong>.Shared.Rent(Math.Max(1, blocks * BinaryPopcountKernel.Block * perPlane));
+        BinaryPopcountKernel.Interleave(packedWeights, blocks, perPlane, interleaved);
+        try
         {
-            fixed (ulong* px = input)
-            fixed (ulong* pw = packedWeights)
-            fixed (int* po = output)
+            unsafe
             {
-                nint xb = (nint)px, wb = (nint)pw, ob = (nint)po;
-                var g = new Geometry(planes, words, hp, wp, kh, kw, stride.H, stride.W, dilation.H, dilation.W, outChannels, oh, ow);
-                int chunks = Math.Min(rows, Parallelism.InParallelRegion ? 1 : Parallelism.Threads * 4);
-                Parallelism.For(chunks, ch =>
+                fixed (ulong* px = input)
+                fixed (ulong* pw = packedWeights)
+                fixed (ulong* pi = interleaved)
+                fixed (int* po = output)
                 {
-                    int r0 = (int)((long)rows * ch / chunks), r1 = (int)((long)rows * (ch + 1) / chunks);
-                    for (int r = r0; r < r1; r++)
+                    nint xb = (nint)px, wb = (nint)pw, ob = (nint)po, ib = (nint)pi;
+                    var g = new Geometry(planes, words, hp, wp, kh, kw, stride.H, stride.W, dilation.H, dilation.W, outChannels, oh, ow);
+                    int chunks = Math.Min(rows, Parallelism.InParallelRegion ? 1 : Parallelism.Threads * 4);
+                    Parallelism.For(chunks, ch =>
                     {
-                        int img = r / oh, y = r % oh;
-                        ulong* image = (ulong*)xb + (long)img * planes * words * hp * wp;
-                        int* outRow = (int*)ob + (long)img * outChannels * p + y * ow;
-                        int x = 0;
-                        if (vector)
-                            for (; x + TilePixels <= ow; x += TilePixels)
-                                Tile512(g, image, (ulong*)wb, y, x, outRow + x, p);
-                        for (; x < ow; x++) PixelScalar(g, image, (ulong*)wb, y, x, outRow + x, p);
-                    }
-                });
+                        int r0 = (int)((long)rows * ch / chunks), r1 = (int)((long)rows * (ch + 1) / chunks);
+                        for (int r = r0; r < r1; r++)
+                        {
+                            int img = r / oh, y = r % oh;
+                            ulong* image = (ulong*)xb + (long)img * planes * words * hp * wp;
+                            int* outRow = (int*)ob + (long)img * outChannels * p + y * ow;
+                            int x = 0;
+                            if (vector)
+                                for (; x + TilePixels <= ow; x += TilePixels)
+                                    Tile512(g, image, (ulong*)wb, (ulong*)ib, blocks, y, x, outRow + x, p);
+                            for (; x < ow; x++) PixelScalar(g, image, (ulong*)wb, y, x, outRow + x, p);
+                        }
+                    });
+                }
             }
         }
+        finally { ArrayPool<ulong>.Shared.Return(interleaved); }
     }
 
     private readonly record struct Geometry(int Planes, int Words, int Hp, int Wp, int Kh, int Kw, int Sh, int Sw, int Dh, int Dw, int OutC, int Oh, int Ow)
@@ -151,9 +168,10 @@ public static class BinaryDirectConv
     private const int FlushWords = 31;
 
     // Eight pixels (y, x..x+7) × every output channel: the pixels' words for every plane, word and tap are loaded once into a
-    // stack block, then each output channel ANDs its broadcast weight words against them and counts the bits.
+    // stack block, then each output channel ANDs its broadcast weight words against them and counts the bits; the first
+    // blocks·8 channels in the native kernel (interleaved weights), the others here.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Tile512(in Geometry g, ulong* image, ulong* weights, int y, int x, int* outp, int p)
+    private static unsafe void Tile512(in Geometry g, ulong* image, ulong* weights, ulong* interleaved, int blocks, int y, int x, int* outp, int p)
     {
         int taps = g.Kh * g.Kw, perPlane = taps * g.Words;
         int vectors = g.Planes * perPlane;
@@ -173,10 +191,20 @@ public static class BinaryDirectConv
                             : Avx512F.PermuteVar8x64x2(Vector512.Load(src), even, Vector512.Load(src + 7));
                     }
             }
+        int first = 0;
+        if (blocks > 0)
+        {
+            BinaryPopcountKernel.Args args;
+            args.Xs = xs; args.Weights = interleaved; args.Out = outp; args.OutStride = (long)p * sizeof(int);
+            args.Blocks = blocks; args.SegmentBytes = (long)perPlane * 64; args.Planes = g.Planes;
+            args.LastPlane = xs + (g.Planes - 1) * perPlane;
+            BinaryPopcountKernel.Run(&args);
+            first = blocks * BinaryPopcountKernel.Block;
+        }
         var lut = Vector512.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
             0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
         var nib = Vector512.Create((byte)0x0f);
-        for (int o = 0; o < g.OutC; o++)
+        for (int o = first; o < g.OutC; o++)
         {
             ulong* w = weights + (long)o * perPlane;
             var total = Vector512<ulong>.Zero;

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics.X86;
 using ResearchKit.Tensors.Kernels;
+using ResearchKit.Tensors.Kernels.Native;
 using Xunit;
 
 namespace ResearchKit.Tensors.Tests.Kernels;
@@ -178,6 +179,12 @@ public class LowBitGemmTests
     [InlineData(2, 2, 40, 3, 3, 3, 1, 2, 4, 10)]
     [InlineData(1, 1, 70, 2, 3, 2, 3, 1, 3, 9)]
     [InlineData(2, 4, 32, 6, 1, 1, 1, 1, 3, 17)]
+    // Blocks of eight output channels (the vpopcntq kernel) with and without a remainder, one to four planes, strides 1 and 2.
+    [InlineData(2, 1, 64, 17, 3, 3, 1, 1, 8, 16)]
+    [InlineData(1, 2, 129, 8, 3, 3, 2, 1, 4, 9)]
+    [InlineData(2, 3, 17, 24, 3, 3, 1, 1, 3, 8)]
+    [InlineData(1, 4, 64, 9, 1, 1, 1, 1, 2, 8)]
+    [InlineData(1, 2, 1, 16, 3, 3, 1, 1, 1, 17)]
     public void BinaryDirectConv_EveryPath_EqualsNaiveSums(int n, int planes, int channels, int outC, int kh, int kw, int stride, int dilation, int oh, int ow)
     {
         var rng = new Random(n * 131 + planes * 17 + channels * 3 + outC);
@@ -191,6 +198,7 @@ public class LowBitGemmTests
         var wcodes = new int[outC * channels * kh * kw];
         for (int i = 0; i < wcodes.Length; i++) wcodes[i] = rng.Next(2);
         for (int i = 0; i < channels * kh * kw; i++) wcodes[i] = 1;   // all ones: the largest sums
+        for (int i = 0; i < channels * kh * kw; i++) wcodes[(outC - 1) * channels * kh * kw + i] = 1;   // and in the last channel
         var x64 = new ulong[n * planes * words * hp * wp];
         for (int i = 0; i < n; i++)
             for (int t = 0; t < planes; t++)
@@ -213,7 +221,8 @@ public class LowBitGemmTests
                         expected[((i * outC + o) * oh + y) * ow + x] = s;
                     }
         var packed = BinaryDirectConv.PackWeights(wcodes, outC, channels, kh, kw);
-        foreach (var path in new[] { BinaryDirectConv.Path.Scalar }.Concat(Avx512BW.IsSupported ? [BinaryDirectConv.Path.Avx512V512] : []))
+        foreach (var path in new[] { BinaryDirectConv.Path.Scalar }.Concat(Avx512BW.IsSupported ? [BinaryDirectConv.Path.Avx512V512] : [])
+                     .Concat(BinaryPopcountKernel.Available ? [BinaryDirectConv.Path.Vpopcntdq] : []))
         {
             BinaryDirectConv.Paths.Forced = path;
             try
@@ -231,7 +240,8 @@ public class LowBitGemmTests
     {
         Assert.Equal(AvxVnni.IsSupported ? Int8Gemm.Path.AvxVnni256 : Int8Gemm.Path.Scalar, Int8Gemm.Paths.Best);
         Assert.Equal(AvxVnni.IsSupported ? Int8DirectConv.Path.AvxVnni256 : Int8DirectConv.Path.Scalar, Int8DirectConv.Paths.Best);
-        Assert.Equal(Avx512BW.IsSupported ? BinaryDirectConv.Path.Avx512V512 : BinaryDirectConv.Path.Scalar, BinaryDirectConv.Paths.Best);
+        Assert.Equal(BinaryPopcountKernel.Available && Avx512BW.IsSupported ? BinaryDirectConv.Path.Vpopcntdq
+            : Avx512BW.IsSupported ? BinaryDirectConv.Path.Avx512V512 : BinaryDirectConv.Path.Scalar, BinaryDirectConv.Paths.Best);
         Assert.Equal(Avx512BW.IsSupported ? BinaryGemm.Path.Avx512V512 : Avx2.IsSupported ? BinaryGemm.Path.Avx2V256 : BinaryGemm.Path.Scalar, BinaryGemm.Paths.Best);
     }
 }
