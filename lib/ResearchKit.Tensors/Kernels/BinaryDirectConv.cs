@@ -123,6 +123,9 @@ public static class BinaryDirectConv
                             ulong* image = (ulong*)xb + (long)img * planes * words * hp * wp;
                             int* outRow = (int*)ob + (long)img * outChannels * p + y * ow;
                             int x = 0;
+                            if (blocks > 0)   // sixteen pixels: each output channel's sums are one 64-byte store
+                                for (; x + 2 * TilePixels <= ow; x += 2 * TilePixels)
+                                    Tile1024(g, image, (ulong*)wb, (ulong*)ib, blocks, y, x, outRow + x, p);
                             if (vector)
                                 for (; x + TilePixels <= ow; x += TilePixels)
                                     Tile512(g, image, (ulong*)wb, (ulong*)ib, blocks, y, x, outRow + x, p);
@@ -167,9 +170,43 @@ public static class BinaryDirectConv
     // Byte counters take up to 31 words (31·8 = 248 ≤ 255) before vpsadbw widens them.
     private const int FlushWords = 31;
 
+    // Sixteen pixels (y, x..x+15): the native kernel for the blocks of eight output channels, the eight-pixel tiles for the
+    // channels after them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Tile1024(in Geometry g, ulong* image, ulong* weights, ulong* interleaved, int blocks, int y, int x, int* outp, int p)
+    {
+        int perPlane = g.Kh * g.Kw * g.Words;
+        Vector512<ulong>* xs = stackalloc Vector512<ulong>[2 * g.Planes * perPlane];
+        var even = Vector512.Create(0UL, 2, 4, 6, 9, 11, 13, 15);
+        for (int t = 0; t < g.Planes; t++)
+            for (int q = 0; q < g.Words; q++)
+            {
+                ulong* plane = image + ((long)t * g.Words + q) * g.PlaneStride;
+                for (int a = 0; a < g.Kh; a++)
+                    for (int e = 0; e < g.Kw; e++)
+                    {
+                        ulong* src = plane + (long)(y * g.Sh + a) * g.Wp + x * g.Sw + e;
+                        Vector512<ulong>* dst = xs + 2 * (t * perPlane + (a * g.Kw + e) * g.Words + q);
+                        for (int h = 0; h < 2; h++, src += TilePixels * g.Sw)
+                            dst[h] = g.Sw == 1 ? Vector512.Load(src) : Avx512F.PermuteVar8x64x2(Vector512.Load(src), even, Vector512.Load(src + 7));
+                    }
+            }
+        BinaryPopcountKernel.Args args;
+        args.Xs = xs; args.Weights = interleaved; args.Out = outp; args.OutStride = (long)p * sizeof(int);
+        args.Blocks = blocks; args.SegmentBytes = (long)perPlane * 64; args.Planes = g.Planes;
+        args.LastPlane = xs + 2 * (g.Planes - 1) * perPlane;
+        BinaryPopcountKernel.Run16(&args);
+        if (blocks * BinaryPopcountKernel.Block < g.OutC)
+        {
+            Tile512(g, image, weights, interleaved, -blocks, y, x, outp, p);
+            Tile512(g, image, weights, interleaved, -blocks, y, x + TilePixels, outp + TilePixels, p);
+        }
+    }
+
     // Eight pixels (y, x..x+7) × every output channel: the pixels' words for every plane, word and tap are loaded once into a
     // stack block, then each output channel ANDs its broadcast weight words against them and counts the bits; the first
-    // blocks·8 channels in the native kernel (interleaved weights), the others here.
+    // blocks·8 channels in the native kernel (interleaved weights), the others here; blocks < 0: the first −blocks·8 channels
+    // are already counted.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Tile512(in Geometry g, ulong* image, ulong* weights, ulong* interleaved, int blocks, int y, int x, int* outp, int p)
     {
@@ -191,7 +228,7 @@ public static class BinaryDirectConv
                             : Avx512F.PermuteVar8x64x2(Vector512.Load(src), even, Vector512.Load(src + 7));
                     }
             }
-        int first = 0;
+        int first = -Math.Min(blocks, 0) * BinaryPopcountKernel.Block;
         if (blocks > 0)
         {
             BinaryPopcountKernel.Args args;

@@ -179,12 +179,15 @@ public class LowBitGemmTests
     [InlineData(2, 2, 40, 3, 3, 3, 1, 2, 4, 10)]
     [InlineData(1, 1, 70, 2, 3, 2, 3, 1, 3, 9)]
     [InlineData(2, 4, 32, 6, 1, 1, 1, 1, 3, 17)]
-    // Blocks of eight output channels (the vpopcntq kernel) with and without a remainder, one to four planes, strides 1 and 2.
+    // Blocks of eight output channels (the vpopcntq kernels) with and without a remainder, one to four planes, strides 1 and 2,
+    // rows of 16-pixel tiles followed by an 8-pixel tile and a scalar tail.
     [InlineData(2, 1, 64, 17, 3, 3, 1, 1, 8, 16)]
     [InlineData(1, 2, 129, 8, 3, 3, 2, 1, 4, 9)]
     [InlineData(2, 3, 17, 24, 3, 3, 1, 1, 3, 8)]
     [InlineData(1, 4, 64, 9, 1, 1, 1, 1, 2, 8)]
     [InlineData(1, 2, 1, 16, 3, 3, 1, 1, 1, 17)]
+    [InlineData(1, 2, 64, 8, 3, 3, 2, 1, 2, 24)]
+    [InlineData(2, 1, 128, 9, 3, 3, 1, 1, 2, 40)]
     public void BinaryDirectConv_EveryPath_EqualsNaiveSums(int n, int planes, int channels, int outC, int kh, int kw, int stride, int dilation, int oh, int ow)
     {
         var rng = new Random(n * 131 + planes * 17 + channels * 3 + outC);
