@@ -170,13 +170,13 @@ public static class BinaryDirectConv
     // Byte counters take up to 31 words (31·8 = 248 ≤ 255) before vpsadbw widens them.
     private const int FlushWords = 31;
 
-    // Sixteen pixels (y, x..x+15): the native kernel for the blocks of eight output channels, the eight-pixel tiles for the
-    // channels after them.
+    // The words of 8·halves pixels (y, x..) for every plane, word and tap, in the weights' order [tap][q] within each plane
+    // (so one running index walks both), each step's halves (pixels 0-7, 8-15) adjacent: xs[(t·perPlane + i)·halves + h].
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Tile1024(in Geometry g, ulong* image, ulong* weights, ulong* interleaved, int blocks, int y, int x, int* outp, int p)
+    private static unsafe void Gather(in Geometry g, ulong* image, int y, int x, int halves, Vector512<ulong>* xs)
     {
         int perPlane = g.Kh * g.Kw * g.Words;
-        Vector512<ulong>* xs = stackalloc Vector512<ulong>[2 * g.Planes * perPlane];
+        // Stride 2: pixel k reads word 2k; words 0..7 and 7..14 (not 8..15, which would read one word past the last pixel's).
         var even = Vector512.Create(0UL, 2, 4, 6, 9, 11, 13, 15);
         for (int t = 0; t < g.Planes; t++)
             for (int q = 0; q < g.Words; q++)
@@ -186,11 +186,21 @@ public static class BinaryDirectConv
                     for (int e = 0; e < g.Kw; e++)
                     {
                         ulong* src = plane + (long)(y * g.Sh + a) * g.Wp + x * g.Sw + e;
-                        Vector512<ulong>* dst = xs + 2 * (t * perPlane + (a * g.Kw + e) * g.Words + q);
-                        for (int h = 0; h < 2; h++, src += TilePixels * g.Sw)
+                        Vector512<ulong>* dst = xs + (t * perPlane + (a * g.Kw + e) * g.Words + q) * halves;
+                        for (int h = 0; h < halves; h++, src += TilePixels * g.Sw)
                             dst[h] = g.Sw == 1 ? Vector512.Load(src) : Avx512F.PermuteVar8x64x2(Vector512.Load(src), even, Vector512.Load(src + 7));
                     }
             }
+    }
+
+    // Sixteen pixels (y, x..x+15): the native kernel for the blocks of eight output channels, the eight-pixel tiles for the
+    // channels after them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Tile1024(in Geometry g, ulong* image, ulong* weights, ulong* interleaved, int blocks, int y, int x, int* outp, int p)
+    {
+        int perPlane = g.Kh * g.Kw * g.Words;
+        Vector512<ulong>* xs = stackalloc Vector512<ulong>[2 * g.Planes * perPlane];
+        Gather(g, image, y, x, 2, xs);
         BinaryPopcountKernel.Args args;
         args.Xs = xs; args.Weights = interleaved; args.Out = outp; args.OutStride = (long)p * sizeof(int);
         args.Blocks = blocks; args.SegmentBytes = (long)perPlane * 64; args.Planes = g.Planes;
@@ -203,31 +213,15 @@ public static class BinaryDirectConv
         }
     }
 
-    // Eight pixels (y, x..x+7) × every output channel: the pixels' words for every plane, word and tap are loaded once into a
-    // stack block, then each output channel ANDs its broadcast weight words against them and counts the bits; the first
+    // Eight pixels (y, x..x+7) × every output channel: the pixels' words are gathered once into a stack block, then each output channel ANDs its broadcast weight words against them and counts the bits; the first
     // blocks·8 channels in the native kernel (interleaved weights), the others here; blocks < 0: the first −blocks·8 channels
     // are already counted.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Tile512(in Geometry g, ulong* image, ulong* weights, ulong* interleaved, int blocks, int y, int x, int* outp, int p)
     {
-        int taps = g.Kh * g.Kw, perPlane = taps * g.Words;
-        int vectors = g.Planes * perPlane;
-        Vector512<ulong>* xs = stackalloc Vector512<ulong>[vectors];
-        // Stride 2: pixel k reads word 2k; words 0..7 and 7..14 (not 8..15, which would read one word past the last pixel's).
-        var even = Vector512.Create(0UL, 2, 4, 6, 9, 11, 13, 15);
-        for (int t = 0; t < g.Planes; t++)
-            for (int q = 0; q < g.Words; q++)
-            {
-                ulong* plane = image + ((long)t * g.Words + q) * g.PlaneStride;
-                for (int a = 0; a < g.Kh; a++)
-                    for (int e = 0; e < g.Kw; e++)
-                    {
-                        ulong* src = plane + (long)(y * g.Sh + a) * g.Wp + x * g.Sw + e;
-                        // Weight order is [tap][q]: keep the same order per plane so one running index walks both.
-                        xs[t * perPlane + (a * g.Kw + e) * g.Words + q] = g.Sw == 1 ? Vector512.Load(src)
-                            : Avx512F.PermuteVar8x64x2(Vector512.Load(src), even, Vector512.Load(src + 7));
-                    }
-            }
+        int perPlane = g.Kh * g.Kw * g.Words;
+        Vector512<ulong>* xs = stackalloc Vector512<ulong>[g.Planes * perPlane];
+        Gather(g, image, y, x, 1, xs);
         int first = -Math.Min(blocks, 0) * BinaryPopcountKernel.Block;
         if (blocks > 0)
         {

@@ -4,52 +4,37 @@
 #   [rcx+0] xs, [rcx+8] weights, [rcx+16] out (int32), [rcx+24] outStride (bytes between output channels), [rcx+32] blocks (>= 1),
 #   [rcx+40] segBytes = perPlane*64 (> 0; also the bytes of one block's weights), [rcx+48] planes (>= 1), [rcx+56] xs of the last plane.
 # Only registers that are volatile in both ABIs: rax, rcx, rdx, r8-r11, zmm0-zmm5, zmm16-zmm31.
+# Accumulator of channel j: zmm(16+j); its temporary: zmm1-4 and zmm24-27.
 .intel_syntax noprefix
 .text
+# Temporary t = xs vector AND the broadcast weight of channel j.
+.macro and_bcast j, t
+    vpandq zmm\t, zmm0, qword ptr [rdx+r10+8*\j]{1to8}
+.endm
     mov rcx, rdi
     mov r8, [rcx+16]
     mov rdx, [rcx+8]
     mov r9, [rcx+32]
 .Lblock:
-    vpxorq zmm16, zmm16, zmm16
-    vpxorq zmm17, zmm17, zmm17
-    vpxorq zmm18, zmm18, zmm18
-    vpxorq zmm19, zmm19, zmm19
-    vpxorq zmm20, zmm20, zmm20
-    vpxorq zmm21, zmm21, zmm21
-    vpxorq zmm22, zmm22, zmm22
-    vpxorq zmm23, zmm23, zmm23
+    .irp a, 16, 17, 18, 19, 20, 21, 22, 23
+    vpxorq zmm\a, zmm\a, zmm\a
+    .endr
     mov r11, [rcx+48]
     mov rax, [rcx+56]
 .Lplane:
     # Horner over the planes, last first: total = 2*total + count of this plane
-    vpaddq zmm16, zmm16, zmm16
-    vpaddq zmm17, zmm17, zmm17
-    vpaddq zmm18, zmm18, zmm18
-    vpaddq zmm19, zmm19, zmm19
-    vpaddq zmm20, zmm20, zmm20
-    vpaddq zmm21, zmm21, zmm21
-    vpaddq zmm22, zmm22, zmm22
-    vpaddq zmm23, zmm23, zmm23
+    .irp a, 16, 17, 18, 19, 20, 21, 22, 23
+    vpaddq zmm\a, zmm\a, zmm\a
+    .endr
     xor r10, r10
 .Li:
     vmovdqu64 zmm0, [rax+r10]
-    vpandq zmm1, zmm0, qword ptr [rdx+r10+0]{1to8}
-    vpandq zmm2, zmm0, qword ptr [rdx+r10+8]{1to8}
-    vpandq zmm3, zmm0, qword ptr [rdx+r10+16]{1to8}
-    vpandq zmm4, zmm0, qword ptr [rdx+r10+24]{1to8}
-    vpandq zmm24, zmm0, qword ptr [rdx+r10+32]{1to8}
-    vpandq zmm25, zmm0, qword ptr [rdx+r10+40]{1to8}
-    vpandq zmm26, zmm0, qword ptr [rdx+r10+48]{1to8}
-    vpandq zmm27, zmm0, qword ptr [rdx+r10+56]{1to8}
-    vpopcntq zmm1, zmm1
-    vpopcntq zmm2, zmm2
-    vpopcntq zmm3, zmm3
-    vpopcntq zmm4, zmm4
-    vpopcntq zmm24, zmm24
-    vpopcntq zmm25, zmm25
-    vpopcntq zmm26, zmm26
-    vpopcntq zmm27, zmm27
+    .irp jt, "0,1", "1,2", "2,3", "3,4", "4,24", "5,25", "6,26", "7,27"
+    and_bcast \jt
+    .endr
+    .irp t, 1, 2, 3, 4, 24, 25, 26, 27
+    vpopcntq zmm\t, zmm\t
+    .endr
     vpaddq zmm16, zmm16, zmm1
     vpaddq zmm17, zmm17, zmm2
     vpaddq zmm18, zmm18, zmm3
@@ -65,22 +50,10 @@
     dec r11
     jnz .Lplane
     mov r10, [rcx+24]
-    vpmovqd ymmword ptr [r8], zmm16
+    .irp a, 16, 17, 18, 19, 20, 21, 22, 23
+    vpmovqd ymmword ptr [r8], zmm\a
     add r8, r10
-    vpmovqd ymmword ptr [r8], zmm17
-    add r8, r10
-    vpmovqd ymmword ptr [r8], zmm18
-    add r8, r10
-    vpmovqd ymmword ptr [r8], zmm19
-    add r8, r10
-    vpmovqd ymmword ptr [r8], zmm20
-    add r8, r10
-    vpmovqd ymmword ptr [r8], zmm21
-    add r8, r10
-    vpmovqd ymmword ptr [r8], zmm22
-    add r8, r10
-    vpmovqd ymmword ptr [r8], zmm23
-    add r8, r10
+    .endr
     add rdx, [rcx+40]
     dec r9
     jnz .Lblock
