@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ResearchKit.Models;
+using ResearchKit.Quantization.Export;
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Kernels;
 using ResearchKit.Tensors.Nn;
@@ -23,13 +24,14 @@ internal static class ForwardProfile
             foreach (string t in threadsEnv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 Parallelism.Threads = int.Parse(t, System.Globalization.CultureInfo.InvariantCulture);
-                foreach (int how in new[] { 0, 1, 2 }) Profile(o, how);
+                foreach (int how in new[] { 0, 1, 2, 3, 4 }) Profile(o, how);
             }
         }
         finally { Parallelism.Threads = saved; }
     }
 
-    // how: 0 plain, 1 batch norms folded, 2 conv + bn + relu (and the residual add) fused.
+    // how: 0 plain, 1 batch norms folded, 2 conv + bn + relu (and the residual add) fused, 3 and 4 the integer export at W8/A8 and
+    // binary/A2 (as the int benchmark builds them).
     private static void Profile(TextWriter o, int how)
     {
         const int batch = 256, warmup = 5, steps = 10;
@@ -39,6 +41,7 @@ internal static class ForwardProfile
         if (how == 1) Fusion.FoldBatchNorms(model, model.ConvBnPairs());
         if (how == 2) Fusion.FuseConvBnRelu(model, model.InferenceFusions());
         var x = Tensor.Randn([batch, 3, 32, 32], gen);
+        if (how >= 3) model = IntBench.IntegerModel(how == 3 ? IntBench.W8A8 : IntBench.BinaryA2, x);
 
         // Inclusive time per module; a container's exclusive time is its inclusive time less its children's.
         var inclusive = new Dictionary<Module, double>();
@@ -69,8 +72,12 @@ internal static class ForwardProfile
             string type = m == model ? "model (mean pool)" : m.Children().Any() ? $"{m.GetType().Name} (adds, shortcut)" : m.GetType().Name;
             byType[type] = byType.GetValueOrDefault(type) + ms - children;
         }
-        o.WriteLine($"ResNet-20 inference b={batch}{how switch { 1 => ", batch norms folded", 2 => ", conv+bn+relu(+add) fused", _ => "" }}, {Parallelism.Threads} threads: {total.Elapsed.TotalMilliseconds / steps:F1} ms/step (mean of {steps}), exclusive time per module type");
+        o.WriteLine($"ResNet-20 inference b={batch}{how switch { 1 => ", batch norms folded", 2 => ", conv+bn+relu(+add) fused", 3 => ", integer W8/A8", 4 => ", integer binary/A2", _ => "" }}, {Parallelism.Threads} threads: {total.Elapsed.TotalMilliseconds / steps:F1} ms/step (mean of {steps}), exclusive time per module type");
         foreach (var (type, ms) in byType.OrderByDescending(kv => kv.Value))
             o.WriteLine($"  {type,-28} {ms / steps,8:F1} ms  {100 * ms / total.Elapsed.TotalMilliseconds,5:F1} %");
+        // The integer convolutions one by one: each converts its float input to codes and its sums back to float, so the
+        // time follows the activations' size (the first stage's 16 channels at 32×32) more than the multiply-accumulates.
+        foreach (var m in model.Modules().OfType<IntegerConv2d>().Where(inclusive.ContainsKey))
+            o.WriteLine($"    {m.Layer.Name,-18} {m.Kernel,-10} {m.Layer.WeightShape[1]}→{m.Layer.WeightShape[0]}, stride {m.Layer.Conv!.Stride.H}  {inclusive[m] / steps,6:F2} ms");
     }
 }

@@ -30,17 +30,9 @@ internal static class IntBench
         fp.Eval();
         var (fMin, fMed) = Time(() => { using (Torch.NoGrad()) fp.Forward(x); });
         o.WriteLine($"ResNet-20 b=256 float            {256 / fMed,8:F0} img/s (median; best {256 / fMin:F0})");
-        foreach (var (name, spec) in new[]
+        foreach (var (name, spec) in new[] { ("W8/A8", W8A8), ("W2/A2", W2A2), ("binary/A2", BinaryA2) })
         {
-            ("W8/A8", new QuantSpec(8, 8, (b, _) => new DoReFaWeightQuantizer(b), b => new PactActivationQuantizer(b, initialAlpha: 3f))),
-            ("W2/A2", new QuantSpec(2, 2, (b, _) => new DoReFaWeightQuantizer(b), b => new PactActivationQuantizer(b, initialAlpha: 3f))),
-            ("binary/A2", new QuantSpec(1, 2, (b, _) => b == 1 ? new BinaryQuantizer(QuantGranularity.PerChannel) : new DoReFaWeightQuantizer(b),
-                b => new PactActivationQuantizer(b, initialAlpha: 3f))),
-        })
-        {
-            var q = new ResNetCifar(20, generator: new Generator(0));
-            ModelQuantizer.Quantize(q, spec);
-            q.Eval();
+            var q = FakeQuantized(spec);
             var export = IntegerExport.Export(q, x.Narrow(0, 0, 8));
             var im = new ResNetCifar(20, generator: new Generator(1));
             ModelQuantizer.Quantize(im, spec);
@@ -107,6 +99,35 @@ internal static class IntBench
             o.WriteLine($"    {conv.Kernel} {wBits}-bit weights / {layer.InputGrid!.Bits}-bit activations: {bMed * 1e3:F1} ms (best {bMin * 1e3:F1}), " +
                 $"{cMed / bMed:F1}× float (best/best {cMin / bMin:F1}×); weights {layer.PackedBytes} B packed vs {c * c * 9 * 4} B float");
         }
+    }
+
+    /// <summary>DoReFa weights and PACT activations at 8 bits.</summary>
+    public static QuantSpec W8A8 => new(8, 8, (b, _) => new DoReFaWeightQuantizer(b), b => new PactActivationQuantizer(b, initialAlpha: 3f));
+
+    /// <summary>DoReFa weights and PACT activations at 2 bits.</summary>
+    public static QuantSpec W2A2 => new(2, 2, (b, _) => new DoReFaWeightQuantizer(b), b => new PactActivationQuantizer(b, initialAlpha: 3f));
+
+    /// <summary>Binary weights (per channel scale), 2-bit PACT activations.</summary>
+    public static QuantSpec BinaryA2 => new(1, 2, (b, _) => b == 1 ? new BinaryQuantizer(QuantGranularity.PerChannel) : new DoReFaWeightQuantizer(b),
+        b => new PactActivationQuantizer(b, initialAlpha: 3f));
+
+    private static ResNetCifar FakeQuantized(QuantSpec spec)
+    {
+        var q = new ResNetCifar(20, generator: new Generator(0));
+        ModelQuantizer.Quantize(q, spec);
+        q.Eval();
+        return q;
+    }
+
+    /// <summary>ResNet-20 quantized by <paramref name="spec"/>, exported, and run by the integer layers (eval mode).</summary>
+    public static ResNetCifar IntegerModel(QuantSpec spec, Tensor example)
+    {
+        var export = IntegerExport.Export(FakeQuantized(spec), example.Narrow(0, 0, 8));
+        var im = new ResNetCifar(20, generator: new Generator(1));
+        ModelQuantizer.Quantize(im, spec);
+        IntegerInference.Apply(im, export);
+        im.Eval();
+        return im;
     }
 
     private static (double Min, double Median) Time(Action a)

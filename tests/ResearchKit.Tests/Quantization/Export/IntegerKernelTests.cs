@@ -61,6 +61,37 @@ public class IntegerKernelTests
     }
 
     [Theory]
+    // (in, out, groups, h, w, perChannel): odd planes (a 4-wide SIMD loop and its tail), per-channel and per-tensor scales, groups.
+    [InlineData(3, 16, 1, 7, 9, true)]
+    [InlineData(3, 5, 1, 5, 5, false)]
+    [InlineData(6, 4, 2, 6, 7, true)]
+    public void Conv_FloatInput_RecoversEachElementAsTheScalarFormula(int cin, int cout, int groups, int h, int w, bool perChannel)
+    {
+        // A float input (no grid): Σ k·x and Σ x come from the engine's convolution, then y = s_w·Σ k·x + f_w·Σ x + b in double.
+        var withGrid = Layer(ExportedLayerKind.Conv2d, [cout, cin / groups, 3, 3], 8, 256, perChannel,
+            new ConvGeometry((1, 1), (1, 1), (1, 1), groups), cin + cout);
+        var layer = new ExportedLayer("l", ExportedLayerKind.Conv2d, "test", withGrid.WeightShape.ToArray(), withGrid.Codes,
+            withGrid.First.ToArray(), withGrid.Step.ToArray(), withGrid.Bias!.ToArray(), withGrid.Conv, null, 0);
+        var conv = new IntegerConv2d(layer);
+        Assert.Equal(IntegerKernel.FloatInput, conv.Kernel);
+        var x = Tensor.Randn([3, cin, h, w], new Generator(cin * cout));
+        var codes = Tensor.FromArray(layer.Codes.Unpack().Select(c => (float)c).ToArray(), [cout, cin / groups, 3, 3]);
+        var kx = ResearchKit.Tensors.Nn.Functional.Conv2d(x, codes, null, (1, 1), (1, 1), (1, 1), groups).ToArray();
+        var sx = ResearchKit.Tensors.Nn.Functional.Conv2d(x, Tensor.Ones(groups, cin / groups, 3, 3), null, (1, 1), (1, 1), (1, 1), groups).ToArray();
+        int p = h * w, og = cout / groups;
+        var expected = new float[kx.Length];
+        for (int b = 0; b < 3; b++)
+            for (int o = 0; o < cout; o++)
+            {
+                int g = perChannel ? o : 0;
+                for (int i = 0; i < p; i++)
+                    expected[(b * cout + o) * p + i] = (float)((double)layer.Step[g] * kx[(b * cout + o) * p + i]
+                        + (double)layer.First[g] * sx[(b * groups + o / og) * p + i] + (double)layer.Bias![o]);
+            }
+        Assert.Equal(expected, conv.Forward(x).ToArray());
+    }
+
+    [Theory]
     [InlineData(1, 1, 8, 256, IntegerKernel.Int8)]
     [InlineData(129, 17, 8, 256, IntegerKernel.Int8)]
     [InlineData(33, 3, 5, 4, IntegerKernel.Int8)]
