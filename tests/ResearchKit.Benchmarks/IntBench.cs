@@ -23,7 +23,8 @@ internal static class IntBench
     public static void Run(TextWriter o)
     {
         o.WriteLine($"threads {Parallelism.Threads}; int8 path {Int8Gemm.Paths.Best} (direct {Int8DirectConv.Paths.Best}), binary path {BinaryGemm.Paths.Best} (direct {BinaryDirectConv.Paths.Best}" +
-            (BinaryPopcountKernel.Unavailable is { } why ? $"; vpopcntq kernel off: {why}" : "") + ")");
+            (BinaryPopcountKernel.Unavailable is { } why ? $"; vpopcntq kernel off: {why}" : "") +
+            (Int8VnniKernel.Unavailable is { } why8 ? $"; 512-bit vpdpbusd kernel off: {why8}" : "") + ")");
         var gen = new Generator(0);
         var x = Tensor.Randn([256, 3, 32, 32], gen);
         var fp = new ResNetCifar(20, generator: new Generator(0));
@@ -62,8 +63,17 @@ internal static class IntBench
             var codes = new byte[n * (hw + 2) * (hw + 2) * c];
             rng.NextBytes(codes);
             var acc = new int[n * c * hw * hw];
-            var (kMin, kMed) = Time(() => Int8DirectConv.Multiply(codes, n, hw + 2, hw + 2, c, packed, c, 3, 3, (1, 1), (1, 1), hw, hw, acc));
-            o.WriteLine($"    int8 direct kernel alone ({Int8DirectConv.Paths.Best}): {kMed * 1e3:F1} ms (best {kMin * 1e3:F1}), {2.0 * n * c * c * 9 * hw * hw / kMed / 1e9:F0} GOPS, {cMed / kMed:F1}× float");
+            foreach (var path in new[] { Int8DirectConv.Path.AvxVnni256, Int8DirectConv.Path.Vnni512 }
+                         .Where(q => q == Int8DirectConv.Paths.Best || (q == Int8DirectConv.Path.AvxVnni256 && System.Runtime.Intrinsics.X86.AvxVnni.IsSupported)))
+            {
+                Int8DirectConv.Paths.Forced = path;
+                try
+                {
+                    var (kMin, kMed) = Time(() => Int8DirectConv.Multiply(codes, n, hw + 2, hw + 2, c, packed, c, 3, 3, (1, 1), (1, 1), hw, hw, acc));
+                    o.WriteLine($"    int8 direct kernel alone ({path}): {kMed * 1e3:F1} ms (best {kMin * 1e3:F1}), {2.0 * n * c * c * 9 * hw * hw / kMed / 1e9:F0} GOPS, {cMed / kMed:F1}× float");
+                }
+                finally { Int8DirectConv.Paths.Forced = null; }
+            }
         }
         foreach (int planes in new[] { 1, 2 })
         {

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using ResearchKit.Tensors.Kernels.Native;
 
 namespace ResearchKit.Tensors.Kernels;
 
@@ -35,10 +36,13 @@ public static class Int8DirectConv
         Scalar,
         /// <summary>AVX-VNNI <c>vpdpbusd</c> on Vector256.</summary>
         AvxVnni256,
+        /// <summary>Tiles of 12 pixels × 16 channels of 512-bit <c>vpdpbusd</c> (<see cref="Int8VnniKernel"/>); rows narrower than 12
+        /// pixels take <see cref="AvxVnni256"/> where the CPU has it, else <see cref="Scalar"/>.</summary>
+        Vnni512,
     }
 
     /// <summary>The path this CPU runs best, and a test's per-thread override.</summary>
-    internal static readonly KernelPath<Path> Paths = new(AvxVnni.IsSupported ? Path.AvxVnni256 : Path.Scalar);
+    internal static readonly KernelPath<Path> Paths = new(Int8VnniKernel.Available ? Path.Vnni512 : AvxVnni.IsSupported ? Path.AvxVnni256 : Path.Scalar);
 
     /// <summary>Channels rounded up to a multiple of 4 (one <c>vpdpbusd</c> step reads four).</summary>
     public static int PaddedChannels(int channels) => (channels + 3) & ~3;
@@ -95,6 +99,11 @@ public static class Int8DirectConv
             throw new ArgumentException("Int8DirectConv.Multiply: a span is too short for the given sizes.");
         var path = Paths.Current;
         if (path == Path.AvxVnni256 && !AvxVnni.IsSupported) throw new PlatformNotSupportedException("Int8DirectConv: AVX-VNNI is not supported on this CPU.");
+        if (path == Path.Vnni512 && !Int8VnniKernel.Available)
+            throw new PlatformNotSupportedException($"Int8DirectConv: the 512-bit vpdpbusd kernel cannot run: {Int8VnniKernel.Unavailable}.");
+        // 12-pixel tiles need a row of 12; narrower rows (and only they) take the 6-pixel tiles.
+        bool wide = path == Path.Vnni512 && ow >= Int8VnniKernel.Pixels;
+        var narrow = path != Path.Vnni512 ? path : AvxVnni.IsSupported ? Path.AvxVnni256 : Path.Scalar;
 
         int taps = kh * kw, groups = cp / 4, blocks = (outChannels + Lanes - 1) / Lanes, p = oh * ow;
         int rows = n * oh;
@@ -115,13 +124,34 @@ public static class Int8DirectConv
                 {
                     int r0 = (int)((long)rows * ch / chunks), r1 = (int)((long)rows * (ch + 1) / chunks);
                     byte** src = stackalloc byte*[TilePixels];
-                    int* tile = stackalloc int[TilePixels * Lanes];
+                    int* tile = stackalloc int[Int8VnniKernel.Pixels * Lanes];
                     // Tiles run along one output row, so their pixels are consecutive in the output and need no division.
                     for (int r = r0; r < r1; r++)
                     {
                         int img = r / oh, y = r % oh;
                         byte* rowIn = (byte*)xb + ((long)img * hp + (long)y * stride.H) * wp * cp;
                         int* rowOut = (int*)ob + (long)img * outChannels * p + (long)y * ow;
+                        if (wide)
+                        {
+                            for (int x0 = 0; x0 < ow; x0 += Int8VnniKernel.Pixels)
+                            {
+                                // The last tile ends at the row's end, recomputing a few pixels of the one before (same sums).
+                                int xs = Math.Min(x0, ow - Int8VnniKernel.Pixels);
+                                Int8VnniKernel.Args args;
+                                args.Pixel0 = rowIn + (long)xs * stride.W * cp; args.PixelStride = (long)stride.W * cp;
+                                args.TapOffsets = (int*)tb; args.Taps = taps; args.Quads = groups; args.Tile = tile;
+                                for (int b = 0; b < blocks; b++)
+                                {
+                                    args.Weights = (int*)wb + (long)b * taps * groups * Lanes;
+                                    Int8VnniKernel.Run(&args);
+                                    int lanes = Math.Min(Lanes, outChannels - b * Lanes);
+                                    int* outp = rowOut + (long)b * Lanes * p + xs;
+                                    for (int l = 0; l < lanes; l++, outp += p)
+                                        for (int k = 0; k < Int8VnniKernel.Pixels; k++) outp[k] = tile[k * Lanes + l];
+                                }
+                            }
+                            continue;
+                        }
                         for (int x0 = 0; x0 < ow; x0 += TilePixels)
                         {
                             int count = Math.Min(TilePixels, ow - x0);
@@ -130,7 +160,7 @@ public static class Int8DirectConv
                             for (int b = 0; b < blocks; b++)
                             {
                                 int* wblock = (int*)wb + (long)b * taps * groups * Lanes;
-                                if (path == Path.AvxVnni256) TileVnni256(src, (int*)tb, taps, groups, wblock, tile);
+                                if (narrow == Path.AvxVnni256) TileVnni256(src, (int*)tb, taps, groups, wblock, tile);
                                 else TileScalar(src, (int*)tb, taps, groups, wblock, tile);
                                 int lanes = Math.Min(Lanes, outChannels - b * Lanes);
                                 int* outp = rowOut + (long)b * Lanes * p + x0;

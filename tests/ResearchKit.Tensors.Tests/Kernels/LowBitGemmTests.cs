@@ -119,6 +119,13 @@ public class LowBitGemmTests
     [InlineData(5, 6, 16, 3, 3, 1, 2, 3, 5)]
     [InlineData(3, 16, 32, 1, 1, 2, 1, 4, 4)]
     [InlineData(1, 129, 3, 3, 1, 1, 1, 13, 1)]
+    // Rows of 12 or more (the 512-bit kernel's tiles: exactly 12, a shifted last tile, several tiles), strides 1 and 2,
+    // dilation, partial channel quads and a partial block of output channels.
+    [InlineData(2, 16, 16, 3, 3, 1, 1, 3, 12)]
+    [InlineData(1, 17, 33, 3, 3, 1, 1, 2, 13)]
+    [InlineData(2, 64, 16, 3, 3, 2, 1, 3, 17)]
+    [InlineData(1, 6, 20, 3, 3, 1, 2, 2, 32)]
+    [InlineData(1, 3, 7, 1, 1, 1, 1, 1, 25)]
     public void Int8DirectConv_EveryPath_EqualsNaiveSums(int n, int channels, int outC, int kh, int kw, int stride, int dilation, int oh, int ow)
     {
         var rng = new Random(n * 7919 + channels * 31 + outC);
@@ -146,7 +153,8 @@ public class LowBitGemmTests
                         expected[((i * outC + o) * oh + y) * ow + xx] = s;
                     }
         var packed = Int8DirectConv.PackWeights(w, outC, channels, kh, kw);
-        foreach (var path in new[] { Int8DirectConv.Path.Scalar }.Concat(AvxVnni.IsSupported ? [Int8DirectConv.Path.AvxVnni256] : []))
+        foreach (var path in new[] { Int8DirectConv.Path.Scalar }.Concat(AvxVnni.IsSupported ? [Int8DirectConv.Path.AvxVnni256] : [])
+                     .Concat(Int8VnniKernel.Available ? [Int8DirectConv.Path.Vnni512] : []))
         {
             Int8DirectConv.Paths.Forced = path;
             try
@@ -242,7 +250,8 @@ public class LowBitGemmTests
     public void Paths_OnThisCpu_AreTheFastestAvailable()
     {
         Assert.Equal(AvxVnni.IsSupported ? Int8Gemm.Path.AvxVnni256 : Int8Gemm.Path.Scalar, Int8Gemm.Paths.Best);
-        Assert.Equal(AvxVnni.IsSupported ? Int8DirectConv.Path.AvxVnni256 : Int8DirectConv.Path.Scalar, Int8DirectConv.Paths.Best);
+        Assert.Equal(Int8VnniKernel.Available ? Int8DirectConv.Path.Vnni512 : AvxVnni.IsSupported ? Int8DirectConv.Path.AvxVnni256 : Int8DirectConv.Path.Scalar,
+            Int8DirectConv.Paths.Best);
         Assert.Equal(BinaryPopcountKernel.Available && Avx512BW.IsSupported ? BinaryDirectConv.Path.Vpopcntdq
             : Avx512BW.IsSupported ? BinaryDirectConv.Path.Avx512V512 : BinaryDirectConv.Path.Scalar, BinaryDirectConv.Paths.Best);
         Assert.Equal(Avx512BW.IsSupported ? BinaryGemm.Path.Avx512V512 : Avx2.IsSupported ? BinaryGemm.Path.Avx2V256 : BinaryGemm.Path.Scalar, BinaryGemm.Paths.Best);

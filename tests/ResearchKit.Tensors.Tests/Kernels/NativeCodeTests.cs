@@ -82,6 +82,8 @@ public class NativeCodeTests
     {
         Assert.Equal(X86Features.Avx512Vpopcntdq && ExecutableCode.Allowed, BinaryPopcountKernel.Available);
         Assert.Equal(BinaryPopcountKernel.Available, BinaryPopcountKernel.Unavailable is null);
+        Assert.Equal(X86Features.Avx512Vnni && ExecutableCode.Allowed, Int8VnniKernel.Available);
+        Assert.Equal(Int8VnniKernel.Available, Int8VnniKernel.Unavailable is null);
         var (entry, why) = ExecutableCode.Load(NativeCode.BinaryPopcount8, cpuHasExtension: false, "AVX512_VPOPCNTDQ");
         Assert.Equal(0, entry);
         Assert.Equal("the CPU lacks AVX512_VPOPCNTDQ", why);
