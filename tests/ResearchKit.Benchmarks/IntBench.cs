@@ -44,6 +44,14 @@ internal static class IntBench
             var (iMin, iMed) = Time(() => { using (Torch.NoGrad()) im.Forward(x); });
             o.WriteLine($"ResNet-20 b=256 {name,-9} integer {256 / iMed,8:F0} img/s (best {256 / iMin:F0}), {fMed / iMed:F2}× float (best/best {fMin / iMin:F2}×); " +
                 $"fake-quantized {256 / fqMed:F0} img/s; layers {string.Join(", ", kernels)}");
+            if (Int8ResNetPipeline.TryCreate(im, out var pipe, out _))
+            {
+                bool same;
+                using (Torch.NoGrad()) same = pipe!.Forward(x).ToArray().AsSpan().SequenceEqual(im.Forward(x).ToArray());
+                var (pMin, pMed) = Time(() => { using (Torch.NoGrad()) pipe!.Forward(x); });
+                o.WriteLine($"    Int8ResNetPipeline: {256 / pMed,8:F0} img/s (best {256 / pMin:F0}), {fMed / pMed:F2}× float (best/best {fMin / pMin:F2}×); " +
+                    $"logits {(same ? "equal" : "DIFFERENT")} to the layer-by-layer model's");
+            }
             o.WriteLine($"    memory: packed weights {export.PackedWeightBytes} B, float params {export.FloatParameterBytes} B, scales {export.ScaleBytes} B, " +
                 $"buffers {export.BufferBytes} B, total {export.TotalBytes} B (float model {fp.Parameters().Sum(p => (long)p.Numel) * 4} B of parameters)");
         }

@@ -57,6 +57,9 @@ public sealed class IntegerConv2d : Module<Tensor, Tensor>
     /// <summary>The multiply-accumulate this layer runs (chosen from the weight and input bit widths).</summary>
     public IntegerKernel Kernel { get; } = IntegerKernel.Reference;
 
+    /// <summary>The fast kernel behind <see cref="Kernel"/> (int8 or binary), or null on the float-input and reference paths.</summary>
+    internal LowBitConvKernel? FastKernel => _fast;
+
     /// <summary>Test hook: run the scalar reference loops whatever <see cref="Kernel"/> says.</summary>
     internal bool ForceReference { get; set; }
 
