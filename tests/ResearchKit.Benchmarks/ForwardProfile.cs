@@ -24,24 +24,25 @@ internal static class ForwardProfile
             foreach (string t in threadsEnv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 Parallelism.Threads = int.Parse(t, System.Globalization.CultureInfo.InvariantCulture);
-                foreach (int how in new[] { 0, 1, 2, 3, 4 }) Profile(o, how);
+                foreach (int how in new[] { 0, 1, 2, 3, 4, 5 }) Profile(o, how);
             }
         }
         finally { Parallelism.Threads = saved; }
     }
 
     // how: 0 plain, 1 batch norms folded, 2 conv + bn + relu (and the residual add) fused, 3 and 4 the integer export at W8/A8 and
-    // binary/A2 (as the int benchmark builds them).
+    // binary/A2 (as the int benchmark builds them), 5 the W8/A8 one through Int8ResNetPipeline (its stages are the pipeline's own time).
     private static void Profile(TextWriter o, int how)
     {
         const int batch = 256, warmup = 5, steps = 10;
         var gen = new Generator(0);
-        var model = new ResNetCifar(20, generator: gen);
+        Module<Tensor, Tensor> model = new ResNetCifar(20, generator: gen);
         model.Eval();
-        if (how == 1) Fusion.FoldBatchNorms(model, model.ConvBnPairs());
-        if (how == 2) Fusion.FuseConvBnRelu(model, model.InferenceFusions());
+        if (how == 1) Fusion.FoldBatchNorms(model, ((ResNetCifar)model).ConvBnPairs());
+        if (how == 2) Fusion.FuseConvBnRelu(model, ((ResNetCifar)model).InferenceFusions());
         var x = Tensor.Randn([batch, 3, 32, 32], gen);
-        if (how >= 3) model = IntBench.IntegerModel(how == 3 ? IntBench.W8A8 : IntBench.BinaryA2, x);
+        if (how >= 3) model = IntBench.IntegerModel(how == 4 ? IntBench.BinaryA2 : IntBench.W8A8, x);
+        if (how == 5) model = Int8ResNetPipeline.Create((ResNetCifar)model);
 
         // Inclusive time per module; a container's exclusive time is its inclusive time less its children's.
         var inclusive = new Dictionary<Module, double>();
@@ -72,7 +73,7 @@ internal static class ForwardProfile
             string type = m == model ? "model (mean pool)" : m.Children().Any() ? $"{m.GetType().Name} (adds, shortcut)" : m.GetType().Name;
             byType[type] = byType.GetValueOrDefault(type) + ms - children;
         }
-        o.WriteLine($"ResNet-20 inference b={batch}{how switch { 1 => ", batch norms folded", 2 => ", conv+bn+relu(+add) fused", 3 => ", integer W8/A8", 4 => ", integer binary/A2", _ => "" }}, {Parallelism.Threads} threads: {total.Elapsed.TotalMilliseconds / steps:F1} ms/step (mean of {steps}), exclusive time per module type");
+        o.WriteLine($"ResNet-20 inference b={batch}{how switch { 1 => ", batch norms folded", 2 => ", conv+bn+relu(+add) fused", 3 => ", integer W8/A8", 4 => ", integer binary/A2", 5 => ", Int8ResNetPipeline W8/A8", _ => "" }}, {Parallelism.Threads} threads: {total.Elapsed.TotalMilliseconds / steps:F1} ms/step (mean of {steps}), exclusive time per module type");
         foreach (var (type, ms) in byType.OrderByDescending(kv => kv.Value))
             o.WriteLine($"  {type,-28} {ms / steps,8:F1} ms  {100 * ms / total.Elapsed.TotalMilliseconds,5:F1} %");
         // The integer convolutions one by one: each converts its float input to codes and its sums back to float, so the

@@ -29,6 +29,9 @@ public static class Int8DirectConv
     /// <summary>Output pixels per register tile.</summary>
     public const int TilePixels = 6;
 
+    /// <summary>The most pixels <see cref="RowTile"/> computes at once (the 512-bit kernel's tile).</summary>
+    public const int MaxRowTilePixels = 12;
+
     /// <summary>Which implementation <see cref="Multiply"/> runs.</summary>
     internal enum Path
     {
@@ -172,6 +175,42 @@ public static class Int8DirectConv
                 });
             }
         }
+    }
+
+    /// <summary>
+    /// One tile of an output row for one block of 16 output channels, for a caller that consumes the sums tile by tile:
+    /// tile[k·16 + l] = the sum of output channel l at pixel start + k, for k below the returned count. The tile begins at
+    /// <paramref name="x0"/> except a 12-pixel tile at the row's end, which begins earlier (its first pixels repeat the previous
+    /// tile's); the next tile begins at start + count.
+    /// </summary>
+    /// <param name="rowIn">The row's first pixel: input pixel (y·sh, 0) of the padded NHWC image.</param>
+    /// <param name="pixelStride">Bytes between the row's consecutive output pixels (stride · padded channels).</param>
+    /// <param name="x0">The first pixel not yet computed.</param>
+    /// <param name="ow">The row's width.</param>
+    /// <param name="tapOffsets">Byte offset of each tap from a pixel (dilation included).</param>
+    /// <param name="taps">kh·kw.</param>
+    /// <param name="quads">Padded channels / 4.</param>
+    /// <param name="wblock">The block's packed weights (<see cref="PackWeights"/>).</param>
+    /// <param name="tile"><see cref="MaxRowTilePixels"/> × 16 int32.</param>
+    /// <param name="src">Scratch for 6 pixel pointers.</param>
+    public static unsafe (int Start, int Count) RowTile(byte* rowIn, int pixelStride, int x0, int ow, int* tapOffsets, int taps, int quads,
+        int* wblock, int* tile, byte** src)
+    {
+        var path = Paths.Current;
+        if (path == Path.Vnni512 && ow >= Int8VnniKernel.Pixels)
+        {
+            int start = Math.Min(x0, ow - Int8VnniKernel.Pixels);
+            Int8VnniKernel.Args args;
+            args.Pixel0 = rowIn + (long)start * pixelStride; args.PixelStride = pixelStride;
+            args.TapOffsets = tapOffsets; args.Taps = taps; args.Quads = quads; args.Weights = wblock; args.Tile = tile;
+            Int8VnniKernel.Run(&args);
+            return (start, Int8VnniKernel.Pixels);
+        }
+        int count = Math.Min(TilePixels, ow - x0);
+        for (int k = 0; k < TilePixels; k++) src[k] = rowIn + (long)(x0 + Math.Min(k, count - 1)) * pixelStride;
+        if (path != Path.Scalar && AvxVnni.IsSupported) TileVnni256(src, tapOffsets, taps, quads, wblock, tile);
+        else TileScalar(src, tapOffsets, taps, quads, wblock, tile);
+        return (x0, count);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -48,14 +48,17 @@ internal sealed class StoragePool
     private int _lastCollection = -1;
     private long _hits, _misses, _reclaimed, _escapedCount, _induced, _trimmed, _fullCollections, _uncached;
 
-    // Per size, whether it recurs across looks (a window ends at each look, and arrays come back only there, so only a size
-    // asked for in the previous window can be served from the cache): the window of its latest request, and whether that
-    // window's first request found it in the one before. Only recurring sizes are lent and cached (adaptive caching); the
+    // Per size, whether it recurs across looks (a window ends at each look, and arrays come back only there): the window of its
+    // latest request, and whether that window's first request found it in one of the RecurWindows before. Only recurring sizes are lent and cached (adaptive caching); the
     // others are plain arrays, as without the allocator: caching sizes that never recur only keeps dead arrays alive.
     private readonly Dictionary<int, (long Window, bool Repeat)> _lastRequest = [];
     // Sizes served from the cache at least once. A size that recurred by chance (asked for in two consecutive windows, then
     // never again) is lent and cached but never hit; its arrays go after UnprovenScans looks instead of StaleScans.
     private readonly HashSet<int> _hitSizes = [];
+    // A size recurs when asked for again within this many windows, not only in the next one: two models or phases that
+    // alternate step by step (a float and a quantized model evaluated in turn, a transfer attack's source and target) each
+    // ask for their sizes every other window, and with a one-window rule neither would ever be pooled.
+    private const int RecurWindows = 3;
     private const int UnprovenScans = 2;
     private const int YoungScans = 4;
     private bool _retired;   // the owner thread has exited: nothing is lent or taken back any more
@@ -88,7 +91,7 @@ internal sealed class StoragePool
         bool repeat;
         bool seen = _lastRequest.TryGetValue(length, out var last);
         if (seen && last.Window == _scans) repeat = last.Repeat;
-        else _lastRequest[length] = (_scans, repeat = seen && last.Window == _scans - 1);
+        else _lastRequest[length] = (_scans, repeat = seen && _scans - last.Window <= RecurWindows);
         float[] array;
         if (!repeat && CachingAllocator.AdaptiveCaching)
         {

@@ -9,7 +9,7 @@ namespace ResearchKit.Tensors.Kernels.Native;
 internal static unsafe class Int8VnniKernel
 {
     /// <summary>Pixels per tile, at a constant stride along one output row.</summary>
-    public const int Pixels = 12;
+    public const int Pixels = Int8DirectConv.MaxRowTilePixels;
 
     /// <summary>The kernel's arguments, in the order the assembly reads them (8 bytes each).</summary>
     [StructLayout(LayoutKind.Sequential)]

@@ -109,6 +109,12 @@ internal sealed class Int8ConvKernel : LowBitConvKernel
 
     protected override int ZeroPoint => _zp;
 
+    /// <summary><see cref="Int8DirectConv"/>'s packed weights (ungrouped convolutions), or null.</summary>
+    internal int[]? DirectWeights => _direct;
+
+    /// <summary>The weight zero point (0 or 128).</summary>
+    internal int WeightZeroPoint => _zp;
+
     protected override object CreateWorkspace(int count, int cols, int h, int w) => new byte[Int8Gemm.PackedColumnsLength(cols, K)];
 
     protected override void Multiply(byte[] codes, int count, int g, int h, int w, int oh, int ow, object workspace, int[] acc, int[] sumJ)

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using ResearchKit.Models;
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Kernels;
@@ -111,38 +113,89 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
         return _model.Classifier.Forward(output.Mean([2, 3]));
     }
 
-    // Every block on `count` images; two scratch activations (the block input and its conv1 output) and the block output.
-    private void RunChunk(ReadOnlySpan<float> x, int count, int h, int w, Span<float> y)
+    // Every block on `count` images, the activations as padded NHWC codes (a zero border of one pixel) with each padded
+    // pixel's Σ of codes: the block input, its conv1 output and its output; the last block writes its floats (NCHW) to y.
+    private unsafe void RunChunk(ReadOnlySpan<float> x, int count, int h, int w, Span<float> y)
     {
-        int largest = x.Length;
-        int ch = h, cw = w;
+        int largest = 0, ch = h, cw = w;
+        largest = Math.Max(largest, count * (ch + 2) * (cw + 2) * _inChannels);
         foreach (var b in _blocks)
         {
             (ch, cw) = b.C1.OutSize(ch, cw);
-            largest = Math.Max(largest, count * b.OutC * ch * cw);
+            largest = Math.Max(largest, count * (ch + 2) * (cw + 2) * b.OutC);
         }
-        var a = ArrayPool<float>.Shared.Rent(largest);
-        var t = ArrayPool<float>.Shared.Rent(largest);
-        var u = ArrayPool<float>.Shared.Rent(largest);
+        int largestPixels = count * (h + 2) * (w + 2);
+        var bufs = new byte[3][];
+        var sums = new int[3][];
+        for (int i = 0; i < 3; i++) { bufs[i] = ArrayPool<byte>.Shared.Rent(largest); sums[i] = ArrayPool<int>.Shared.Rent(largestPixels); }
         try
         {
-            x.CopyTo(a);
-            int len = x.Length;
-            foreach (var b in _blocks)
+            var first = _blocks[0].C1;
+            Codes(first.InputLayer, x, count, _inChannels, h, w, bufs[0], sums[0]);
+            int cur = 0;
+            for (int bi = 0; bi < _blocks.Length; bi++)
             {
+                var b = _blocks[bi];
                 var (oh, ow) = b.C1.OutSize(h, w);
-                int outLen = count * b.OutC * oh * ow;
-                b.C1.Run(a.AsSpan(0, len), count, h, w, t.AsSpan(0, outLen), shortcut: default, 0, 0);
-                b.C2.Run(t.AsSpan(0, outLen), count, oh, ow, u.AsSpan(0, outLen), a.AsSpan(0, len), h, w);
-                (a, u) = (u, a);
-                (h, w, len) = (oh, ow, outLen);
+                int mid = (cur + 1) % 3, next = (cur + 2) % 3;
+                fixed (byte* pin = bufs[cur], pmid = bufs[mid], pnext = bufs[next])
+                fixed (int* sin = sums[cur], smid = sums[mid], snext = sums[next])
+                fixed (float* py = y)
+                {
+                    var input = new Activation(pin, sin, h, w, b.InC, b.C1.InputLayer.InputGrid!.Step);
+                    var hidden = new Activation(pmid, smid, oh, ow, b.C1.OutC, b.C1.Step);
+                    b.C1.Run(input, count, hidden, shortcut: null, 1, floats: null);
+                    b.C2.Run(hidden, count, new Activation(pnext, snext, oh, ow, b.OutC, b.C2.Step), input, b.C1.Stride,
+                        bi == _blocks.Length - 1 ? py : null);
+                }
+                cur = next;
+                (h, w) = (oh, ow);
             }
-            a.AsSpan(0, len).CopyTo(y);
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(a); ArrayPool<float>.Shared.Return(t); ArrayPool<float>.Shared.Return(u);
+            for (int i = 0; i < 3; i++) { ArrayPool<byte>.Shared.Return(bufs[i]); ArrayPool<int>.Shared.Return(sums[i]); }
         }
+    }
+
+    // The stem's floats (on the first convolution's grid, or the layer's error) as padded NHWC codes and pixel sums.
+    private static void Codes(ExportedLayer layer, ReadOnlySpan<float> x, int count, int c, int h, int w, byte[] nhwc, int[] pixelSums)
+    {
+        var grid = layer.InputGrid!;
+        if (ActivationCodes.TryQuantizeToNhwc16(grid, x, count, c, h, w, 1, 1, nhwc, pixelSums)) return;
+        int hp = h + 2, wp = w + 2;
+        nhwc.AsSpan(0, count * hp * wp * c).Clear();
+        pixelSums.AsSpan(0, count * hp * wp).Clear();
+        var planar = ArrayPool<byte>.Shared.Rent(x.Length);
+        try
+        {
+            ActivationCodes.Quantize(layer, grid, x, planar.AsSpan(0, x.Length));
+            for (int img = 0; img < count; img++)
+                for (int ci = 0; ci < c; ci++)
+                    for (int iy = 0; iy < h; iy++)
+                        for (int ix = 0; ix < w; ix++)
+                        {
+                            int pix = (img * hp + iy + 1) * wp + ix + 1;
+                            byte v = planar[((img * c + ci) * h + iy) * w + ix];
+                            nhwc[pix * c + ci] = v;
+                            pixelSums[pix] += v;
+                        }
+        }
+        finally { ArrayPool<byte>.Shared.Return(planar); }
+    }
+
+    /// <summary>Padded NHWC codes (h + 2 rows of w + 2 pixels of C bytes per image), each padded pixel's Σ of codes, and the
+    /// step that turns a code into the activation's float.</summary>
+    private readonly unsafe struct Activation(byte* codes, int* sums, int h, int w, int c, float step)
+    {
+        public byte* Codes { get; } = codes;
+        public int* Sums { get; } = sums;
+        public int H { get; } = h;
+        public int W { get; } = w;
+        public int C { get; } = c;
+        public float Step { get; } = step;
+        public int Hp => H + 2;
+        public int Wp => W + 2;
     }
 
     /// <inheritdoc/>
@@ -154,19 +207,27 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
         public int OutC => C2.OutC;
     }
 
-    /// <summary>One convolution with the batch norm and PACT after it: the int8 kernel, then per element
-    /// PACT(fma(y, scale, shift) [+ shortcut]).</summary>
+    /// <summary>One convolution with the batch norm and PACT after it: the int8 kernel tile by tile, each tile's sums
+    /// recovered, batch-normed, added to the shortcut and quantized while in registers.</summary>
     private sealed class ConvStage
     {
-        private readonly Int8ConvKernel _kernel;
+        private const int Lanes = Int8DirectConv.Lanes;
+        private readonly int[] _weights;
+        private readonly int _zp, _quads;
+        private readonly double[] _c1, _c2, _b;
         private readonly float[] _scale, _shift;
         private readonly float _alpha;
 
-        private ConvStage(Int8ConvKernel kernel, int inC, int outC, int stride, float[] scale, float[] shift, float alpha, float step)
+        private ConvStage(ExportedLayer layer, Int8ConvKernel kernel, int[] weights, int stride, float[] scale, float[] shift, float alpha, float step)
         {
-            _kernel = kernel; InC = inC; OutC = outC; Stride = stride; _scale = scale; _shift = shift; _alpha = alpha; Step = step;
+            InputLayer = layer; InC = layer.WeightShape[1]; OutC = layer.OutChannels; Stride = stride; Step = step;
+            _weights = weights; _zp = kernel.WeightZeroPoint; _quads = Int8DirectConv.PaddedChannels(InC) / 4;
+            _scale = scale; _shift = shift; _alpha = alpha;
+            _c1 = new double[OutC]; _c2 = new double[OutC]; _b = new double[OutC];
+            for (int o = 0; o < OutC; o++) (_c1[o], _c2[o], _b[o]) = kernel.Recovery(o);
         }
 
+        public ExportedLayer InputLayer { get; }
         public int InC { get; }
         public int OutC { get; }
         public int Stride { get; }
@@ -176,7 +237,7 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
 
         public static ConvStage? Create(Module conv, Module bn, Module relu, string name, float inputStep, out string? why)
         {
-            if (conv is not IntegerConv2d { Kernel: IntegerKernel.Int8 } ic || ic.FastKernel is not Int8ConvKernel k)
+            if (conv is not IntegerConv2d { Kernel: IntegerKernel.Int8 } ic || ic.FastKernel is not Int8ConvKernel { DirectWeights: { } weights } k)
             {
                 why = $"'{name}' is a {conv.GetType().Name}{(conv is IntegerConv2d other ? $" on the {other.Kernel} path" : "")}, not an IntegerConv2d on the int8 path (export the model and apply IntegerInference; at most 8-bit weights and activations).";
                 return null;
@@ -185,6 +246,11 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
             if (ic.Layer.WeightShape[2] != 3 || ic.Layer.WeightShape[3] != 3 || g.Padding != (1, 1) || g.Dilation != (1, 1) || g.Groups != 1 || g.Stride.H != g.Stride.W)
             {
                 why = $"'{name}' is not a 3×3 convolution with padding 1, equal strides, no dilation and no groups.";
+                return null;
+            }
+            if (ic.Layer.OutChannels % Lanes != 0 || ic.Layer.WeightShape[1] % Lanes != 0)
+            {
+                why = $"'{name}' has {ic.Layer.WeightShape[1]} input and {ic.Layer.OutChannels} output channels; the pipeline takes multiples of {Lanes}.";
                 return null;
             }
             if (ic.Layer.InputGrid!.Step != inputStep)
@@ -210,49 +276,102 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
                 shift[o] = (bs?[o] ?? 0f) - m[o] * scale[o];
             }
             why = null;
-            return new ConvStage(k, ic.Layer.WeightShape[1], c, g.Stride.H, scale, shift, alpha, step);
+            return new ConvStage(ic.Layer, k, weights, g.Stride.H, scale, shift, alpha, step);
         }
 
-        /// <summary>y = PACT(bn(conv(x)) + shortcut) for <paramref name="count"/> images; the shortcut (the block input, h×w,
-        /// subsampled by h/oh and zero-padded in channels as option A) when given.</summary>
-        public void Run(ReadOnlySpan<float> x, int count, int h, int w, Span<float> y, ReadOnlySpan<float> shortcut, int sh, int sw)
+        /// <summary>
+        /// output = PACT(bn(conv(input)) [+ shortcut]) as padded NHWC codes and pixel sums (zeroed here, border included); the
+        /// shortcut is the block input (option A: every shortcutStride-th pixel, channels centred with zeros around them); the floats
+        /// r·step of the output in NCHW when <paramref name="floats"/> is given.
+        /// </summary>
+        public unsafe void Run(Activation input, int count, Activation output, Activation? shortcut, int shortcutStride, float* floats)
         {
-            var (oh, ow) = OutSize(h, w);
-            _kernel.Run(x, count, h, w, oh, ow, y);
-            int p = oh * ow;
-            int sc = shortcut.IsEmpty ? 0 : shortcut.Length / (count * sh * sw), pad = (OutC - sc) / 2, sub = shortcut.IsEmpty ? 1 : sh / oh;
-            for (int img = 0; img < count; img++)
-                for (int o = 0; o < OutC; o++)
-                {
-                    var plane = y.Slice((img * OutC + o) * p, p);
-                    int src = o - pad;
-                    ReadOnlySpan<float> s = shortcut.IsEmpty || src < 0 || src >= sc ? default : shortcut.Slice((img * sc + src) * sh * sw, sh * sw);
-                    Epilogue(plane, _scale[o], _shift[o], s, sub, ow, sw);
-                }
+            int oh = output.H, ow = output.W, cpIn = Int8DirectConv.PaddedChannels(InC), taps = 9;
+            new Span<byte>(output.Codes, count * output.Hp * output.Wp * OutC).Clear();
+            new Span<int>(output.Sums, count * output.Hp * output.Wp).Clear();
+            int* tapOffsets = stackalloc int[taps];
+            for (int a = 0; a < 3; a++)
+                for (int e = 0; e < 3; e++) tapOffsets[a * 3 + e] = (a * input.Wp + e) * cpIn;
+            int* tile = stackalloc int[Int8DirectConv.MaxRowTilePixels * Lanes];
+            byte** src = stackalloc byte*[Int8DirectConv.TilePixels];
+            int* sj = stackalloc int[ow];
+            int blocks = OutC / Lanes, pad = shortcut is { } scA ? (OutC - scA.C) / 2 : 0, blockWeights = taps * _quads * Lanes;
+            fixed (int* w = _weights)
+                for (int img = 0; img < count; img++)
+                    for (int oy = 0; oy < oh; oy++)
+                    {
+                        int inRow = img * input.Hp + oy * Stride;
+                        for (int ox = 0; ox < ow; ox++)
+                        {
+                            int s = 0;
+                            for (int a = 0; a < 3; a++)
+                            {
+                                int* r = input.Sums + (long)(inRow + a) * input.Wp + ox * Stride;
+                                s += r[0] + r[1] + r[2];
+                            }
+                            sj[ox] = s;
+                        }
+                        byte* rowIn = input.Codes + (long)inRow * input.Wp * cpIn;
+                        int outRow = (img * output.Hp + oy + 1) * output.Wp + 1;
+                        for (int x0 = 0; x0 < ow;)
+                        {
+                            int start = 0, n = 0;
+                            for (int blk = 0; blk < blocks; blk++)
+                            {
+                                (start, n) = Int8DirectConv.RowTile(rowIn, Stride * cpIn, x0, ow, tapOffsets, taps, _quads, w + (long)blk * blockWeights, tile, src);
+                                byte* sc = null;
+                                if (shortcut is { } sa)
+                                    sc = sa.Codes + ((long)(img * sa.Hp + oy * shortcutStride + 1) * sa.Wp + start * shortcutStride + 1) * sa.C;
+                                Epilogue(tile, x0 - start, n, sj + start, blk, output.Codes + (long)(outRow + start) * OutC, output.Sums + outRow + start,
+                                    sc, shortcutStride * (shortcut?.C ?? 0), shortcut?.C ?? 0, pad, shortcut?.Step ?? 0f);
+                                if (floats is not null)
+                                    for (int k = x0 - start; k < n; k++)
+                                        for (int l = 0; l < Lanes; l++)
+                                            floats[((long)(img * OutC + blk * Lanes + l) * oh + oy) * ow + start + k] =
+                                                output.Codes[(long)(outRow + start + k) * OutC + blk * Lanes + l] * Step;
+                            }
+                            x0 = start + n;
+                        }
+                    }
         }
 
-        // fma(y, scale, shift) as the batch norm; + the shortcut pixel (row-major, every sub-th row and column); PACT.
-        private void Epilogue(Span<float> y, float scale, float shift, ReadOnlySpan<float> s, int sub, int ow, int sw)
+        // Pixels k0..n-1 of a tile, sixteen output channels each: y = c1·(acc + zp·Σj) + c2·Σj + b in double (IntegerMac's
+        // operations), to float, fma(y, scale, shift), + the shortcut's r·step, PACT round(clamp(z, 0, α)/step); the codes to
+        // out (pixel k at out + k·OutC), their sum added to the pixel's. sc: the shortcut's codes for pixel 0, scPixel bytes apart.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private unsafe void Epilogue(int* tile, int k0, int n, int* sj, int blk, byte* out0, int* sums, byte* sc, int scPixel, int scC, int pad, float scStep)
         {
-            float alpha = _alpha, step = Step;
-            int i = 0;
-            if (Vector512.IsHardwareAccelerated && (s.IsEmpty || sub == 1))
+            int o = blk * Lanes, first = o - pad;
+            var c1lo = Vector512.Create(_c1.AsSpan(o, 8)); var c1hi = Vector512.Create(_c1.AsSpan(o + 8, 8));
+            var c2lo = Vector512.Create(_c2.AsSpan(o, 8)); var c2hi = Vector512.Create(_c2.AsSpan(o + 8, 8));
+            var blo = Vector512.Create(_b.AsSpan(o, 8)); var bhi = Vector512.Create(_b.AsSpan(o + 8, 8));
+            var scale = Vector512.Create(_scale.AsSpan(o, Lanes)); var shift = Vector512.Create(_shift.AsSpan(o, Lanes));
+            var alpha = Vector512.Create(_alpha); var step = Vector512.Create(Step); var vscStep = Vector512.Create(scStep);
+            bool whole = first >= 0 && first + Lanes <= scC;
+            for (int k = k0; k < n; k++)
             {
-                var va = Vector512.Create(scale); var vb = Vector512.Create(shift);
-                var lo = Vector512<float>.Zero; var hi = Vector512.Create(alpha); var vs = Vector512.Create(step);
-                for (; i <= y.Length - 16; i += 16)
-                {
-                    var z = Vector512.FusedMultiplyAdd(Vector512.Create(y.Slice(i, 16)), va, vb);
-                    if (!s.IsEmpty) z += Vector512.Create(s.Slice(i, 16));
-                    (Vector512.Round(Vector512.Min(Vector512.Max(z, lo), hi) / vs) * vs).CopyTo(y.Slice(i, 16));
-                }
+                int sumJ = sj[k];
+                var t = Vector512.Load(tile + k * Lanes) + Vector512.Create(_zp * sumJ);
+                var sjd = Vector512.Create((double)sumJ);
+                var lo = c1lo * Avx512F.ConvertToVector512Double(t.GetLower()) + c2lo * sjd + blo;
+                var hi = c1hi * Avx512F.ConvertToVector512Double(t.GetUpper()) + c2hi * sjd + bhi;
+                var y = Vector512.Create(Avx512F.ConvertToVector256Single(lo), Avx512F.ConvertToVector256Single(hi));
+                var z = Vector512.FusedMultiplyAdd(y, scale, shift);
+                if (sc is not null)
+                    z += whole ? Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(Vector128.Load(sc + (long)k * scPixel + first))) * vscStep
+                        : PartialShortcut(sc + (long)k * scPixel, first, scC, scStep);
+                var codes = Vector512.ConvertToInt32(Vector512.Round(Vector512.Min(Vector512.Max(z, Vector512<float>.Zero), alpha) / step));
+                Avx512F.ConvertToVector128Byte(codes).Store(out0 + (long)k * OutC + o);
+                sums[k] += Vector512.Sum(codes);
             }
-            for (; i < y.Length; i++)
-            {
-                float z = MathF.FusedMultiplyAdd(y[i], scale, shift);
-                if (!s.IsEmpty) z += s[(i / ow) * sub * sw + (i % ow) * sub];
-                y[i] = MathF.Round(Math.Clamp(z, 0f, alpha) / step, MidpointRounding.ToEven) * step;
-            }
+        }
+
+        // The shortcut lanes of a block that straddles option A's zero channels: r·step inside the input's channels, 0 outside.
+        private static unsafe Vector512<float> PartialShortcut(byte* sc, int first, int scC, float scStep)
+        {
+            float* part = stackalloc float[Lanes];
+            for (int l = 0; l < Lanes; l++) part[l] = first + l >= 0 && first + l < scC ? sc[first + l] * scStep : 0f;
+            return Vector512.Load(part);
         }
     }
 }

@@ -31,6 +31,9 @@ internal abstract class LowBitConvKernel
 
     private readonly double[] _c1, _c2, _b;
 
+    /// <summary>The recovery's constants of output channel o: y = c1·(acc + zp·Σj) + c2·Σj + b, in double, left to right.</summary>
+    internal (double C1, double C2, double B) Recovery(int o) => (_c1[o], _c2[o], _b[o]);
+
     protected ExportedLayer Layer { get; }
     protected ActivationGrid Grid { get; }
     protected ConvGeometry Geo { get; }
