@@ -1,5 +1,6 @@
 using ResearchKit.Attacks;
 using ResearchKit.Models;
+using ResearchKit.Quantization.Export;
 using ResearchKit.Quantization;
 using ResearchKit.Tensors;
 using ResearchKit.Tensors.Kernels;
@@ -36,6 +37,7 @@ internal static class Workloads
         new("resnet20-infer", "ResNet-20 inference b=256, eval, NoGrad", "img/s", 256, () => ResNetInfer(20)),
         new("resnet20-infer-folded", "resnet20-infer with every batch norm folded into its convolution (Fusion.FoldBatchNorms; PyTorch: fuse_conv_bn_eval)", "img/s", 256, () => ResNetInfer(20, fold: true)),
         new("resnet20-infer-fused", "resnet20-infer with conv+bn+relu (and the residual add) fused (Fusion.FuseConvBnRelu; PyTorch: torch.jit.freeze + optimize_for_inference, its oneDNN fusion)", "img/s", 256, () => ResNetInfer(20, fuse: true)),
+        new("resnet20-infer-int8", "ResNet-20 int8 inference b=256: W8/A8 (DoReFa weights, PACT activations) exported and run by Int8ResNetPipeline (int8 vpdpbusd tiles, NHWC codes between layers); PyTorch: FX post-training static quantization on its x86 engine (onednn here; conv+bn+relu fused, quantized add_relu)", "img/s", 256, () => ResNetInferInt8()),
         new("resnet32-train", "ResNet-32 train step b=128, as resnet20-train", "img/s", 128, () => ResNetTrain(32)),
         new("resnet32-infer", "ResNet-32 inference b=256, eval, NoGrad", "img/s", 256, () => ResNetInfer(32)),
         new("lstm-seqmnist", "seq-MNIST step: Lstm(1,128,batch_first)+Linear(128,10) on h_n, CE, SGD(0.01); B=100, T=784", "seq/s", 100, () => LstmSeqMnist()),
@@ -109,6 +111,16 @@ internal static class Workloads
         return () =>
         {
             using (Torch.NoGrad()) model.Forward(x);
+        };
+    }
+
+    internal static Action ResNetInferInt8()
+    {
+        var x = Tensor.Randn([256, 3, 32, 32], new Generator(0));
+        var pipeline = Int8ResNetPipeline.Create(IntBench.IntegerModel(IntBench.W8A8, x));
+        return () =>
+        {
+            using (Torch.NoGrad()) pipeline.Forward(x);
         };
     }
 

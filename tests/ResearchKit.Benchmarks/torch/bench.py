@@ -259,6 +259,31 @@ def resnet_infer(depth, fold=False, optimize=False):
     return setup
 
 
+def resnet_infer_int8():
+    """Post-training static quantization (FX graph mode) on PyTorch's x86 int8 engine: fbgemm where the build has it, else
+    onednn (Debian's 1.13 has onednn and qnnpack); conv + bn + relu fused, the residual add as quantized add_relu."""
+    def setup():
+        from torch.ao.quantization import get_default_qconfig_mapping
+        from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+        engines = torch.backends.quantized.supported_engines
+        engine = "fbgemm" if "fbgemm" in engines else "onednn" if "onednn" in engines else None
+        if engine is None:
+            raise RuntimeError(f"no x86 int8 engine in this torch build (engines: {engines})")
+        torch.backends.quantized.engine = engine
+        model = ResNetCifar(20).eval()
+        x = torch.randn(256, 3, 32, 32)
+        prepared = prepare_fx(model, get_default_qconfig_mapping(engine), example_inputs=(x,))
+        with torch.no_grad():
+            prepared(x)  # calibration
+        q = convert_fx(prepared)
+
+        def step():
+            with torch.no_grad():
+                q(x)
+        return step
+    return setup
+
+
 def fold_batch_norms(model):
     """Every (conv, bn) pair folded as torch.nn.utils.fusion.fuse_conv_bn_eval does; the bn becomes Identity."""
     from torch.nn.utils.fusion import fuse_conv_bn_eval
@@ -326,6 +351,7 @@ WORKLOADS = {
     "resnet20-infer": resnet_infer(20),
     "resnet20-infer-folded": resnet_infer(20, fold=True),
     "resnet20-infer-fused": resnet_infer(20, optimize=True),
+    "resnet20-infer-int8": resnet_infer_int8(),
     "resnet32-train": resnet_train(32),
     "resnet32-infer": resnet_infer(32),
     "lstm-seqmnist": lstm_seqmnist,
