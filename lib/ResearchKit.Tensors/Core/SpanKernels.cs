@@ -69,6 +69,26 @@ public static class SpanKernels
         return y;
     }
 
+    /// <summary>
+    /// A new contiguous tensor of <paramref name="shape"/>, filled by <paramref name="kernel"/> from two inputs of any shapes
+    /// (each contiguous, row-major): an op that combines tensors of different shapes (a convolution's sums and its per-pixel
+    /// totals, say), still from the pool.
+    /// </summary>
+    /// <exception cref="ArgumentException">An input is not Float32, or a size is negative.</exception>
+    public static Tensor Map(Tensor a, Tensor b, ReadOnlySpan<int> shape, BinarySpanKernel kernel)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(kernel);
+        foreach (int d in shape)
+            if (d < 0) throw new ArgumentException($"SpanKernels.Map: output shape [{string.Join(", ", shape.ToArray())}] has a negative size.", nameof(shape));
+        var sa = Float32(a, "a").Contiguous();
+        var sb = Float32(b, "b").Contiguous();
+        var y = Tensor.Empty(shape.ToArray());
+        kernel(sa.ViewSpan(), sb.ViewSpan(), y.WriteSpan());
+        return y;
+    }
+
     private static Tensor Float32(Tensor t, string name) => t.DType == DType.Float32 ? t
         : throw new ArgumentException($"SpanKernels.Map: input '{name}' is {t.DType}; span kernels read Float32 (call .Float() first).");
 }

@@ -33,6 +33,24 @@ public class SpanKernelsTests
     }
 
     [Fact]
+    public void Map_OfTwoInputsOfDifferentShapes_FillsTheOutputShape_AndStaysPoolable()
+    {
+        // Per-plane sums (n, c, h, w) combined with per-pixel totals (n, 1, h, w), the second read through a transpose.
+        var sums = Tensor.Randn([2, 3, 4, 5], new Generator(4));
+        var totals = Tensor.Randn([2, 1, 5, 4], new Generator(5)).Transpose(2, 3);
+        long escaped = CachingAllocator.Stats().Escaped;
+        var y = SpanKernels.Map(sums, totals, [2, 3, 4, 5], (a, b, o) =>
+        {
+            for (int i = 0; i < o.Length; i++) o[i] = a[i] - 2f * b[(i / 60) * 20 + i % 20];
+        });
+        Assert.Equal([2, 3, 4, 5], y.Shape.ToArray());
+        var expected = (sums - 2f * totals).ToArray();   // broadcast over the channels
+        Assert.Equal(expected, y.ToArray());
+        Assert.Equal(escaped, CachingAllocator.Stats().Escaped);
+        Assert.Throws<ArgumentException>(() => SpanKernels.Map(sums, totals, [2, -1], (_, _, _) => { }));
+    }
+
+    [Fact]
     public void Map_WithAnOutputShape_FillsThatShape_FromTheInputInRowMajorOrder()
     {
         // A 2×2 sum pooling of a strided (transposed) input: the kernel sees the logical elements, writes the new shape.

@@ -95,21 +95,24 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
         var (oh, ow) = (h, w);
         foreach (var b in _blocks) (oh, ow) = b.C1.OutSize(oh, ow);
         int inPer = _inChannels * h * w, outPer = _outChannels * oh * ow, imgs = ChunkImages(n), chunks = (n + imgs - 1) / imgs;
-        var output = Tensor.Zeros(n, _outChannels, oh, ow);
-        unsafe
+        // Through SpanKernels: a span of a pooled tensor taken with AsSpan would keep its storage from ever being lent again.
+        var output = SpanKernels.Map(stem, [n, _outChannels, oh, ow], (xs, ys) =>
         {
-            fixed (float* px = stem.AsReadOnlySpan())
-            fixed (float* py = output.AsSpan())
+            unsafe
             {
-                nint xb = (nint)px, yb = (nint)py;
-                Parallelism.For(chunks, ch =>
+                fixed (float* px = xs)
+                fixed (float* py = ys)
                 {
-                    int i0 = ch * imgs, count = Math.Min(imgs, n - i0);
-                    RunChunk(new ReadOnlySpan<float>((float*)xb + (long)i0 * inPer, count * inPer), count, h, w,
-                        new Span<float>((float*)yb + (long)i0 * outPer, count * outPer));
-                });
+                    nint xb = (nint)px, yb = (nint)py;
+                    Parallelism.For(chunks, ch =>
+                    {
+                        int i0 = ch * imgs, count = Math.Min(imgs, n - i0);
+                        RunChunk(new ReadOnlySpan<float>((float*)xb + (long)i0 * inPer, count * inPer), count, h, w,
+                            new Span<float>((float*)yb + (long)i0 * outPer, count * outPer));
+                    });
+                }
             }
-        }
+        });
         return _model.Classifier.Forward(output.Mean([2, 3]));
     }
 

@@ -135,30 +135,34 @@ public sealed class IntegerConv2d : Module<Tensor, Tensor>
             sx = Functional.Conv2d(input, _ones!, null, geo.Stride, geo.Padding, geo.Dilation, groups).Contiguous();
         }
         int n = kx.Size(0), p = kx.Size(2) * kx.Size(3);
-        unsafe
+        // Through SpanKernels: a span of a pooled tensor taken with AsSpan would keep its storage from ever being lent again.
+        return SpanKernels.Map(kx, sx, kx.Shape.ToArray(), (k, sums, y) =>
         {
-            fixed (float* py = kx.AsSpan())
-            fixed (float* ps = sx.AsReadOnlySpan())
+            unsafe
             {
-                nint yb = (nint)py, sb = (nint)ps;
-                // Planes (image, channel) split over the threads; each element's value does not depend on the split.
-                Parallelism.ForRanges(n * outC, 1, (start, count) =>
+                fixed (float* pk = k)
+                fixed (float* ps = sums)
+                fixed (float* py = y)
                 {
-                    for (int plane = start; plane < start + count; plane++)
+                    nint kb = (nint)pk, sb = (nint)ps, yb = (nint)py;
+                    // Planes (image, channel) split over the threads; each element's value does not depend on the split.
+                    Parallelism.ForRanges(n * outC, 1, (start, count) =>
                     {
-                        int b = plane / outC, o = plane % outC, gr = Layer.GroupOf(o);
-                        RecoverFloatRow(new Span<float>((float*)yb + (long)plane * p, p),
-                            new ReadOnlySpan<float>((float*)sb + (long)(b * groups + o / og) * p, p), Layer.Step[gr], Layer.First[gr], Layer.Bias?[o] ?? 0f);
-                    }
-                });
+                        for (int plane = start; plane < start + count; plane++)
+                        {
+                            int b = plane / outC, o = plane % outC, gr = Layer.GroupOf(o);
+                            RecoverFloatRow(new ReadOnlySpan<float>((float*)kb + (long)plane * p, p), new Span<float>((float*)yb + (long)plane * p, p),
+                                new ReadOnlySpan<float>((float*)sb + (long)(b * groups + o / og) * p, p), Layer.Step[gr], Layer.First[gr], Layer.Bias?[o] ?? 0f);
+                        }
+                    });
+                }
             }
-        }
-        return kx;
+        });
     }
 
     // y = s_w·Σ k·x + f_w·Σ x + b in double, left to right as IntegerMac, four at a time where AVX is (the same operations, so
     // the same bits as the scalar tail).
-    private static void RecoverFloatRow(Span<float> y, ReadOnlySpan<float> s, double sw, double fw, double bias)
+    private static void RecoverFloatRow(ReadOnlySpan<float> k, Span<float> y, ReadOnlySpan<float> s, double sw, double fw, double bias)
     {
         int i = 0;
         if (Avx.IsSupported)
@@ -166,11 +170,11 @@ public sealed class IntegerConv2d : Module<Tensor, Tensor>
             var vw = Vector256.Create(sw); var vf = Vector256.Create(fw); var vb = Vector256.Create(bias);
             for (; i + 4 <= y.Length; i += 4)
             {
-                var r = vw * Avx.ConvertToVector256Double(Vector128.Create(y.Slice(i, 4))) + vf * Avx.ConvertToVector256Double(Vector128.Create(s.Slice(i, 4))) + vb;
+                var r = vw * Avx.ConvertToVector256Double(Vector128.Create(k.Slice(i, 4))) + vf * Avx.ConvertToVector256Double(Vector128.Create(s.Slice(i, 4))) + vb;
                 Avx.ConvertToVector128Single(r).CopyTo(y.Slice(i, 4));
             }
         }
-        for (; i < y.Length; i++) y[i] = (float)(sw * y[i] + fw * s[i] + bias);
+        for (; i < y.Length; i++) y[i] = (float)(sw * k[i] + fw * s[i] + bias);
     }
 
     /// <inheritdoc/>
