@@ -39,8 +39,9 @@ public static class Int8DirectConv
         Scalar,
         /// <summary>AVX-VNNI <c>vpdpbusd</c> on Vector256.</summary>
         AvxVnni256,
-        /// <summary>Tiles of 12 pixels × 16 channels of 512-bit <c>vpdpbusd</c> (<see cref="Int8VnniKernel"/>); rows narrower than 12
-        /// pixels take <see cref="AvxVnni256"/> where the CPU has it, else <see cref="Scalar"/>.</summary>
+        /// <summary>Tiles of 12 (or, for rows of 8 to 11, 8) pixels × 16 channels of 512-bit <c>vpdpbusd</c>
+        /// (<see cref="Int8VnniKernel"/>); rows narrower than 8 pixels take <see cref="AvxVnni256"/> where the CPU has it, else
+        /// <see cref="Scalar"/>.</summary>
         Vnni512,
     }
 
@@ -104,8 +105,9 @@ public static class Int8DirectConv
         if (path == Path.AvxVnni256 && !AvxVnni.IsSupported) throw new PlatformNotSupportedException("Int8DirectConv: AVX-VNNI is not supported on this CPU.");
         if (path == Path.Vnni512 && !Int8VnniKernel.Available)
             throw new PlatformNotSupportedException($"Int8DirectConv: the 512-bit vpdpbusd kernel cannot run: {Int8VnniKernel.Unavailable}.");
-        // 12-pixel tiles need a row of 12; narrower rows (and only they) take the 6-pixel tiles.
-        bool wide = path == Path.Vnni512 && ow >= Int8VnniKernel.Pixels;
+        // 512-bit tiles of 12 pixels, of 8 for rows of 8 to 11; narrower rows (and only they) take the 6-pixel tiles.
+        int tileW = path == Path.Vnni512 ? Int8VnniKernel.TileWidth(ow) : 0;
+        bool wide = tileW > 0;
         var narrow = path != Path.Vnni512 ? path : AvxVnni.IsSupported ? Path.AvxVnni256 : Path.Scalar;
 
         int taps = kh * kw, groups = cp / 4, blocks = (outChannels + Lanes - 1) / Lanes, p = oh * ow;
@@ -136,21 +138,21 @@ public static class Int8DirectConv
                         int* rowOut = (int*)ob + (long)img * outChannels * p + (long)y * ow;
                         if (wide)
                         {
-                            for (int x0 = 0; x0 < ow; x0 += Int8VnniKernel.Pixels)
+                            for (int x0 = 0; x0 < ow; x0 += tileW)
                             {
                                 // The last tile ends at the row's end, recomputing a few pixels of the one before (same sums).
-                                int xs = Math.Min(x0, ow - Int8VnniKernel.Pixels);
+                                int xs = Math.Min(x0, ow - tileW);
                                 Int8VnniKernel.Args args;
                                 args.Pixel0 = rowIn + (long)xs * stride.W * cp; args.PixelStride = (long)stride.W * cp;
                                 args.TapOffsets = (int*)tb; args.Taps = taps; args.Quads = groups; args.Tile = tile;
                                 for (int b = 0; b < blocks; b++)
                                 {
                                     args.Weights = (int*)wb + (long)b * taps * groups * Lanes;
-                                    Int8VnniKernel.Run(&args);
+                                    Int8VnniKernel.Run(&args, tileW);
                                     int lanes = Math.Min(Lanes, outChannels - b * Lanes);
                                     int* outp = rowOut + (long)b * Lanes * p + xs;
                                     for (int l = 0; l < lanes; l++, outp += p)
-                                        for (int k = 0; k < Int8VnniKernel.Pixels; k++) outp[k] = tile[k * Lanes + l];
+                                        for (int k = 0; k < tileW; k++) outp[k] = tile[k * Lanes + l];
                                 }
                             }
                             continue;
@@ -197,14 +199,15 @@ public static class Int8DirectConv
         int* wblock, int* tile, byte** src)
     {
         var path = Paths.Current;
-        if (path == Path.Vnni512 && ow >= Int8VnniKernel.Pixels)
+        int width = path == Path.Vnni512 ? Int8VnniKernel.TileWidth(ow) : 0;
+        if (width > 0)
         {
-            int start = Math.Min(x0, ow - Int8VnniKernel.Pixels);
+            int start = Math.Min(x0, ow - width);
             Int8VnniKernel.Args args;
             args.Pixel0 = rowIn + (long)start * pixelStride; args.PixelStride = pixelStride;
             args.TapOffsets = tapOffsets; args.Taps = taps; args.Quads = quads; args.Weights = wblock; args.Tile = tile;
-            Int8VnniKernel.Run(&args);
-            return (start, Int8VnniKernel.Pixels);
+            Int8VnniKernel.Run(&args, width);
+            return (start, width);
         }
         int count = Math.Min(TilePixels, ow - x0);
         for (int k = 0; k < TilePixels; k++) src[k] = rowIn + (long)(x0 + Math.Min(k, count - 1)) * pixelStride;

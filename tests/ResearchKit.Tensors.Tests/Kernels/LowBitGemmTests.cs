@@ -126,6 +126,9 @@ public class LowBitGemmTests
     [InlineData(2, 64, 16, 3, 3, 2, 1, 3, 17)]
     [InlineData(1, 6, 20, 3, 3, 1, 2, 2, 32)]
     [InlineData(1, 3, 7, 1, 1, 1, 1, 1, 25)]
+    // Rows of 8 to 11 (the 8-pixel 512-bit kernel, its last tile shifted back), stride 2, dilation.
+    [InlineData(2, 20, 16, 3, 3, 2, 1, 2, 11)]
+    [InlineData(1, 8, 17, 3, 3, 1, 2, 3, 9)]
     public void Int8DirectConv_EveryPath_EqualsNaiveSums(int n, int channels, int outC, int kh, int kw, int stride, int dilation, int oh, int ow)
     {
         var rng = new Random(n * 7919 + channels * 31 + outC);
