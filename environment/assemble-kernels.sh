@@ -9,7 +9,7 @@ out="$dir/NativeCode.g.cs"
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 for s in "$dir"/*.s; do
   name="$(basename "$s" .s)"
-  as --64 "$s" -o "$tmp/$name.o"
+  as --64 -I "$dir" "$s" -o "$tmp/$name.o"
   objcopy -O binary -j .text "$tmp/$name.o" "$tmp/$name.bin"
 done
 python3 - "$tmp" "$out" <<'PY'

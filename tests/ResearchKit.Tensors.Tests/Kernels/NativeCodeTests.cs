@@ -24,7 +24,7 @@ public class NativeCodeTests
     private static byte[] Assemble(string source, string work)
     {
         string obj = Path.Combine(work, "k.o"), bin = Path.Combine(work, "k.bin");
-        Run("as", $"--64 \"{source}\" -o \"{obj}\"");
+        Run("as", $"--64 -I \"{Path.GetDirectoryName(source)}\" \"{source}\" -o \"{obj}\"");   // -I: the kernels' .inc files
         Run("objcopy", $"-O binary -j .text \"{obj}\" \"{bin}\"");
         return File.ReadAllBytes(bin);
     }

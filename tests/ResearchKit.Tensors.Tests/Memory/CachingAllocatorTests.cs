@@ -265,13 +265,8 @@ public class CachingAllocatorSerialTests
     {
         // SPSA on the Ensemble Hash Defense splits every batch by route: a size can recur in two consecutive windows by chance,
         // be lent and cached, and never be asked for again. Its arrays must not wait StaleScans looks in the cache.
-        long savedThreshold = CachingAllocator.CollectThresholdBytes;
-        CachingAllocator.AdaptiveCaching = true;
-        CachingAllocator.CollectThresholdBytes = 0;   // every Collect() is a look
-        try
+        WithALookAtEveryCollect(() =>
         {
-            CachingAllocator.Collect();
-            CachingAllocator.EmptyCache();
             const int chance = 75_001, steady = 40_003;   // sizes no other code on this thread uses
             for (int i = 0; i < 2; i++) { Allocate(chance); CachingAllocator.Collect(); }   // asked for in two windows: lent
             Assert.True(CachingAllocator.Stats().CachedBytes >= 4L * chance, $"the recurring size should have been cached: {CachingAllocator.Stats()}");
@@ -280,6 +275,20 @@ public class CachingAllocatorSerialTests
             var after = CachingAllocator.Stats();
             Assert.True(after.CachedBytes < 4L * chance, $"the chance size's arrays are still cached: {before} -> {after}");
             Assert.True(after.Hits - before.Hits >= 2, $"the steady size should be served from the cache: {before} -> {after}");
+        });
+    }
+
+    // Adaptive caching on, every Collect() a look, an empty cache to start from; the suite's settings restored after.
+    private static void WithALookAtEveryCollect(Action body)
+    {
+        long savedThreshold = CachingAllocator.CollectThresholdBytes;
+        CachingAllocator.AdaptiveCaching = true;
+        CachingAllocator.CollectThresholdBytes = 0;
+        try
+        {
+            CachingAllocator.Collect();
+            CachingAllocator.EmptyCache();
+            body();
         }
         finally
         {
@@ -293,13 +302,8 @@ public class CachingAllocatorSerialTests
     {
         // A float and a quantized model evaluated in turn: each asks for its sizes every other window. Measured before the fix
         // in the int benchmark: the float ResNet-20 allocated 185-222 MB of plain arrays per step and ran 3.7x slower.
-        long savedThreshold = CachingAllocator.CollectThresholdBytes;
-        CachingAllocator.AdaptiveCaching = true;
-        CachingAllocator.CollectThresholdBytes = 0;   // every Collect() is a look
-        try
+        WithALookAtEveryCollect(() =>
         {
-            CachingAllocator.Collect();
-            CachingAllocator.EmptyCache();
             const int a = 61_003, b = 52_007;   // sizes no other code on this thread uses
             for (int i = 0; i < 4; i++) { Allocate(a); CachingAllocator.Collect(); Allocate(b); CachingAllocator.Collect(); }
             var before = CachingAllocator.Stats();
@@ -307,12 +311,7 @@ public class CachingAllocatorSerialTests
             var after = CachingAllocator.Stats();
             Assert.True(after.Uncached == before.Uncached, $"alternating sizes were handed out as plain arrays: {before} -> {after}");
             Assert.True(after.Hits - before.Hits >= 10, $"alternating sizes should be served from the cache: {before} -> {after}");
-        }
-        finally
-        {
-            CachingAllocator.CollectThresholdBytes = savedThreshold;
-            CachingAllocator.AdaptiveCaching = false;
-        }
+        });
     }
 
     // A tensor that is garbage as soon as the call returns (in Debug builds a local would live to the end of the test).
