@@ -51,11 +51,13 @@ public class KernelRunnerTests
             .Code($"long n = 0;\nwhile (true) {{ System.Threading.Thread.Sleep(5); AppDomain.CurrentDomain.SetData(\"{key}\", ++n); }}")
             .Code("1")
             .Build();
-        var result = await RunAsync(nb, options: new NotebookRunOptions { CellTimeout = TimeSpan.FromSeconds(1) });
+        // The timeout covers the cell's compilation too: 5 s, so that a loaded CI machine (2 cores shared with the other test
+        // projects) still starts the loop before it fires (1 s once did not: the loop never ran, and its counter stayed unset).
+        var result = await RunAsync(nb, options: new NotebookRunOptions { CellTimeout = TimeSpan.FromSeconds(5) });
 
         Assert.False(result.Succeeded);
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal("cell 1 (id '" + nb.Cells[0].Id + "'): timed out after 1 s", result.Error);
+        Assert.Equal("cell 1 (id '" + nb.Cells[0].Id + "'): timed out after 5 s", result.Error);
         Assert.Equal("TimeoutException", ((ErrorOutput)nb.Cells[0].Outputs.Single()).EName);
         Assert.Empty(nb.Cells[1].Outputs);
         var ticks = AppDomain.CurrentDomain.GetData(key);
