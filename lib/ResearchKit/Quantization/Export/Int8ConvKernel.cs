@@ -31,18 +31,38 @@ internal sealed class Int8ConvKernel : LowBitConvKernel
         if (geo.Groups == 1) _direct = Int8DirectConv.PackWeights(s8, OutC, cg, kh, kw);
     }
 
-    // Planar codes (count, Cg, h, w) into NHWC with a zero border of (ph, pw) and channels zero-padded to cp, and each padded
+    /// <summary>
+    /// Float activations (count, channels, h, w) on <paramref name="layer"/>'s input grid as NHWC codes with a zero border of
+    /// (ph, pw) and channels zero-padded to cp, and each padded pixel's Σ j over its channels; the exact error for an input off
+    /// the grid.
+    /// </summary>
+    internal static void QuantizeToPaddedNhwc(ExportedLayer layer, ReadOnlySpan<float> x, int count, int channels, int h, int w,
+        int ph, int pw, int cp, byte[] nhwc, int[] pixelSums)
+    {
+        var grid = layer.InputGrid!;
+        if (cp == channels && ActivationCodes.TryQuantizeToNhwc16(grid, x, count, channels, h, w, ph, pw, nhwc, pixelSums)) return;
+        // Any shape.
+        var planar = ArrayPool<byte>.Shared.Rent(x.Length);
+        try
+        {
+            ActivationCodes.Quantize(layer, grid, x, planar.AsSpan(0, x.Length));
+            ToPaddedNhwc(planar, count, channels, h, w, ph, pw, cp, nhwc, pixelSums);
+        }
+        finally { ArrayPool<byte>.Shared.Return(planar); }
+    }
+
+    // Planar codes (count, channels, h, w) into NHWC with a zero border of (ph, pw) and channels zero-padded to cp, and each padded
     // pixel's Σ j over its channels. Read by channel planes, written with stride cp: every byte of a plane is read once.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ToPaddedNhwc(byte[] planar, int count, int h, int w, int ph, int pw, int cp, byte[] nhwc, int[] pixelSums)
+    private static void ToPaddedNhwc(byte[] planar, int count, int channels, int h, int w, int ph, int pw, int cp, byte[] nhwc, int[] pixelSums)
     {
         int hp = h + 2 * ph, wp = w + 2 * pw, hw = h * w;
         nhwc.AsSpan(0, count * hp * wp * cp).Clear();
         pixelSums.AsSpan(0, count * hp * wp).Clear();
         for (int img = 0; img < count; img++)
-            for (int c = 0; c < Cg; c++)
+            for (int c = 0; c < channels; c++)
             {
-                var src = planar.AsSpan((img * Cg + c) * hw, hw);
+                var src = planar.AsSpan((img * channels + c) * hw, hw);
                 for (int iy = 0; iy < h; iy++)
                 {
                     int pix = (img * hp + iy + ph) * wp + pw;
@@ -79,17 +99,7 @@ internal sealed class Int8ConvKernel : LowBitConvKernel
             var acc = ArrayPool<int>.Shared.Rent(count * OutC * p);
             try
             {
-                if (!ActivationCodes.TryQuantizeToNhwc16(Grid, xs, count, Cg, h, w, ph, pw, nhwc, pixelSums))
-                {
-                    // Any shape, and the exact error for an input off the grid.
-                    var planar = ArrayPool<byte>.Shared.Rent(xs.Length);
-                    try
-                    {
-                        ActivationCodes.Quantize(Layer, Grid, xs, planar.AsSpan(0, xs.Length));
-                        ToPaddedNhwc(planar, count, h, w, ph, pw, cp, nhwc, pixelSums);
-                    }
-                    finally { ArrayPool<byte>.Shared.Return(planar); }
-                }
+                QuantizeToPaddedNhwc(Layer, xs, count, Cg, h, w, ph, pw, cp, nhwc, pixelSums);
                 TapSums(pixelSums, count, hp, wp, oh, ow, sumJ);
                 Int8DirectConv.Multiply(nhwc, count, hp, wp, Cg, _direct, OutC, Kh, Kw, (Geo.Stride.H, Geo.Stride.W), (Geo.Dilation.H, Geo.Dilation.W), oh, ow, acc);
                 RecoverImageMajor(acc, sumJ, count, p, ys);

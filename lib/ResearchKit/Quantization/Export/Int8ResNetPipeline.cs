@@ -134,7 +134,8 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
         try
         {
             var first = _blocks[0].C1;
-            Codes(first.InputLayer, x, count, _inChannels, h, w, bufs[0], sums[0]);
+            // The stem's floats (on the first convolution's grid, or that layer's error) as padded NHWC codes and pixel sums.
+            Int8ConvKernel.QuantizeToPaddedNhwc(first.InputLayer, x, count, _inChannels, h, w, 1, 1, _inChannels, bufs[0], sums[0]);
             int cur = 0;
             for (int bi = 0; bi < _blocks.Length; bi++)
             {
@@ -159,32 +160,6 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
         {
             for (int i = 0; i < 3; i++) { ArrayPool<byte>.Shared.Return(bufs[i]); ArrayPool<int>.Shared.Return(sums[i]); }
         }
-    }
-
-    // The stem's floats (on the first convolution's grid, or the layer's error) as padded NHWC codes and pixel sums.
-    private static void Codes(ExportedLayer layer, ReadOnlySpan<float> x, int count, int c, int h, int w, byte[] nhwc, int[] pixelSums)
-    {
-        var grid = layer.InputGrid!;
-        if (ActivationCodes.TryQuantizeToNhwc16(grid, x, count, c, h, w, 1, 1, nhwc, pixelSums)) return;
-        int hp = h + 2, wp = w + 2;
-        nhwc.AsSpan(0, count * hp * wp * c).Clear();
-        pixelSums.AsSpan(0, count * hp * wp).Clear();
-        var planar = ArrayPool<byte>.Shared.Rent(x.Length);
-        try
-        {
-            ActivationCodes.Quantize(layer, grid, x, planar.AsSpan(0, x.Length));
-            for (int img = 0; img < count; img++)
-                for (int ci = 0; ci < c; ci++)
-                    for (int iy = 0; iy < h; iy++)
-                        for (int ix = 0; ix < w; ix++)
-                        {
-                            int pix = (img * hp + iy + 1) * wp + ix + 1;
-                            byte v = planar[((img * c + ci) * h + iy) * w + ix];
-                            nhwc[pix * c + ci] = v;
-                            pixelSums[pix] += v;
-                        }
-        }
-        finally { ArrayPool<byte>.Shared.Return(planar); }
     }
 
     /// <summary>Padded NHWC codes (h + 2 rows of w + 2 pixels of C bytes per image), each padded pixel's Σ of codes, and the
