@@ -10,10 +10,12 @@ internal static class Program
     private const string Usage = """
         usage: ResearchKit.Benchmarks [side-by-side|all] [--threads 2,N] [--steps 20] [--warmup 5] [--rounds 1] [--only w1,w2] [--no-torch] [--python PATH] [--pool-stats] [--torch-malloc retain|glibc]
                ResearchKit.Benchmarks <gemm|gemm-tune|conv|profile|int|gpu|lstm|lstm-kernel|loader> ...
+               ResearchKit.Benchmarks alloc --only WORKLOAD [--steps 20] [--threads 2] [--min-elements N]
                ResearchKit.Benchmarks gpu-side-by-side [--steps 20] [--warmup 3]
                ResearchKit.Benchmarks gpu-recipes [--preset smoke|quick] [--device cuda|cuda:i|cpu-accelerator] [--only r1,r2]
                ResearchKit.Benchmarks gpu-paper-costs [--device NAME] [--steps 5] [--warmup 2] [--batch N]
           side-by-side  every workload through the public API, ours and PyTorch (torch/bench.py) at each thread count (default)
+          alloc         what one side-by-side workload's steady steps allocate, by type and heap (sampled), and its gen-2 collections
           gemm          SGEMM GFLOP/s over sizes, transposes and training shapes (raw kernel)
           gemm-tune     SGEMM blocking sweep, for re-tuning on a new CPU
           conv          Conv2d forward/backward per ResNet-20 shape
@@ -59,10 +61,11 @@ internal static class Program
             return 0;
         }
         // The GPU sub-commands take options after their name.
-        if (args[0] is "gpu-side-by-side" or "gpu-recipes" or "gpu-paper-costs")
+        if (args[0] is "gpu-side-by-side" or "gpu-recipes" or "gpu-paper-costs" or "alloc")
         {
             try
             {
+                if (args[0] == "alloc") return AllocProfile.Run(Console.Out, args.Skip(1).ToList());
                 if (args[0] == "gpu-recipes") return GpuRecipes.Run(Console.Out, args.Skip(1).ToList());
                 if (args[0] == "gpu-paper-costs") return GpuPaperCosts.Run(Console.Out, args.Skip(1).ToList());
                 GpuSideBySide.Run(Console.Out, args.Skip(1).ToList());

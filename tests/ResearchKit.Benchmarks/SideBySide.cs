@@ -210,7 +210,7 @@ internal static class SideBySide
     }
 
     // The allocator's counters over the timed steps: what a user diagnosing memory wants to see (misses = new arrays).
-    private static string Delta(MemoryStats a, MemoryStats b) =>
+    internal static string Delta(MemoryStats a, MemoryStats b) =>
         $"hits {b.Hits - a.Hits}, misses {b.Misses - a.Misses}, uncached {b.Uncached - a.Uncached}, trimmed {b.Trimmed - a.Trimmed}, " +
         $"induced gen-1 {b.InducedCollections - a.InducedCollections}, forced full {b.FullCollections - a.FullCollections}, cached {b.CachedBytes / (1 << 20)} MiB";
 

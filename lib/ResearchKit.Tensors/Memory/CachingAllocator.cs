@@ -26,11 +26,14 @@ public static class CachingAllocator
     public static bool Enabled { get; set; } = Environment.GetEnvironmentVariable("RESEARCHKIT_CACHING_ALLOCATOR") != "0";
 
     /// <summary>
-    /// Smallest storage, in elements, that is pooled (default 16,384 = 64 KiB). Smaller arrays die young in the
-    /// cheap generation-0 heap; from 85,000 bytes on, .NET puts arrays on the large object heap, which only full
-    /// collections sweep.
+    /// Smallest storage, in elements, that is pooled (default 1,024 = 4 KiB). From 85,000 bytes on, .NET puts arrays on
+    /// the large object heap, which only full collections sweep; smaller arrays are pooled too because a step that leaves
+    /// many of them to the young heap (fake quantization's per-layer weight tensors: 6 MiB per ResNet-20 step) fills it
+    /// mid-step, and each such collection promotes the step's live storage towards generation 2, where its arrays wait
+    /// for a full collection. Measured on the W2/A2 ResNet-20 step: 16 MiB allocated and 0.10 full collections per step
+    /// at 16,384 elements, 1 MiB and none at 1,024.
     /// </summary>
-    public static int MinElements { get; set; } = 16_384;
+    public static int MinElements { get; set; } = 1_024;
 
     /// <summary>Bytes lent since the last look after which the end of a step runs a young-generation collection (default 32 MiB).</summary>
     public static long CollectThresholdBytes { get; set; } = 32L << 20;

@@ -11,7 +11,8 @@ namespace ResearchKit.Tensors;
 /// <param name="LentBytes">Bytes of those arrays.</param>
 /// <param name="CachedBytes">Bytes cached for reuse.</param>
 /// <param name="FullCollections">Full collections the allocator ran because it had released
-/// <see cref="CachingAllocator.FullCollectAfterDroppedBytes"/> of cached arrays (shapes that keep changing); 0 in a steady loop.</param>
+/// <see cref="CachingAllocator.FullCollectAfterDroppedBytes"/> of cached arrays (shapes that keep changing), or because a
+/// background full collection was still running at the end of a step (while a loop warms up); 0 in a steady loop.</param>
 /// <param name="Uncached">Plain garbage-collected arrays handed out because their size was not asked for at the previous
 /// look (<see cref="CachingAllocator.AdaptiveCaching"/>): sizes that do not recur are not pooled.</param>
 public readonly record struct MemoryStats(

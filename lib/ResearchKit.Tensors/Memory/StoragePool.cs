@@ -251,6 +251,18 @@ internal sealed class StoragePool
         GC.Collect(1, GCCollectionMode.Forced, blocking: true);
         _induced++;
         _bytesSinceInduced = 0;
+        // A background full collection still running (started by the runtime when fresh large arrays filled the large object
+        // heap's budget, as while a loop warms up) leaves the step's dead storage handles set after this young collection, so
+        // the look would take nothing back and the next step would allocate its whole working set again (measured: a ResNet
+        // step's 670 MB, cached twice over from then on). Every collection, background ones included, counts in
+        // CollectionCount(0) when it starts and sets GCMemoryInfo.Index when it ends: a gap means one is still running. A
+        // blocking full collection waits for it and then clears the handles. A steady loop allocates no large arrays, runs
+        // no background collection and never pays this.
+        if (GC.GetGCMemoryInfo(GCKind.Any).Index < GC.CollectionCount(0))
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+            _fullCollections++;
+        }
     }
 
     private void Return(float[] array)
