@@ -24,7 +24,7 @@ namespace ResearchKit.Quantization.Export;
 /// so the same bits.</para>
 /// <para>Supported: every block convolution on the int8 kernel (≤ 8-bit weights and activations), every ReLU a
 /// <see cref="QuantReLU"/> with a <see cref="PactActivationQuantizer"/>, batch norms with running statistics; the model in
-/// evaluation mode. <see cref="TryCreate"/> says what does not fit.</para>
+/// evaluation mode; a CPU with AVX-512. <see cref="TryCreate"/> says what does not fit.</para>
 /// </remarks>
 public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
 {
@@ -48,6 +48,11 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(model);
         pipeline = null;
+        if (!Avx512F.IsSupported)
+        {
+            why = "its tile epilogue uses AVX-512 (Avx512F), which this CPU or runtime lacks; run the model from IntegerInference.Apply layer by layer (same outputs).";
+            return false;
+        }
         var blocks = new List<Block>();
         var (_, prevStep, whyStem) = Pact(model.Relu, "relu");
         if (whyStem is not null) { why = whyStem; return false; }
@@ -316,6 +321,9 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
         // Pixels k0..n-1 of a tile, sixteen output channels each: y = c1·(acc + zp·Σj) + c2·Σj + b in double (IntegerMac's
         // operations), to float, fma(y, scale, shift), + the shortcut's r·step, PACT round(clamp(z, 0, α)/step); the codes to
         // out (pixel k at out + k·OutC), their sum added to the pixel's. sc: the shortcut's codes for pixel 0, scPixel bytes apart.
+        // No call inside the loop (a call makes the JIT keep every vector on the stack and reload it per pixel), and the raw
+        // max/min/truncation instructions: the portable Vector512 ones also order NaNs and signed zeros and saturate, which
+        // cannot change a code here (finite values; a −0 clamps to the code 0 either way; the rounded value is integral).
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private unsafe void Epilogue(int* tile, int k0, int n, int* sj, int blk, byte* out0, int* sums, byte* sc, int scPixel, int scC, int pad, float scStep)
         {
@@ -325,7 +333,13 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
             var blo = Vector512.Create(_b.AsSpan(o, 8)); var bhi = Vector512.Create(_b.AsSpan(o + 8, 8));
             var scale = Vector512.Create(_scale.AsSpan(o, Lanes)); var shift = Vector512.Create(_shift.AsSpan(o, Lanes));
             var alpha = Vector512.Create(_alpha); var step = Vector512.Create(Step); var vscStep = Vector512.Create(scStep);
-            bool whole = first >= 0 && first + Lanes <= scC;
+            // Option A's shortcut lanes: channel first + l of the block input where 0 <= first + l < scC, zero elsewhere. A block
+            // that straddles the input's channels loads 16 bytes from sc + first, which reach at most into the row neighbour
+            // or the border pixel (inside the padded buffer); the lanes outside are masked to 0. A block wholly outside adds nothing.
+            if (first + Lanes <= 0 || first >= scC) sc = null;
+            byte* laneMask = stackalloc byte[Lanes];
+            for (int l = 0; l < Lanes; l++) laneMask[l] = first + l >= 0 && first + l < scC ? (byte)0xFF : (byte)0;
+            var inside = Vector128.Load(laneMask);
             for (int k = k0; k < n; k++)
             {
                 int sumJ = sj[k];
@@ -336,20 +350,12 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
                 var y = Vector512.Create(Avx512F.ConvertToVector256Single(lo), Avx512F.ConvertToVector256Single(hi));
                 var z = Vector512.FusedMultiplyAdd(y, scale, shift);
                 if (sc is not null)
-                    z += whole ? Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(Vector128.Load(sc + (long)k * scPixel + first))) * vscStep
-                        : PartialShortcut(sc + (long)k * scPixel, first, scC, scStep);
-                var codes = Vector512.ConvertToInt32(Vector512.Round(Vector512.Min(Vector512.Max(z, Vector512<float>.Zero), alpha) / step));
+                    z += Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(Vector128.Load(sc + (long)k * scPixel + first) & inside)) * vscStep;
+                var codes = Avx512F.ConvertToVector512Int32WithTruncation(
+                    Avx512F.RoundScale(Avx512F.Min(Avx512F.Max(z, Vector512<float>.Zero), alpha) / step, 0));
                 Avx512F.ConvertToVector128Byte(codes).Store(out0 + (long)k * OutC + o);
                 sums[k] += Vector512.Sum(codes);
             }
-        }
-
-        // The shortcut lanes of a block that straddles option A's zero channels: r·step inside the input's channels, 0 outside.
-        private static unsafe Vector512<float> PartialShortcut(byte* sc, int first, int scC, float scStep)
-        {
-            float* part = stackalloc float[Lanes];
-            for (int l = 0; l < Lanes; l++) part[l] = first + l >= 0 && first + l < scC ? sc[first + l] * scStep : 0f;
-            return Vector512.Load(part);
         }
     }
 }
