@@ -11,8 +11,9 @@ namespace ResearchKit.Quantization.Export;
 
 /// <summary>
 /// Integer inference of a whole <see cref="ResNetCifar"/> whose residual blocks run on the int8 path (after
-/// <see cref="IntegerInference.Apply"/>): the same outputs as the model's own forward, bit for bit, in less time. The stem
-/// (conv1, bn1, relu) and the head (mean pool, classifier) run as the model's modules; the residual stages run a few images at a
+/// <see cref="IntegerInference.Apply"/>): the same outputs as the model's own forward, bit for bit, in less time. The stem's
+/// conv1 and the head (mean pool, classifier) run as the model's modules, bn1 and the stem's ReLU while conv1's floats become
+/// the first codes (as modules when bn1 has no running statistics); the residual stages run a few images at a
 /// time through every block, so that a chunk's activations stay in the cache from one layer to the next instead of making a
 /// round trip through memory per layer and per module, and each convolution's batch norm, residual add and PACT activation are
 /// applied to its output while it is still in the cache.
@@ -28,14 +29,21 @@ namespace ResearchKit.Quantization.Export;
 /// </remarks>
 public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
 {
+    private const int Lanes = Int8DirectConv.Lanes;
     private readonly ResNetCifar _model;
     private readonly Block[] _blocks;
     private readonly int _inChannels, _outChannels;
+    // The stem's batch norm constants and PACT grid, when bn1 has running statistics: bn1 and the ReLU then run on the conv1
+    // output while it is turned into the first block's codes (null: they run as the model's modules).
+    private readonly (float[] Scale, float[] Shift)? _stemNorm;
+    private readonly float _stemAlpha, _stemStep;
 
     private Int8ResNetPipeline(ResNetCifar model, Block[] blocks)
     {
         _model = model; _blocks = blocks;
         _inChannels = blocks[0].InC; _outChannels = blocks[^1].OutC;
+        _stemNorm = BatchNormConstants(model.Bn1) is { } norm && norm.Scale.Length == _inChannels ? norm : null;
+        (_stemAlpha, _stemStep, _) = Pact(model.Relu, "relu");
         RegisterModule("model", model);
     }
 
@@ -84,6 +92,22 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
             ? (pact.Alpha.Item(), pact.Alpha.Item() / pact.Steps, null)
             : (0f, 0f, $"'{name}' is a {m.GetType().Name}, not a QuantReLU with a PACT quantizer (quantize the model's activations with PACT).");
 
+    /// <summary>Functional.BatchNorm's evaluation constants (y = fma(x, scale, shift)), computed the same way, or null when
+    /// <paramref name="bn"/> is not a BatchNorm2d with running statistics.</summary>
+    private static (float[] Scale, float[] Shift)? BatchNormConstants(Module bn)
+    {
+        if (bn is not BatchNorm2d { RunningMean: { } mean, RunningVar: { } var } b) return null;
+        var m = mean.ToArray(); var v = var.ToArray(); var wt = b.Weight?.ToArray(); var bs = b.Bias?.ToArray();
+        var scale = new float[m.Length]; var shift = new float[m.Length];
+        for (int o = 0; o < m.Length; o++)
+        {
+            float invstd = (float)(1.0 / Math.Sqrt(v[o] + (double)b.Eps));
+            scale[o] = (wt?[o] ?? 1f) * invstd;
+            shift[o] = (bs?[o] ?? 0f) - m[o] * scale[o];
+        }
+        return (scale, shift);
+    }
+
     /// <summary>Images per chunk: enough work per chunk for the kernels' tiles, and at least two chunks per thread.</summary>
     private static int ChunkImages(int n) => Math.Clamp(n / (2 * Parallelism.Threads), 1, 4);
 
@@ -93,7 +117,10 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
     {
         if (_model.Training) throw new InvalidOperationException("Int8ResNetPipeline: the model is in training mode; call Eval() on it (integer inference only).");
         using var noGrad = Torch.NoGrad();
-        var stem = _model.Relu.Forward(_model.Bn1.Forward(_model.Conv1.Forward(input))).Contiguous();
+        var conv1 = _model.Conv1.Forward(input);
+        // Fused stem: the codes straight from conv1's floats (fma batch norm, PACT), the same codes as the modules give.
+        bool fused = _stemNorm is not null && conv1.Dim == 4 && conv1.Size(1) == _inChannels && conv1.Size(2) * conv1.Size(3) % Lanes == 0;
+        var stem = fused ? conv1.Contiguous() : _model.Relu.Forward(_model.Bn1.Forward(conv1)).Contiguous();
         if (stem.Size(1) != _inChannels)
             throw new ArgumentException($"Int8ResNetPipeline: the stem gives {stem.Size(1)} channels, the first block takes {_inChannels}.", nameof(input));
         int n = stem.Size(0), h = stem.Size(2), w = stem.Size(3);
@@ -112,7 +139,7 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
                     Parallelism.For(chunks, ch =>
                     {
                         int i0 = ch * imgs, count = Math.Min(imgs, n - i0);
-                        RunChunk(new ReadOnlySpan<float>((float*)xb + (long)i0 * inPer, count * inPer), count, h, w,
+                        RunChunk(new ReadOnlySpan<float>((float*)xb + (long)i0 * inPer, count * inPer), fused, count, h, w,
                             new Span<float>((float*)yb + (long)i0 * outPer, count * outPer));
                     });
                 }
@@ -123,7 +150,8 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
 
     // Every block on `count` images, the activations as padded NHWC codes (a zero border of one pixel) with each padded
     // pixel's Σ of codes: the block input, its conv1 output and its output; the last block writes its floats (NCHW) to y.
-    private unsafe void RunChunk(ReadOnlySpan<float> x, int count, int h, int w, Span<float> y)
+    // x: the stem's output, or conv1's when `fused` (bn1 and the ReLU are applied here).
+    private unsafe void RunChunk(ReadOnlySpan<float> x, bool fused, int count, int h, int w, Span<float> y)
     {
         int largest = 0, ch = h, cw = w;
         largest = Math.Max(largest, count * (ch + 2) * (cw + 2) * _inChannels);
@@ -140,7 +168,8 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
         {
             var first = _blocks[0].C1;
             // The stem's floats (on the first convolution's grid, or that layer's error) as padded NHWC codes and pixel sums.
-            Int8ConvKernel.QuantizeToPaddedNhwc(first.InputLayer, x, count, _inChannels, h, w, 1, 1, _inChannels, bufs[0], sums[0]);
+            if (fused) StemCodes(x, count, h, w, bufs[0], sums[0]);
+            else Int8ConvKernel.QuantizeToPaddedNhwc(first.InputLayer, x, count, _inChannels, h, w, 1, 1, _inChannels, bufs[0], sums[0]);
             int cur = 0;
             for (int bi = 0; bi < _blocks.Length; bi++)
             {
@@ -165,6 +194,48 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
         {
             for (int i = 0; i < 3; i++) { ArrayPool<byte>.Shared.Return(bufs[i]); ArrayPool<int>.Shared.Return(sums[i]); }
         }
+    }
+
+    /// <summary>
+    /// The stem's codes from conv1's floats x (count × C × h × w): z = fma(x, scale, shift) (bn1), code = round(clamp(z, 0, α)/step)
+    /// (the PACT ReLU's code; the module's float r·step is on the first block's grid, which gives back r), as padded NHWC codes
+    /// with each pixel's Σ of codes. Sixteen pixels × sixteen channels at a time, transposed in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void StemCodes(ReadOnlySpan<float> x, int count, int h, int w, byte[] nhwc, int[] pixelSums)
+    {
+        int channels = _inChannels, hw = h * w, hp = h + 2, wp = w + 2;
+        nhwc.AsSpan(0, count * hp * wp * channels).Clear();
+        pixelSums.AsSpan(0, count * hp * wp).Clear();
+        var (scale, shift) = _stemNorm!.Value;
+        var alpha = Vector512.Create(_stemAlpha); var step = Vector512.Create(_stemStep);
+        var rows = stackalloc Vector128<byte>[Lanes];
+        var cols = stackalloc Vector128<byte>[Lanes];
+        var at = stackalloc int[Lanes];
+        fixed (float* px = x, ps = scale, pt = shift)
+        fixed (byte* pn = nhwc)
+            for (int img = 0; img < count; img++)
+                for (int pix0 = 0; pix0 < hw; pix0 += Lanes)
+                {
+                    for (int i = 0; i < Lanes; i++) at[i] = (img * hp + (pix0 + i) / w + 1) * wp + (pix0 + i) % w + 1;
+                    for (int c0 = 0; c0 < channels; c0 += Lanes)
+                    {
+                        for (int k = 0; k < Lanes; k++)
+                        {
+                            int c = c0 + k;
+                            var z = Vector512.FusedMultiplyAdd(Vector512.Load(px + (long)(img * channels + c) * hw + pix0), Vector512.Create(ps[c]), Vector512.Create(pt[c]));
+                            rows[k] = Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32WithTruncation(
+                                Avx512F.RoundScale(Avx512F.Min(Avx512F.Max(z, Vector512<float>.Zero), alpha) / step, 0)));
+                        }
+                        ActivationCodes.Transpose16x16(rows, cols);
+                        for (int i = 0; i < Lanes; i++)
+                        {
+                            cols[i].Store(pn + (long)at[i] * channels + c0);
+                            var sums = Sse2.SumAbsoluteDifferences(cols[i], Vector128<byte>.Zero).AsUInt64();
+                            pixelSums[at[i]] += (int)(sums.GetElement(0) + sums.GetElement(1));
+                        }
+                    }
+                }
     }
 
     /// <summary>Padded NHWC codes (h + 2 rows of w + 2 pixels of C bytes per image), each padded pixel's Σ of codes, and the
@@ -241,25 +312,15 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
                 why = $"'{name}' reads codes of step {ic.Layer.InputGrid.Step}, but the activation before it has step {inputStep}.";
                 return null;
             }
-            if (bn is not BatchNorm2d { RunningMean: { } mean, RunningVar: { } var } b)
+            if (BatchNormConstants(bn) is not { } norm)
             {
                 why = $"the batch norm after '{name}' is a {bn.GetType().Name} without running statistics.";
                 return null;
             }
             var (alpha, step, whyRelu) = Pact(relu, name + "'s activation");
             if (whyRelu is not null) { why = whyRelu; return null; }
-            // Functional.BatchNorm's evaluation constants, computed the same way.
-            int c = ic.Layer.OutChannels;
-            var m = mean.ToArray(); var v = var.ToArray(); var wt = b.Weight?.ToArray(); var bs = b.Bias?.ToArray();
-            var scale = new float[c]; var shift = new float[c];
-            for (int o = 0; o < c; o++)
-            {
-                float invstd = (float)(1.0 / Math.Sqrt(v[o] + (double)b.Eps));
-                scale[o] = (wt?[o] ?? 1f) * invstd;
-                shift[o] = (bs?[o] ?? 0f) - m[o] * scale[o];
-            }
             why = null;
-            return new ConvStage(ic.Layer, k, weights, g.Stride.H, scale, shift, alpha, step);
+            return new ConvStage(ic.Layer, k, weights, g.Stride.H, norm.Scale, norm.Shift, alpha, step);
         }
 
         /// <summary>
@@ -305,14 +366,25 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
                                 byte* sc = null;
                                 if (shortcut is { } sa)
                                     sc = sa.Codes + ((long)(img * sa.Hp + oy * shortcutStride + 1) * sa.Wp + start * shortcutStride + 1) * sa.C;
-                                Epilogue(tile, x0 - start, n, sj + start, blk, output.Codes + (long)(outRow + start) * OutC, output.Sums + outRow + start,
+                                Epilogue(tile, x0 - start, n, sj + start, blk, output.Codes + (long)(outRow + start) * OutC,
                                     sc, shortcutStride * (shortcut?.C ?? 0), shortcut?.C ?? 0, pad, shortcut?.Step ?? 0f);
-                                if (floats is not null)
-                                    for (int k = x0 - start; k < n; k++)
-                                        for (int l = 0; l < Lanes; l++)
-                                            floats[((long)(img * OutC + blk * Lanes + l) * oh + oy) * ow + start + k] =
-                                                output.Codes[(long)(outRow + start + k) * OutC + blk * Lanes + l] * Step;
                             }
+                            // Each pixel's Σ of codes over its channels, from the bytes just stored (one psadbw per 16 channels,
+                            // not a 16-lane reduction per pixel and block); the floats r·step of the last block, NCHW.
+                            byte* tileCodes = output.Codes + (long)(outRow + start) * OutC;
+                            for (int k = x0 - start; k < n; k++)
+                            {
+                                var acc = Vector128<ulong>.Zero;
+                                for (int c = 0; c < OutC; c += Lanes)
+                                    acc += Sse2.SumAbsoluteDifferences(Vector128.Load(tileCodes + (long)k * OutC + c), Vector128<byte>.Zero).AsUInt64();
+                                output.Sums[outRow + start + k] = (int)(acc.GetElement(0) + acc.GetElement(1));
+                            }
+                            if (floats is not null)
+                                for (int c = 0; c < OutC; c++)
+                                {
+                                    float* dst = floats + ((long)(img * OutC + c) * oh + oy) * ow + start;
+                                    for (int k = x0 - start; k < n; k++) dst[k] = tileCodes[(long)k * OutC + c] * Step;
+                                }
                             x0 = start + n;
                         }
                     }
@@ -320,12 +392,12 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
 
         // Pixels k0..n-1 of a tile, sixteen output channels each: y = c1·(acc + zp·Σj) + c2·Σj + b in double (IntegerMac's
         // operations), to float, fma(y, scale, shift), + the shortcut's r·step, PACT round(clamp(z, 0, α)/step); the codes to
-        // out (pixel k at out + k·OutC), their sum added to the pixel's. sc: the shortcut's codes for pixel 0, scPixel bytes apart.
+        // out (pixel k at out + k·OutC). sc: the shortcut's codes for pixel 0, scPixel bytes apart.
         // No call inside the loop (a call makes the JIT keep every vector on the stack and reload it per pixel), and the raw
         // max/min/truncation instructions: the portable Vector512 ones also order NaNs and signed zeros and saturate, which
         // cannot change a code here (finite values; a −0 clamps to the code 0 either way; the rounded value is integral).
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private unsafe void Epilogue(int* tile, int k0, int n, int* sj, int blk, byte* out0, int* sums, byte* sc, int scPixel, int scC, int pad, float scStep)
+        private unsafe void Epilogue(int* tile, int k0, int n, int* sj, int blk, byte* out0, byte* sc, int scPixel, int scC, int pad, float scStep)
         {
             int o = blk * Lanes, first = o - pad;
             var c1lo = Vector512.Create(_c1.AsSpan(o, 8)); var c1hi = Vector512.Create(_c1.AsSpan(o + 8, 8));
@@ -354,7 +426,6 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
                 var codes = Avx512F.ConvertToVector512Int32WithTruncation(
                     Avx512F.RoundScale(Avx512F.Min(Avx512F.Max(z, Vector512<float>.Zero), alpha) / step, 0));
                 Avx512F.ConvertToVector128Byte(codes).Store(out0 + (long)k * OutC + o);
-                sums[k] += Vector512.Sum(codes);
             }
         }
     }
