@@ -44,17 +44,43 @@ internal static class ActivationCodes
     /// h·w multiples of 16; returns false (having written nothing that matters) when it does not apply or a value is off the
     /// grid, and the caller takes the general path, which reports the off-grid value.
     /// </summary>
+    public static bool TryQuantizeToNhwc16(ActivationGrid grid, ReadOnlySpan<float> x, int count, int channels, int h, int w,
+        int ph, int pw, byte[] nhwc, int[] pixelSums) =>
+        grid.Levels <= 256 && TryToNhwc16(new GridCodes(grid), x, count, channels, h, w, ph, pw, nhwc, pixelSums);
+
+    /// <summary>A per-channel map from sixteen floats of one channel to their codes (0..255), or false to give up.</summary>
+    internal interface ICodeMap
+    {
+        /// <summary>The codes of <paramref name="v"/>, sixteen pixels of channel <paramref name="channel"/>.</summary>
+        bool TryCodes(Vector512<float> v, int channel, out Vector512<int> codes);
+    }
+
+    // The grid's codes min(round(max(x, 0)/s), L − 1), and the on-grid check.
+    private readonly struct GridCodes(ActivationGrid grid) : ICodeMap
+    {
+        private readonly Vector512<float> _step = Vector512.Create(grid.Step), _top = Vector512.Create((float)(grid.Levels - 1));
+        private readonly bool _check = grid.InputOnGrid;
+
+        public bool TryCodes(Vector512<float> v, int channel, out Vector512<int> codes)
+        {
+            var q = Vector512.Min(Vector512.Round(Vector512.Max(v, Vector512<float>.Zero) / _step), _top);
+            codes = Vector512.ConvertToInt32(q);
+            return !_check || q * _step == v;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TryQuantizeToNhwc16"/> for any code map (a struct, so each map gets its own compiled loop): the codes of a
+    /// chunk of NCHW images into padded NHWC with each padded pixel's Σ of codes.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe bool TryQuantizeToNhwc16(ActivationGrid grid, ReadOnlySpan<float> x, int count, int channels, int h, int w,
-        int ph, int pw, byte[] nhwc, int[] pixelSums)
+    internal static unsafe bool TryToNhwc16<TMap>(TMap map, ReadOnlySpan<float> x, int count, int channels, int h, int w,
+        int ph, int pw, byte[] nhwc, int[] pixelSums) where TMap : struct, ICodeMap
     {
         int hw = h * w, hp = h + 2 * ph, wp = w + 2 * pw;
-        if (!Avx512F.IsSupported || channels % 16 != 0 || hw % 16 != 0 || grid.Levels > 256) return false;
+        if (!Avx512F.IsSupported || channels % 16 != 0 || hw % 16 != 0) return false;
         nhwc.AsSpan(0, count * hp * wp * channels).Clear();
         pixelSums.AsSpan(0, count * hp * wp).Clear();
-        var vs = Vector512.Create(grid.Step);
-        var vt = Vector512.Create((float)(grid.Levels - 1));
-        bool check = grid.InputOnGrid;
         var rows = stackalloc Vector128<byte>[16];
         var cols = stackalloc Vector128<byte>[16];
         var at = stackalloc int[16];
@@ -72,10 +98,8 @@ internal static class ActivationCodes
                     {
                         for (int k = 0; k < 16; k++)
                         {
-                            var v = Vector512.Load(px + ((long)(img * channels + c0 + k)) * hw + pix0);
-                            var q = Vector512.Min(Vector512.Round(Vector512.Max(v, Vector512<float>.Zero) / vs), vt);
-                            if (check && q * vs != v) return false;
-                            rows[k] = Avx512F.ConvertToVector128Byte(Vector512.ConvertToInt32(q));
+                            if (!map.TryCodes(Vector512.Load(px + ((long)(img * channels + c0 + k)) * hw + pix0), c0 + k, out var codes)) return false;
+                            rows[k] = Avx512F.ConvertToVector128Byte(codes);
                         }
                         Transpose16x16(rows, cols);
                         for (int i = 0; i < 16; i++)

@@ -167,9 +167,13 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
         try
         {
             var first = _blocks[0].C1;
-            // The stem's floats (on the first convolution's grid, or that layer's error) as padded NHWC codes and pixel sums.
-            if (fused) StemCodes(x, count, h, w, bufs[0], sums[0]);
-            else Int8ConvKernel.QuantizeToPaddedNhwc(first.InputLayer, x, count, _inChannels, h, w, 1, 1, _inChannels, bufs[0], sums[0]);
+            // The stem's floats (on the first convolution's grid, or that layer's error), or conv1's through bn1 and PACT (fused), as
+            // padded NHWC codes and pixel sums.
+            if (!fused)
+                Int8ConvKernel.QuantizeToPaddedNhwc(first.InputLayer, x, count, _inChannels, h, w, 1, 1, _inChannels, bufs[0], sums[0]);
+            else if (!ActivationCodes.TryToNhwc16(new StemCodes(_stemNorm!.Value.Scale, _stemNorm.Value.Shift, _stemAlpha, _stemStep),
+                         x, count, _inChannels, h, w, 1, 1, bufs[0], sums[0]))
+                throw new InvalidOperationException("Internal error: the fused stem's shape was checked, yet its codes could not be written.");
             int cur = 0;
             for (int bi = 0; bi < _blocks.Length; bi++)
             {
@@ -196,46 +200,19 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
         }
     }
 
-    /// <summary>
-    /// The stem's codes from conv1's floats x (count × C × h × w): z = fma(x, scale, shift) (bn1), code = round(clamp(z, 0, α)/step)
-    /// (the PACT ReLU's code; the module's float r·step is on the first block's grid, which gives back r), as padded NHWC codes
-    /// with each pixel's Σ of codes. Sixteen pixels × sixteen channels at a time, transposed in registers.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void StemCodes(ReadOnlySpan<float> x, int count, int h, int w, byte[] nhwc, int[] pixelSums)
+    // The stem's codes from conv1's floats: z = fma(x, scale, shift) (bn1), code = round(clamp(z, 0, α)/step), the PACT ReLU's
+    // code (the module's float r·step lies on the first block's grid, which gives back r).
+    private readonly struct StemCodes(float[] scale, float[] shift, float alpha, float step) : ActivationCodes.ICodeMap
     {
-        int channels = _inChannels, hw = h * w, hp = h + 2, wp = w + 2;
-        nhwc.AsSpan(0, count * hp * wp * channels).Clear();
-        pixelSums.AsSpan(0, count * hp * wp).Clear();
-        var (scale, shift) = _stemNorm!.Value;
-        var alpha = Vector512.Create(_stemAlpha); var step = Vector512.Create(_stemStep);
-        var rows = stackalloc Vector128<byte>[Lanes];
-        var cols = stackalloc Vector128<byte>[Lanes];
-        var at = stackalloc int[Lanes];
-        fixed (float* px = x, ps = scale, pt = shift)
-        fixed (byte* pn = nhwc)
-            for (int img = 0; img < count; img++)
-                for (int pix0 = 0; pix0 < hw; pix0 += Lanes)
-                {
-                    for (int i = 0; i < Lanes; i++) at[i] = (img * hp + (pix0 + i) / w + 1) * wp + (pix0 + i) % w + 1;
-                    for (int c0 = 0; c0 < channels; c0 += Lanes)
-                    {
-                        for (int k = 0; k < Lanes; k++)
-                        {
-                            int c = c0 + k;
-                            var z = Vector512.FusedMultiplyAdd(Vector512.Load(px + (long)(img * channels + c) * hw + pix0), Vector512.Create(ps[c]), Vector512.Create(pt[c]));
-                            rows[k] = Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32WithTruncation(
-                                Avx512F.RoundScale(Avx512F.Min(Avx512F.Max(z, Vector512<float>.Zero), alpha) / step, 0)));
-                        }
-                        ActivationCodes.Transpose16x16(rows, cols);
-                        for (int i = 0; i < Lanes; i++)
-                        {
-                            cols[i].Store(pn + (long)at[i] * channels + c0);
-                            var sums = Sse2.SumAbsoluteDifferences(cols[i], Vector128<byte>.Zero).AsUInt64();
-                            pixelSums[at[i]] += (int)(sums.GetElement(0) + sums.GetElement(1));
-                        }
-                    }
-                }
+        private readonly Vector512<float> _alpha = Vector512.Create(alpha), _step = Vector512.Create(step);
+
+        public bool TryCodes(Vector512<float> v, int channel, out Vector512<int> codes)
+        {
+            var z = Vector512.FusedMultiplyAdd(v, Vector512.Create(scale[channel]), Vector512.Create(shift[channel]));
+            codes = Avx512F.ConvertToVector512Int32WithTruncation(
+                Avx512F.RoundScale(Avx512F.Min(Avx512F.Max(z, Vector512<float>.Zero), _alpha) / _step, 0));
+            return true;
+        }
     }
 
     /// <summary>Padded NHWC codes (h + 2 rows of w + 2 pixels of C bytes per image), each padded pixel's Σ of codes, and the
