@@ -200,6 +200,13 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
         }
     }
 
+    // PACT's code round(clamp(z, 0, α)/step), ties to even, with the raw AVX-512 instructions: the portable Vector512 max/min and
+    // conversion also order NaNs and signed zeros and saturate, which cannot change a code here (finite values; a −0 clamps to
+    // the code 0 either way; the rounded value is integral).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> PactCodes(Vector512<float> z, Vector512<float> alpha, Vector512<float> step) =>
+        Avx512F.ConvertToVector512Int32WithTruncation(Avx512F.RoundScale(Avx512F.Min(Avx512F.Max(z, Vector512<float>.Zero), alpha) / step, 0));
+
     // The stem's codes from conv1's floats: z = fma(x, scale, shift) (bn1), code = round(clamp(z, 0, α)/step), the PACT ReLU's
     // code (the module's float r·step lies on the first block's grid, which gives back r).
     private readonly struct StemCodes(float[] scale, float[] shift, float alpha, float step) : ActivationCodes.ICodeMap
@@ -209,8 +216,7 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
         public bool TryCodes(Vector512<float> v, int channel, out Vector512<int> codes)
         {
             var z = Vector512.FusedMultiplyAdd(v, Vector512.Create(scale[channel]), Vector512.Create(shift[channel]));
-            codes = Avx512F.ConvertToVector512Int32WithTruncation(
-                Avx512F.RoundScale(Avx512F.Min(Avx512F.Max(z, Vector512<float>.Zero), _alpha) / _step, 0));
+            codes = PactCodes(z, _alpha, _step);
             return true;
         }
     }
@@ -370,9 +376,7 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
         // Pixels k0..n-1 of a tile, sixteen output channels each: y = c1·(acc + zp·Σj) + c2·Σj + b in double (IntegerMac's
         // operations), to float, fma(y, scale, shift), + the shortcut's r·step, PACT round(clamp(z, 0, α)/step); the codes to
         // out (pixel k at out + k·OutC). sc: the shortcut's codes for pixel 0, scPixel bytes apart.
-        // No call inside the loop (a call makes the JIT keep every vector on the stack and reload it per pixel), and the raw
-        // max/min/truncation instructions: the portable Vector512 ones also order NaNs and signed zeros and saturate, which
-        // cannot change a code here (finite values; a −0 clamps to the code 0 either way; the rounded value is integral).
+        // No call inside the loop (a call makes the JIT keep every vector on the stack and reload it per pixel; PactCodes inlines).
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private unsafe void Epilogue(int* tile, int k0, int n, int* sj, int blk, byte* out0, byte* sc, int scPixel, int scC, int pad, float scStep)
         {
@@ -400,9 +404,7 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
                 var z = Vector512.FusedMultiplyAdd(y, scale, shift);
                 if (sc is not null)
                     z += Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(Vector128.Load(sc + (long)k * scPixel + first) & inside)) * vscStep;
-                var codes = Avx512F.ConvertToVector512Int32WithTruncation(
-                    Avx512F.RoundScale(Avx512F.Min(Avx512F.Max(z, Vector512<float>.Zero), alpha) / step, 0));
-                Avx512F.ConvertToVector128Byte(codes).Store(out0 + (long)k * OutC + o);
+                Avx512F.ConvertToVector128Byte(PactCodes(z, alpha, step)).Store(out0 + (long)k * OutC + o);
             }
         }
     }
