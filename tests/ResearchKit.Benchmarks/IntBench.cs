@@ -105,6 +105,27 @@ internal static class IntBench
                 finally { BinaryDirectConv.Paths.Forced = null; }
             }
         }
+        foreach (int bits in new[] { 1, 2 })
+        {
+            // A binary layer as a binary network chains them: bit-planes in, conv + batch norm + PACT, bit-planes out (the next
+            // layer's input), against the float convolution alone.
+            var rng = new Random(10 + bits);
+            int levels = 1 << bits;
+            var codes = Enumerable.Range(0, c * c * 9).Select(_ => rng.Next(2)).ToArray();
+            var layer = new ExportedLayer("conv", ExportedLayerKind.Conv2d, "bench", [c, c, 3, 3], PackedCodes.Pack(codes, 1),
+                Enumerable.Repeat(-0.1f, c).ToArray(), Enumerable.Repeat(0.2f, c).ToArray(), null,
+                new ConvGeometry((1, 1), (1, 1), (1, 1), 1), new ActivationGrid(0.5f, levels, InputOnGrid: true, "bench"), 0);
+            var bn = new BatchNorm2d(c);
+            bn.Eval();
+            var relu = new QuantReLU(new PactActivationQuantizer(bits, initialAlpha: 3f));
+            var stage = BinaryConvStage.Create(new IntegerConv2d(layer), bn, relu, outPad: 1);
+            var input = BitPlanes.FromCodes(Enumerable.Range(0, n * c * hw * hw).Select(_ => (byte)rng.Next(levels)).ToArray(), n, c, hw, hw, bits, pad: 1);
+            var output = new BitPlanes(n, bits, c, hw, hw, pad: 1);
+            var (sMin, sMed) = Time(() => stage.Forward(input, output));
+            o.WriteLine($"    BinaryConvStage bit-planes → conv + batch norm + PACT → bit-planes, {bits}-bit activations: {sMed * 1e3:F2} ms (best {sMin * 1e3:F2}), " +
+                $"{cMed / sMed:F1}× the float conv alone (best/best {cMin / sMin:F1}×); activations {input.Bytes} B vs {(long)n * c * hw * hw * 4} B float, " +
+                $"weights {layer.PackedBytes} B vs {c * c * 9 * 4} B");
+        }
         foreach (var (wBits, levels) in new[] { (8, 256), (1, 2), (1, 4) })
         {
             var rng = new Random(levels);

@@ -61,7 +61,7 @@ internal sealed class BinaryConvKernel : LowBitConvKernel
             try
             {
                 ActivationCodes.Quantize(Layer, Grid, xs, planar.AsSpan(0, xs.Length));
-                ToBitPlanes(planar, count, h, w, ph, pw, bits, pixelSums);
+                BitPlanes.Write(planar.AsSpan(0, xs.Length), count, Cg, h, w, _planes, ph, pw, bits, pixelSums);
                 TapSums(pixelSums, count, hp, wp, oh, ow, sumJ);
                 BinaryDirectConv.Multiply(bits, count, _planes, hp, wp, Cg, _weights, OutC, Kh, Kw, (Geo.Stride.H, Geo.Stride.W), (Geo.Dilation.H, Geo.Dilation.W), oh, ow, acc);
                 RecoverImageMajor(acc, sumJ, count, p, ys);
@@ -74,58 +74,19 @@ internal sealed class BinaryConvKernel : LowBitConvKernel
         });
     }
 
-    // Planar codes (count, Cg, h, w) → word-planar bit-planes bits[((img·planes + t)·cw + q)·hp·wp + (y + ph)·wp + x + pw] (zero
-    // border), and each padded pixel's Σ j = Σ_t 2^t·popcount over its words.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ToBitPlanes(byte[] planar, int count, int h, int w, int ph, int pw, ulong[] bits, int[] pixelSums)
-    {
-        int hp = h + 2 * ph, wp = w + 2 * pw, hw = h * w, planeLen = hp * wp;
-        bits.AsSpan(0, count * _planes * _cw * planeLen).Clear();
-        pixelSums.AsSpan(0, count * planeLen).Clear();
-        Span<ulong> m = stackalloc ulong[64];
-        Span<byte> tail = stackalloc byte[64];
-        for (int img = 0; img < count; img++)
-            for (int t = 0; t < _planes; t++)
-                for (int q = 0; q < _cw; q++)
-                {
-                    var plane = bits.AsSpan(((img * _planes + t) * _cw + q) * planeLen, planeLen);
-                    for (int pix0 = 0; pix0 < hw; pix0 += 64)
-                    {
-                        int len = Math.Min(64, hw - pix0);
-                        // Row c of m: bit i = bit t of channel (64q + c)'s code at pixel pix0 + i.
-                        for (int c = 0; c < 64; c++)
-                        {
-                            int ch = q * 64 + c;
-                            if (ch >= Cg) { m[c] = 0; continue; }
-                            var src = planar.AsSpan((img * Cg + ch) * hw + pix0, len);
-                            Vector512<byte> v;
-                            if (len == 64) v = Vector512.Create<byte>(src);
-                            else { tail.Clear(); src.CopyTo(tail); v = Vector512.Create<byte>(tail); }
-                            m[c] = Vector512.ExtractMostSignificantBits(v << (7 - t));
-                        }
-                        Transpose64(m);
-                        for (int i = 0; i < len; i++)
-                        {
-                            int pix = pix0 + i, at = (pix / w + ph) * wp + pix % w + pw;
-                            plane[at] = m[i];
-                            pixelSums[img * planeLen + at] += BitOperations.PopCount(m[i]) << t;
-                        }
-                    }
-                }
-    }
+    /// <summary>Bits of the input codes (bit-planes read).</summary>
+    internal int Planes => _planes;
 
-    // In place: bit c of a[r] becomes bit r of a[c] (64×64 bit matrix, least significant bit first), by swapping off-diagonal
-    // blocks of 32, 16, …, 1.
-    private static void Transpose64(Span<ulong> a)
+    /// <summary>
+    /// The exact sums of images i0..i0 + count − 1 of <paramref name="x"/> (bit-planes whose border is this layer's padding):
+    /// acc[(i·OutC + o)·oh·ow + pixel] = Σ k·j and sumJ[i·oh·ow + pixel] = Σ j, the values <see cref="Run"/> recovers floats from.
+    /// </summary>
+    internal void MultiplyPlanes(BitPlanes x, int i0, int count, int oh, int ow, Span<int> acc, Span<int> sumJ)
     {
-        ulong mask = 0x00000000FFFFFFFFUL;
-        for (int j = 32; j != 0; j >>= 1, mask ^= mask << j)
-            for (int k = 0; k < 64; k = ((k | j) + 1) & ~j)
-            {
-                ulong t = ((a[k] >> j) ^ a[k | j]) & mask;
-                a[k] ^= t << j;
-                a[k | j] ^= t;
-            }
+        int planeLen = x.Hp * x.Wp, perImage = _planes * _cw * planeLen;
+        TapSums(x.PixelSums.AsSpan(i0 * planeLen, count * planeLen), count, x.Hp, x.Wp, oh, ow, sumJ);
+        BinaryDirectConv.Multiply(x.Bits.AsSpan(i0 * perImage, count * perImage), count, _planes, x.Hp, x.Wp, Cg, _weights, OutC, Kh, Kw,
+            (Geo.Stride.H, Geo.Stride.W), (Geo.Dilation.H, Geo.Dilation.W), oh, ow, acc);
     }
 
     /// <summary>Whether this layer can take the binary path: 1-bit weights, at most <see cref="MaxPlanes"/>-bit activations.</summary>

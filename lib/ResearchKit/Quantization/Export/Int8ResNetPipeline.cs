@@ -42,8 +42,8 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
     {
         _model = model; _blocks = blocks;
         _inChannels = blocks[0].InC; _outChannels = blocks[^1].OutC;
-        _stemNorm = BatchNormConstants(model.Bn1) is { } norm && norm.Scale.Length == _inChannels ? norm : null;
-        (_stemAlpha, _stemStep, _) = Pact(model.Relu, "relu");
+        _stemNorm = FusedEpilogue.BatchNormConstants(model.Bn1) is { } norm && norm.Scale.Length == _inChannels ? norm : null;
+        (_stemAlpha, _stemStep, _) = FusedEpilogue.Pact(model.Relu, "relu");
         RegisterModule("model", model);
     }
 
@@ -62,7 +62,7 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
             return false;
         }
         var blocks = new List<Block>();
-        var (_, prevStep, whyStem) = Pact(model.Relu, "relu");
+        var (_, prevStep, whyStem) = FusedEpilogue.Pact(model.Relu, "relu");
         if (whyStem is not null) { why = whyStem; return false; }
         foreach (var (name, m) in model.NamedModules())
         {
@@ -85,28 +85,6 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
     /// <exception cref="ArgumentException">The model does not fit (the message says what).</exception>
     public static Int8ResNetPipeline Create(ResNetCifar model) =>
         TryCreate(model, out var p, out var why) ? p! : throw new ArgumentException($"Int8ResNetPipeline: {why}", nameof(model));
-
-    /// <summary>The PACT α and step of a <see cref="QuantReLU"/>, or why the module is not one.</summary>
-    private static (float Alpha, float Step, string? Why) Pact(Module m, string name) =>
-        m is QuantReLU { Quantizer: PactActivationQuantizer pact }
-            ? (pact.Alpha.Item(), pact.Alpha.Item() / pact.Steps, null)
-            : (0f, 0f, $"'{name}' is a {m.GetType().Name}, not a QuantReLU with a PACT quantizer (quantize the model's activations with PACT).");
-
-    /// <summary>Functional.BatchNorm's evaluation constants (y = fma(x, scale, shift)), computed the same way, or null when
-    /// <paramref name="bn"/> is not a BatchNorm2d with running statistics.</summary>
-    private static (float[] Scale, float[] Shift)? BatchNormConstants(Module bn)
-    {
-        if (bn is not BatchNorm2d { RunningMean: { } mean, RunningVar: { } var } b) return null;
-        var m = mean.ToArray(); var v = var.ToArray(); var wt = b.Weight?.ToArray(); var bs = b.Bias?.ToArray();
-        var scale = new float[m.Length]; var shift = new float[m.Length];
-        for (int o = 0; o < m.Length; o++)
-        {
-            float invstd = (float)(1.0 / Math.Sqrt(v[o] + (double)b.Eps));
-            scale[o] = (wt?[o] ?? 1f) * invstd;
-            shift[o] = (bs?[o] ?? 0f) - m[o] * scale[o];
-        }
-        return (scale, shift);
-    }
 
     /// <summary>Images per chunk: enough work per chunk for the kernels' tiles, and at least two chunks per thread.</summary>
     private static int ChunkImages(int n) => Math.Clamp(n / (2 * Parallelism.Threads), 1, 4);
@@ -200,13 +178,6 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
         }
     }
 
-    // PACT's code round(clamp(z, 0, α)/step), ties to even, with the raw AVX-512 instructions: the portable Vector512 max/min and
-    // conversion also order NaNs and signed zeros and saturate, which cannot change a code here (finite values; a −0 clamps to
-    // the code 0 either way; the rounded value is integral).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> PactCodes(Vector512<float> z, Vector512<float> alpha, Vector512<float> step) =>
-        Avx512F.ConvertToVector512Int32WithTruncation(Avx512F.RoundScale(Avx512F.Min(Avx512F.Max(z, Vector512<float>.Zero), alpha) / step, 0));
-
     // The stem's codes from conv1's floats: z = fma(x, scale, shift) (bn1), code = round(clamp(z, 0, α)/step), the PACT ReLU's
     // code (the module's float r·step lies on the first block's grid, which gives back r).
     private readonly struct StemCodes(float[] scale, float[] shift, float alpha, float step) : ActivationCodes.ICodeMap
@@ -216,7 +187,7 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
         public bool TryCodes(Vector512<float> v, int channel, out Vector512<int> codes)
         {
             var z = Vector512.FusedMultiplyAdd(v, Vector512.Create(scale[channel]), Vector512.Create(shift[channel]));
-            codes = PactCodes(z, _alpha, _step);
+            codes = FusedEpilogue.PactCodes(z, _alpha, _step);
             return true;
         }
     }
@@ -295,12 +266,12 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
                 why = $"'{name}' reads codes of step {ic.Layer.InputGrid.Step}, but the activation before it has step {inputStep}.";
                 return null;
             }
-            if (BatchNormConstants(bn) is not { } norm)
+            if (FusedEpilogue.BatchNormConstants(bn) is not { } norm)
             {
                 why = $"the batch norm after '{name}' is a {bn.GetType().Name} without running statistics.";
                 return null;
             }
-            var (alpha, step, whyRelu) = Pact(relu, name + "'s activation");
+            var (alpha, step, whyRelu) = FusedEpilogue.Pact(relu, name + "'s activation");
             if (whyRelu is not null) { why = whyRelu; return null; }
             why = null;
             return new ConvStage(ic.Layer, k, weights, g.Stride.H, norm.Scale, norm.Shift, alpha, step);
@@ -404,7 +375,7 @@ public sealed class Int8ResNetPipeline : Module<Tensor, Tensor>
                 var z = Vector512.FusedMultiplyAdd(y, scale, shift);
                 if (sc is not null)
                     z += Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(Vector128.Load(sc + (long)k * scPixel + first) & inside)) * vscStep;
-                Avx512F.ConvertToVector128Byte(PactCodes(z, alpha, step)).Store(out0 + (long)k * OutC + o);
+                Avx512F.ConvertToVector128Byte(FusedEpilogue.PactCodes(z, alpha, step)).Store(out0 + (long)k * OutC + o);
             }
         }
     }

@@ -34,13 +34,20 @@ internal abstract class LowBitConvKernel
     /// <summary>The recovery's constants of output channel o: y = c1·(acc + zp·Σj) + c2·Σj + b, in double, left to right.</summary>
     internal (double C1, double C2, double B) Recovery(int o) => (_c1[o], _c2[o], _b[o]);
 
-    protected ExportedLayer Layer { get; }
-    protected ActivationGrid Grid { get; }
-    protected ConvGeometry Geo { get; }
-    protected int Cg { get; }
-    protected int Kh { get; }
-    protected int Kw { get; }
-    protected int OutC { get; }
+    /// <summary>The exported layer this kernel runs.</summary>
+    internal ExportedLayer Layer { get; }
+    /// <summary>The grid of the layer's input codes.</summary>
+    internal ActivationGrid Grid { get; }
+    /// <summary>Stride, padding, dilation and groups.</summary>
+    internal ConvGeometry Geo { get; }
+    /// <summary>Input channels per group.</summary>
+    internal int Cg { get; }
+    /// <summary>Kernel rows.</summary>
+    internal int Kh { get; }
+    /// <summary>Kernel columns.</summary>
+    internal int Kw { get; }
+    /// <summary>Output channels.</summary>
+    internal int OutC { get; }
     protected int Og { get; }
     protected int K { get; }
 
@@ -104,13 +111,13 @@ internal abstract class LowBitConvKernel
 
     /// <summary>Σ j of each output pixel of the direct paths: the sum, over the kernel's taps, of the per-pixel channel sums of
     /// the padded input (count × hp × wp), into sumJ (count × oh × ow).</summary>
-    protected void TapSums(int[] pixelSums, int count, int hp, int wp, int oh, int ow, int[] sumJ)
+    protected void TapSums(ReadOnlySpan<int> pixelSums, int count, int hp, int wp, int oh, int ow, Span<int> sumJ)
     {
         var (sh, sw) = Geo.Stride; var (dh, dw) = Geo.Dilation;
         for (int img = 0; img < count; img++)
             for (int oy = 0; oy < oh; oy++)
             {
-                var dst = sumJ.AsSpan((img * oh + oy) * ow, ow);
+                var dst = sumJ.Slice((img * oh + oy) * ow, ow);
                 for (int a = 0; a < Kh; a++)
                 {
                     int row = (img * hp + oy * sh + a * dh) * wp;
