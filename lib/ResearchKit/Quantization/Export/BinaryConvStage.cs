@@ -156,6 +156,19 @@ public sealed class BinaryConvStage
         Array.Clear(y.Bits);
         Array.Clear(y.PixelSums);
         int n = x.N, p = oh * ow;
+        if (n < Parallelism.Threads)
+        {
+            // Fewer images than threads: the product splits its rows over the threads, then the epilogue runs per image.
+            var acc = ArrayPool<int>.Shared.Rent(n * OutChannels * p);
+            var sumJ = ArrayPool<int>.Shared.Rent(n * p);
+            try
+            {
+                _kernel.MultiplyPlanes(x, 0, n, oh, ow, acc, sumJ);
+                for (int img = 0; img < n; img++) Epilogue(acc, img * OutChannels * p, sumJ, img * p, p, ow, y, img);
+            }
+            finally { ArrayPool<int>.Shared.Return(acc); ArrayPool<int>.Shared.Return(sumJ); }
+            return;
+        }
         // One image per parallel body: its sums (OutC·p ints) stay in the core's cache for the epilogue.
         Parallelism.For(n, img =>
         {
@@ -164,25 +177,26 @@ public sealed class BinaryConvStage
             try
             {
                 _kernel.MultiplyPlanes(x, img, 1, oh, ow, acc, sumJ);
-                Epilogue(acc, sumJ, p, ow, y, img);
+                Epilogue(acc, 0, sumJ, 0, p, ow, y, img);
             }
             finally { ArrayPool<int>.Shared.Return(acc); ArrayPool<int>.Shared.Return(sumJ); }
         });
     }
 
-    // Image img's codes from its sums into y's planes and pixel sums. First, per output channel over all its pixels, the codes
+    // Image img's codes from its sums (at accAt and sumAt) into y's planes and pixel sums. First, per output channel over all its pixels, the codes
     // as one 64-bit mask per plane and 64 pixels (bit i: pixel i), rows[(t·blocks + blk)·64·cw + o]; then per plane, 64
     // channels and 64 pixels, a 64×64 bit transpose gives each pixel's word.
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void Epilogue(int[] acc, int[] sumJ, int p, int ow, BitPlanes y, int img)
+    private unsafe void Epilogue(int[] accArray, int accAt, int[] sumArray, int sumAt, int p, int ow, BitPlanes y, int img)
     {
         int planes = OutPlanes, cw = y.Words, planeLen = y.Hp * y.Wp, wp = y.Wp, pad = y.Pad, blocks = (p + 63) / 64, ldr = 64 * cw;
         var rowsArray = ArrayPool<ulong>.Shared.Rent(planes * blocks * ldr);
         bool vector = Avx512F.IsSupported && !ForceScalarEpilogue;
-        fixed (int* pa = acc, ps = sumJ, sums = y.PixelSums)
+        fixed (int* pa0 = accArray, ps0 = sumArray, sums = y.PixelSums)
         fixed (ulong* bits = y.Bits, rows = rowsArray)
         {
+            int* pa = pa0 + accAt, ps = ps0 + sumAt;
             for (int o = 0; o < OutChannels; o++)
                 if (vector && planes <= ThresholdPlanes) RowsByThresholds(pa + (long)o * p, ps, p, o, rows + o, blocks * ldr, ldr, planes);
                 else RowsScalar(pa + (long)o * p, ps, p, o, rows + o, blocks * ldr, ldr, planes);
