@@ -90,7 +90,9 @@ public static class Im2Col
         int rowIndex = 0;
         // Stride 2: a row of sources is spread over every other destination, so it is interleaved with −0 (x + −0 = x for every
         // x, signed zeros included) and added as one contiguous segment: the same additions in the same order, vectorized.
-        bool spread2 = g.StrideW == 2 && Vector512.IsHardwareAccelerated && g.OutW >= 16;
+        // Only for long rows: on ResNet's 16-wide rows the two calls per row cost more than the scalar adds (the input
+        // gradient of a 16→32 stride-2 layer, batch 128: 13.5 ms spread, 3.3-3.8 ms scalar, `ResearchKit.Benchmarks conv`).
+        bool spread2 = g.StrideW == 2 && Vector512.IsHardwareAccelerated && g.OutW >= 64;
         float[]? spread = spread2 ? KernelPool.Floats.Rent(2 * g.OutW + 32) : null;
         try
         {

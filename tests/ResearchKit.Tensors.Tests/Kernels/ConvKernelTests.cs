@@ -245,7 +245,9 @@ public class ConvKernelTests
     }
 
     [Theory]
-    // (h, w, kernel, stride, pad, dilation): strided widths that take the vectorized spread (OutW ≥ 16) and ones that do not.
+    // (h, w, kernel, stride, pad, dilation): strided widths that take the vectorized spread (OutW ≥ 64) and ones that do not.
+    [InlineData(3, 129, 3, 2, 1, 1)]
+    [InlineData(4, 130, 3, 2, 0, 1)]
     [InlineData(7, 33, 3, 2, 1, 1)]
     [InlineData(5, 40, 3, 2, 0, 1)]
     [InlineData(4, 37, 2, 2, 1, 2)]
