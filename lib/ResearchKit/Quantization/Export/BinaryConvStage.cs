@@ -122,12 +122,7 @@ public sealed class BinaryConvStage
         TryCreate(conv, batchNorm, activation, outPad, out var s, out var why) ? s! : throw new ArgumentException($"BinaryConvStage: {why}", nameof(conv));
 
     /// <summary>The output size of an h × w input.</summary>
-    public (int H, int W) OutSize(int h, int w)
-    {
-        var g = _kernel.Geo;
-        return ((h + 2 * g.Padding.H - g.Dilation.H * (_kernel.Kh - 1) - 1) / g.Stride.H + 1,
-                (w + 2 * g.Padding.W - g.Dilation.W * (_kernel.Kw - 1) - 1) / g.Stride.W + 1);
-    }
+    public (int H, int W) OutSize(int h, int w) => _kernel.Geo.OutSize(h, w, _kernel.Kh, _kernel.Kw);
 
     /// <summary>The output codes of <paramref name="x"/>, in new bit-planes.</summary>
     public BitPlanes Forward(BitPlanes x)

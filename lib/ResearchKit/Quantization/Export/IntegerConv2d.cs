@@ -81,7 +81,7 @@ public sealed class IntegerConv2d : Module<Tensor, Tensor>
             throw new ArgumentException($"IntegerConv2d '{Layer.Name}': expected input (N, {cg * groups}, H, W), got {input.Shape}.", nameof(input));
         int n = input.Size(0), h = input.Size(2), w = input.Size(3);
         var (sh, sw) = geo.Stride; var (ph, pw) = geo.Padding; var (dh, dw) = geo.Dilation;
-        int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+        var (oh, ow) = geo.OutSize(h, w, kh, kw);
         if (oh < 1 || ow < 1)
             throw new ArgumentException($"IntegerConv2d '{Layer.Name}': input {input.Shape} is smaller than the kernel.", nameof(input));
         if (!ForceReference && Kernel == IntegerKernel.FloatInput) return ForwardFloat(input);
