@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using ResearchKit.Tensors.Kernels;
@@ -124,7 +125,14 @@ internal abstract class LowBitConvKernel
                     for (int e = 0; e < Kw; e++)
                     {
                         int start = row + e * dw;
-                        if (a == 0 && e == 0) { for (int ox = 0; ox < ow; ox++) dst[ox] = pixelSums[start + ox * sw]; }
+                        if (sw == 1)
+                        {
+                            // Contiguous taps: one vectorized copy or add per row (integer sums, exact in any order).
+                            var src = pixelSums.Slice(start, ow);
+                            if (a == 0 && e == 0) src.CopyTo(dst);
+                            else TensorPrimitives.Add(dst, src, dst);
+                        }
+                        else if (a == 0 && e == 0) { for (int ox = 0; ox < ow; ox++) dst[ox] = pixelSums[start + ox * sw]; }
                         else for (int ox = 0; ox < ow; ox++) dst[ox] += pixelSums[start + ox * sw];
                     }
                 }
