@@ -141,6 +141,7 @@ public sealed class BinaryConvStage
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
+        if (ReferenceEquals(x, y)) throw new ArgumentException("BinaryConvStage: the output would overwrite the input it reads; pass another BitPlanes.", nameof(y));
         if (x.Channels != InChannels || x.Planes != InPlanes || x.Pad != InPad)
             throw new ArgumentException($"BinaryConvStage: the input has {x.Channels} channels of {x.Planes} bits with a border of {x.Pad}; " +
                 $"the stage takes {InChannels} channels of {InPlanes} bits with a border of {InPad}.", nameof(x));

@@ -129,6 +129,9 @@ public class BinaryConvStageTests
         Assert.Contains("with a border of 0", ex.Message);
         Assert.Contains("border of 1", ex.Message);
 
+        var same = new BitPlanes(1, 2, 16, 6, 6, pad: 1);
+        Assert.Contains("overwrite the input", Assert.Throws<ArgumentException>(() => stage.Forward(same, same)).Message);
+
         var noPact = Assert.Throws<ArgumentException>(() => BinaryConvStage.Create(conv, bn, new ReLU()));
         Assert.Contains("not a QuantReLU with a PACT quantizer", noPact.Message);
         var noStats = Assert.Throws<ArgumentException>(() => BinaryConvStage.Create(conv, new BatchNorm2d(8, trackRunningStats: false), relu));
