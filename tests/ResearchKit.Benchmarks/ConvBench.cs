@@ -5,11 +5,14 @@ namespace ResearchKit.Benchmarks;
 
 /// <summary>
 /// Times Conv2d forward + backward (input and weight gradients) for the convolutions of one ResNet-20 CIFAR
-/// training step (batch 128): best of several repetitions per shape, scaled by how often the shape occurs.
+/// training step (batch 128): best of several repetitions per shape, scaled by how often the shape occurs. For the
+/// stride-1 shapes it also times a residual block's two fused convolutions as two calls and depth-first.
 /// </summary>
 internal static class ConvBench
 {
-    private const int Batch = 128;
+    /// <summary>Batch size; <c>RK_CONV_BATCH</c> overrides the default 128 (a small batch keeps activations in cache, which separates
+    /// the kernel's speed from the memory traffic of a large one).</summary>
+    private static readonly int Batch = int.TryParse(Environment.GetEnvironmentVariable("RK_CONV_BATCH"), out int b) && b > 0 ? b : 128;
     /// <summary>Repetitions per measurement (best is kept); <c>RK_CONV_REPEATS</c> overrides, useful on a loaded machine.</summary>
     private static readonly int Repeats = int.TryParse(Environment.GetEnvironmentVariable("RK_CONV_REPEATS"), out int r) && r > 0 ? r : 5;
 
@@ -57,7 +60,7 @@ internal static class ConvBench
     private static void RunOnce(TextWriter o)
     {
         o.WriteLine($"Conv2d ResNet-20 shapes, batch {Batch}, 3x3 pad 1, threads {Parallelism.Threads} (best of {Repeats}, ms)");
-        o.WriteLine($"{"shape",-16} {"x",3} {"fwd",8} {"bwdIn",8} {"bwdW",8} {"GFLOP/s",8} {"fwd+relu",9} {"fwd+add+relu",13}");
+        o.WriteLine($"{"shape",-16} {"x",3} {"fwd",8} {"bwdIn",8} {"bwdW",8} {"GFLOP/s",8} {"fwd+relu",9} {"fwd+add+relu",13} {"fwd GFLOP/s",12} {"block 2 calls",14} {"block pair",11}");
         double total = 0, totalFlops = 0;
         foreach (Shape s in ResNet20)
         {
@@ -73,9 +76,21 @@ internal static class ConvBench
             // Inference epilogues (Conv2dKernel.ForwardFused): what the ReLU and the residual add cost inside the convolution.
             double fRelu = Best(() => Conv2dKernel.ForwardFused(g, x, w, b, [], relu: true, y));
             double fAdd = Best(() => Conv2dKernel.ForwardFused(g, x, w, b, gy, relu: true, y));
+            // A residual block's two fused convolutions (same shape, identity shortcut): two calls, or depth-first (ForwardPairAddRelu).
+            double twoCalls = 0, pair = 0;
+            if (s.Stride == 1 && s.C == s.OutC)
+            {
+                float[] mid = new float[g.OutputLength];
+                twoCalls = Best(() =>
+                {
+                    Conv2dKernel.ForwardFused(g, x, w, b, [], relu: true, mid);
+                    Conv2dKernel.ForwardFused(g, mid, w, b, x, relu: true, y);
+                });
+                pair = Best(() => Conv2dKernel.ForwardPairAddRelu(g, g, x, w, b, w, b, y));
+            }
             double flops = 2.0 * g.N * g.OutC * g.OutH * g.OutW * g.ColRows * (s.NeedsInputGrad ? 3 : 2);
             double ms = fwd + bin + bw;
-            o.WriteLine($"{s.Name,-16} {s.Count,3} {fwd,8:F2} {bin,8:F2} {bw,8:F2} {flops / (ms * 1e6),8:F1} {fRelu,9:F2} {fAdd,13:F2}");
+            o.WriteLine($"{s.Name,-16} {s.Count,3} {fwd,8:F2} {bin,8:F2} {bw,8:F2} {flops / (ms * 1e6),8:F1} {fRelu,9:F2} {fAdd,13:F2} {flops / (s.NeedsInputGrad ? 3 : 2) / (fwd * 1e6),12:F1} {(pair > 0 ? twoCalls.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "-"),14} {(pair > 0 ? pair.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "-"),11}");
             total += s.Count * ms;
             totalFlops += s.Count * flops;
         }

@@ -114,6 +114,49 @@ public static class Conv2dKernel
         }
     }
 
+    /// <summary>
+    /// A residual block's two fused convolutions, <c>output = relu(conv2(relu(conv1(input) + bias1)) + bias2 + input)</c>, the
+    /// two <see cref="ForwardFused"/> calls it replaces bit for bit. On the implicit path (<see cref="Conv2dImplicit.AppliesPair"/>)
+    /// it runs depth-first, a cache-sized block of images through both convolutions, so the intermediate activation stays in
+    /// cache; elsewhere it makes the two calls.
+    /// </summary>
+    /// <param name="g1">Geometry of the first convolution.</param>
+    /// <param name="g2">Geometry of the second; its output has the input's shape (the residual is the block's input).</param>
+    /// <param name="input">Input <c>[N, C, H, W]</c>, also the residual.</param>
+    /// <param name="weight1">First weight.</param>
+    /// <param name="bias1">First bias, or empty.</param>
+    /// <param name="weight2">Second weight.</param>
+    /// <param name="bias2">Second bias, or empty.</param>
+    /// <param name="output">Output, the input's shape; must not overlap the input.</param>
+    /// <exception cref="ArgumentException">A span length does not match its geometry, or the shapes do not chain.</exception>
+    public static unsafe void ForwardPairAddRelu(in Conv2dGeometry g1, in Conv2dGeometry g2, ReadOnlySpan<float> input,
+        ReadOnlySpan<float> weight1, ReadOnlySpan<float> bias1, ReadOnlySpan<float> weight2, ReadOnlySpan<float> bias2, Span<float> output)
+    {
+        const string op = "Conv2d.ForwardPairAddRelu";
+        CheckForward(op, g1, input.Length, weight1.Length, bias1.Length, g1.OutputLength);
+        CheckForward(op, g2, g1.OutputLength, weight2.Length, bias2.Length, output.Length);
+        if (g2.OutputLength != g1.InputLength || g2.C != g1.OutC || g2.OutC != g1.C || g2.OutH != g1.H || g2.OutW != g1.W)
+            throw new ArgumentException($"{op}: the second convolution's output [{g2.N}, {g2.OutC}, {g2.OutH}, {g2.OutW}] must have the input's shape [{g1.N}, {g1.C}, {g1.H}, {g1.W}] and its input the first one's output; pass the two convolutions of one residual block.");
+        if (Conv2dImplicit.AppliesPair(g1, g2) && g1.N > 0)
+        {
+            fixed (float* pi = input, pw1 = weight1, pb1 = bias1, pw2 = weight2, pb2 = bias2, po = output)
+                Conv2dImplicit.ForwardPair(Conv2dImplicit.Shape.Of(g1), Conv2dImplicit.Shape.Of(g2), pi, pw1, bias1.IsEmpty ? null : pb1,
+                    pw2, bias2.IsEmpty ? null : pb2, po);
+            return;
+        }
+        float[] mid = KernelPool.Floats.Rent(g1.OutputLength);
+        try
+        {
+            var m = mid.AsSpan(0, g1.OutputLength);
+            ForwardFused(g1, input, weight1, bias1, [], relu: true, m);
+            ForwardFused(g2, m, weight2, bias2, input, relu: true, output);
+        }
+        finally
+        {
+            KernelPool.Floats.Return(mid);
+        }
+    }
+
     // The forward's span checks, shared by the plain and the fused forward.
     private static void CheckForward(string op, in Conv2dGeometry g, int input, int weight, int bias, int output)
     {

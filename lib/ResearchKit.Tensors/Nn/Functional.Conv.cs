@@ -142,6 +142,54 @@ public static partial class Functional
     }
 
     /// <summary>
+    /// A residual block's two stride-1 convolutions with their epilogues, <c>relu(conv2d(relu(conv2d(input, weight1, bias1)),
+    /// weight2, bias2) + input)</c>: two <see cref="Conv2dAddRelu"/> calls, the second taking the block's input as its residual.
+    /// When nothing needs a gradient it runs depth-first, a cache-sized block of images through both convolutions, the first
+    /// writing straight into the layout the second reads, so the intermediate activation is never stored; otherwise (or when
+    /// the shapes do not chain) it is exactly the two calls. Both give the same bits.
+    /// </summary>
+    /// <param name="input">Input <c>(N, C, H, W)</c>; also the residual.</param>
+    /// <param name="weight1">First weight <c>(C', C, kH, kW)</c>.</param>
+    /// <param name="bias1">First bias <c>(C')</c>, or null.</param>
+    /// <param name="weight2">Second weight <c>(C, C', kH', kW')</c>.</param>
+    /// <param name="bias2">Second bias <c>(C)</c>, or null.</param>
+    /// <param name="padding1">First zero padding (default 0).</param>
+    /// <param name="padding2">Second zero padding (default 0).</param>
+    /// <returns>The block's output, the input's shape.</returns>
+    /// <exception cref="ArgumentException">As <see cref="Conv2dAddRelu"/>: a convolution refuses its shapes, or the second
+    /// one's output does not have the input's shape.</exception>
+    public static Tensor Conv2dPairAddRelu(Tensor input, Tensor weight1, Tensor? bias1, Tensor weight2, Tensor? bias2,
+        Pair? padding1 = null, Pair? padding2 = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(weight1);
+        ArgumentNullException.ThrowIfNull(weight2);
+        bool graph = GradMode.IsEnabled && (input.RequiresGrad || weight1.RequiresGrad || bias1?.RequiresGrad == true
+                                            || weight2.RequiresGrad || bias2?.RequiresGrad == true);
+        bool onDevice = input._dev is not null || weight1._dev is not null || bias1?._dev is not null || weight2._dev is not null || bias2?._dev is not null;
+        if (graph || onDevice || input.Dim != 4 || input.DType != DType.Float32 || weight1.DType != DType.Float32 || weight2.DType != DType.Float32
+            || weight1.Dim != 4 || weight2.Dim != 4 || input.Size(1) != weight1.Size(1) || weight2.Size(1) != weight1.Size(0))
+            return Composed();
+        Pair p1 = padding1 ?? 0, p2 = padding2 ?? 0;
+        int n = input.Size(0), c = input.Size(1), h = input.Size(2), w = input.Size(3), mid = weight1.Size(0);
+        ConvOpSupport.Bias("Conv2dPairAddRelu", bias1, mid, weight1);
+        ConvOpSupport.Bias("Conv2dPairAddRelu", bias2, weight2.Size(0), weight2);
+        var g1 = ConvOpSupport.Geometry("Conv2dPairAddRelu", $"input {input.Shape}, weight1 {weight1.Shape}", () => new Conv2dGeometry(
+            n, c, h, w, mid, weight1.Size(2), weight1.Size(3), 1, 1, p1.H, p1.W, 1, 1, 1));
+        var g2 = ConvOpSupport.Geometry("Conv2dPairAddRelu", $"weight2 {weight2.Shape}", () => new Conv2dGeometry(
+            n, mid, g1.OutH, g1.OutW, weight2.Size(0), weight2.Size(2), weight2.Size(3), 1, 1, p2.H, p2.W, 1, 1, 1));
+        if (g2.OutC != c || g2.OutH != h || g2.OutW != w || !Conv2dImplicit.AppliesPair(g1, g2)) return Composed();
+        var y = Tensor.Empty([n, c, h, w]);
+        Conv2dKernel.ForwardPairAddRelu(g1, g2, ConvOpSupport.Data(input).ViewSpan(), ConvOpSupport.Data(weight1).ViewSpan(),
+            bias1 is null ? ReadOnlySpan<float>.Empty : ConvOpSupport.Data(bias1).ViewSpan(), ConvOpSupport.Data(weight2).ViewSpan(),
+            bias2 is null ? ReadOnlySpan<float>.Empty : ConvOpSupport.Data(bias2).ViewSpan(), y.WriteSpan());
+        return y;
+
+        Tensor Composed()
+            => Conv2dAddRelu(Conv2dAddRelu(input, weight1, bias1, null, relu: true, padding: padding1), weight2, bias2, input, relu: true, padding: padding2);
+    }
+
+    /// <summary>
     /// 2-D transposed convolution ("deconvolution"), <c>torch.nn.functional.conv_transpose2d</c>: the input gradient of
     /// <see cref="Conv2d"/> with the same weight. Output size <c>(H−1)·stride − 2·padding + dilation·(k−1) + output_padding + 1</c>.
     /// </summary>

@@ -49,6 +49,34 @@ public sealed class FusedConv2d : Conv2d
         return Functional.Conv2dAddRelu(input, EffectiveWeight(), EffectiveBias(), residual, Relu, Stride, Padding, Dilation, Groups);
     }
 
+    /// <summary>
+    /// A residual block's two fused convolutions on <paramref name="input"/>: <c>second(first(input), residual: input)</c>, with
+    /// both convolutions run depth-first by <see cref="Functional.Conv2dPairAddRelu"/> when they qualify (stride 1, no
+    /// dilation or groups, the first with ReLU and no residual, the second with ReLU and the residual, no forward hooks on
+    /// either); otherwise the two forwards. Same bits either way.
+    /// </summary>
+    /// <param name="first">The block's first convolution (ReLU, no residual).</param>
+    /// <param name="second">The block's second convolution (takes the residual).</param>
+    /// <param name="input">The block's input, also its residual.</param>
+    /// <returns>The block's output.</returns>
+    /// <exception cref="InvalidOperationException"><paramref name="first"/> takes a residual, or <paramref name="second"/> does not.</exception>
+    public static Tensor ForwardBlock(FusedConv2d first, FusedConv2d second, Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        ArgumentNullException.ThrowIfNull(input);
+        if (first.TakesResidual || !second.TakesResidual)
+            throw new InvalidOperationException("FusedConv2d.ForwardBlock: the first convolution must take no residual and the second one the block's input as its residual.");
+        bool pair = first.Relu && second.Relu && !first.HasForwardHooks && !second.HasForwardHooks
+                    && Plain(first) && Plain(second);
+        return pair
+            ? Functional.Conv2dPairAddRelu(input, first.EffectiveWeight(), first.EffectiveBias(), second.EffectiveWeight(), second.EffectiveBias(),
+                first.Padding, second.Padding)
+            : second.Forward(first.Forward(input), input);
+
+        static bool Plain(FusedConv2d c) => c.Stride == new Pair(1, 1) && c.Dilation == new Pair(1, 1) && c.Groups == 1;
+    }
+
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">This convolution takes a residual: call <see cref="Forward(Tensor, Tensor)"/>.</exception>
     protected override Tensor ForwardCore(Tensor input)

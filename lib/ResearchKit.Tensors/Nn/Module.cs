@@ -311,6 +311,10 @@ public abstract class Module<TIn, TOut> : Module
         return output;
     }
 
+    /// <summary>Whether forward hooks or pre-hooks are registered: a caller that would bypass <see cref="Forward"/> (to fuse this
+    /// module with a neighbour) must not when they are.</summary>
+    public bool HasForwardHooks => _preHooks is not null || _postHooks is not null;
+
     /// <summary>The module's computation (PyTorch's <c>forward</c>); override this, call <see cref="Forward"/>.</summary>
     protected abstract TOut ForwardCore(TIn input);
 

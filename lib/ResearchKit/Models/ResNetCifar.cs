@@ -170,6 +170,12 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
     /// <inheritdoc/>
     protected override Tensor ForwardCore(Tensor input)
     {
+        // Fused for inference with an identity shortcut: both convolutions run depth-first (FusedConv2d.ForwardBlock).
+        if (_stride == 1 && _inPlanes == _planes && Conv1 is FusedConv2d { Relu: true, TakesResidual: false } first
+            && Conv2 is FusedConv2d { TakesResidual: true } second
+            && Bn1 is Identity && Relu1 is Identity && Bn2 is Identity && Relu2 is Identity && !Bn1.HasForwardHooks && !Relu1.HasForwardHooks
+            && !Relu2.HasForwardHooks)
+            return FusedConv2d.ForwardBlock(first, second, input);
         var y = Relu1.Forward(Bn1.Forward(Conv1.Forward(input)));
         // Fused for inference (ResNetCifar.InferenceFusions): bn2, the add and relu2 run in conv2's epilogue.
         if (Conv2 is FusedConv2d { TakesResidual: true } fused)

@@ -203,6 +203,12 @@ public static class OpRegistry
         // The residual keeps every pre-activation above ReLU's kink (|conv| ≤ 9: 9 taps of values in [-1, 1]), so the finite differences see one side.
         Add("conv2d_add_relu", "Functional.Conv2dAddRelu Functional.Conv2d", t => F.Conv2dAddRelu(t[0], t[1], null, t[2] + 12f, stride: 2, padding: 1),
             () => L(224, 1, 1, 4, 4), () => L(225, 2, 1, 3, 3), () => L(226, 1, 2, 2, 2));
+        // Under a graph Conv2dPairAddRelu is two Conv2dAddRelu calls. Both ReLUs see values on both sides of the kink; with these
+        // seeds the first ReLU's inputs stay 3·eps from it (9 of 18 negative) and the second's 29·eps (15 of 18), further than one
+        // perturbation of eps can move them (weights and inputs in [-1, 1]), so the finite differences never straddle it.
+        Add("conv2d_pair_add_relu", "Functional.Conv2dPairAddRelu Functional.Conv2dAddRelu Functional.Conv2d",
+            t => F.Conv2dPairAddRelu(t[0], t[1], t[2], t[3], t[4], 1, 1),
+            () => L(232, 1, 2, 3, 3), () => L(233, 2, 2, 3, 3), () => L(234, 2), () => L(235, 2, 2, 3, 3), () => L(236, 2));
         Add("conv_transpose2d", "Functional.ConvTranspose2d", t => F.ConvTranspose2d(t[0], t[1], t[2]), () => L(190, 1, 2, 2, 2), () => L(191, 2, 1, 2, 2), () => L(192, 1));
         Add("conv_transpose2d_stride_groups", "Functional.ConvTranspose2d",
             t => F.ConvTranspose2d(t[0], t[1], null, stride: 2, padding: 1, outputPadding: 1, groups: 2), () => L(193, 1, 2, 2, 2), () => L(194, 2, 1, 3, 3));
