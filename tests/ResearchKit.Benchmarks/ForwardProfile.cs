@@ -10,7 +10,7 @@ namespace ResearchKit.Benchmarks;
 /// <summary>
 /// Where an inference step's time goes: ResNet-20 (b=256, eval, NoGrad; plain, with batch norms folded, and fused) timed per module
 /// type through forward hooks, with what no leaf module accounts for (residual adds, shortcuts, the pooling mean) as the
-/// block's own time. A developer aid behind the side-by-side table's inference rows; it has no PyTorch column.
+/// block's own time, and each residual block's time. A developer aid behind the side-by-side table's inference rows; it has no PyTorch column.
 /// </summary>
 internal static class ForwardProfile
 {
@@ -48,9 +48,14 @@ internal static class ForwardProfile
         var inclusive = new Dictionary<Module, double>();
         var started = new Dictionary<Module, long>();
         bool recording = false;
+        // In the fused model a block's two convolutions run together (FusedConv2d.ForwardBlock), which a hook on either would
+        // turn off: they are left unhooked, so their time is the block's own.
+        var blockConvs = how == 2
+            ? model.Modules().OfType<BasicBlock>().SelectMany(b => b.Children()).OfType<FusedConv2d>().ToHashSet()
+            : [];
         foreach (var m in model.Modules())
         {
-            if (m is not Module<Tensor, Tensor> tm) continue;
+            if (m is not Module<Tensor, Tensor> tm || blockConvs.Contains(m)) continue;
             tm.RegisterForwardPreHook((mod, _) => { if (recording) started[mod] = Stopwatch.GetTimestamp(); });
             tm.RegisterForwardHook((mod, _, _) =>
             {
@@ -76,6 +81,9 @@ internal static class ForwardProfile
         o.WriteLine($"ResNet-20 inference b={batch}{how switch { 1 => ", batch norms folded", 2 => ", conv+bn+relu(+add) fused", 3 => ", integer W8/A8", 4 => ", integer binary/A2", 5 => ", Int8ResNetPipeline W8/A8", _ => "" }}, {Parallelism.Threads} threads: {total.Elapsed.TotalMilliseconds / steps:F1} ms/step (mean of {steps}), exclusive time per module type");
         foreach (var (type, ms) in byType.OrderByDescending(kv => kv.Value))
             o.WriteLine($"  {type,-28} {ms / steps,8:F1} ms  {100 * ms / total.Elapsed.TotalMilliseconds,5:F1} %");
+        foreach (var (name, m) in model.NamedModules())
+            if (m is BasicBlock && inclusive.TryGetValue(m, out double blockMs))
+                o.WriteLine($"    {name,-18} {(blockConvs.Count > 0 ? "block, both convolutions" : "block"),-26} {blockMs / steps,6:F2} ms");
         // The integer convolutions one by one: each converts its float input to codes and its sums back to float, so the
         // time follows the activations' size (the first stage's 16 channels at 32×32) more than the multiply-accumulates.
         foreach (var m in model.Modules().OfType<IntegerConv2d>().Where(inclusive.ContainsKey))
