@@ -76,7 +76,7 @@ internal static class ConvBench
             // Inference epilogues (Conv2dKernel.ForwardFused): what the ReLU and the residual add cost inside the convolution.
             double fRelu = Best(() => Conv2dKernel.ForwardFused(g, x, w, b, [], relu: true, y));
             double fAdd = Best(() => Conv2dKernel.ForwardFused(g, x, w, b, gy, relu: true, y));
-            // A residual block's two fused convolutions (same shape, identity shortcut): two calls, or depth-first (ForwardPairAddRelu).
+            // A residual block's two fused convolutions (same shape, identity shortcut): two calls, or depth-first (ForwardBlocksAddRelu).
             double twoCalls = 0, pair = 0;
             if (s.Stride == 1 && s.C == s.OutC)
             {
@@ -86,7 +86,9 @@ internal static class ConvBench
                     Conv2dKernel.ForwardFused(g, x, w, b, [], relu: true, mid);
                     Conv2dKernel.ForwardFused(g, mid, w, b, x, relu: true, y);
                 });
-                pair = Best(() => Conv2dKernel.ForwardPairAddRelu(g, g, x, w, b, w, b, y));
+                float[] parameters = [.. w, .. b, .. w, .. b];
+                int[] offsets = [0, w.Length, w.Length + b.Length, 2 * w.Length + b.Length];
+                pair = Best(() => Conv2dKernel.ForwardBlocksAddRelu(g, g, x, parameters, offsets, y));
             }
             double flops = 2.0 * g.N * g.OutC * g.OutH * g.OutW * g.ColRows * (s.NeedsInputGrad ? 3 : 2);
             double ms = fwd + bin + bw;

@@ -82,47 +82,60 @@ internal static unsafe partial class Conv2dImplicit
     }
 
     /// <summary>
-    /// A residual block's two convolutions, <c>y = relu(conv2(relu(conv1(x) + b1)) + b2 + x)</c>, run depth-first: each thread
-    /// takes its images a cache-sized block at a time through both convolutions. conv1 writes its results straight into the
-    /// padded layout conv2 reads (a per-thread buffer of one block), so the intermediate activation is never stored as a
-    /// full-batch tensor nor copied into that layout, and the residual is read while the block's input is still cached.
-    /// Every output equals that of the two <see cref="Forward"/> calls bit for bit: an output's sum does not depend on which
-    /// images share its block. Measured on ResNet-20 inference (b256, 2 threads): the fused model's step 96.7 → 87.3 ms.
+    /// A run of residual blocks, each <c>x ← relu(conv2(relu(conv1(x) + b1)) + b2 + x)</c>, run depth-first: each thread takes its
+    /// images a cache-sized block at a time through every convolution of the run. The input is copied once into the padded
+    /// layout; each convolution then writes its results straight into the padded layout the next one reads (the block's
+    /// output in place over its input, which is also its residual), and only the last one writes NCHW output. So no
+    /// intermediate activation is stored as a full-batch tensor or copied into the padded layout again. Every output
+    /// equals that of the separate <see cref="Forward"/> calls bit for bit: an output's sum does not depend on which
+    /// images share its block, and the epilogue's float operations are <see cref="CopyFused"/>'s.
     /// </summary>
-    /// <remarks>Both shapes must be stride-1 convolutions with conv2's input and output shaped as conv1's output and
-    /// conv1's input (<see cref="AppliesPair"/>).</remarks>
-    public static void ForwardPair(in Shape s1, in Shape s2, float* x, float* w1, float* b1, float* w2, float* b2, float* y)
+    /// <param name="s1">Shape of every block's first convolution.</param>
+    /// <param name="s2">Shape of every block's second convolution (<see cref="AppliesPair"/> with <paramref name="s1"/>'s geometry).</param>
+    /// <param name="x">Input, also the first block's residual.</param>
+    /// <param name="weights">Per block, the first then the second convolution's weight.</param>
+    /// <param name="biases">Per block, the first then the second convolution's bias (0: none).</param>
+    /// <param name="y">Output; must not overlap the input.</param>
+    public static void ForwardBlocks(in Shape s1, in Shape s2, float* x, ReadOnlySpan<nint> weights, ReadOnlySpan<nint> biases, float* y)
     {
         Shape sh1 = s1, sh2 = s2;
-        int mPad1 = PaddedRows(sh1.GroupM), mPad2 = PaddedRows(sh2.GroupM);
-        float[] packed1 = KernelPool.Floats.Rent(sh1.Groups * mPad1 * sh1.K);
-        float[] packed2 = KernelPool.Floats.Rent(sh2.Groups * mPad2 * sh2.K);
+        int convs = weights.Length;
+        int mPad1 = PaddedRows(sh1.M), mPad2 = PaddedRows(sh2.M);
+        var packed = new float[convs][];
+        var pinned = new System.Runtime.InteropServices.GCHandle[convs];
+        nint[] pw = new nint[convs], pb = biases.ToArray();
         try
         {
-            fixed (float* pa1 = packed1, pa2 = packed2)
+            for (int i = 0; i < convs; i++)
             {
-                for (int grp = 0; grp < sh1.Groups; grp++)
-                    PackWeights(w1 + (long)grp * sh1.GroupM * sh1.K, sh1.GroupM, sh1.K, pa1 + (long)grp * mPad1 * sh1.K);
-                for (int grp = 0; grp < sh2.Groups; grp++)
-                    PackWeights(w2 + (long)grp * sh2.GroupM * sh2.K, sh2.GroupM, sh2.K, pa2 + (long)grp * mPad2 * sh2.K);
-                nint a1 = (nint)pa1, a2 = (nint)pa2, ax = (nint)x, ab1 = (nint)b1, ab2 = (nint)b2, ay = (nint)y;
-                int chunks = Conv2dKernel.BatchChunks(sh1.N);
-                Parallelism.For(chunks, chunk =>
-                {
-                    Conv2dKernel.ChunkRange(chunk, chunks, sh1.N, out int n0, out int n1);
-                    PairChunk(sh1, sh2, (float*)ax, (float*)a1, mPad1, (float*)ab1, (float*)a2, mPad2, (float*)ab2, (float*)ay, n0, n1);
-                });
+                bool first = i % 2 == 0;
+                int m = first ? sh1.M : sh2.M, k = first ? sh1.K : sh2.K, mPad = first ? mPad1 : mPad2;
+                packed[i] = KernelPool.Floats.Rent(mPad * k);
+                pinned[i] = System.Runtime.InteropServices.GCHandle.Alloc(packed[i], System.Runtime.InteropServices.GCHandleType.Pinned);
+                pw[i] = pinned[i].AddrOfPinnedObject();
+                PackWeights((float*)weights[i], m, k, (float*)pw[i]);
             }
+            nint ax = (nint)x, ay = (nint)y;
+            int chunks = Conv2dKernel.BatchChunks(sh1.N);
+            Parallelism.For(chunks, chunk =>
+            {
+                Conv2dKernel.ChunkRange(chunk, chunks, sh1.N, out int n0, out int n1);
+                BlocksChunk(sh1, sh2, (float*)ax, pw, mPad1, mPad2, pb, (float*)ay, n0, n1);
+            });
         }
         finally
         {
-            KernelPool.Floats.Return(packed2);
-            KernelPool.Floats.Return(packed1);
+            for (int i = 0; i < convs; i++)
+            {
+                if (pinned[i].IsAllocated) pinned[i].Free();
+                if (packed[i] is not null) KernelPool.Floats.Return(packed[i]);
+            }
         }
     }
 
-    /// <summary>True when <see cref="ForwardPair"/> computes <paramref name="g1"/> then <paramref name="g2"/> with the block's input
-    /// as <paramref name="g2"/>'s residual: both on the implicit path, stride 1, and shapes that chain back to the input.</summary>
+    /// <summary>True when <see cref="ForwardBlocks"/> computes blocks of <paramref name="g1"/> then <paramref name="g2"/> with the
+    /// block's input as <paramref name="g2"/>'s residual: both on the implicit path, stride 1, no groups, shapes that chain
+    /// back to the input, and one extended grid (the first convolution's output grid is the second's padded layout and back).</summary>
     public static bool AppliesPair(in Conv2dGeometry g1, in Conv2dGeometry g2)
     {
         if (!AppliesForward(g1) || !AppliesForward(g2) || g1.Groups != 1 || g2.Groups != 1
@@ -130,7 +143,6 @@ internal static unsafe partial class Conv2dImplicit
             || g2.N != g1.N || g2.C != g1.OutC || g2.H != g1.OutH || g2.W != g1.OutW
             || g2.OutC != g1.C || g2.OutH != g1.H || g2.OutW != g1.W)
             return false;
-        // conv1's extended output grid must be conv2's padded layout: same pitch and rows per image.
         Shape s1 = Shape.Of(g1), s2 = Shape.Of(g2);
         return s1.Wq == s2.Wq && s1.Hs == s2.Hs;
     }
@@ -139,23 +151,22 @@ internal static unsafe partial class Conv2dImplicit
     [ThreadStatic] private static int[]? t_valid;
 
     /// <summary>
-    /// One chunk of <see cref="ForwardPair"/>: images <c>[n0, n1)</c>, a block at a time. conv1 writes its results straight into
-    /// conv2's padded layout (the two share the extended grid: same pitch and rows per image), so the intermediate never
-    /// exists in NCHW and conv2 skips its copy into the padded layout.
+    /// One chunk of <see cref="ForwardBlocks"/>: images <c>[n0, n1)</c>, a block of images at a time. P holds a block's input
+    /// in the first convolution's padded layout, Q the hidden activation in the second's; both share the extended grid.
     /// </summary>
-    private static void PairChunk(in Shape s1, in Shape s2, float* x, float* a1, int mPad1, float* b1, float* a2, int mPad2, float* b2,
+    private static void BlocksChunk(in Shape s1, in Shape s2, float* x, nint[] packed, int mPad1, int mPad2, nint[] biases,
         float* y, int n0, int n1)
     {
         int nbMax = Math.Min(s1.BlockImages(n1 - n0), s2.BlockImages(n1 - n0));
         int jb1 = StageColumns(mPad1), jb2 = StageColumns(mPad2);
-        float[] pad1 = Rent(ref t_pad, s1.PaddedLength(nbMax));
-        float[] pad2 = Rent(ref t_mid, s2.PaddedLength(nbMax));
+        float[] padP = Rent(ref t_pad, s1.PaddedLength(nbMax));
+        float[] padQ = Rent(ref t_mid, s2.PaddedLength(nbMax));
         float[] stage = Rent(ref t_work, Math.Max(mPad1 * jb1, mPad2 * jb2));
         int[] off = RentInts(ref t_off, Math.Max(s1.K, s2.K));
         int[] valid = RentInts(ref t_valid, s1.Columns(nbMax) + 16);
         try
         {
-            fixed (float* pp1 = pad1, pp2 = pad2, pst = stage)
+            fixed (float* pp = padP, pq = padQ, pst = stage)
             fixed (int* po = off, pv = valid)
             {
                 // valid[e] = all ones where extended column e is an output (row < OutH, column < OutW of its image), else 0.
@@ -165,19 +176,30 @@ internal static unsafe partial class Conv2dImplicit
                     int q = e % s1.ImgStride;
                     pv[e] = q / s1.Wq < s1.OutH && q % s1.Wq < s1.OutW ? -1 : 0;
                 }
-                long inImage = (long)s1.C * s1.H * s1.W;
-                float* planes2 = pp2 + s2.Front;
+                long image = (long)s1.C * s1.H * s1.W;
+                float* planesP = pp + s1.Front, planesQ = pq + s2.Front;
+                int blocks = packed.Length / 2;
                 for (int n = n0; n < n1; n += nbMax)
                 {
                     int nb = Math.Min(nbMax, n1 - n);
-                    int cs = nb * s2.ImgStride, used = s1.Columns(nb);
-                    BuildPadded(s1, x + n * inImage, nb, pp1);
-                    // conv2's layout: zeros before the planes, after each strip's last output and after the last plane.
-                    Zero(pp2, s2.Front);
-                    for (int c = 0; c < s2.C; c++) Zero(planes2 + (long)c * cs + used, cs - used);
-                    Zero(planes2 + (long)s2.C * cs, s2.Tail);
-                    RunBlock(s1, pp1, nb, a1, mPad1, pst, jb1, po, new Sink(null, b1, null, relu: true, planes2, pv));
-                    RunBlock(s2, pp2, nb, a2, mPad2, pst, jb2, po, new Sink(y + n * inImage, b2, x + n * inImage, relu: true));
+                    int cs = nb * s1.ImgStride, used = s1.Columns(nb);
+                    BuildPadded(s1, x + n * image, nb, pp);
+                    // Q's layout outside the outputs' columns: zeros before the planes, after each strip's last output and after the last plane.
+                    Zero(pq, s2.Front);
+                    for (int c = 0; c < s2.C; c++) Zero(planesQ + (long)c * cs + used, cs - used);
+                    Zero(planesQ + (long)s2.C * cs, s2.Tail);
+                    for (int b = 0; b < blocks; b++)
+                    {
+                        float* b1 = (float*)biases[2 * b], b2 = (float*)biases[2 * b + 1];
+                        RunBlock(s1, pp, nb, (float*)packed[2 * b], mPad1, pst, jb1, po,
+                            new Sink(null, b1, null, relu: true, next: planesQ, valid: pv));
+                        // The block's output replaces its input in P (each column is read as the residual, then written), except the
+                        // last block's, which goes to NCHW.
+                        var sink = b < blocks - 1
+                            ? new Sink(null, b2, null, relu: true, next: planesP, valid: pv, gridResidual: planesP)
+                            : new Sink(y + n * image, b2, null, relu: true, gridResidual: planesP);
+                        RunBlock(s2, pq, nb, (float*)packed[2 * b + 1], mPad2, pst, jb2, po, sink);
+                    }
                 }
             }
         }
@@ -186,8 +208,8 @@ internal static unsafe partial class Conv2dImplicit
             Return(ref t_valid, valid);
             Return(ref t_off, off);
             Return(ref t_work, stage);
-            Return(ref t_mid, pad2);
-            Return(ref t_pad, pad1);
+            Return(ref t_mid, padQ);
+            Return(ref t_pad, padP);
         }
     }
 
@@ -287,11 +309,14 @@ internal static unsafe partial class Conv2dImplicit
     /// <summary>
     /// Where a block's staged results go: NCHW output (<see cref="Y"/>, with bias, residual and ReLU), or, when
     /// <see cref="Next"/> is set, the next stride-1 convolution's padded layout of the same grid (bias and ReLU, the
-    /// extended grid's garbage columns written as the layout's zeros through <see cref="Valid"/>).
+    /// extended grid's garbage columns written as the layout's zeros through <see cref="Valid"/>). The residual is NCHW
+    /// (<see cref="Residual"/>) or held in a padded layout of the same grid (<see cref="GridResidual"/>: channel c's strip at
+    /// <c>c·cs</c>, read at the output's own extended column), which may be <see cref="Next"/> itself.
     /// </summary>
-    private readonly struct Sink(float* y, float* bias, float* residual, bool relu, float* next = null, int* valid = null)
+    private readonly struct Sink(float* y, float* bias, float* residual, bool relu, float* next = null, int* valid = null,
+        float* gridResidual = null)
     {
-        public readonly float* Y = y, Bias = bias, Residual = residual, Next = next;
+        public readonly float* Y = y, Bias = bias, Residual = residual, Next = next, GridResidual = gridResidual;
         public readonly int* Valid = valid;
         public readonly bool Relu = relu;
     }
@@ -326,25 +351,28 @@ internal static unsafe partial class Conv2dImplicit
                     }
                 }
                 if (sink.Next is null)
-                    Scatter(s, pst, jb, j0, j0 + jn, grp * gm, gm, sink.Y, sink.Bias, sink.Residual, sink.Relu);
+                    Scatter(s, pst, jb, j0, j0 + jn, grp * gm, gm, sink.Y, sink.Bias, sink.Residual, sink.Relu, sink.GridResidual, cs);
                 else
-                    StageToPadded(pst, jb, j0, jn, grp * gm, gm, sink.Next, cs, sink.Bias, sink.Relu, sink.Valid);
+                    StageToPadded(pst, jb, j0, jn, grp * gm, gm, sink.Next, cs, sink.Bias, sink.Relu, sink.Valid, sink.GridResidual);
             }
         }
     }
 
     /// <summary>
     /// Copies staged columns <c>[j0, j0 + jn)</c> of channels <c>m0 ..</c> into the next convolution's padded strips (channel c
-    /// at <c>c·cs</c>): the same extended column, since both convolutions share the grid. <c>relu?(v + bias)</c> as
-    /// <see cref="CopyFused"/>, then the garbage columns (<paramref name="valid"/> = 0) become the layout's zeros.
+    /// at <c>c·cs</c>): the same extended column, since both convolutions share the grid. <c>relu?((v + bias) + residual)</c> as
+    /// <see cref="CopyFused"/> (<paramref name="residual"/>: strips of the same layout, or null; it may be the destination),
+    /// then the garbage columns (<paramref name="valid"/> = 0) become the layout's zeros.
     /// </summary>
     private static void StageToPadded(float* stage, int ldStage, int j0, int jn, int m0, int mCount, float* planes, int cs, float* bias,
-        bool relu, int* valid)
+        bool relu, int* valid, float* residual)
     {
         for (int m = 0; m < mCount; m++)
         {
             float* src = stage + (long)m * ldStage;
-            float* dst = planes + (long)(m0 + m) * cs + j0;
+            long at = (long)(m0 + m) * cs + j0;
+            float* dst = planes + at;
+            float* res = residual is null ? null : residual + at;
             int* keep = valid + j0;
             float bm = bias is null ? 0f : bias[m0 + m];
             var vb = Vector512.Create(bm);
@@ -353,6 +381,7 @@ internal static unsafe partial class Conv2dImplicit
             {
                 var v = Vector512.Load(src + i);
                 if (bias is not null) v += vb;
+                if (res is not null) v += Vector512.Load(res + i);
                 if (relu) v = Vector512.Max(v, Vector512<float>.Zero);
                 Vector512.Store(v & Vector512.Load(keep + i).AsSingle(), dst + i);
             }
@@ -360,6 +389,7 @@ internal static unsafe partial class Conv2dImplicit
             {
                 float v = src[i];
                 if (bias is not null) v += bm;
+                if (res is not null) v += res[i];
                 if (relu) v = MathF.Max(v, 0f);
                 dst[i] = keep[i] != 0 ? v : 0f;
             }
@@ -557,11 +587,11 @@ internal static unsafe partial class Conv2dImplicit
 
     /// <summary>Copies the valid extended columns <c>[j0, j1)</c> of staged rows to NCHW output, adding the bias.</summary>
     private static void Scatter(in Shape s, float* stage, int ldStage, int j0, int j1, int m0, int mCount, float* y, float* bias,
-        float* residual, bool relu)
+        float* residual, bool relu, float* gridResidual = null, int gridStride = 0)
     {
         int plane = s.OutH * s.OutW;
         long outImage = (long)s.M * plane;
-        bool epilogue = residual is not null || relu;
+        bool epilogue = residual is not null || gridResidual is not null || relu;
         for (int row = j0 / s.Wq; row * s.Wq < j1; row++)
         {
             int img = row / s.Hs, oh = row - img * s.Hs;
@@ -571,9 +601,12 @@ internal static unsafe partial class Conv2dImplicit
             float* src = stage + row * s.Wq + c0 - j0;
             long at = img * outImage + (long)m0 * plane + oh * s.OutW + c0;
             float* dst = y + at;
-            float* res = residual is null ? null : residual + at;
+            // The residual: NCHW, at the output's index; or in a padded layout of the grid, at the output's extended column.
+            float* res = gridResidual is not null ? gridResidual + (long)m0 * gridStride + row * s.Wq + c0
+                : residual is not null ? residual + at : null;
+            long resStep = gridResidual is not null ? gridStride : plane;
             int len = c1 - c0;
-            for (int m = 0; m < mCount; m++, src += ldStage, dst += plane, res += residual is null ? 0 : plane)
+            for (int m = 0; m < mCount; m++, src += ldStage, dst += plane, res += res is null ? 0 : resStep)
             {
                 if (epilogue) CopyFused(src, dst, res, len, bias is null ? 0f : bias[m0 + m], bias is not null, relu);
                 else if (bias is null) Copy(src, dst, len);

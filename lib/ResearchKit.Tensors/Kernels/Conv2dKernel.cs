@@ -103,56 +103,97 @@ public static class Conv2dKernel
                 Conv2dImplicit.Forward(Conv2dImplicit.Shape.Of(g), pi, pw, bias.IsEmpty ? null : pb, po, residual.IsEmpty ? null : pr, relu);
             return;
         }
-        Forward(g, input, weight, bias, output, allowImplicit);
-        if (residual.IsEmpty && !relu) return;
-        fixed (float* pr = residual, po = output)
+        // The convolution overwrites the output first: a residual held in the output span is kept aside.
+        float[]? kept = !residual.IsEmpty && residual.Overlaps(output) ? KernelPool.Floats.Rent(residual.Length) : null;
+        try
         {
-            nint ar = (nint)pr, ao = (nint)po;
-            bool hasResidual = !residual.IsEmpty;
-            Parallelism.ForRanges(output.Length, 1 << 15, (start, count) =>
-                Conv2dImplicit.CopyFused((float*)ao + start, (float*)ao + start, hasResidual ? (float*)ar + start : null, count, 0f, hasBias: false, relu));
+            if (kept is not null)
+            {
+                residual.CopyTo(kept);
+                residual = kept.AsSpan(0, residual.Length);
+            }
+            Forward(g, input, weight, bias, output, allowImplicit);
+            if (residual.IsEmpty && !relu) return;
+            fixed (float* pr = residual, po = output)
+            {
+                nint ar = (nint)pr, ao = (nint)po;
+                bool hasResidual = !residual.IsEmpty;
+                Parallelism.ForRanges(output.Length, 1 << 15, (start, count) =>
+                    Conv2dImplicit.CopyFused((float*)ao + start, (float*)ao + start, hasResidual ? (float*)ar + start : null, count, 0f, hasBias: false, relu));
+            }
+        }
+        finally
+        {
+            if (kept is not null) KernelPool.Floats.Return(kept);
         }
     }
 
     /// <summary>
-    /// A residual block's two fused convolutions, <c>output = relu(conv2(relu(conv1(input) + bias1)) + bias2 + input)</c>, the
-    /// two <see cref="ForwardFused"/> calls it replaces bit for bit. On the implicit path (<see cref="Conv2dImplicit.AppliesPair"/>)
-    /// it runs depth-first, a cache-sized block of images through both convolutions, so the intermediate activation stays in
-    /// cache; elsewhere it makes the two calls.
+    /// A run of residual blocks, each <c>x ← relu(conv2(relu(conv1(x) + bias1)) + bias2 + x)</c> with its own parameters and the
+    /// shapes of <paramref name="g1"/> and <paramref name="g2"/>: the <see cref="ForwardFused"/> calls it replaces, bit for bit.
+    /// On the implicit path (<see cref="Conv2dImplicit.AppliesPair"/>) it runs depth-first, a cache-sized block of images
+    /// through every convolution, each writing into the layout the next one reads, so no intermediate activation is stored;
+    /// elsewhere it makes the calls.
     /// </summary>
-    /// <param name="g1">Geometry of the first convolution.</param>
-    /// <param name="g2">Geometry of the second; its output has the input's shape (the residual is the block's input).</param>
-    /// <param name="input">Input <c>[N, C, H, W]</c>, also the residual.</param>
-    /// <param name="weight1">First weight.</param>
-    /// <param name="bias1">First bias, or empty.</param>
-    /// <param name="weight2">Second weight.</param>
-    /// <param name="bias2">Second bias, or empty.</param>
+    /// <param name="g1">Geometry of each block's first convolution.</param>
+    /// <param name="g2">Geometry of each block's second; its output has the input's shape (the residual is the block's input).</param>
+    /// <param name="input">Input <c>[N, C, H, W]</c>, also the first block's residual.</param>
+    /// <param name="parameters">Every weight and bias, at the offsets of <paramref name="offsets"/>.</param>
+    /// <param name="offsets">Four per block: the first weight's, the first bias', the second weight's and the second bias'
+    /// offset in <paramref name="parameters"/>; −1 for a missing bias.</param>
     /// <param name="output">Output, the input's shape; must not overlap the input.</param>
-    /// <exception cref="ArgumentException">A span length does not match its geometry, or the shapes do not chain.</exception>
-    public static unsafe void ForwardPairAddRelu(in Conv2dGeometry g1, in Conv2dGeometry g2, ReadOnlySpan<float> input,
-        ReadOnlySpan<float> weight1, ReadOnlySpan<float> bias1, ReadOnlySpan<float> weight2, ReadOnlySpan<float> bias2, Span<float> output)
+    /// <exception cref="ArgumentException">A length does not match its geometry, the shapes do not chain, or the offsets are out of range.</exception>
+    public static unsafe void ForwardBlocksAddRelu(in Conv2dGeometry g1, in Conv2dGeometry g2, ReadOnlySpan<float> input,
+        ReadOnlySpan<float> parameters, ReadOnlySpan<int> offsets, Span<float> output)
     {
-        const string op = "Conv2d.ForwardPairAddRelu";
-        CheckForward(op, g1, input.Length, weight1.Length, bias1.Length, g1.OutputLength);
-        CheckForward(op, g2, g1.OutputLength, weight2.Length, bias2.Length, output.Length);
+        const string op = "Conv2d.ForwardBlocksAddRelu";
+        CheckForward(op, g1, input.Length, g1.WeightLength, 0, g1.OutputLength);
+        CheckForward(op, g2, g1.OutputLength, g2.WeightLength, 0, output.Length);
         if (g2.OutputLength != g1.InputLength || g2.C != g1.OutC || g2.OutC != g1.C || g2.OutH != g1.H || g2.OutW != g1.W)
             throw new ArgumentException($"{op}: the second convolution's output [{g2.N}, {g2.OutC}, {g2.OutH}, {g2.OutW}] must have the input's shape [{g1.N}, {g1.C}, {g1.H}, {g1.W}] and its input the first one's output; pass the two convolutions of one residual block.");
+        if (offsets.Length == 0 || offsets.Length % 4 != 0)
+            throw new ArgumentException($"{op}: {offsets.Length} offsets; give four per block (weight 1, bias 1, weight 2, bias 2).");
+        int blocks = offsets.Length / 4;
+        for (int i = 0; i < offsets.Length; i++)
+        {
+            bool weight = i % 2 == 0;
+            int len = weight ? (i % 4 == 0 ? g1.WeightLength : g2.WeightLength) : (i % 4 == 1 ? g1.OutC : g2.OutC);
+            if ((offsets[i] < 0 && weight) || (offsets[i] >= 0 && offsets[i] > parameters.Length - len))
+                throw new ArgumentException($"{op}: offset {offsets[i]} of parameter {i} does not hold {len} floats of the {parameters.Length} given.");
+        }
         if (Conv2dImplicit.AppliesPair(g1, g2) && g1.N > 0)
         {
-            fixed (float* pi = input, pw1 = weight1, pb1 = bias1, pw2 = weight2, pb2 = bias2, po = output)
-                Conv2dImplicit.ForwardPair(Conv2dImplicit.Shape.Of(g1), Conv2dImplicit.Shape.Of(g2), pi, pw1, bias1.IsEmpty ? null : pb1,
-                    pw2, bias2.IsEmpty ? null : pb2, po);
+            Span<nint> w = stackalloc nint[2 * blocks], b = stackalloc nint[2 * blocks];
+            fixed (float* pi = input, pp = parameters, po = output)
+            {
+                for (int i = 0; i < 2 * blocks; i++)
+                {
+                    w[i] = (nint)(pp + offsets[2 * i]);
+                    b[i] = offsets[2 * i + 1] < 0 ? 0 : (nint)(pp + offsets[2 * i + 1]);
+                }
+                Conv2dImplicit.ForwardBlocks(Conv2dImplicit.Shape.Of(g1), Conv2dImplicit.Shape.Of(g2), pi, w, b, po);
+            }
             return;
         }
         float[] mid = KernelPool.Floats.Rent(g1.OutputLength);
+        float[] cur = KernelPool.Floats.Rent(g1.InputLength);
         try
         {
             var m = mid.AsSpan(0, g1.OutputLength);
-            ForwardFused(g1, input, weight1, bias1, [], relu: true, m);
-            ForwardFused(g2, m, weight2, bias2, input, relu: true, output);
+            var x = cur.AsSpan(0, g1.InputLength);
+            input.CopyTo(x);
+            for (int blk = 0; blk < blocks; blk++)
+            {
+                int b1 = offsets[4 * blk + 1], b2 = offsets[4 * blk + 3];
+                ForwardFused(g1, x, parameters.Slice(offsets[4 * blk], g1.WeightLength), b1 < 0 ? [] : parameters.Slice(b1, g1.OutC), [], relu: true, m);
+                // In place: the residual is the output span itself, which ForwardFused allows.
+                ForwardFused(g2, m, parameters.Slice(offsets[4 * blk + 2], g2.WeightLength), b2 < 0 ? [] : parameters.Slice(b2, g2.OutC), x, relu: true,
+                    blk == blocks - 1 ? output : x);
+            }
         }
         finally
         {
+            KernelPool.Floats.Return(cur);
             KernelPool.Floats.Return(mid);
         }
     }

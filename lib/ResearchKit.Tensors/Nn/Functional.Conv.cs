@@ -143,10 +143,7 @@ public static partial class Functional
 
     /// <summary>
     /// A residual block's two stride-1 convolutions with their epilogues, <c>relu(conv2d(relu(conv2d(input, weight1, bias1)),
-    /// weight2, bias2) + input)</c>: two <see cref="Conv2dAddRelu"/> calls, the second taking the block's input as its residual.
-    /// When nothing needs a gradient it runs depth-first, a cache-sized block of images through both convolutions, the first
-    /// writing straight into the layout the second reads, so the intermediate activation is never stored; otherwise (or when
-    /// the shapes do not chain) it is exactly the two calls. Both give the same bits.
+    /// weight2, bias2) + input)</c>: <see cref="Conv2dBlocksAddRelu"/> with one block.
     /// </summary>
     /// <param name="input">Input <c>(N, C, H, W)</c>; also the residual.</param>
     /// <param name="weight1">First weight <c>(C', C, kH, kW)</c>.</param>
@@ -156,37 +153,106 @@ public static partial class Functional
     /// <param name="padding1">First zero padding (default 0).</param>
     /// <param name="padding2">Second zero padding (default 0).</param>
     /// <returns>The block's output, the input's shape.</returns>
-    /// <exception cref="ArgumentException">As <see cref="Conv2dAddRelu"/>: a convolution refuses its shapes, or the second
-    /// one's output does not have the input's shape.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Conv2dBlocksAddRelu"/>.</exception>
     public static Tensor Conv2dPairAddRelu(Tensor input, Tensor weight1, Tensor? bias1, Tensor weight2, Tensor? bias2,
+        Pair? padding1 = null, Pair? padding2 = null)
+        => Conv2dBlocksAddRelu(input, [(weight1, bias1, weight2, bias2)], padding1, padding2);
+
+    /// <summary>
+    /// A run of residual blocks with stride-1 convolutions, each <c>x ← relu(conv2d(relu(conv2d(x, weight1, bias1)), weight2,
+    /// bias2) + x)</c> (ResNet's basic block with an identity shortcut, batch norms folded): for each block two
+    /// <see cref="Conv2dAddRelu"/> calls, the second taking the block's input as its residual. When nothing needs a gradient
+    /// and the blocks share their shapes, it runs depth-first: a cache-sized block of images goes through every convolution,
+    /// each writing straight into the layout the next one reads, so no intermediate activation is stored. Otherwise it is
+    /// exactly the calls. Both give the same bits.
+    /// </summary>
+    /// <param name="input">Input <c>(N, C, H, W)</c>; also the first block's residual.</param>
+    /// <param name="blocks">Each block's weights <c>(C', C, kH, kW)</c> and <c>(C, C', kH', kW')</c> and optional biases.</param>
+    /// <param name="padding1">Zero padding of every block's first convolution (default 0).</param>
+    /// <param name="padding2">Zero padding of every block's second convolution (default 0).</param>
+    /// <returns>The last block's output, the input's shape.</returns>
+    /// <exception cref="ArgumentException">No block is given; or as <see cref="Conv2dAddRelu"/>: a convolution refuses its
+    /// shapes, or a second convolution's output does not have its block's input shape.</exception>
+    public static Tensor Conv2dBlocksAddRelu(Tensor input, IReadOnlyList<(Tensor Weight1, Tensor? Bias1, Tensor Weight2, Tensor? Bias2)> blocks,
         Pair? padding1 = null, Pair? padding2 = null)
     {
         ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(weight1);
-        ArgumentNullException.ThrowIfNull(weight2);
-        bool graph = GradMode.IsEnabled && (input.RequiresGrad || weight1.RequiresGrad || bias1?.RequiresGrad == true
-                                            || weight2.RequiresGrad || bias2?.RequiresGrad == true);
-        bool onDevice = input._dev is not null || weight1._dev is not null || bias1?._dev is not null || weight2._dev is not null || bias2?._dev is not null;
-        if (graph || onDevice || input.Dim != 4 || input.DType != DType.Float32 || weight1.DType != DType.Float32 || weight2.DType != DType.Float32
-            || weight1.Dim != 4 || weight2.Dim != 4 || input.Size(1) != weight1.Size(1) || weight2.Size(1) != weight1.Size(0))
-            return Composed();
-        Pair p1 = padding1 ?? 0, p2 = padding2 ?? 0;
-        int n = input.Size(0), c = input.Size(1), h = input.Size(2), w = input.Size(3), mid = weight1.Size(0);
-        ConvOpSupport.Bias("Conv2dPairAddRelu", bias1, mid, weight1);
-        ConvOpSupport.Bias("Conv2dPairAddRelu", bias2, weight2.Size(0), weight2);
-        var g1 = ConvOpSupport.Geometry("Conv2dPairAddRelu", $"input {input.Shape}, weight1 {weight1.Shape}", () => new Conv2dGeometry(
-            n, c, h, w, mid, weight1.Size(2), weight1.Size(3), 1, 1, p1.H, p1.W, 1, 1, 1));
-        var g2 = ConvOpSupport.Geometry("Conv2dPairAddRelu", $"weight2 {weight2.Shape}", () => new Conv2dGeometry(
-            n, mid, g1.OutH, g1.OutW, weight2.Size(0), weight2.Size(2), weight2.Size(3), 1, 1, p2.H, p2.W, 1, 1, 1));
-        if (g2.OutC != c || g2.OutH != h || g2.OutW != w || !Conv2dImplicit.AppliesPair(g1, g2)) return Composed();
-        var y = Tensor.Empty([n, c, h, w]);
-        Conv2dKernel.ForwardPairAddRelu(g1, g2, ConvOpSupport.Data(input).ViewSpan(), ConvOpSupport.Data(weight1).ViewSpan(),
-            bias1 is null ? ReadOnlySpan<float>.Empty : ConvOpSupport.Data(bias1).ViewSpan(), ConvOpSupport.Data(weight2).ViewSpan(),
-            bias2 is null ? ReadOnlySpan<float>.Empty : ConvOpSupport.Data(bias2).ViewSpan(), y.WriteSpan());
-        return y;
+        ArgumentNullException.ThrowIfNull(blocks);
+        if (blocks.Count == 0) throw new ArgumentException("Conv2dBlocksAddRelu: no block given; pass at least one (weight1, bias1, weight2, bias2).", nameof(blocks));
+        foreach (var (w1, _, w2, _) in blocks)
+        {
+            ArgumentNullException.ThrowIfNull(w1, nameof(blocks));
+            ArgumentNullException.ThrowIfNull(w2, nameof(blocks));
+        }
+        if (!Fast(out var g1, out var g2)) return Composed();
+        // Every parameter in one span (they are small: a few hundred KB for ResNet's widest stage), at offsets the kernel reads.
+        int per = g1.WeightLength + g1.OutC + g2.WeightLength + g2.OutC;
+        float[] parameters = KernelPool.Floats.Rent(blocks.Count * per);
+        int[] offsets = new int[4 * blocks.Count];
+        try
+        {
+            int at = 0;
+            for (int b = 0; b < blocks.Count; b++)
+            {
+                var (w1, b1, w2, b2) = blocks[b];
+                offsets[4 * b] = Put(w1);
+                offsets[4 * b + 1] = b1 is null ? -1 : Put(b1);
+                offsets[4 * b + 2] = Put(w2);
+                offsets[4 * b + 3] = b2 is null ? -1 : Put(b2);
+            }
+            var y = Tensor.Empty(input.Shape.ToArray());
+            Conv2dKernel.ForwardBlocksAddRelu(g1, g2, ConvOpSupport.Data(input).ViewSpan(), parameters.AsSpan(0, at), offsets, y.WriteSpan());
+            return y;
+
+            int Put(Tensor t)
+            {
+                var src = ConvOpSupport.Data(t).ViewSpan();
+                src.CopyTo(parameters.AsSpan(at));
+                at += src.Length;
+                return at - src.Length;
+            }
+        }
+        finally
+        {
+            KernelPool.Floats.Return(parameters);
+        }
+
+        // The depth-first path: no graph, on the CPU, float32, and every block of the same shapes on the implicit path.
+        bool Fast(out Conv2dGeometry first, out Conv2dGeometry second)
+        {
+            first = second = default;
+            bool graph = GradMode.IsEnabled && input.RequiresGrad;
+            bool onDevice = input._dev is not null;
+            var (w1, _, w2, _) = blocks[0];
+            foreach (var (a, ab, b, bb) in blocks)
+            {
+                graph |= GradMode.IsEnabled && (a.RequiresGrad || b.RequiresGrad || ab?.RequiresGrad == true || bb?.RequiresGrad == true);
+                onDevice |= a._dev is not null || b._dev is not null || ab?._dev is not null || bb?._dev is not null;
+                if (a.DType != DType.Float32 || b.DType != DType.Float32 || ab is { DType: not DType.Float32 } || bb is { DType: not DType.Float32 }
+                    || !a.Shape.SequenceEqual(w1.Shape) || !b.Shape.SequenceEqual(w2.Shape)
+                    || (ab is not null && ab.Shape.SequenceEqual([w1.Size(0)]) is false) || (bb is not null && bb.Shape.SequenceEqual([w2.Size(0)]) is false))
+                    return false;
+            }
+            if (graph || onDevice || input.Dim != 4 || input.DType != DType.Float32 || w1.Dim != 4 || w2.Dim != 4
+                || input.Size(1) != w1.Size(1) || w2.Size(1) != w1.Size(0) || w2.Size(0) != input.Size(1))
+                return false;
+            Pair p1 = padding1 ?? 0, p2 = padding2 ?? 0;
+            int n = input.Size(0), c = input.Size(1), h = input.Size(2), w = input.Size(3);
+            if (p1.H < 0 || p1.W < 0 || p2.H < 0 || p2.W < 0) return false;
+            int oh = h + 2 * p1.H - w1.Size(2) + 1, ow = w + 2 * p1.W - w1.Size(3) + 1;
+            if (oh < 1 || ow < 1 || oh + 2 * p2.H - w2.Size(2) + 1 != h || ow + 2 * p2.W - w2.Size(3) + 1 != w) return false;
+            first = new Conv2dGeometry(n, c, h, w, w1.Size(0), w1.Size(2), w1.Size(3), 1, 1, p1.H, p1.W, 1, 1, 1);
+            second = new Conv2dGeometry(n, w1.Size(0), oh, ow, c, w2.Size(2), w2.Size(3), 1, 1, p2.H, p2.W, 1, 1, 1);
+            return Conv2dImplicit.AppliesPair(first, second);
+        }
 
         Tensor Composed()
-            => Conv2dAddRelu(Conv2dAddRelu(input, weight1, bias1, null, relu: true, padding: padding1), weight2, bias2, input, relu: true, padding: padding2);
+        {
+            var x = input;
+            foreach (var (w1, b1, w2, b2) in blocks)
+                x = Conv2dAddRelu(Conv2dAddRelu(x, w1, b1, null, relu: true, padding: padding1), w2, b2, x, relu: true, padding: padding2);
+            return x;
+        }
     }
 
     /// <summary>

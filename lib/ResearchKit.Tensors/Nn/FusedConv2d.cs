@@ -50,29 +50,51 @@ public sealed class FusedConv2d : Conv2d
     }
 
     /// <summary>
-    /// A residual block's two fused convolutions on <paramref name="input"/>: <c>second(first(input), residual: input)</c>, with
-    /// both convolutions run depth-first by <see cref="Functional.Conv2dPairAddRelu"/> when they qualify (stride 1, no
-    /// dilation or groups, the first with ReLU and no residual, the second with ReLU and the residual, no forward hooks on
-    /// either); otherwise the two forwards. Same bits either way.
+    /// A residual block's two fused convolutions on <paramref name="input"/>: <c>second(first(input), residual: input)</c>, run
+    /// depth-first when they qualify; see <see cref="ForwardBlocks"/>.
     /// </summary>
     /// <param name="first">The block's first convolution (ReLU, no residual).</param>
     /// <param name="second">The block's second convolution (takes the residual).</param>
     /// <param name="input">The block's input, also its residual.</param>
     /// <returns>The block's output.</returns>
     /// <exception cref="InvalidOperationException"><paramref name="first"/> takes a residual, or <paramref name="second"/> does not.</exception>
-    public static Tensor ForwardBlock(FusedConv2d first, FusedConv2d second, Tensor input)
+    public static Tensor ForwardBlock(FusedConv2d first, FusedConv2d second, Tensor input) => ForwardBlocks([(first, second)], input);
+
+    /// <summary>
+    /// Consecutive residual blocks with identity shortcuts, each <c>x ← second(first(x), residual: x)</c>. When every
+    /// convolution qualifies (stride 1, no dilation or groups, ReLU in both, the same paddings in every block, no forward
+    /// hooks) the run goes depth-first through <see cref="Functional.Conv2dBlocksAddRelu"/>, so no intermediate activation
+    /// is stored; otherwise it is the forwards, one after the other. Same bits either way.
+    /// </summary>
+    /// <param name="blocks">Each block's first convolution (ReLU, no residual) and second (takes the residual).</param>
+    /// <param name="input">The first block's input.</param>
+    /// <returns>The last block's output.</returns>
+    /// <exception cref="InvalidOperationException">A first convolution takes a residual, or a second one does not.</exception>
+    public static Tensor ForwardBlocks(IReadOnlyList<(FusedConv2d First, FusedConv2d Second)> blocks, Tensor input)
     {
-        ArgumentNullException.ThrowIfNull(first);
-        ArgumentNullException.ThrowIfNull(second);
+        ArgumentNullException.ThrowIfNull(blocks);
         ArgumentNullException.ThrowIfNull(input);
-        if (first.TakesResidual || !second.TakesResidual)
-            throw new InvalidOperationException("FusedConv2d.ForwardBlock: the first convolution must take no residual and the second one the block's input as its residual.");
-        bool pair = first.Relu && second.Relu && !first.HasForwardHooks && !second.HasForwardHooks
-                    && Plain(first) && Plain(second);
-        return pair
-            ? Functional.Conv2dPairAddRelu(input, first.EffectiveWeight(), first.EffectiveBias(), second.EffectiveWeight(), second.EffectiveBias(),
-                first.Padding, second.Padding)
-            : second.Forward(first.Forward(input), input);
+        if (blocks.Count == 0) throw new ArgumentException("FusedConv2d.ForwardBlocks: no block given.", nameof(blocks));
+        bool chain = true;
+        foreach (var (first, second) in blocks)
+        {
+            ArgumentNullException.ThrowIfNull(first, nameof(blocks));
+            ArgumentNullException.ThrowIfNull(second, nameof(blocks));
+            if (first.TakesResidual || !second.TakesResidual)
+                throw new InvalidOperationException("FusedConv2d.ForwardBlocks: a block's first convolution must take no residual and its second one the block's input as its residual.");
+            chain &= first.Relu && second.Relu && !first.HasForwardHooks && !second.HasForwardHooks && Plain(first) && Plain(second)
+                     && first.Padding == blocks[0].First.Padding && second.Padding == blocks[0].Second.Padding;
+        }
+        if (chain)
+        {
+            var weights = new List<(Tensor, Tensor?, Tensor, Tensor?)>(blocks.Count);
+            foreach (var (first, second) in blocks)
+                weights.Add((first.EffectiveWeight(), first.EffectiveBias(), second.EffectiveWeight(), second.EffectiveBias()));
+            return Functional.Conv2dBlocksAddRelu(input, weights, blocks[0].First.Padding, blocks[0].Second.Padding);
+        }
+        var x = input;
+        foreach (var (first, second) in blocks) x = second.Forward(first.Forward(x), x);
+        return x;
 
         static bool Plain(FusedConv2d c) => c.Stride == new Pair(1, 1) && c.Dilation == new Pair(1, 1) && c.Groups == 1;
     }

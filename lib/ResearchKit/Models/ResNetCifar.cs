@@ -89,9 +89,39 @@ public sealed class ResNetCifar : Module<Tensor, Tensor>
         if (input.Dim != 4 || input.Size(1) != _inChannels)
             throw new ArgumentException($"ResNetCifar: expected input (N, {_inChannels}, H, W), got {input.Shape}; construct the model with inChannels: {(input.Dim == 4 ? input.Size(1) : 3)} or convert the images.");
         var x = Relu.Forward(Bn1.Forward(Conv1.Forward(input)));
-        foreach (var stage in Stages) x = stage.Forward(x);
+        foreach (var stage in Stages) x = ForwardStage(stage, x);
         x = x.Mean([2, 3]);
         return Classifier.Forward(x);
+    }
+
+    /// <summary>
+    /// One stage: its blocks in order, except that consecutive blocks fused for inference with identity shortcuts
+    /// (<see cref="BasicBlock"/>) run together, depth-first (<see cref="FusedConv2d.ForwardBlocks"/>), so the activations
+    /// between them are never stored. A stage with hooks, or that is not a <see cref="Sequential"/>, runs its own forward.
+    /// </summary>
+    private static Tensor ForwardStage(Module<Tensor, Tensor> stage, Tensor x)
+    {
+        if (stage is not Sequential seq || seq.HasForwardHooks) return stage.Forward(x);
+        var run = new List<(FusedConv2d, FusedConv2d)>();
+        foreach (var child in seq.Children())
+        {
+            if (child is BasicBlock { HasForwardHooks: false } b && b.FusedIdentityPair() is { } pair)
+            {
+                run.Add(pair);
+                continue;
+            }
+            x = Flush(x);
+            x = ((Module<Tensor, Tensor>)child).Forward(x);
+        }
+        return Flush(x);
+
+        Tensor Flush(Tensor t)
+        {
+            if (run.Count == 0) return t;
+            t = FusedConv2d.ForwardBlocks(run, t);
+            run.Clear();
+            return t;
+        }
     }
 
     /// <summary>
@@ -171,11 +201,7 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
     protected override Tensor ForwardCore(Tensor input)
     {
         // Fused for inference with an identity shortcut: both convolutions run depth-first (FusedConv2d.ForwardBlock).
-        if (_stride == 1 && _inPlanes == _planes && Conv1 is FusedConv2d { Relu: true, TakesResidual: false } first
-            && Conv2 is FusedConv2d { TakesResidual: true } second
-            && Bn1 is Identity && Relu1 is Identity && Bn2 is Identity && Relu2 is Identity && !Bn1.HasForwardHooks && !Relu1.HasForwardHooks
-            && !Relu2.HasForwardHooks)
-            return FusedConv2d.ForwardBlock(first, second, input);
+        if (FusedIdentityPair() is var (first, second)) return FusedConv2d.ForwardBlock(first, second, input);
         var y = Relu1.Forward(Bn1.Forward(Conv1.Forward(input)));
         // Fused for inference (ResNetCifar.InferenceFusions): bn2, the add and relu2 run in conv2's epilogue.
         if (Conv2 is FusedConv2d { TakesResidual: true } fused)
@@ -187,6 +213,19 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
         y = Bn2.Forward(Conv2.Forward(y));
         return Relu2.Forward(y + Shortcut(input));
     }
+
+    /// <summary>
+    /// The block's two convolutions when it is fused for inference with an identity shortcut (ResNetCifar.InferenceFusions:
+    /// batch norms and ReLUs folded into them, no hook on its parts), so that it computes
+    /// <c>conv2(conv1(x), residual: x)</c> and may run depth-first with its neighbours; null otherwise.
+    /// </summary>
+    internal (FusedConv2d First, FusedConv2d Second)? FusedIdentityPair()
+        => _stride == 1 && _inPlanes == _planes && Conv1 is FusedConv2d { Relu: true, TakesResidual: false } first
+           && Conv2 is FusedConv2d { TakesResidual: true } second
+           && Bn1 is Identity && Relu1 is Identity && Bn2 is Identity && Relu2 is Identity
+           && !Bn1.HasForwardHooks && !Relu1.HasForwardHooks && !Bn2.HasForwardHooks && !Relu2.HasForwardHooks
+            ? (first, second)
+            : null;
 
     private Tensor Shortcut(Tensor x)
     {

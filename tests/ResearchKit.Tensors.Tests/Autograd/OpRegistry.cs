@@ -209,6 +209,10 @@ public static class OpRegistry
         Add("conv2d_pair_add_relu", "Functional.Conv2dPairAddRelu Functional.Conv2dAddRelu Functional.Conv2d",
             t => F.Conv2dPairAddRelu(t[0], t[1], t[2], t[3], t[4], 1, 1),
             () => L(232, 1, 2, 3, 3), () => L(233, 2, 2, 3, 3), () => L(234, 2), () => L(235, 2, 2, 3, 3), () => L(236, 2));
+        // Two blocks: Conv2dBlocksAddRelu under a graph is the blocks' Conv2dAddRelu calls (the same seeds' values for the first).
+        Add("conv2d_blocks_add_relu", "Functional.Conv2dBlocksAddRelu Functional.Conv2dAddRelu Functional.Conv2d",
+            t => F.Conv2dBlocksAddRelu(t[0], [(t[1], t[2], t[3], t[4]), (t[3] * 0.5f, null, t[1] * 0.5f, t[2])], 1, 1),
+            () => L(232, 1, 2, 3, 3), () => L(233, 2, 2, 3, 3), () => L(234, 2), () => L(235, 2, 2, 3, 3), () => L(236, 2));
         Add("conv_transpose2d", "Functional.ConvTranspose2d", t => F.ConvTranspose2d(t[0], t[1], t[2]), () => L(190, 1, 2, 2, 2), () => L(191, 2, 1, 2, 2), () => L(192, 1));
         Add("conv_transpose2d_stride_groups", "Functional.ConvTranspose2d",
             t => F.ConvTranspose2d(t[0], t[1], null, stride: 2, padding: 1, outputPadding: 1, groups: 2), () => L(193, 1, 2, 2, 2), () => L(194, 2, 1, 3, 3));

@@ -59,6 +59,25 @@ public class Conv2dAddReluTests
     }
 
     [Fact]
+    public void A_residual_held_in_the_output_is_added_on_every_path()
+    {
+        // ForwardFused allows the output to be its own residual (a block updated in place); the im2col path writes the
+        // convolution first, so it must keep the residual aside.
+        var g = new Generator(19);
+        var x = Tensor.Randn([2, 3, 5, 5], g);
+        var weight = Tensor.Randn([3, 3, 3, 3], g);
+        var residual = Tensor.Randn([2, 3, 5, 5], g).ToArray();
+        var expected = Bits((F.Conv2d(x, weight, null, 1, 1) + Tensor.FromArray(residual, 2, 3, 5, 5)).Relu());
+        var geo = new Conv2dGeometry(2, 3, 5, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        foreach (bool implicitPath in new[] { true, false })
+        {
+            var y = (float[])residual.Clone();
+            Conv2dKernel.ForwardFused(geo, x.ToArray(), weight.ToArray(), [], y, relu: true, y, allowImplicit: implicitPath);
+            Assert.Equal(expected, y.Select(BitConverter.SingleToInt32Bits).ToArray());
+        }
+    }
+
+    [Fact]
     public void The_epilogue_really_runs_the_add_and_the_relu()
     {
         // Guards the test above against an epilogue that does nothing on both sides: the output is not the plain convolution.

@@ -6,9 +6,9 @@ using F = ResearchKit.Tensors.Nn.Functional;
 namespace ResearchKit.Tensors.Tests.Nn;
 
 /// <summary>
-/// A residual block's two convolutions run depth-first (<see cref="F.Conv2dPairAddRelu"/>): bit for bit the two fused
-/// convolutions and the separate ops, on odd shapes, several image blocks and 1–3 threads; the separate ops whenever a
-/// gradient is needed; and <see cref="FusedConv2d.ForwardBlock"/>'s choice of path. These tests set the global
+/// Residual blocks run depth-first (<see cref="F.Conv2dPairAddRelu"/>, <see cref="F.Conv2dBlocksAddRelu"/>): bit for bit the
+/// fused convolutions and the separate ops, on odd shapes, runs of one to four blocks, several image blocks and 1–3 threads;
+/// the separate ops whenever a gradient is needed; and <see cref="FusedConv2d.ForwardBlocks"/>' choice of path. These tests set the global
 /// <see cref="Parallelism.Threads"/>, so they share the Gemm tests' serial collection.
 /// </summary>
 [Collection("GemmSerial")]
@@ -70,6 +70,67 @@ public sealed class Conv2dPairAddReluTests
         }
     }
 
+    public static TheoryData<int, int, int, int, int, int> ChainShapes() => new()
+    {
+        // n, c, mid, h, w, blocks: one to four blocks, odd sizes, several image blocks per thread.
+        { 1, 1, 1, 1, 1, 2 },
+        { 3, 3, 17, 5, 7, 3 },
+        { 17, 16, 16, 8, 8, 4 },
+        { 5, 13, 6, 9, 11, 2 },
+        { 4, 16, 16, 32, 32, 3 },
+    };
+
+    [Theory]
+    [MemberData(nameof(ChainShapes))]
+    public void A_run_of_blocks_is_every_blocks_separate_ops_bit_for_bit(int n, int c, int mid, int h, int w, int count)
+    {
+        var g = new Generator(n * 100 + c * 10 + count);
+        var x = Tensor.Randn([n, c, h, w], g);
+        var blocks = new List<(Tensor, Tensor?, Tensor, Tensor?)>();
+        for (int b = 0; b < count; b++)
+        {
+            // Every other block without biases: the kernel takes each convolution's bias or none.
+            bool bias = b % 2 == 0;
+            blocks.Add((Tensor.Randn([mid, c, 3, 3], g) * (1f / MathF.Sqrt(c * 9)), bias ? Tensor.Randn([mid], g) * 0.5f : null,
+                Tensor.Randn([c, mid, 3, 3], g) * (1f / MathF.Sqrt(mid * 9)), bias ? Tensor.Randn([c], g) * 0.5f : null));
+        }
+        var expected = x;
+        foreach (var (w1, b1, w2, b2) in blocks)
+            expected = (F.Conv2d(F.Conv2d(expected, w1, b1, 1, 1).Relu(), w2, b2, 1, 1) + expected).Relu();
+        var want = Bits(expected);
+        int saved = Parallelism.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                Parallelism.Threads = threads;
+                Assert.Equal(want, Bits(F.Conv2dBlocksAddRelu(x, blocks, 1, 1)));
+            }
+        }
+        finally
+        {
+            Parallelism.Threads = saved;
+        }
+    }
+
+    [Fact]
+    public void Blocks_of_different_shapes_or_none_are_handled_plainly()
+    {
+        var g = new Generator(31);
+        var x = Tensor.Randn([2, 4, 6, 6], g);
+        // The second block's hidden width differs: no common layout, so the blocks run one after the other, with the same bits.
+        var blocks = new List<(Tensor, Tensor?, Tensor, Tensor?)>
+        {
+            (Tensor.Randn([4, 4, 3, 3], g), null, Tensor.Randn([4, 4, 3, 3], g), null),
+            (Tensor.Randn([6, 4, 3, 3], g), null, Tensor.Randn([4, 6, 3, 3], g), null),
+        };
+        var expected = x;
+        foreach (var (w1, _, w2, _) in blocks)
+            expected = (F.Conv2d(F.Conv2d(expected, w1, null, 1, 1).Relu(), w2, null, 1, 1) + expected).Relu();
+        Assert.Equal(Bits(expected), Bits(F.Conv2dBlocksAddRelu(x, blocks, 1, 1)));
+        Assert.Contains("no block given", Assert.Throws<ArgumentException>(() => F.Conv2dBlocksAddRelu(x, [])).Message);
+    }
+
     [Fact]
     public void The_hidden_activation_is_relu_clipped_and_the_grid_gaps_stay_zero()
     {
@@ -118,6 +179,29 @@ public sealed class Conv2dPairAddReluTests
         // The first weight expects 4 input channels.
         var e = Assert.Throws<ArgumentException>(() => F.Conv2dPairAddRelu(x, Tensor.Zeros([4, 4, 3, 3]), null, Tensor.Zeros([3, 4, 3, 3]), null, 1, 1));
         Assert.Contains("expected input with 4 channels", e.Message);
+    }
+
+    [Fact]
+    public void ForwardBlocks_runs_a_chain_of_blocks_and_the_forwards_when_one_convolution_is_hooked()
+    {
+        var g = new Generator(37);
+        Conv2d Conv() { var c = new Conv2d(5, 5, 3, padding: 1, generator: g); c.Eval(); return c; }
+        var blocks = Enumerable.Range(0, 3)
+            .Select(_ => (new FusedConv2d(Conv(), relu: true, takesResidual: false), new FusedConv2d(Conv(), relu: true, takesResidual: true)))
+            .ToList();
+        var x = Tensor.Randn([3, 5, 9, 9], g);
+        using (Torch.NoGrad())
+        {
+            var y = x;
+            foreach (var (first, second) in blocks) y = second.Forward(first.Forward(y), y);
+            var forwards = Bits(y);
+            Assert.Equal(forwards, Bits(FusedConv2d.ForwardBlocks(blocks, x)));
+            int calls = 0;
+            // (The residual convolution's two-input forward runs no Module hooks, so the first convolution carries the hook.)
+            blocks[1].Item1.RegisterForwardHook((_, _, o) => { calls++; return o; });
+            Assert.Equal(forwards, Bits(FusedConv2d.ForwardBlocks(blocks, x)));
+            Assert.Equal(1, calls);
+        }
     }
 
     [Fact]

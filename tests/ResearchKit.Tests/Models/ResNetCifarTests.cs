@@ -116,6 +116,15 @@ public class ResNetCifarTests
         using (Torch.NoGrad())
             Assert.Equal(folded.Forward(x).ToArray(), fused.Forward(x).ToArray());   // the same float operations: the same bits
 
+        // Consecutive fused blocks run depth-first together; a hooked block is run on its own (its hook sees its call), with the
+        // same bits.
+        int calls = 0;
+        var hooked = (BasicBlock)fused.GetSubmodule("layer1.1");
+        hooked.RegisterForwardHook((_, _, o) => { calls++; return o; });
+        using (Torch.NoGrad())
+            Assert.Equal(folded.Forward(x).ToArray(), fused.Forward(x).ToArray());
+        Assert.Equal(1, calls);
+
         // An attack's input gradient runs the separate ops: the folded model's gradient exactly.
         var xa = x.Detach().RequiresGrad_();
         var xb = x.Detach().RequiresGrad_();
