@@ -90,6 +90,28 @@ public abstract class BatchNormBase : Module<Tensor, Tensor>
     /// <summary>Throws when the input rank does not fit the layer (PyTorch's <c>_check_input_dim</c>).</summary>
     protected abstract void CheckInputDim(Tensor input);
 
+    /// <summary>
+    /// <c>relu(this(input))</c>: for a <see cref="BatchNorm2d"/> or <see cref="BatchNorm1d"/> in evaluation mode with running
+    /// statistics, when <paramref name="relu"/> is a plain <see cref="ReLU"/> and neither module has forward hooks, one pass (<see cref="Functional.BatchNormRelu"/>, the same
+    /// bits); otherwise this module's forward, then <paramref name="relu"/>'s.
+    /// </summary>
+    /// <param name="input">The batch norm's input.</param>
+    /// <param name="relu">The activation after it.</param>
+    /// <returns>The activation's output.</returns>
+    public Tensor ForwardRelu(Tensor input, Module<Tensor, Tensor> relu)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(relu);
+        // Only the library's own batch norms: a subclass may compute something else in its forward.
+        bool own = GetType() == typeof(BatchNorm2d) || GetType() == typeof(BatchNorm1d);
+        if (!own || Training || RunningMean is null || RunningVar is null || relu.GetType() != typeof(ReLU) || HasForwardHooks || relu.HasForwardHooks)
+            return relu.Forward(Forward(input));
+        CheckInputDim(input);
+        if (input.Size(1) != NumFeatures)
+            throw new ArgumentException($"{GetType().Name}: the input of shape {input.Shape} has {input.Size(1)} channels (dim 1), but the layer was built with num_features={NumFeatures}.");
+        return Functional.BatchNormRelu(input, RunningMean, RunningVar, Weight, Bias, Eps);
+    }
+
     /// <inheritdoc/>
     protected override Tensor ForwardCore(Tensor input)
     {

@@ -50,14 +50,7 @@ public static partial class Functional
         var mean = new float[c]; var var = new float[c];
         if (training) BatchNormKernels.Stats(xd.F, xd._offset, n, c, s, mean, var);
         else { mean = runningMean!.ToArray(); var = runningVar!.ToArray(); }
-        var w = weight?.ToArray(); var b = bias?.ToArray();
-        var invstd = new float[c]; var scale = new float[c]; var shift = new float[c];
-        for (int ch = 0; ch < c; ch++)
-        {
-            invstd[ch] = (float)(1.0 / Math.Sqrt(var[ch] + (double)eps));
-            scale[ch] = (w?[ch] ?? 1f) * invstd[ch];
-            shift[ch] = (b?[ch] ?? 0f) - mean[ch] * scale[ch];
-        }
+        var (invstd, scale, shift) = NormConstants(mean, var, weight, bias, eps, c);
         var y = Tensor.Empty((int[])shape.Clone());
         BatchNormKernels.Affine(xd.F, xd._offset, y.F, n, c, s, scale, shift);
 
@@ -122,6 +115,138 @@ public static partial class Functional
             if (bias is not null) r[k] = nb ? gb : null;
             return r;
         });
+    }
+
+    // 1/√(σ² + ε), and the normalization folded into y = x·scale + shift, per channel (the one computation both batch-norm
+    // forwards use, so their outputs agree bit for bit).
+    private static (float[] Invstd, float[] Scale, float[] Shift) NormConstants(float[] mean, float[] var, Tensor? weight, Tensor? bias, float eps, int c)
+    {
+        var w = weight?.ToArray(); var b = bias?.ToArray();
+        var invstd = new float[c]; var scale = new float[c]; var shift = new float[c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            invstd[ch] = (float)(1.0 / Math.Sqrt(var[ch] + (double)eps));
+            scale[ch] = (w?[ch] ?? 1f) * invstd[ch];
+            shift[ch] = (b?[ch] ?? 0f) - mean[ch] * scale[ch];
+        }
+        return (invstd, scale, shift);
+    }
+
+    /// <summary>
+    /// <c>relu(batch_norm(input))</c> in evaluation mode (running statistics), in one pass over the data each way: the
+    /// affine normalization and the ReLU per plane while it is in cache, and in backward the ReLU's mask and the
+    /// normalization's scale together. The same float operations as <see cref="BatchNorm"/> then <see cref="Relu"/>, so the
+    /// same bits, forward and backward (γ's and β's gradients too, which take ReLU's masked gradient as a tensor first). On a
+    /// device it is those two ops.
+    /// </summary>
+    /// <param name="input">(N, C, *) Float32.</param>
+    /// <param name="runningMean">Per-channel running mean (C).</param>
+    /// <param name="runningVar">Per-channel running variance (C).</param>
+    /// <param name="weight">γ (C), or null for 1.</param>
+    /// <param name="bias">β (C), or null for 0.</param>
+    /// <param name="eps">Added to the variance.</param>
+    /// <exception cref="ArgumentException">As <see cref="BatchNorm"/> in evaluation mode.</exception>
+    public static Tensor BatchNormRelu(Tensor input, Tensor runningMean, Tensor runningVar, Tensor? weight = null, Tensor? bias = null, float eps = 1e-5f)
+    {
+        const string op = "BatchNormRelu";
+        ArgumentNullException.ThrowIfNull(input);
+        bool onDevice = input._dev is not null || runningMean?._dev is not null || runningVar?._dev is not null || weight?._dev is not null || bias?._dev is not null;
+        if (onDevice || runningMean is null || runningVar is null || input.DType != DType.Float32 || input.Dim < 2)
+            return BatchNorm(input, runningMean, runningVar, weight, bias, training: false, eps: eps).Relu();
+        var shape = input._shape;
+        int n = shape[0], c = shape[1], s = 1;
+        for (int i = 2; i < shape.Length; i++) s *= shape[i];
+        CheckPerChannel(op, "running_mean", runningMean, c, input);
+        CheckPerChannel(op, "running_var", runningVar, c, input);
+        CheckPerChannel(op, "weight", weight, c, input);
+        CheckPerChannel(op, "bias", bias, c, input);
+        float[] mean = runningMean.ToArray(), var = runningVar.ToArray();
+        var (invstd, scale, shift) = NormConstants(mean, var, weight, bias, eps, c);
+        var xd = Dense(input);
+        var y = Tensor.Empty((int[])shape.Clone());
+        float[] xf = xd.F, yf = y.F;
+        int xo = xd._offset;
+        // Per (image, channel) plane: BatchNormKernels.Affine's multiply-add, then the ReLU op's maximum, while the plane is in cache.
+        if (s == 1)
+            for (int i = 0; i < n; i++)
+            {
+                var row = yf.AsSpan(i * c, c);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(xf.AsSpan(xo + i * c, c), scale, shift, row);
+                System.Numerics.Tensors.TensorPrimitives.Max(row, 0f, row);
+            }
+        else
+            Kernels.Parallelism.ForRanges(n * c, Math.Max(1, Tensor.ParallelGrain / s), (first, planes) =>
+            {
+                for (int p = first; p < first + planes; p++)
+                {
+                    var plane = yf.AsSpan(p * s, s);
+                    SpanMath.ScaleShift(xf.AsSpan(xo + p * s, s), scale[p % c], shift[p % c], plane);
+                    System.Numerics.Tensors.TensorPrimitives.Max(plane, 0f, plane);
+                }
+            });
+        var inputs = new List<Tensor>(3) { input };
+        if (weight is not null) inputs.Add(weight);
+        if (bias is not null) inputs.Add(bias);
+        return Tensor.Record(y, "batch_norm_relu", inputs.ToArray(), g =>
+        {
+            bool nx = Tensor.Needs(input), nw = weight is not null && Tensor.Needs(weight), nb = bias is not null && Tensor.Needs(bias);
+            Tensor? gx = null, gw = null, gb = null;
+            // A recorded backward (double backward): the separate ops' own rules, ReLU's mask then batch norm's graph form.
+            if (GradMode.IsEnabled) (gx, gw, gb) = BatchNormGraphBackward(g * y.Gt(0f), input, weight, training: false, mean, invstd, eps, c);
+            else if (nw || nb)
+            {
+                // γ or β: ReLU's backward (Tensor.MaskedGrad), then batch norm's eval backward as BatchNorm computes it.
+                var gm = Dense(Tensor.MaskedGrad(g, y, 0f));
+                var sumG = new double[c]; var sumGX = new double[c];
+                BatchNormKernels.GradSums(gm.F, gm._offset, xf, xo, n, c, s, mean, sumG, sumGX);
+                if (nw) { var d = new float[c]; for (int ch = 0; ch < c; ch++) d[ch] = (float)(sumGX[ch] * invstd[ch]); gw = new Tensor(d, [c]); }
+                if (nb) { var d = new float[c]; for (int ch = 0; ch < c; ch++) d[ch] = (float)sumG[ch]; gb = new Tensor(d, [c]); }
+                if (nx)
+                {
+                    var gxt = Tensor.Empty((int[])shape.Clone());
+                    BatchNormKernels.Affine(gm.F, gm._offset, gxt.F, n, c, s, scale, new float[c]);
+                    gx = gxt;
+                }
+            }
+            else if (nx) gx = MaskScale(g);
+            var r = new Tensor?[inputs.Count];
+            int k = 0;
+            r[k++] = gx;
+            if (weight is not null) r[k++] = gw;
+            if (bias is not null) r[k] = gb;
+            return r;
+        }, [y]);
+
+        // ReLU's backward (Tensor.MaskedGrad) then batch norm's eval backward (Affine with a zero shift), per plane in cache.
+        Tensor MaskScale(Tensor g)
+        {
+            var gd = g.Contiguous();
+            float[] gf = gd.F;
+            int go = gd._offset;
+            var gx = Tensor.Empty((int[])shape.Clone());
+            float[] df = gx.F;
+            if (s == 1)
+            {
+                var zeros = new float[c];
+                for (int i = 0; i < n; i++)
+                {
+                    var row = df.AsSpan(i * c, c);
+                    Kernels.SimdKernels.SelectGreater(yf.AsSpan(i * c, c), 0f, gf.AsSpan(go + i * c, c), row);
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row, scale, zeros, row);
+                }
+            }
+            else
+                Kernels.Parallelism.ForRanges(n * c, Math.Max(1, Tensor.ParallelGrain / s), (first, planes) =>
+                {
+                    for (int p = first; p < first + planes; p++)
+                    {
+                        var plane = df.AsSpan(p * s, s);
+                        Kernels.SimdKernels.SelectGreater(yf.AsSpan(p * s, s), 0f, gf.AsSpan(go + p * s, s), plane);
+                        SpanMath.ScaleShift(plane, scale[p % c], 0f, plane);
+                    }
+                });
+            return gx;
+        }
     }
 
     private static void CheckPerChannel(string op, string name, Tensor? t, int c, Tensor input)

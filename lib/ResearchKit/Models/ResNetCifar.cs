@@ -88,7 +88,8 @@ public sealed class ResNetCifar : Module<Tensor, Tensor>
     {
         if (input.Dim != 4 || input.Size(1) != _inChannels)
             throw new ArgumentException($"ResNetCifar: expected input (N, {_inChannels}, H, W), got {input.Shape}; construct the model with inChannels: {(input.Dim == 4 ? input.Size(1) : 3)} or convert the images.");
-        var x = Relu.Forward(Bn1.Forward(Conv1.Forward(input)));
+        var h = Conv1.Forward(input);
+        var x = Bn1 is BatchNormBase bn ? bn.ForwardRelu(h, Relu) : Relu.Forward(Bn1.Forward(h));
         foreach (var stage in Stages) x = ForwardStage(stage, x);
         x = x.Mean([2, 3]);
         return Classifier.Forward(x);
@@ -202,7 +203,9 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
     {
         // Fused for inference with an identity shortcut: both convolutions run depth-first (FusedConv2d.ForwardBlock).
         if (FusedIdentityPair() is var (first, second)) return FusedConv2d.ForwardBlock(first, second, input);
-        var y = Relu1.Forward(Bn1.Forward(Conv1.Forward(input)));
+        var h = Conv1.Forward(input);
+        // In evaluation mode the batch norm and its ReLU run as one pass (BatchNormBase.ForwardRelu: the same bits).
+        var y = Bn1 is BatchNormBase bn1 ? bn1.ForwardRelu(h, Relu1) : Relu1.Forward(Bn1.Forward(h));
         // Fused for inference (ResNetCifar.InferenceFusions): bn2, the add and relu2 run in conv2's epilogue.
         if (Conv2 is FusedConv2d { TakesResidual: true } fused)
         {

@@ -227,6 +227,14 @@ public static class OpRegistry
         Add("batch_norm_eval", "Functional.BatchNorm",
             t => F.BatchNorm(t[0], Tensor.FromArray([0.1f, -0.2f]), Tensor.FromArray([0.8f, 1.5f]), t[1], t[2], training: false),
             () => L(205, 3, 2), () => P(206, 2), () => L(207, 2));
+        // With these seeds every ReLU input stays 3.7·eps (first) and 37·eps (second) from the kink, further than one
+        // perturbation of eps moves it (scale ≤ 1.45 here; ≤ 2.2 with γ in [0.5, 2]); both sides occur (11 of 24, 6 of 12 negative).
+        Add("batch_norm_relu_eval", "Functional.BatchNormRelu",
+            t => F.BatchNormRelu(t[0], Tensor.FromArray([0.1f, -0.2f]), Tensor.FromArray([0.8f, 1.5f]), Tensor.FromArray([1.3f, -0.7f]), Tensor.FromArray([0.2f, 0.1f])),
+            () => L(237, 3, 2, 2, 2));
+        Add("batch_norm_relu_eval_affine", "Functional.BatchNormRelu",
+            t => F.BatchNormRelu(t[0], Tensor.FromArray([0.1f, -0.2f]), Tensor.FromArray([0.8f, 1.5f]), t[1], t[2]),
+            () => L(253, 3, 2, 2), () => P(254, 2), () => L(255, 2));
         Add("layer_norm", "Functional.LayerNorm", t => F.LayerNorm(t[0], [3], t[1], t[2]), () => L(208, 2, 3), () => P(209, 3), () => L(210, 3));
         Add("layer_norm_2d_no_affine", "Functional.LayerNorm", t => F.LayerNorm(t[0], [2, 2]), () => L(211, 2, 2, 2));
         Add("dropout_eval", "Functional.Dropout", t => F.Dropout(t[0], 0.4f, training: false), () => L(212, 2, 3));
