@@ -31,12 +31,7 @@ public static partial class Functional
         ThrowHelper.RequireFloat(op, input);
         if (input.Dim < 2) throw ThrowHelper.Rank(op, input, "an input of shape (N, C) or (N, C, *)");
         var shape = input._shape;
-        int n = shape[0], c = shape[1], s = 1;
-        for (int i = 2; i < shape.Length; i++) s *= shape[i];
-        CheckPerChannel(op, "running_mean", runningMean, c, input);
-        CheckPerChannel(op, "running_var", runningVar, c, input);
-        CheckPerChannel(op, "weight", weight, c, input);
-        CheckPerChannel(op, "bias", bias, c, input);
+        var (n, c, s) = CheckedLayout(op, input, runningMean, runningVar, weight, bias);
         long m = (long)n * s;
         if (training && m <= 1)
             throw new ArgumentException($"{op}: expected more than 1 value per channel when training, got input of shape {input.Shape}; use a batch larger than 1 or eval mode.");
@@ -154,12 +149,7 @@ public static partial class Functional
         if (onDevice || runningMean is null || runningVar is null || input.DType != DType.Float32 || input.Dim < 2)
             return BatchNorm(input, runningMean, runningVar, weight, bias, training: false, eps: eps).Relu();
         var shape = input._shape;
-        int n = shape[0], c = shape[1], s = 1;
-        for (int i = 2; i < shape.Length; i++) s *= shape[i];
-        CheckPerChannel(op, "running_mean", runningMean, c, input);
-        CheckPerChannel(op, "running_var", runningVar, c, input);
-        CheckPerChannel(op, "weight", weight, c, input);
-        CheckPerChannel(op, "bias", bias, c, input);
+        var (n, c, s) = CheckedLayout(op, input, runningMean, runningVar, weight, bias);
         float[] mean = runningMean.ToArray(), var = runningVar.ToArray();
         var (invstd, scale, shift) = NormConstants(mean, var, weight, bias, eps, c);
         var xd = Dense(input);
@@ -247,6 +237,19 @@ public static partial class Functional
                 });
             return gx;
         }
+    }
+
+    // (N, C, spatial size) of a batch-norm input, once every per-channel tensor is checked against its C channels.
+    private static (int N, int C, int S) CheckedLayout(string op, Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias)
+    {
+        var shape = input._shape;
+        int n = shape[0], c = shape[1], s = 1;
+        for (int i = 2; i < shape.Length; i++) s *= shape[i];
+        CheckPerChannel(op, "running_mean", runningMean, c, input);
+        CheckPerChannel(op, "running_var", runningVar, c, input);
+        CheckPerChannel(op, "weight", weight, c, input);
+        CheckPerChannel(op, "bias", bias, c, input);
+        return (n, c, s);
     }
 
     private static void CheckPerChannel(string op, string name, Tensor? t, int c, Tensor input)
