@@ -177,6 +177,7 @@ public static partial class Functional
         var inputs = new List<Tensor>(3) { input };
         if (weight is not null) inputs.Add(weight);
         if (bias is not null) inputs.Add(bias);
+        // The backward keeps the tensors xd and y, never their bare arrays (see Dense): a pooled storage lives while its tensor does.
         return Tensor.Record(y, "batch_norm_relu", inputs.ToArray(), g =>
         {
             bool nx = Tensor.Needs(input), nw = weight is not null && Tensor.Needs(weight), nb = bias is not null && Tensor.Needs(bias);
@@ -188,7 +189,7 @@ public static partial class Functional
                 // γ or β: ReLU's backward (Tensor.MaskedGrad), then batch norm's eval backward as BatchNorm computes it.
                 var gm = Dense(Tensor.MaskedGrad(g, y, 0f));
                 var sumG = new double[c]; var sumGX = new double[c];
-                BatchNormKernels.GradSums(gm.F, gm._offset, xf, xo, n, c, s, mean, sumG, sumGX);
+                BatchNormKernels.GradSums(gm.F, gm._offset, xd.F, xd._offset, n, c, s, mean, sumG, sumGX);
                 if (nw) { var d = new float[c]; for (int ch = 0; ch < c; ch++) d[ch] = (float)(sumGX[ch] * invstd[ch]); gw = new Tensor(d, [c]); }
                 if (nb) { var d = new float[c]; for (int ch = 0; ch < c; ch++) d[ch] = (float)sumG[ch]; gb = new Tensor(d, [c]); }
                 if (nx)
@@ -221,7 +222,7 @@ public static partial class Functional
                 for (int i = 0; i < n; i++)
                 {
                     var row = df.AsSpan(i * c, c);
-                    Kernels.SimdKernels.SelectGreater(yf.AsSpan(i * c, c), 0f, gf.AsSpan(go + i * c, c), row);
+                    Kernels.SimdKernels.SelectGreater(y.F.AsSpan(i * c, c), 0f, gf.AsSpan(go + i * c, c), row);
                     System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row, scale, zeros, row);
                 }
             }
@@ -231,7 +232,7 @@ public static partial class Functional
                     for (int p = first; p < first + planes; p++)
                     {
                         var plane = df.AsSpan(p * s, s);
-                        Kernels.SimdKernels.SelectGreater(yf.AsSpan(p * s, s), 0f, gf.AsSpan(go + p * s, s), plane);
+                        Kernels.SimdKernels.SelectGreater(y.F.AsSpan(p * s, s), 0f, gf.AsSpan(go + p * s, s), plane);
                         SpanMath.ScaleShift(plane, scale[p % c], 0f, plane);
                     }
                 });
