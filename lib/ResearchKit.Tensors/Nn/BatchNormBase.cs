@@ -90,6 +90,14 @@ public abstract class BatchNormBase : Module<Tensor, Tensor>
     /// <summary>Throws when the input rank does not fit the layer (PyTorch's <c>_check_input_dim</c>).</summary>
     protected abstract void CheckInputDim(Tensor input);
 
+    // The input's rank and channel count, checked before either forward.
+    private void CheckInput(Tensor input)
+    {
+        CheckInputDim(input);
+        if (input.Size(1) != NumFeatures)
+            throw new ArgumentException($"{GetType().Name}: the input of shape {input.Shape} has {input.Size(1)} channels (dim 1), but the layer was built with num_features={NumFeatures}.");
+    }
+
     /// <summary>
     /// <c>relu(this(input))</c>: for a <see cref="BatchNorm2d"/> or <see cref="BatchNorm1d"/> in evaluation mode with running
     /// statistics, when <paramref name="relu"/> is a plain <see cref="ReLU"/> and neither module has forward hooks, one pass (<see cref="Functional.BatchNormRelu"/>, the same
@@ -106,18 +114,14 @@ public abstract class BatchNormBase : Module<Tensor, Tensor>
         bool own = GetType() == typeof(BatchNorm2d) || GetType() == typeof(BatchNorm1d);
         if (!own || Training || RunningMean is null || RunningVar is null || relu.GetType() != typeof(ReLU) || HasForwardHooks || relu.HasForwardHooks)
             return relu.Forward(Forward(input));
-        CheckInputDim(input);
-        if (input.Size(1) != NumFeatures)
-            throw new ArgumentException($"{GetType().Name}: the input of shape {input.Shape} has {input.Size(1)} channels (dim 1), but the layer was built with num_features={NumFeatures}.");
+        CheckInput(input);
         return Functional.BatchNormRelu(input, RunningMean, RunningVar, Weight, Bias, Eps);
     }
 
     /// <inheritdoc/>
     protected override Tensor ForwardCore(Tensor input)
     {
-        CheckInputDim(input);
-        if (input.Size(1) != NumFeatures)
-            throw new ArgumentException($"{GetType().Name}: the input of shape {input.Shape} has {input.Size(1)} channels (dim 1), but the layer was built with num_features={NumFeatures}.");
+        CheckInput(input);
         float factor = Momentum ?? 0f;
         if (Training && TrackRunningStats)
         {

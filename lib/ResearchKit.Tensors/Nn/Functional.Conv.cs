@@ -230,7 +230,7 @@ public static partial class Functional
                 onDevice |= a._dev is not null || b._dev is not null || ab?._dev is not null || bb?._dev is not null;
                 if (a.DType != DType.Float32 || b.DType != DType.Float32 || ab is { DType: not DType.Float32 } || bb is { DType: not DType.Float32 }
                     || !a.Shape.SequenceEqual(w1.Shape) || !b.Shape.SequenceEqual(w2.Shape)
-                    || (ab is not null && ab.Shape.SequenceEqual([w1.Size(0)]) is false) || (bb is not null && bb.Shape.SequenceEqual([w2.Size(0)]) is false))
+                    || (ab is not null && !ab.Shape.SequenceEqual([w1.Size(0)])) || (bb is not null && !bb.Shape.SequenceEqual([w2.Size(0)])))
                     return false;
             }
             if (graph || onDevice || input.Dim != 4 || input.DType != DType.Float32 || w1.Dim != 4 || w2.Dim != 4
