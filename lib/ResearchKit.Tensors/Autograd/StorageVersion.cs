@@ -34,8 +34,16 @@ internal sealed class StorageVersion
     }
 
     /// <summary>Escapes the storage when the calling thread is not the one whose pool lent it.</summary>
+    /// <exception cref="InvalidOperationException">Under <see cref="CachingAllocator.DebugChecks"/>, inside a parallel body
+    /// that the engine's worker pool runs: a kernel read a tensor's array there, which on a worker thread silently costs
+    /// the storage its reuse (a fresh array every step). Which chunks a worker takes varies from run to run, so the check
+    /// fires on the calling thread's chunks too; the kernel must take the array before the loop.</exception>
     internal void CheckThread()
     {
-        if (Pool is { } pool && _escaped == 0 && pool.OwnerThread != Environment.CurrentManagedThreadId) Escape();
+        if (Pool is not { } pool || _escaped != 0) return;
+        if (CachingAllocator.DebugChecks && Kernels.Parallelism.InParallelRegion)
+            throw new InvalidOperationException("Engine bug: a kernel read a pooled tensor's array inside a parallel body; on a worker thread that " +
+                "marks the storage escaped, never lent again. Read Tensor.F on the calling thread before Parallelism.For/ForRanges.");
+        if (pool.OwnerThread != Environment.CurrentManagedThreadId) Escape();
     }
 }

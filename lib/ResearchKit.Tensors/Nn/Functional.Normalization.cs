@@ -215,14 +215,15 @@ public static partial class Functional
             float[] gf = gd.F;
             int go = gd._offset;
             var gx = Tensor.Empty((int[])shape.Clone());
-            float[] df = gx.F;
+            // Every .F is read here, on the calling thread: a pooled storage read from a worker is marked escaped and never lent again.
+            float[] df = gx.F, mask = y.F;
             if (s == 1)
             {
                 var zeros = new float[c];
                 for (int i = 0; i < n; i++)
                 {
                     var row = df.AsSpan(i * c, c);
-                    Kernels.SimdKernels.SelectGreater(y.F.AsSpan(i * c, c), 0f, gf.AsSpan(go + i * c, c), row);
+                    Kernels.SimdKernels.SelectGreater(mask.AsSpan(i * c, c), 0f, gf.AsSpan(go + i * c, c), row);
                     System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row, scale, zeros, row);
                 }
             }
@@ -232,7 +233,7 @@ public static partial class Functional
                     for (int p = first; p < first + planes; p++)
                     {
                         var plane = df.AsSpan(p * s, s);
-                        Kernels.SimdKernels.SelectGreater(y.F.AsSpan(p * s, s), 0f, gf.AsSpan(go + p * s, s), plane);
+                        Kernels.SimdKernels.SelectGreater(mask.AsSpan(p * s, s), 0f, gf.AsSpan(go + p * s, s), plane);
                         SpanMath.ScaleShift(plane, scale[p % c], 0f, plane);
                     }
                 });
