@@ -76,8 +76,9 @@ public static class CachingAllocator
 
     /// <summary>
     /// Test aid (off by default; the test suites turn it on): fills storage that ops promise to overwrite with NaN,
-    /// so an op that reads memory it did not write shows NaN instead of a stale value, and throws if engine code wraps a
-    /// lent array in a tensor without sharing its storage.
+    /// so an op that reads memory it did not write shows NaN instead of a stale value; throws if engine code wraps a
+    /// lent array in a tensor without sharing its storage, and if a kernel reads a lent array inside a parallel body (on a
+    /// worker thread that read would opt the storage out of reuse for good: a fresh array on every step).
     /// </summary>
     public static bool DebugChecks { get; set; }
 

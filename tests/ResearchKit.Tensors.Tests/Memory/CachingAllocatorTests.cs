@@ -1,3 +1,4 @@
+using ResearchKit.Tensors.Kernels;
 using ResearchKit.Tensors.Nn;
 using ResearchKit.Tensors.Optim;
 using Xunit;
@@ -154,6 +155,61 @@ public class CachingAllocatorTests
         var e = Assert.Throws<InvalidOperationException>(() => new Tensor(t.F, [64]));
         Assert.Contains("AliasOf", e.Message);
         Assert.Equal(64, Tensor.AliasOf(t, [8, 8]).Numel);
+    }
+
+    [Fact]
+    public void UnderDebugChecks_ReadingALentArrayInsideAParallelBody_Throws()
+    {
+        int saved = Parallelism.Threads;
+        try
+        {
+            Parallelism.Threads = 2;
+            CachingAllocator.Collect();   // makes sure this thread has a pool
+            var t = Tensor.Empty([64]);
+            var e = Assert.Throws<InvalidOperationException>(() => Parallelism.For(2, _ => _ = t.F.Length));
+            Assert.Contains("before Parallelism.For", e.Message);
+            float[] f = t.F;   // the kernels' way: the array taken on the calling thread, before the loop
+            Parallelism.For(2, i => f[i] = i);
+            Assert.Equal(1f, t.ToArray()[1]);
+        }
+        finally { Parallelism.Threads = saved; }
+    }
+
+    [Fact]
+    public void InputGradientSteps_ThroughEvalBatchNormRelu_ReuseTheirStorage()
+    {
+        // An attack's step: eval batch norm + ReLU in one op (BatchNormBase.ForwardRelu), the input gradient only. 8×16 planes
+        // of 128×128 (ResNet-20's 2M elements at b128) make two parallel ranges long enough that a worker runs one: when the
+        // backward read the output's array there, every step's storage escaped the pool (44 MiB of fresh arrays per ResNet-20
+        // step). The debug check fails such a read on either thread; this counts what the pool sees, as a step would.
+        int saved = Parallelism.Threads;
+        try
+        {
+            Parallelism.Threads = 2;
+            var gen = new Generator(8);
+            var conv = new Conv2d(3, 16, 3, padding: 1, generator: gen);
+            var bn = new BatchNorm2d(16);
+            var relu = new ReLU();
+            var head = new Sequential(new AdaptiveAvgPool2d(1), new Flatten(), new Linear(16, 4, generator: gen));
+            bn.Eval();
+            var x0 = Tensor.Rand([8, 3, 128, 128], gen);
+            var y = Tensor.Randint(0, 4, [8], gen);
+            float Attack()
+            {
+                var x = x0.Detach().RequiresGrad_();
+                var g = Autograd.Grad(F.CrossEntropy(head.Forward(bn.ForwardRelu(conv.Forward(x), relu)), y), x);
+                return g.Abs().Sum().Item();
+            }
+            float first = 0f;
+            for (int i = 0; i < 6; i++) first = Attack();
+            var before = CachingAllocator.Stats();
+            for (int i = 0; i < 10; i++) Assert.Equal(first, Attack());
+            var after = CachingAllocator.Stats();
+            Assert.True(after.Hits - before.Hits > 50, $"expected the steps to be served from the cache: {before} -> {after}");
+            Assert.True(after.Misses - before.Misses <= 2, $"expected no new allocation after warm-up: {before} -> {after}");
+            Assert.Equal(before.Escaped, after.Escaped);
+        }
+        finally { Parallelism.Threads = saved; }
     }
 
     [Fact]
