@@ -24,6 +24,9 @@ internal sealed class StorageVersion
     // 1 once the array has been exposed where the pool cannot see its lifetime (a public span, another thread).
     private int _escaped;
 
+    /// <summary>Whether the array was taken out of the pool for good (tests).</summary>
+    internal bool Escaped => Volatile.Read(ref _escaped) != 0;
+
     /// <summary>
     /// Removes the array from the pool for good: it was handed out as a span to code outside the engine, or touched from
     /// a thread other than the one that borrowed it, so the pool can no longer prove when it stops being used.
@@ -33,17 +36,14 @@ internal sealed class StorageVersion
         if (Pool is { } pool && Interlocked.Exchange(ref _escaped, 1) == 0) pool.MarkEscaped(LoanId);
     }
 
-    /// <summary>Escapes the storage when the calling thread is not the one whose pool lent it.</summary>
-    /// <exception cref="InvalidOperationException">Under <see cref="CachingAllocator.DebugChecks"/>, inside a parallel body
-    /// that the engine's worker pool runs: a kernel read a tensor's array there, which on a worker thread silently costs
-    /// the storage its reuse (a fresh array every step). Which chunks a worker takes varies from run to run, so the check
-    /// fires on the calling thread's chunks too; the kernel must take the array before the loop.</exception>
+    /// <summary>
+    /// Escapes the storage when the calling thread is not the one whose pool lent it, unless it is one of the engine's
+    /// workers running a parallel loop of that thread: the owner waits in the loop, and passes no safe point there (see
+    /// <see cref="Memory.StoragePool.SafePoint"/>), so nothing is lent again before the workers' reads have ended.
+    /// </summary>
     internal void CheckThread()
     {
-        if (Pool is not { } pool || _escaped != 0) return;
-        if (CachingAllocator.DebugChecks && Kernels.Parallelism.InParallelRegion)
-            throw new InvalidOperationException("Engine bug: a kernel read a pooled tensor's array inside a parallel body; on a worker thread that " +
-                "marks the storage escaped, never lent again. Read Tensor.F on the calling thread before Parallelism.For/ForRanges.");
-        if (pool.OwnerThread != Environment.CurrentManagedThreadId) Escape();
+        if (Pool is not { } pool || _escaped != 0 || pool.OwnerThread == Environment.CurrentManagedThreadId) return;
+        if (!Kernels.WorkerPool.RunsJobOf(pool.OwnerThread)) Escape();
     }
 }

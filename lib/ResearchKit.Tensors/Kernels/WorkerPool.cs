@@ -16,7 +16,16 @@ internal static class WorkerPool
     private static readonly List<Worker> Workers = new();
 
     private static Action<int>? _body;
-    private static int _chunks, _next, _running;
+    private static int _chunks, _next, _running, _caller;
+
+    // True on the pool's own threads.
+    [ThreadStatic] private static bool t_worker;
+
+    /// <summary>
+    /// True on a worker thread while it runs a chunk of a job that thread <paramref name="threadId"/> started: that
+    /// thread waits in <see cref="TryRun"/> until every chunk has returned.
+    /// </summary>
+    internal static bool RunsJobOf(int threadId) => t_worker && Parallelism._inParallel && Volatile.Read(ref _caller) == threadId;
     private static Exception? _error;
     private static readonly ManualResetEventSlim Done = new(false, 2000);
 
@@ -28,13 +37,13 @@ internal static class WorkerPool
         {
             int helpers = threads - 1;
             while (Workers.Count < helpers) Workers.Add(new Worker(Workers.Count));
-            _body = body; _chunks = chunks; _next = 0; _error = null;
+            _body = body; _chunks = chunks; _next = 0; _error = null; _caller = Environment.CurrentManagedThreadId;
             _running = helpers;
             Done.Reset();
             for (int i = 0; i < helpers; i++) Workers[i].Start.Set();
             Drain();
             if (helpers > 0) Done.Wait();
-            _body = null;
+            _body = null; _caller = 0;
             if (_error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_error).Throw();
             return true;
         }
@@ -72,6 +81,7 @@ internal static class WorkerPool
 
         private void Loop()
         {
+            t_worker = true;
             while (true)
             {
                 Start.Wait();

@@ -13,7 +13,9 @@ namespace ResearchKit.Tensors;
 /// <para>Nothing changes for code that keeps tensors: a tensor, its views and its saved copies keep their storage as
 /// long as any of them is referenced. Storage exposed through <see cref="Tensor.AsSpan"/> or
 /// <see cref="Tensor.AsReadOnlySpan"/>, or used from another thread than the one that created it, is never lent again
-/// (the pool cannot see how long a span lives). Results do not depend on the allocator: every op writes its whole
+/// (the pool cannot see how long a span lives, or when another thread is done). The engine's own workers, running a
+/// parallel loop for the thread that created the storage, do not count: that thread waits for the loop, and passes no
+/// safe point inside it. Results do not depend on the allocator: every op writes its whole
 /// output, which <see cref="DebugChecks"/> verifies by filling uninitialized storage with NaN.</para>
 /// </remarks>
 public static class CachingAllocator
@@ -76,9 +78,8 @@ public static class CachingAllocator
 
     /// <summary>
     /// Test aid (off by default; the test suites turn it on): fills storage that ops promise to overwrite with NaN,
-    /// so an op that reads memory it did not write shows NaN instead of a stale value; throws if engine code wraps a
-    /// lent array in a tensor without sharing its storage, and if a kernel reads a lent array inside a parallel body (on a
-    /// worker thread that read would opt the storage out of reuse for good: a fresh array on every step).
+    /// so an op that reads memory it did not write shows NaN instead of a stale value, and throws if engine code wraps a
+    /// lent array in a tensor without sharing its storage.
     /// </summary>
     public static bool DebugChecks { get; set; }
 

@@ -161,7 +161,8 @@ internal sealed class StoragePool
     /// </summary>
     internal static void SafePoint(bool endOfStep)
     {
-        if (t_depth != 0 || !CachingAllocator.Enabled) return;
+        // Not inside an op, nor inside a parallel body: the engine's workers may be reading this thread's storage there.
+        if (t_depth != 0 || Kernels.Parallelism.InParallelRegion || !CachingAllocator.Enabled) return;
         if (t_pool is null)
         {
             t_pool = new StoragePool();

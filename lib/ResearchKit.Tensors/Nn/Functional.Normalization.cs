@@ -215,7 +215,6 @@ public static partial class Functional
             float[] gf = gd.F;
             int go = gd._offset;
             var gx = Tensor.Empty((int[])shape.Clone());
-            // Every .F is read here, on the calling thread: a pooled storage read from a worker is marked escaped and never lent again.
             float[] df = gx.F, mask = y.F;
             if (s == 1)
             {
