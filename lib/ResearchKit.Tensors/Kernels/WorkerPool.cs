@@ -17,6 +17,8 @@ internal static class WorkerPool
 
     private static Action<int>? _body;
     private static int _chunks, _next, _running, _caller;
+    private static Exception? _error;
+    private static readonly ManualResetEventSlim Done = new(false, 2000);
 
     // True on the pool's own threads.
     [ThreadStatic] private static bool t_worker;
@@ -26,8 +28,6 @@ internal static class WorkerPool
     /// thread waits in <see cref="TryRun"/> until every chunk has returned.
     /// </summary>
     internal static bool RunsJobOf(int threadId) => t_worker && Parallelism._inParallel && Volatile.Read(ref _caller) == threadId;
-    private static Exception? _error;
-    private static readonly ManualResetEventSlim Done = new(false, 2000);
 
     /// <summary>Runs the job on the caller plus <paramref name="threads"/> − 1 workers; false when the pool is busy.</summary>
     public static bool TryRun(int chunks, int threads, Action<int> body)
