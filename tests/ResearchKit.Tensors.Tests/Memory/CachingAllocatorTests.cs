@@ -157,13 +157,23 @@ public class CachingAllocatorTests
         Assert.Equal(64, Tensor.AliasOf(t, [8, 8]).Numel);
     }
 
-    [Fact]
-    public void ReadOnAWorker_InsideTheOwnersParallelLoop_KeepsTheStoragePoolable_WhileAUserThreadsReadDoesNot()
+    // Runs body with Parallelism.Threads = 2 (the class runs alone, so the global setting reaches no other test), then restores it.
+    private static void AtTwoThreads(Action body)
     {
         int saved = Parallelism.Threads;
         try
         {
             Parallelism.Threads = 2;
+            body();
+        }
+        finally { Parallelism.Threads = saved; }
+    }
+
+    [Fact]
+    public void ReadOnAWorker_InsideTheOwnersParallelLoop_KeepsTheStoragePoolable_WhileAUserThreadsReadDoesNot()
+    {
+        AtTwoThreads(() =>
+        {
             CachingAllocator.Collect();   // makes sure this thread has a pool
             var t = Tensor.Full([64], 3f);
             var threads = new int[2];
@@ -184,17 +194,14 @@ public class CachingAllocatorTests
             other.Start();
             other.Join();
             Assert.True(t.VersionCounter.Escaped);
-        }
-        finally { Parallelism.Threads = saved; }
+        });
     }
 
     [Fact]
     public void SafePointInsideAParallelBody_DoesNothing()
     {
-        int saved = Parallelism.Threads;
-        try
+        AtTwoThreads(() =>
         {
-            Parallelism.Threads = 2;
             var net = MakeNet(9);
             for (int i = 0; i < 3; i++) Step(net);
             var before = new MemoryStats[2];
@@ -208,8 +215,7 @@ public class CachingAllocatorTests
                 inside[i] = CachingAllocator.Stats();
             });
             Assert.Equal(before, inside);
-        }
-        finally { Parallelism.Threads = saved; }
+        });
     }
 
     private static bool StoragePoolOwnerIsHere() => ResearchKit.Tensors.Memory.StoragePool.Current is not null;
@@ -221,10 +227,8 @@ public class CachingAllocatorTests
         // of 128×128 (ResNet-20's 2M elements at b128) make two parallel ranges long enough that a worker runs one: when the
         // backward read the output's array there, every step's storage escaped the pool (44 MiB of fresh arrays per ResNet-20
         // step).
-        int saved = Parallelism.Threads;
-        try
+        AtTwoThreads(() =>
         {
-            Parallelism.Threads = 2;
             var gen = new Generator(8);
             var conv = new Conv2d(3, 16, 3, padding: 1, generator: gen);
             var bn = new BatchNorm2d(16);
@@ -247,8 +251,7 @@ public class CachingAllocatorTests
             Assert.True(after.Hits - before.Hits > 50, $"expected the steps to be served from the cache: {before} -> {after}");
             Assert.True(after.Misses - before.Misses <= 2, $"expected no new allocation after warm-up: {before} -> {after}");
             Assert.Equal(before.Escaped, after.Escaped);
-        }
-        finally { Parallelism.Threads = saved; }
+        });
     }
 
     [Fact]
